@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Stockcast.ServiceDefaults.Auth;
+
+/// <summary>The two policies every service uses on its gRPC methods.</summary>
+public static class Policies
+{
+    /// <summary>Reads: open when Auth:AllowAnonymousReads is true, otherwise any valid key.</summary>
+    public const string Read = "stockcast-read";
+
+    /// <summary>Writes: a key with Access=Write.</summary>
+    public const string Write = "stockcast-write";
+}
+
+public static class AuthExtensions
+{
+    public static IHostApplicationBuilder AddApiKeyAuth(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddValidatedOptions<ApiKeyOptions>(builder.Configuration, ApiKeyOptions.Section);
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization();
+        builder.Services.AddOptions<AuthorizationOptions>().Configure<IOptions<ApiKeyOptions>>((authz, keys) =>
+        {
+            authz.AddPolicy(Policies.Write, p => p.RequireClaim(ApiKeyAuthenticationHandler.AccessClaim, nameof(ApiKeyAccess.Write)));
+            authz.AddPolicy(Policies.Read, p =>
+            {
+                if (keys.Value.AllowAnonymousReads)
+                {
+                    p.RequireAssertion(_ => true);
+                }
+                else
+                {
+                    p.RequireAuthenticatedUser();
+                }
+            });
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,88 @@
+using System.ComponentModel.DataAnnotations;
+using Grpc.AspNetCore.HealthChecks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Prometheus;
+using Stockcast.ServiceDefaults.Auth;
+using Stockcast.ServiceDefaults.Grpc;
+
+namespace Stockcast.ServiceDefaults;
+
+public sealed class GrpcHostOptions
+{
+    public const string Section = "Grpc";
+
+    /// <summary>Server reflection lets grpcurl and Postman discover the API; on locally, off by default in the chart.</summary>
+    public bool EnableReflection { get; set; }
+
+    /// <summary>Largest request message accepted, in bytes.</summary>
+    [Range(64 * 1024, 64 * 1024 * 1024)]
+    public int MaxReceiveMessageBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>How long to wait for streams to end after SIGTERM before the process exits.</summary>
+    [Range(1, 300)]
+    public int ShutdownTimeoutSeconds { get; set; } = 20;
+}
+
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>
+    /// Everything a Stockcast service has in common: gRPC with metrics, health, API-key auth,
+    /// validated options, structured logs and a bounded graceful shutdown.
+    /// </summary>
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
+    {
+        var grpcOptions = builder.Configuration.GetSection(GrpcHostOptions.Section).Get<GrpcHostOptions>() ?? new GrpcHostOptions();
+        builder.Services.AddValidatedOptions<GrpcHostOptions>(builder.Configuration, GrpcHostOptions.Section);
+
+        builder.Services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<GrpcMetricsInterceptor>();
+            o.MaxReceiveMessageSize = grpcOptions.MaxReceiveMessageBytes;
+            o.EnableDetailedErrors = builder.Environment.IsDevelopment();
+        });
+        builder.Services.AddGrpcReflection();
+
+        // gRPC health (grpc.health.v1) reports the "ready" checks, so Kubernetes' native gRPC
+        // probes and load balancers stop sending work when Redis is unreachable.
+        builder.Services.AddHealthChecks();
+        builder.Services.AddGrpcHealthChecks(o => o.Services.Map("", r => r.Tags.Contains(HealthTags.Ready)));
+        builder.Services.Configure<HealthCheckPublisherOptions>(o =>
+        {
+            o.Delay = TimeSpan.Zero;
+            o.Period = TimeSpan.FromSeconds(2);
+        });
+
+        builder.AddApiKeyAuth();
+
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(grpcOptions.ShutdownTimeoutSeconds));
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+
+    /// <summary>
+    /// Health (gRPC and HTTP), Prometheus metrics and, when enabled, gRPC reflection. Always on:
+    /// Kubernetes probes and Prometheus need them in every environment.
+    /// </summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapGrpcHealthChecksService().AllowAnonymous();
+        if (app.Services.GetRequiredService<IOptions<GrpcHostOptions>>().Value.EnableReflection)
+        {
+            app.MapGrpcReflectionService().AllowAnonymous();
+        }
+        // Liveness: the process answers. Readiness: its dependencies answer too.
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = r => r.Tags.Contains(HealthTags.Ready) }).AllowAnonymous();
+        app.MapMetrics("/metrics").AllowAnonymous();
+        return app;
+    }
+}

@@ -1,0 +1,369 @@
+using System.Text;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+using Stockcast.Ledger.Store;
+using Stockcast.Ledger.V1;
+using Stockcast.Ledger.Watch;
+using Stockcast.ServiceDefaults.Auth;
+
+namespace Stockcast.Ledger.Grpc;
+
+[Authorize(Policy = Policies.Read)]
+public sealed class StockLedgerService(
+    StockStore store,
+    ChangeFeed feed,
+    IOptions<LedgerOptions> options,
+    TimeProvider clock,
+    IHostApplicationLifetime lifetime,
+    ILogger<StockLedgerService> log) : StockLedger.StockLedgerBase
+{
+    private const int MaxKeysPerRead = 1000;
+    private const int DefaultPageSize = 100;
+    private const int WatchBatch = 256;
+
+    private readonly RequestValidation _validation = new(options.Value, clock);
+
+    [Authorize(Policy = Policies.Write)]
+    public override async Task<Warehouse> RegisterWarehouse(RegisterWarehouseRequest request, ServerCallContext context)
+    {
+        var w = request.Warehouse ?? throw Errors.InvalidArgument("warehouse", "required");
+        var markets = w.Markets.ToArray();
+        var error = Identifiers.CheckWarehouse(w.WarehouseId, w.Region, markets, w.AllocationDelayMs);
+        if (error is not null)
+        {
+            throw Errors.InvalidArgument("warehouse." + error[..error.IndexOf(' ')], error);
+        }
+        await store.RegisterWarehouseAsync(w);
+        log.LogInformation("Warehouse {Warehouse} registered in {Region} serving {Markets}", w.WarehouseId, w.Region, string.Join(',', markets));
+        return w;
+    }
+
+    public override async Task<ListWarehousesResponse> ListWarehouses(ListWarehousesRequest request, ServerCallContext context)
+        => new() { Warehouses = { await store.ListWarehousesAsync() } };
+
+    [Authorize(Policy = Policies.Write)]
+    public override async Task ApplyStockEvents(IAsyncStreamReader<ApplyStockEventsRequest> requestStream, IServerStreamWriter<ApplyStockEventsResponse> responseStream, ServerCallContext context)
+    {
+        await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            try
+            {
+                _validation.Batch(request);
+            }
+            catch (RpcException)
+            {
+                LedgerMetrics.Events.WithLabels("", "invalid").Inc(request.Events.Count);
+                throw;
+            }
+            var (unknownAt, response) = await store.ApplyAsync(request.Events);
+            if (unknownAt is int i)
+            {
+                LedgerMetrics.Events.WithLabels("", "invalid").Inc(request.Events.Count);
+                throw Errors.InvalidArgument($"events[{i}].warehouse_id", $"unknown warehouse '{request.Events[i].WarehouseId}'; register it first");
+            }
+            response.BatchId = request.BatchId;
+            RecordOutcomes(request, response);
+            await responseStream.WriteAsync(response, context.CancellationToken);
+        }
+    }
+
+    private void RecordOutcomes(ApplyStockEventsRequest request, ApplyStockEventsResponse response)
+    {
+        var now = clock.GetUtcNow();
+        for (var i = 0; i < request.Events.Count; i++)
+        {
+            var e = request.Events[i];
+            var outcome = response.Results[i].Outcome;
+            LedgerMetrics.Events.WithLabels(e.WarehouseId, OutcomeLabel(outcome)).Inc();
+            if (outcome == EventOutcome.Applied)
+            {
+                var sourceTime = e.SourceTime.ToDateTimeOffset();
+                LedgerMetrics.SyncLagSeconds.WithLabels(e.WarehouseId).Observe(Math.Max(0, (now - sourceTime).TotalSeconds));
+                LedgerMetrics.LastAppliedTimestamp.WithLabels(e.WarehouseId).Set(now.ToUnixTimeMilliseconds() / 1000.0);
+                LedgerMetrics.LastSourceTimestamp.WithLabels(e.WarehouseId).IncTo(sourceTime.ToUnixTimeMilliseconds() / 1000.0);
+            }
+        }
+    }
+
+    private static string OutcomeLabel(EventOutcome outcome) => outcome switch
+    {
+        EventOutcome.Applied => "applied",
+        EventOutcome.Duplicate => "duplicate",
+        EventOutcome.Stale => "stale",
+        _ => "rejected",
+    };
+
+    public override async Task<StockRecord> GetStock(GetStockRequest request, ServerCallContext context)
+    {
+        RequestValidation.Sku(request.Sku, "sku");
+        RequestValidation.WarehouseId(request.WarehouseId, "warehouse_id");
+        var (_, records) = await store.ReadRecordsAsync([new StockKey { Sku = request.Sku, WarehouseId = request.WarehouseId }]);
+        return records[0] ?? throw Errors.NotFound($"no stock record for sku '{request.Sku}' at warehouse '{request.WarehouseId}'");
+    }
+
+    public override async Task<BatchGetStockResponse> BatchGetStock(BatchGetStockRequest request, ServerCallContext context)
+    {
+        if (request.Keys.Count > MaxKeysPerRead)
+        {
+            throw Errors.InvalidArgument("keys", $"{request.Keys.Count} keys exceed the limit of {MaxKeysPerRead}");
+        }
+        for (var i = 0; i < request.Keys.Count; i++)
+        {
+            RequestValidation.Sku(request.Keys[i].Sku, $"keys[{i}].sku");
+            RequestValidation.WarehouseId(request.Keys[i].WarehouseId, $"keys[{i}].warehouse_id");
+        }
+        var (revision, records) = await store.ReadRecordsAsync(request.Keys);
+        var response = new BatchGetStockResponse { Revision = revision };
+        for (var i = 0; i < records.Length; i++)
+        {
+            if (records[i] is { } record)
+            {
+                response.Records.Add(record);
+            }
+            else
+            {
+                response.Missing.Add(request.Keys[i]);
+            }
+        }
+        return response;
+    }
+
+    public override async Task<ListStockResponse> ListStock(ListStockRequest request, ServerCallContext context)
+    {
+        var byWarehouse = request.WarehouseId.Length > 0;
+        if (byWarehouse && request.SkuPrefix.Length > 0)
+        {
+            throw Errors.InvalidArgument("sku_prefix", "set either warehouse_id or sku_prefix, not both");
+        }
+        if (byWarehouse)
+        {
+            RequestValidation.WarehouseId(request.WarehouseId, "warehouse_id");
+        }
+        else if (request.SkuPrefix.Length > 0 && !Identifiers.IsOpaqueId(request.SkuPrefix, Identifiers.MaxSkuLength))
+        {
+            throw Errors.InvalidArgument("sku_prefix", "must be printable characters, no spaces");
+        }
+        if (request.PageSize is < 0 or > MaxKeysPerRead)
+        {
+            throw Errors.InvalidArgument("page_size", $"must be between 0 and {MaxKeysPerRead}");
+        }
+        var pageSize = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
+        var after = PageToken.Decode(request.PageToken, byWarehouse);
+        var (revision, records) = await store.ListAsync(byWarehouse, byWarehouse ? request.WarehouseId : request.SkuPrefix, after, pageSize);
+        var response = new ListStockResponse { Revision = revision, Records = { records } };
+        if (records.Count == pageSize)
+        {
+            var last = records[^1];
+            response.NextPageToken = PageToken.Encode(byWarehouse ? last.Sku : $"{last.Sku}\t{last.WarehouseId}", byWarehouse);
+        }
+        return response;
+    }
+
+    public override async Task<Availability> GetAvailability(GetAvailabilityRequest request, ServerCallContext context)
+    {
+        RequestValidation.Sku(request.Sku, "sku");
+        RequestValidation.Market(request.Market, "market");
+        var (revision, records) = await store.AvailabilityAsync(request.Sku, request.Market);
+        var availability = new Availability { Sku = request.Sku, Market = request.Market, Revision = revision };
+        foreach (var record in records)
+        {
+            availability.AvailableToPromise += record.AvailableToPromise;
+            availability.Warehouses.Add(new WarehouseAvailability
+            {
+                WarehouseId = record.WarehouseId,
+                AvailableToPromise = record.AvailableToPromise,
+                SourceTime = record.SourceTime,
+            });
+            if (availability.OldestSourceTime is null || record.SourceTime < availability.OldestSourceTime)
+            {
+                availability.OldestSourceTime = record.SourceTime;
+            }
+        }
+        return availability;
+    }
+
+    [Authorize(Policy = Policies.Write)]
+    public override async Task<Reservation> Reserve(ReserveRequest request, ServerCallContext context)
+    {
+        RequestValidation.OrderId(request.OrderId, "order_id");
+        RequestValidation.Sku(request.Sku, "sku");
+        RequestValidation.Market(request.Market, "market");
+        if (request.Quantity < 1 || request.Quantity > options.Value.MaxQuantity)
+        {
+            throw Errors.InvalidArgument("quantity", $"must be between 1 and {options.Value.MaxQuantity}");
+        }
+        if (request.HoldSeconds < 0 || request.HoldSeconds > options.Value.MaxHoldSeconds)
+        {
+            throw Errors.InvalidArgument("hold_seconds", $"must be between 0 and {options.Value.MaxHoldSeconds}");
+        }
+        var holdSeconds = request.HoldSeconds == 0 ? options.Value.DefaultHoldSeconds : request.HoldSeconds;
+        var result = await store.ReserveAsync(request.OrderId, request.Sku, request.Market, request.Quantity, holdSeconds * 1000);
+        LedgerMetrics.Reservations.WithLabels("reserve", result.Code.ToLowerInvariant()).Inc();
+        return result.Code switch
+        {
+            "OK" or "EXISTS" => result.Reservation!,
+            "CONFLICT" => throw new RpcException(new Status(StatusCode.AlreadyExists,
+                $"order '{request.OrderId}' is already reserved for {result.Reservation!.Quantity} x '{result.Reservation.Sku}' in {result.Reservation.Market}")),
+            _ => throw Errors.FailedPrecondition(
+                $"insufficient stock: market {request.Market} can promise {result.MarketAvailable} of '{request.Sku}' (at most {result.LargestWarehouseAvailable} from one warehouse), {request.Quantity} requested"),
+        };
+    }
+
+    [Authorize(Policy = Policies.Write)]
+    public override async Task<Reservation> Release(ReleaseRequest request, ServerCallContext context)
+    {
+        RequestValidation.OrderId(request.OrderId, "order_id");
+        var result = await store.ReleaseAsync(request.OrderId);
+        LedgerMetrics.Reservations.WithLabels("release", result.Code.ToLowerInvariant()).Inc();
+        return result.Code switch
+        {
+            "OK" => result.Reservation!,
+            "NOTFOUND" => throw Errors.NotFound($"no reservation for order '{request.OrderId}'"),
+            _ => throw Errors.FailedPrecondition($"order '{request.OrderId}' is {StatusName(result.Reservation!)}: it was handed to the warehouse, which now settles it"),
+        };
+    }
+
+    [Authorize(Policy = Policies.Write)]
+    public override async Task<Reservation> Commit(CommitRequest request, ServerCallContext context)
+    {
+        RequestValidation.OrderId(request.OrderId, "order_id");
+        var result = await store.CommitAsync(request.OrderId);
+        LedgerMetrics.Reservations.WithLabels("commit", result.Code.ToLowerInvariant()).Inc();
+        return result.Code switch
+        {
+            "OK" => result.Reservation!,
+            "NOTFOUND" => throw Errors.NotFound($"no reservation for order '{request.OrderId}'"),
+            _ => throw Errors.FailedPrecondition($"order '{request.OrderId}' is {StatusName(result.Reservation!)} and can no longer be committed; reserve again"),
+        };
+    }
+
+    public override async Task<Reservation> GetReservation(GetReservationRequest request, ServerCallContext context)
+    {
+        RequestValidation.OrderId(request.OrderId, "order_id");
+        var result = await store.GetReservationAsync(request.OrderId);
+        return result.Reservation ?? throw Errors.NotFound($"no reservation for order '{request.OrderId}'");
+    }
+
+    private static string StatusName(Reservation r) => r.Status.ToString().ToLowerInvariant();
+
+    public override async Task Watch(WatchRequest request, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
+    {
+        if (request.StartRevision < 0)
+        {
+            throw Errors.InvalidArgument("start_revision", "must not be negative");
+        }
+        if (request.ProgressIntervalSeconds is < 0 or > 300)
+        {
+            throw Errors.InvalidArgument("progress_interval_seconds", "must be between 0 and 300");
+        }
+        for (var i = 0; i < request.Skus.Count; i++)
+        {
+            RequestValidation.Sku(request.Skus[i], $"skus[{i}]");
+        }
+        for (var i = 0; i < request.WarehouseIds.Count; i++)
+        {
+            RequestValidation.WarehouseId(request.WarehouseIds[i], $"warehouse_ids[{i}]");
+        }
+        if (request.Market.Length > 0)
+        {
+            RequestValidation.Market(request.Market, "market");
+        }
+        var filter = await WatchFilter.CreateAsync(request, store);
+        var progressEvery = TimeSpan.FromSeconds(request.ProgressIntervalSeconds > 0 ? request.ProgressIntervalSeconds : options.Value.WatchProgressIntervalSeconds);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var next = request.StartRevision > 0 ? request.StartRevision : await store.CurrentRevisionAsync() + 1;
+        if (request.StartRevision > 0 && request.StartRevision < await store.OldestRevisionAsync())
+        {
+            LedgerMetrics.WatchCompacted.Inc();
+            throw Errors.Compacted(request.StartRevision, await store.OldestRevisionAsync());
+        }
+
+        LedgerMetrics.Watchers.Inc();
+        try
+        {
+            // Tell the client where it stands at once: it may resume from header + 1.
+            await responseStream.WriteAsync(new WatchResponse { HeaderRevision = next - 1 }, stop.Token);
+            var pending = new List<StockChange>(WatchBatch);
+            var lastSent = clock.GetUtcNow();
+            while (true)
+            {
+                pending.Clear();
+                if (!feed.TryRead(next, WatchBatch, pending))
+                {
+                    // Behind the in-memory ring: read the log in Redis at this watcher's own pace.
+                    pending.AddRange(await store.ReadChangesAsync(next, WatchBatch));
+                    if (pending.Count == 0 || pending[0].Revision != next)
+                    {
+                        LedgerMetrics.WatchCompacted.Inc();
+                        throw Errors.Compacted(next, await store.OldestRevisionAsync());
+                    }
+                }
+                if (pending.Count > 0)
+                {
+                    next = pending[^1].Revision + 1;
+                    var response = new WatchResponse { HeaderRevision = next - 1 };
+                    foreach (var change in pending)
+                    {
+                        if (filter.Matches(change.Record))
+                        {
+                            response.Changes.Add(change);
+                        }
+                    }
+                    if (response.Changes.Count > 0)
+                    {
+                        await responseStream.WriteAsync(response, stop.Token);
+                        LedgerMetrics.WatchChangesSent.Inc(response.Changes.Count);
+                        lastSent = clock.GetUtcNow();
+                    }
+                    continue;
+                }
+                var quietFor = clock.GetUtcNow() - lastSent;
+                if (quietFor >= progressEvery)
+                {
+                    await responseStream.WriteAsync(new WatchResponse { HeaderRevision = next - 1 }, stop.Token);
+                    lastSent = clock.GetUtcNow();
+                    continue;
+                }
+                await feed.WaitBeyondAsync(next - 1, progressEvery - quietFor, stop.Token);
+            }
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw Errors.ShuttingDown(next);
+        }
+        finally
+        {
+            LedgerMetrics.Watchers.Dec();
+        }
+    }
+
+    /// <summary>Page tokens are opaque to clients: the last index entry of the page, tagged with the list mode.</summary>
+    private static class PageToken
+    {
+        public static string Encode(string member, bool byWarehouse)
+            => Convert.ToBase64String(Encoding.UTF8.GetBytes((byWarehouse ? "w:" : "s:") + member));
+
+        public static string Decode(string token, bool byWarehouse)
+        {
+            if (token.Length == 0)
+            {
+                return "";
+            }
+            try
+            {
+                var text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
+                if (text.StartsWith(byWarehouse ? "w:" : "s:", StringComparison.Ordinal))
+                {
+                    return text[2..];
+                }
+            }
+            catch (FormatException)
+            {
+                // Falls through to the error below.
+            }
+            throw Errors.InvalidArgument("page_token", "not a token from a previous ListStock call with the same filter");
+        }
+    }
+}

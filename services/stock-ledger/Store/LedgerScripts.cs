@@ -1,0 +1,354 @@
+namespace Stockcast.Ledger.Store;
+
+/// <summary>
+/// The Lua scripts that change or read the ledger. Every key of one ledger carries the same
+/// Redis Cluster hash tag (<c>{namespace}</c>), so each script runs atomically on one shard:
+/// it applies a change and appends it to the change log in the same step, which is what makes
+/// the revision order total and a Watch gap-free. Keys are derived inside the scripts from the
+/// prefix (ARGV[1]); KEYS[1] is the revision counter, passed so the client routes by its slot.
+///
+/// Layout under prefix P = "{ns}:":
+///   P..rev                 string   current revision
+///   P..log                 stream   change log, entry id "REV-0", trimmed to ~max length
+///   P..wh                  hash     warehouse id -> "region\tmarket,market\tallocationDelayMs"
+///   P..mk:MARKET           set      warehouses serving a market
+///   P..r:WH:SKU            hash     the stock record (fields below)
+///   P..ix                  zset     "SKU\tWH", lexicographic: list by SKU prefix
+///   P..wx:WH               zset     SKU, lexicographic: list by warehouse
+///   P..ev:EVENTID          string   delta already applied (expires after the dedupe retention)
+///   P..o:ORDERID           hash     a reservation
+///   P..exp                 zset     held order id -> expiry (ms)
+///   P..pd:WH:SKU           zset     committed order id -> settle-after (ms): hand-over + allocation delay
+/// </summary>
+internal static class LedgerScripts
+{
+    // Shared by all scripts: argument cursor, record load/save, and the change-log append.
+    private const string Prelude = """
+        local P = ARGV[1]
+        local NOW = tonumber(ARGV[2])
+        local argi = 3
+        local function arg() local v = ARGV[argi]; argi = argi + 1; return v end
+        local function fmt(n) return string.format('%d', n) end
+
+        local FIELDS = {'oh','av','rs','ib','us','st','sv','hd','cm','rv'}
+        local function load(wh, sku)
+          local v = redis.call('HMGET', P..'r:'..wh..':'..sku, unpack(FIELDS))
+          if not v[10] then return nil end
+          local r = {}
+          for i, f in ipairs(FIELDS) do r[f] = tonumber(v[i]) end
+          return r
+        end
+        local function blank() return {oh=0,av=0,rs=0,ib=0,us=0,st=0,sv=0,hd=0,cm=0,rv=0} end
+        local function atp(r) local a = r.av - r.hd - r.cm; if a < 0 then return 0 end; return a end
+
+        local REV = nil
+        local function next_rev()
+          if not REV then REV = tonumber(redis.call('GET', P..'rev') or '0') end
+          REV = REV + 1
+          return REV
+        end
+        -- Saves the record and appends the change to the log: one revision per change.
+        local function append(cause, wh, sku, r, ref, maxlen)
+          local rev = next_rev()
+          if r.rv == 0 then
+            redis.call('ZADD', P..'ix', 0, sku..'\t'..wh)
+            redis.call('ZADD', P..'wx:'..wh, 0, sku)
+          end
+          r.rv = rev
+          local vals = {'oh',fmt(r.oh),'av',fmt(r.av),'rs',fmt(r.rs),'ib',fmt(r.ib),'us',fmt(r.us),
+                        'st',fmt(r.st),'sv',fmt(r.sv),'hd',fmt(r.hd),'cm',fmt(r.cm),'rv',fmt(rev)}
+          redis.call('HSET', P..'r:'..wh..':'..sku, unpack(vals))
+          redis.call('XADD', P..'log', 'MAXLEN', '~', maxlen, fmt(rev)..'-0', 'c', cause, 's', sku, 'w', wh, 'f', ref, unpack(vals))
+          return rev
+        end
+        -- Publishes the last revision once per script so watchers' feeds wake up.
+        local function finish()
+          if REV then
+            redis.call('SET', P..'rev', fmt(REV))
+            redis.call('PUBLISH', P..'changes', fmt(REV))
+            return REV
+          end
+          return tonumber(redis.call('GET', P..'rev') or '0')
+        end
+        local function warehouse(wh)
+          local v = redis.call('HGET', P..'wh', wh)
+          if not v then return nil end
+          local region, markets, delay = string.match(v, '^([^\t]*)\t([^\t]*)\t(%d+)$')
+          return {region=region, markets=markets, delay=tonumber(delay)}
+        end
+        -- Committed reservations whose settle-after is older than a warehouse report are in
+        -- that report's figures now: stop counting them here, so no unit counts twice.
+        local function settle(wh, sku, r, source_ms, retention)
+          if r.cm <= 0 then return end
+          local pk = P..'pd:'..wh..':'..sku
+          local due = redis.call('ZRANGEBYSCORE', pk, '-inf', '('..fmt(source_ms))
+          for _, oid in ipairs(due) do
+            local ok = P..'o:'..oid
+            r.cm = r.cm - tonumber(redis.call('HGET', ok, 'q') or '0')
+            redis.call('HSET', ok, 'st', 3)
+            redis.call('PEXPIRE', ok, retention)
+          end
+          if r.cm < 0 then r.cm = 0 end
+          if #due > 0 then redis.call('ZREMRANGEBYSCORE', pk, '-inf', '('..fmt(source_ms)) end
+        end
+        local function reservation(oid)
+          local v = redis.call('HMGET', P..'o:'..oid, 'sku','mk','wh','q','st','ca','ea','ha','rv')
+          if not v[1] then return nil end
+          return v
+        end
+
+        """;
+
+    /// <summary>
+    /// ARGV: prefix, now, maxlen, dedupe retention ms, event count, then per event
+    /// kind(S|D), wh, sku, source ms, source version, oh, av, rs, ib, us, event id.
+    /// Returns {-1, index} for an unknown warehouse (nothing applied), else
+    /// {revision, outcome1, detail1, ...} where detail is the revision or a reason.
+    /// </summary>
+    public const string ApplyEvents = Prelude + """
+        local maxlen = arg()
+        local retention = arg()
+        local n = tonumber(arg())
+        local base = argi
+        for i = 0, n - 1 do
+          local wh = ARGV[base + i * 11 + 1]
+          if redis.call('HEXISTS', P..'wh', wh) == 0 then return {-1, i} end
+        end
+        local out = {0}
+        for i = 0, n - 1 do
+          local kind, wh, sku = arg(), arg(), arg()
+          local st, sv = tonumber(arg()), tonumber(arg())
+          local q = {tonumber(arg()), tonumber(arg()), tonumber(arg()), tonumber(arg()), tonumber(arg())}
+          local eid = arg()
+          local r = load(wh, sku)
+          local exists = r ~= nil
+          if not exists then r = blank() end
+          if kind == 'S' then
+            if exists and sv < r.sv then
+              out[#out+1] = 3; out[#out+1] = 'source_version '..fmt(sv)..' is older than stored '..fmt(r.sv)
+            elseif exists and sv == r.sv then
+              out[#out+1] = 2; out[#out+1] = 'source_version '..fmt(sv)..' already applied'
+            else
+              r.oh, r.av, r.rs, r.ib, r.us, r.st, r.sv = q[1], q[2], q[3], q[4], q[5], st, sv
+              settle(wh, sku, r, st, retention)
+              out[#out+1] = 1; out[#out+1] = append('S', wh, sku, r, '', maxlen)
+            end
+          else
+            local ek = P..'ev:'..eid
+            if redis.call('EXISTS', ek) == 1 then
+              out[#out+1] = 2; out[#out+1] = 'event_id already applied'
+            elseif exists and sv > 0 and sv <= r.sv then
+              out[#out+1] = 3; out[#out+1] = 'source_version '..fmt(sv)..' is already included in stored '..fmt(r.sv)
+            else
+              local nq = {r.oh + q[1], r.av + q[2], r.rs + q[3], r.ib + q[4], r.us + q[5]}
+              local names = {'on_hand','available','reserved','inbound','unsellable'}
+              local bad = nil
+              for j = 1, 5 do if nq[j] < 0 then bad = names[j]..' would become '..fmt(nq[j]); break end end
+              if bad then
+                out[#out+1] = 4; out[#out+1] = bad
+              else
+                r.oh, r.av, r.rs, r.ib, r.us = nq[1], nq[2], nq[3], nq[4], nq[5]
+                if st > r.st then r.st = st end
+                if sv > 0 then r.sv = sv end
+                settle(wh, sku, r, st, retention)
+                redis.call('SET', ek, '1', 'PX', retention)
+                out[#out+1] = 1; out[#out+1] = append('D', wh, sku, r, eid, maxlen)
+              end
+            end
+          end
+        end
+        out[1] = finish()
+        return out
+        """;
+
+    /// <summary>ARGV: prefix, now, wh, region, markets (comma-separated), delay ms.</summary>
+    public const string RegisterWarehouse = Prelude + """
+        local wh, region, markets, delay = arg(), arg(), arg(), arg()
+        local old = warehouse(wh)
+        if old then
+          for m in string.gmatch(old.markets, '[^,]+') do redis.call('SREM', P..'mk:'..m, wh) end
+        end
+        for m in string.gmatch(markets, '[^,]+') do redis.call('SADD', P..'mk:'..m, wh) end
+        redis.call('HSET', P..'wh', wh, region..'\t'..markets..'\t'..delay)
+        return 1
+        """;
+
+    /// <summary>ARGV: prefix, now. Returns the registry hash as a flat list.</summary>
+    public const string ListWarehouses = Prelude + """
+        return redis.call('HGETALL', P..'wh')
+        """;
+
+    /// <summary>
+    /// ARGV: prefix, now, maxlen, order id, sku, market, quantity, hold ms.
+    /// Returns {'OK'|'EXISTS', reservation...}, {'CONFLICT', reservation...},
+    /// or {'SHORT', market ATP, largest single-warehouse ATP}.
+    /// </summary>
+    public const string Reserve = Prelude + """
+        local maxlen, oid, sku, market, qty, hold = arg(), arg(), arg(), arg(), tonumber(arg()), tonumber(arg())
+        local existing = reservation(oid)
+        if existing then
+          if existing[1] == sku and existing[2] == market and tonumber(existing[4]) == qty then
+            return {'EXISTS', unpack(existing)}
+          end
+          return {'CONFLICT', unpack(existing)}
+        end
+        local whs = redis.call('SMEMBERS', P..'mk:'..market)
+        table.sort(whs)
+        -- Rule: the warehouse serving the market with the most available-to-promise that can
+        -- ship the whole order; ties go to the lowest warehouse id. Orders are never split.
+        local best, best_rec, largest, total = nil, nil, 0, 0
+        for _, wh in ipairs(whs) do
+          local r = load(wh, sku)
+          if r then
+            local a = atp(r)
+            total = total + a
+            if a > largest then largest = a end
+            if a >= qty and (best == nil or a > atp(best_rec)) then best, best_rec = wh, r end
+          end
+        end
+        if not best then return {'SHORT', total, largest} end
+        best_rec.hd = best_rec.hd + qty
+        local rev = append('R', best, sku, best_rec, oid, maxlen)
+        local expires = NOW + hold
+        redis.call('HSET', P..'o:'..oid, 'sku', sku, 'mk', market, 'wh', best, 'q', fmt(qty), 'st', 1,
+                   'ca', fmt(NOW), 'ea', fmt(expires), 'ha', 0, 'rv', fmt(rev))
+        redis.call('ZADD', P..'exp', fmt(expires), oid)
+        finish()
+        return {'OK', unpack(reservation(oid))}
+        """;
+
+    // Ends a held reservation (released or expired): its units count again.
+    private const string EndHold = """
+        local function end_hold(oid, v, status, cause, maxlen, retention)
+          local wh, sku, q = v[3], v[1], tonumber(v[4])
+          local r = load(wh, sku)
+          r.hd = r.hd - q
+          if r.hd < 0 then r.hd = 0 end
+          local rev = append(cause, wh, sku, r, oid, maxlen)
+          redis.call('HSET', P..'o:'..oid, 'st', status, 'rv', fmt(rev))
+          redis.call('ZREM', P..'exp', oid)
+          redis.call('PEXPIRE', P..'o:'..oid, retention)
+        end
+
+        """;
+
+    /// <summary>ARGV: prefix, now, maxlen, retention ms, order id. Returns {'OK'|'NOTFOUND'|'COMMITTED', reservation...}.</summary>
+    public const string Release = Prelude + EndHold + """
+        local maxlen, retention, oid = arg(), arg(), arg()
+        local v = reservation(oid)
+        if not v then return {'NOTFOUND'} end
+        local st = tonumber(v[5])
+        if st == 2 or st == 3 then return {'COMMITTED', unpack(v)} end
+        if st == 1 then
+          end_hold(oid, v, 4, 'L', maxlen, retention)
+          finish()
+        end
+        return {'OK', unpack(reservation(oid))}
+        """;
+
+    /// <summary>ARGV: prefix, now, maxlen, retention ms, order id. Returns {'OK'|'NOTFOUND'|'ENDED', reservation...}.</summary>
+    public const string Commit = Prelude + EndHold + """
+        local maxlen, retention, oid = arg(), arg(), arg()
+        local v = reservation(oid)
+        if not v then return {'NOTFOUND'} end
+        local st = tonumber(v[5])
+        if st == 1 and tonumber(v[7]) <= NOW then
+          end_hold(oid, v, 5, 'E', maxlen, retention)
+          finish()
+          return {'ENDED', unpack(reservation(oid))}
+        end
+        if st == 4 or st == 5 then return {'ENDED', unpack(v)} end
+        if st == 1 then
+          local wh, sku, q = v[3], v[1], tonumber(v[4])
+          local r = load(wh, sku)
+          r.hd = r.hd - q
+          if r.hd < 0 then r.hd = 0 end
+          r.cm = r.cm + q
+          local rev = append('C', wh, sku, r, oid, maxlen)
+          local w = warehouse(wh)
+          local delay = 0
+          if w then delay = w.delay end
+          redis.call('HSET', P..'o:'..oid, 'st', 2, 'ha', fmt(NOW), 'rv', fmt(rev))
+          redis.call('ZREM', P..'exp', oid)
+          redis.call('ZADD', P..'pd:'..wh..':'..sku, fmt(NOW + delay), oid)
+          finish()
+        end
+        return {'OK', unpack(reservation(oid))}
+        """;
+
+    /// <summary>ARGV: prefix, now, maxlen, retention ms, limit. Expires held reservations past their time.</summary>
+    public const string ExpireHolds = Prelude + EndHold + """
+        local maxlen, retention, limit = arg(), arg(), arg()
+        local due = redis.call('ZRANGEBYSCORE', P..'exp', '-inf', fmt(NOW), 'LIMIT', 0, limit)
+        for _, oid in ipairs(due) do
+          local v = reservation(oid)
+          if v and tonumber(v[5]) == 1 then
+            end_hold(oid, v, 5, 'E', maxlen, retention)
+          else
+            redis.call('ZREM', P..'exp', oid)
+          end
+        end
+        finish()
+        return #due
+        """;
+
+    /// <summary>ARGV: prefix, now, order id.</summary>
+    public const string GetReservation = Prelude + """
+        local v = reservation(arg())
+        if not v then return {'NOTFOUND'} end
+        return {'OK', unpack(v)}
+        """;
+
+    /// <summary>ARGV: prefix, now, count, then wh, sku pairs. Returns {revision, record-or-empty...}.</summary>
+    public const string ReadRecords = Prelude + """
+        local n = tonumber(arg())
+        local out = {tonumber(redis.call('GET', P..'rev') or '0')}
+        for i = 1, n do
+          local wh, sku = arg(), arg()
+          out[#out+1] = redis.call('HMGET', P..'r:'..wh..':'..sku, unpack(FIELDS))
+        end
+        return out
+        """;
+
+    /// <summary>ARGV: prefix, now, sku, market. Returns {revision, wh1, record1, wh2, record2, ...}.</summary>
+    public const string Availability = Prelude + """
+        local sku, market = arg(), arg()
+        local out = {tonumber(redis.call('GET', P..'rev') or '0')}
+        local whs = redis.call('SMEMBERS', P..'mk:'..market)
+        table.sort(whs)
+        for _, wh in ipairs(whs) do
+          local v = redis.call('HMGET', P..'r:'..wh..':'..sku, unpack(FIELDS))
+          if v[10] then out[#out+1] = wh; out[#out+1] = v end
+        end
+        return out
+        """;
+
+    /// <summary>
+    /// ARGV: prefix, now, mode (sku|wh), prefix-or-warehouse, exclusive start member, limit.
+    /// Returns {revision, sku1, wh1, record1, ...}.
+    /// </summary>
+    public const string ListRecords = Prelude + """
+        local mode, key, after, limit = arg(), arg(), arg(), tonumber(arg())
+        local out = {tonumber(redis.call('GET', P..'rev') or '0')}
+        if mode == 'sku' then
+          local lo = '['..key
+          if after ~= '' then lo = '('..after end
+          local members = redis.call('ZRANGEBYLEX', P..'ix', lo, '['..key..'\255', 'LIMIT', 0, limit)
+          for _, m in ipairs(members) do
+            local tab = string.find(m, '\t', 1, true)
+            local sku, wh = string.sub(m, 1, tab - 1), string.sub(m, tab + 1)
+            out[#out+1] = sku; out[#out+1] = wh
+            out[#out+1] = redis.call('HMGET', P..'r:'..wh..':'..sku, unpack(FIELDS))
+          end
+        else
+          local lo = '-'
+          if after ~= '' then lo = '('..after end
+          local members = redis.call('ZRANGEBYLEX', P..'wx:'..key, lo, '+', 'LIMIT', 0, limit)
+          for _, sku in ipairs(members) do
+            out[#out+1] = sku; out[#out+1] = key
+            out[#out+1] = redis.call('HMGET', P..'r:'..key..':'..sku, unpack(FIELDS))
+          end
+        end
+        return out
+        """;
+}

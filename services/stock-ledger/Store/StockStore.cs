@@ -1,0 +1,274 @@
+using System.Globalization;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Options;
+using Stockcast.Ledger.V1;
+using Stockcast.ServiceDefaults.Redis;
+using StackExchange.Redis;
+
+namespace Stockcast.Ledger.Store;
+
+/// <summary>
+/// All Redis access of the ledger. Every call is one atomic script on the ledger's hash slot;
+/// results come back as the API's own messages.
+/// </summary>
+public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<LedgerOptions> ledgerOptions, TimeProvider clock)
+{
+    private readonly string _prefix = "{" + redisOptions.Value.Namespace + "}:";
+    private readonly LedgerOptions _options = ledgerOptions.Value;
+
+    private IDatabase Db => redis.GetDatabase();
+    private RedisKey RevisionKey => _prefix + "rev";
+    private RedisKey LogKey => _prefix + "log";
+    private long RetentionMs => _options.IdempotencyRetentionHours * 3_600_000L;
+
+    /// <summary>The pub/sub channel each change-making script publishes its last revision on.</summary>
+    public RedisChannel ChangesChannel => RedisChannel.Literal(_prefix + "changes");
+
+    public async Task RegisterWarehouseAsync(Warehouse warehouse)
+    {
+        await Run(LedgerScripts.RegisterWarehouse,
+            warehouse.WarehouseId, warehouse.Region, string.Join(',', warehouse.Markets.Distinct().Order(StringComparer.Ordinal)), warehouse.AllocationDelayMs);
+    }
+
+    public async Task<IReadOnlyList<Warehouse>> ListWarehousesAsync()
+    {
+        var flat = (RedisResult[])(await Run(LedgerScripts.ListWarehouses))!;
+        var warehouses = new List<Warehouse>(flat.Length / 2);
+        for (var i = 0; i < flat.Length; i += 2)
+        {
+            var parts = ((string)flat[i + 1]!).Split('\t');
+            var warehouse = new Warehouse
+            {
+                WarehouseId = (string)flat[i]!,
+                Region = parts[0],
+                AllocationDelayMs = long.Parse(parts[2], CultureInfo.InvariantCulture),
+            };
+            warehouse.Markets.AddRange(parts[1].Split(',', StringSplitOptions.RemoveEmptyEntries));
+            warehouses.Add(warehouse);
+        }
+        return [.. warehouses.OrderBy(w => w.WarehouseId, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Applies a validated batch atomically. Null means an unknown warehouse at that index: nothing applied.</summary>
+    public async Task<(int? UnknownWarehouseAt, ApplyStockEventsResponse Response)> ApplyAsync(IReadOnlyList<StockEvent> events)
+    {
+        var args = new List<RedisValue>(4 + events.Count * 11) { _options.ChangeLogMaxLength, RetentionMs, events.Count };
+        foreach (var e in events)
+        {
+            var isSnapshot = e.KindCase == StockEvent.KindOneofCase.Snapshot;
+            var q = isSnapshot ? e.Snapshot.Quantities : e.Delta.Change;
+            args.Add(isSnapshot ? "S" : "D");
+            args.Add(e.WarehouseId);
+            args.Add(e.Sku);
+            args.Add(e.SourceTime.ToDateTimeOffset().ToUnixTimeMilliseconds());
+            args.Add(isSnapshot ? e.Snapshot.SourceVersion : e.Delta.SourceVersion);
+            args.Add(q.OnHand);
+            args.Add(q.Available);
+            args.Add(q.Reserved);
+            args.Add(q.Inbound);
+            args.Add(q.Unsellable);
+            args.Add(isSnapshot ? "" : e.Delta.EventId);
+        }
+        var reply = (RedisResult[])(await Run(LedgerScripts.ApplyEvents, [.. args]))!;
+        if ((long)reply[0] == -1)
+        {
+            return ((int)(long)reply[1], new ApplyStockEventsResponse());
+        }
+        var response = new ApplyStockEventsResponse { Revision = (long)reply[0] };
+        for (var i = 1; i < reply.Length; i += 2)
+        {
+            var outcome = (EventOutcome)(int)(long)reply[i];
+            response.Results.Add(outcome == EventOutcome.Applied
+                ? new EventResult { Outcome = outcome, Revision = (long)reply[i + 1] }
+                : new EventResult { Outcome = outcome, Reason = (string)reply[i + 1]! });
+        }
+        return (null, response);
+    }
+
+    public async Task<(long Revision, StockRecord?[] Records)> ReadRecordsAsync(IReadOnlyList<StockKey> keys)
+    {
+        var args = new List<RedisValue>(1 + keys.Count * 2) { keys.Count };
+        foreach (var key in keys)
+        {
+            args.Add(key.WarehouseId);
+            args.Add(key.Sku);
+        }
+        var reply = (RedisResult[])(await Run(LedgerScripts.ReadRecords, [.. args]))!;
+        var records = new StockRecord?[keys.Count];
+        for (var i = 0; i < keys.Count; i++)
+        {
+            records[i] = ParseRecord(keys[i].Sku, keys[i].WarehouseId, (RedisResult[])reply[i + 1]!);
+        }
+        return ((long)reply[0], records);
+    }
+
+    public async Task<(long Revision, IReadOnlyList<StockRecord> Records)> AvailabilityAsync(string sku, string market)
+    {
+        var reply = (RedisResult[])(await Run(LedgerScripts.Availability, sku, market))!;
+        var records = new List<StockRecord>((reply.Length - 1) / 2);
+        for (var i = 1; i < reply.Length; i += 2)
+        {
+            records.Add(ParseRecord(sku, (string)reply[i]!, (RedisResult[])reply[i + 1]!)!);
+        }
+        return ((long)reply[0], records);
+    }
+
+    /// <summary>One page, by SKU prefix or by warehouse, after the given index member (exclusive).</summary>
+    public async Task<(long Revision, IReadOnlyList<StockRecord> Records)> ListAsync(bool byWarehouse, string key, string after, int limit)
+    {
+        var reply = (RedisResult[])(await Run(LedgerScripts.ListRecords, byWarehouse ? "wh" : "sku", key, after, limit))!;
+        var records = new List<StockRecord>((reply.Length - 1) / 3);
+        for (var i = 1; i < reply.Length; i += 3)
+        {
+            var record = ParseRecord((string)reply[i]!, (string)reply[i + 1]!, (RedisResult[])reply[i + 2]!);
+            if (record is not null)
+            {
+                records.Add(record);
+            }
+        }
+        return ((long)reply[0], records);
+    }
+
+    public async Task<ReservationResult> ReserveAsync(string orderId, string sku, string market, long quantity, long holdMs)
+        => ParseReservation(orderId, await Run(LedgerScripts.Reserve, _options.ChangeLogMaxLength, orderId, sku, market, quantity, holdMs));
+
+    public async Task<ReservationResult> ReleaseAsync(string orderId)
+        => ParseReservation(orderId, await Run(LedgerScripts.Release, _options.ChangeLogMaxLength, RetentionMs, orderId));
+
+    public async Task<ReservationResult> CommitAsync(string orderId)
+        => ParseReservation(orderId, await Run(LedgerScripts.Commit, _options.ChangeLogMaxLength, RetentionMs, orderId));
+
+    public async Task<ReservationResult> GetReservationAsync(string orderId)
+        => ParseReservation(orderId, await Run(LedgerScripts.GetReservation, orderId));
+
+    /// <summary>Expires held reservations whose time has come; returns how many were due.</summary>
+    public async Task<int> ExpireHoldsAsync(int limit)
+        => (int)(long)(await Run(LedgerScripts.ExpireHolds, _options.ChangeLogMaxLength, RetentionMs, limit));
+
+    public async Task<long> CurrentRevisionAsync()
+    {
+        var value = await Db.StringGetAsync(RevisionKey);
+        return value.IsNull ? 0 : (long)value;
+    }
+
+    /// <summary>The oldest revision still in the change log, or the next one to be written when it is empty.</summary>
+    public async Task<long> OldestRevisionAsync()
+    {
+        var first = await Db.StreamRangeAsync(LogKey, "-", "+", count: 1);
+        return first.Length > 0 ? RevisionOf(first[0].Id) : await CurrentRevisionAsync() + 1;
+    }
+
+    /// <summary>Changes from the log starting at a revision, in order.</summary>
+    public async Task<IReadOnlyList<StockChange>> ReadChangesAsync(long fromRevision, int count)
+    {
+        var entries = await Db.StreamRangeAsync(LogKey, $"{fromRevision}-0", "+", count);
+        var changes = new List<StockChange>(entries.Length);
+        foreach (var entry in entries)
+        {
+            changes.Add(ParseChange(entry));
+        }
+        return changes;
+    }
+
+    private Task<RedisResult> Run(string script, params RedisValue[] args)
+    {
+        var values = new RedisValue[args.Length + 2];
+        values[0] = _prefix;
+        values[1] = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        Array.Copy(args, 0, values, 2, args.Length);
+        return Db.ScriptEvaluateAsync(script, [RevisionKey], values);
+    }
+
+    private static long RevisionOf(RedisValue streamId)
+    {
+        var id = (string)streamId!;
+        return long.Parse(id.AsSpan(0, id.IndexOf('-')), CultureInfo.InvariantCulture);
+    }
+
+    private static StockRecord? ParseRecord(string sku, string warehouseId, RedisResult[] fields)
+    {
+        if (fields[9].IsNull)
+        {
+            return null;
+        }
+        long F(int i) => (long)fields[i];
+        return BuildRecord(sku, warehouseId, F(0), F(1), F(2), F(3), F(4), F(5), F(6), F(7), F(8), F(9));
+    }
+
+    private static StockRecord BuildRecord(string sku, string warehouseId, long onHand, long available, long reserved, long inbound, long unsellable,
+        long sourceMs, long sourceVersion, long held, long committed, long revision) => new()
+    {
+        Sku = sku,
+        WarehouseId = warehouseId,
+        Quantities = new Quantities { OnHand = onHand, Available = available, Reserved = reserved, Inbound = inbound, Unsellable = unsellable },
+        SourceTime = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(sourceMs)),
+        SourceVersion = sourceVersion,
+        Held = held,
+        Committed = committed,
+        AvailableToPromise = Math.Max(0, available - held - committed),
+        ModRevision = revision,
+    };
+
+    private static readonly Dictionary<string, ChangeCause> Causes = new()
+    {
+        ["S"] = ChangeCause.Snapshot,
+        ["D"] = ChangeCause.Delta,
+        ["R"] = ChangeCause.Reserved,
+        ["L"] = ChangeCause.Released,
+        ["E"] = ChangeCause.Expired,
+        ["C"] = ChangeCause.Committed,
+    };
+
+    internal static StockChange ParseChange(StreamEntry entry)
+    {
+        // Field order is fixed by the append() function of the scripts.
+        var v = entry.Values;
+        long F(int i) => (long)v[i].Value;
+        var record = BuildRecord((string)v[1].Value!, (string)v[2].Value!, F(4), F(5), F(6), F(7), F(8), F(9), F(10), F(11), F(12), F(13));
+        return new StockChange
+        {
+            Revision = record.ModRevision,
+            Cause = Causes.GetValueOrDefault((string)v[0].Value!, ChangeCause.Unspecified),
+            Record = record,
+            Reference = (string)v[3].Value!,
+        };
+    }
+
+    private static ReservationResult ParseReservation(string orderId, RedisResult reply)
+    {
+        var parts = (RedisResult[])reply!;
+        var code = (string)parts[0]!;
+        if (code == "SHORT")
+        {
+            return new ReservationResult(code, null, (long)parts[1], (long)parts[2]);
+        }
+        if (parts.Length == 1)
+        {
+            return new ReservationResult(code, null, 0, 0);
+        }
+        long Ms(int i) => (long)parts[i];
+        var reservation = new Reservation
+        {
+            OrderId = orderId,
+            Sku = (string)parts[1]!,
+            Market = (string)parts[2]!,
+            WarehouseId = (string)parts[3]!,
+            Quantity = (long)parts[4],
+            Status = (ReservationStatus)(int)(long)parts[5],
+            CreatedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(Ms(6))),
+            Revision = (long)parts[9],
+        };
+        if (reservation.Status == ReservationStatus.Held)
+        {
+            reservation.ExpiresAt = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(Ms(7)));
+        }
+        if (Ms(8) > 0)
+        {
+            reservation.CommittedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(Ms(8)));
+        }
+        return new ReservationResult(code, reservation, 0, 0);
+    }
+}
+
+/// <summary>A reservation script's answer: its code, the reservation when there is one, and the stock figures for SHORT.</summary>
+public sealed record ReservationResult(string Code, Reservation? Reservation, long MarketAvailable, long LargestWarehouseAvailable);

@@ -1,0 +1,162 @@
+using Microsoft.Extensions.Options;
+using Stockcast.Ledger.Store;
+using Stockcast.Ledger.V1;
+using StackExchange.Redis;
+
+namespace Stockcast.Ledger.Watch;
+
+/// <summary>
+/// Tails the change log into a fixed-size ring of recent changes that every watcher of this
+/// process reads at its own pace. Woken by the scripts' pub/sub notice, and polls once a second
+/// in case a notice was lost. Memory is bounded by the ring; a watcher that falls behind it reads
+/// the log from Redis instead, so a slow watcher never holds back the feed or other watchers.
+/// </summary>
+public sealed class ChangeFeed(StockStore store, IConnectionMultiplexer redis, IOptions<LedgerOptions> options, ILogger<ChangeFeed> log) : BackgroundService
+{
+    private const int ReadBatch = 1000;
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    private readonly StockChange[] _ring = new StockChange[options.Value.WatchBufferSize];
+    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _head = -1;   // last revision in the ring; -1 until the first read of the log
+    private long _oldest = 1;  // first revision in the ring
+
+    /// <summary>The latest revision known to this process, or -1 before the feed has started.</summary>
+    public long Head => Volatile.Read(ref _head);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var subscriber = redis.GetSubscriber();
+        await subscriber.SubscribeAsync(store.ChangesChannel, (_, _) => Wake());
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await CatchUpAsync();
+                await _wake.WaitAsync(PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                log.LogWarning(ex, "Change feed cannot read the change log; retrying");
+                await Task.Delay(PollInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            try
+            {
+                _wake.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already signalled: one wake-up is enough.
+            }
+        }
+    }
+
+    private async Task CatchUpAsync()
+    {
+        if (Head < 0)
+        {
+            // Start at the present: older revisions are read from Redis by the watchers that ask.
+            var current = await store.CurrentRevisionAsync();
+            lock (_gate)
+            {
+                _head = current;
+                _oldest = current + 1;
+            }
+            Signal();
+        }
+        while (true)
+        {
+            var changes = await store.ReadChangesAsync(Head + 1, ReadBatch);
+            if (changes.Count == 0)
+            {
+                return;
+            }
+            if (changes[0].Revision != Head + 1)
+            {
+                // The log was trimmed past us (a long Redis outage): restart the ring there.
+                log.LogWarning("Change feed skipped from revision {Head} to {Next}: the log was compacted meanwhile", Head, changes[0].Revision);
+                lock (_gate)
+                {
+                    _oldest = changes[0].Revision;
+                    _head = changes[0].Revision - 1;
+                }
+            }
+            lock (_gate)
+            {
+                foreach (var change in changes)
+                {
+                    _ring[change.Revision & (_ring.Length - 1)] = change;
+                }
+                _head = changes[^1].Revision;
+                _oldest = Math.Max(_oldest, _head - _ring.Length + 1);
+            }
+            LedgerMetrics.Revision.Set(changes[^1].Revision);
+            Signal();
+            if (changes.Count < ReadBatch)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Signal()
+    {
+        var previous = Interlocked.Exchange(ref _advanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        previous.TrySetResult();
+    }
+
+    /// <summary>Completes when the head moves past <paramref name="revision"/>, or at the timeout.</summary>
+    public async Task WaitBeyondAsync(long revision, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var advanced = Volatile.Read(ref _advanced).Task;
+        if (Head > revision)
+        {
+            return;
+        }
+        try
+        {
+            await advanced.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // The caller sends a progress notification.
+        }
+    }
+
+    /// <summary>
+    /// Copies up to <paramref name="max"/> changes starting at <paramref name="from"/> into
+    /// <paramref name="into"/>. False when <paramref name="from"/> is older than the ring holds.
+    /// </summary>
+    public bool TryRead(long from, int max, List<StockChange> into)
+    {
+        lock (_gate)
+        {
+            if (_head < 0)
+            {
+                return true; // not started yet: nothing to read, wait
+            }
+            if (from < _oldest)
+            {
+                return false;
+            }
+            for (var rev = from; rev <= _head && into.Count < max; rev++)
+            {
+                into.Add(_ring[rev & (_ring.Length - 1)]);
+            }
+            return true;
+        }
+    }
+}
