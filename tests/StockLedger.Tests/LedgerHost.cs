@@ -21,7 +21,10 @@ public sealed class LedgerHost : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly List<GrpcChannel> _channels = [];
 
-    public LedgerHost(string redisConfiguration, string? @namespace = null, IDictionary<string, string?>? settings = null, FakeTimeProvider? clock = null)
+    private readonly int? _kestrelGrpcPort;
+
+    /// <param name="kestrel">Serve over real Kestrel sockets on loopback (real HTTP/2 flow control) instead of the in-memory TestServer.</param>
+    public LedgerHost(string redisConfiguration, string? @namespace = null, IDictionary<string, string?>? settings = null, FakeTimeProvider? clock = null, bool kestrel = false)
     {
         Namespace = @namespace ?? "t" + Guid.NewGuid().ToString("N")[..16];
         Clock = clock;
@@ -51,6 +54,14 @@ public sealed class LedgerHost : WebApplicationFactory<Program>
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;
+        }
+        if (kestrel)
+        {
+            _kestrelGrpcPort = Testing.FreePort.Next();
+            _settings["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{_kestrelGrpcPort}";
+            _settings["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{Testing.FreePort.Next()}";
+            UseKestrel();
+            StartServer();
         }
     }
 
@@ -83,9 +94,11 @@ public sealed class LedgerHost : WebApplicationFactory<Program>
             }
             return Task.CompletedTask;
         });
-        var channel = GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions
+        var channel = GrpcChannel.ForAddress(
+            _kestrelGrpcPort is int port ? new Uri($"http://127.0.0.1:{port}") : Server.BaseAddress,
+            new GrpcChannelOptions
         {
-            HttpHandler = Server.CreateHandler(),
+            HttpHandler = _kestrelGrpcPort is null ? Server.CreateHandler() : new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
             Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, credentials),
             UnsafeUseInsecureChannelCallCredentials = true,
         });

@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Stockcast.Ledger.V1;
+
+namespace Stockcast.Bench;
+
+/// <summary>"--name value" command-line options with defaults; unknown names are an error.</summary>
+public sealed class BenchArgs
+{
+    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+
+    public BenchArgs(IEnumerable<string> args)
+    {
+        using var e = args.GetEnumerator();
+        while (e.MoveNext())
+        {
+            var name = e.Current;
+            if (!name.StartsWith("--", StringComparison.Ordinal) || !e.MoveNext())
+            {
+                throw new ArgumentException($"expected '--name value' pairs, got '{name}'");
+            }
+            _values[name[2..]] = e.Current;
+        }
+    }
+
+    public string Str(string name, string fallback)
+    {
+        _used.Add(name);
+        return _values.GetValueOrDefault(name, fallback);
+    }
+
+    public int Int(string name, int fallback) => int.Parse(Str(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+
+    public double Double(string name, double fallback) => double.Parse(Str(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+
+    /// <summary>Fails on options no scenario asked for: a typo must not silently run the defaults.</summary>
+    public void RejectUnknown()
+    {
+        var unknown = _values.Keys.Where(k => !_used.Contains(k)).ToArray();
+        if (unknown.Length > 0)
+        {
+            throw new ArgumentException("unknown option(s): " + string.Join(", ", unknown.Select(k => "--" + k)));
+        }
+    }
+}
+
+/// <summary>The ledger under test: a few HTTP/2 channels and the write key.</summary>
+public sealed class Ledger : IDisposable
+{
+    private readonly GrpcChannel[] _channels;
+    private readonly StockLedger.StockLedgerClient[] _clients;
+    private int _next;
+
+    public Ledger(string target, string apiKey, int channels)
+    {
+        Target = target;
+        WriteHeaders = new Metadata { { "Authorization", "Bearer " + apiKey } };
+        _channels = new GrpcChannel[Math.Max(1, channels)];
+        for (var i = 0; i < _channels.Length; i++)
+        {
+            _channels[i] = GrpcChannel.ForAddress(target, new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler
+                {
+                    EnableMultipleHttp2Connections = true,
+                    PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+                    AutomaticDecompression = DecompressionMethods.None,
+                    UseProxy = false,
+                },
+                MaxReceiveMessageSize = 64 * 1024 * 1024,
+            });
+        }
+        _clients = [.. _channels.Select(c => new StockLedger.StockLedgerClient(c))];
+    }
+
+    public string Target { get; }
+    public Metadata WriteHeaders { get; }
+
+    /// <summary>Clients round-robin over the channels, so load spreads over several connections.</summary>
+    public StockLedger.StockLedgerClient Client() => _clients[(int)((uint)Interlocked.Increment(ref _next) % (uint)_clients.Length)];
+
+    public void Dispose()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+    }
+}
+
+/// <summary>The record set every scenario uses: SKUs x the three bench warehouses.</summary>
+public static class Catalog
+{
+    public static readonly string[] Warehouses = ["us-east", "us-west", "eu-de"];
+
+    public static string Sku(string prefix, int i) => prefix + i.ToString("D6", CultureInfo.InvariantCulture);
+}
+
+/// <summary>Latencies in Stopwatch ticks; sorted once at the end.</summary>
+public sealed class Latencies
+{
+    private long[] _values;
+    private int _count;
+
+    public Latencies(int capacity) => _values = new long[Math.Max(16, capacity)];
+
+    public int Count => _count;
+
+    public void Add(long ticks)
+    {
+        if (_count == _values.Length)
+        {
+            Array.Resize(ref _values, _values.Length * 2);
+        }
+        _values[_count++] = ticks;
+    }
+
+    public static Summary Summarize(IEnumerable<Latencies> parts)
+    {
+        var list = parts.ToList();
+        var all = new long[list.Sum(p => p._count)];
+        var at = 0;
+        foreach (var p in list)
+        {
+            Array.Copy(p._values, 0, all, at, p._count);
+            at += p._count;
+        }
+        Array.Sort(all);
+        return new Summary(all);
+    }
+
+    public sealed class Summary(long[] sorted)
+    {
+        public int Count => sorted.Length;
+
+        /// <summary>Nearest-rank percentile in milliseconds.</summary>
+        public double Ms(double percentile)
+        {
+            if (sorted.Length == 0)
+            {
+                return double.NaN;
+            }
+            var rank = (int)Math.Ceiling(percentile / 100.0 * sorted.Length);
+            return ToMs(sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)]);
+        }
+
+        public double MaxMs => sorted.Length == 0 ? double.NaN : ToMs(sorted[^1]);
+
+        public double MeanMs => sorted.Length == 0 ? double.NaN : ToMs((long)sorted.Average());
+
+        private static double ToMs(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+    }
+}
+
+/// <summary>CPU time (utime + stime from /proc/PID/stat) of the processes under test, over a window.</summary>
+public sealed class CpuMeter
+{
+    private readonly (string Name, int Pid)[] _processes;
+    private readonly double _ticksPerSecond;
+    private long[] _start = [];
+    private long _startedAt;
+
+    public CpuMeter(BenchArgs args)
+    {
+        _ticksPerSecond = args.Double("clk-tck", 100);
+        var list = new List<(string, int)> { ("bench", Environment.ProcessId) };
+        var ledger = args.Int("ledger-pid", 0);
+        var redis = args.Int("redis-pid", 0);
+        if (ledger > 0)
+        {
+            list.Insert(0, ("ledger", ledger));
+        }
+        if (redis > 0)
+        {
+            list.Insert(list.Count - 1, ("redis", redis));
+        }
+        _processes = [.. list];
+    }
+
+    public void Start()
+    {
+        _start = [.. _processes.Select(p => Ticks(p.Pid))];
+        _startedAt = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Cores used by each process over the window (1.0 = one core busy all the time).</summary>
+    public IReadOnlyList<(string Name, double Cores)> Stop()
+    {
+        var seconds = Stopwatch.GetElapsedTime(_startedAt).TotalSeconds;
+        return [.. _processes.Select((p, i) => (p.Name, (Ticks(p.Pid) - _start[i]) / _ticksPerSecond / seconds))];
+    }
+
+    private static long Ticks(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // Fields after the command name, which is in parentheses and may contain spaces.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // utime and stime are fields 14 and 15 of the whole line, i.e. 12 and 13 after "pid (comm) ".
+            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+}
+
+/// <summary>Results as shell-sourceable "key=value" lines (for run.sh) and as text on stdout.</summary>
+public sealed class Results(string? path, string scenario)
+{
+    private readonly List<string> _lines = [];
+
+    public void Add(string key, double value, string format = "F0") => Add(key, value.ToString(format, CultureInfo.InvariantCulture));
+
+    public void Add(string key, string value)
+    {
+        var name = scenario + "_" + key;
+        _lines.Add($"{name}='{value.Replace("'", "", StringComparison.Ordinal)}'");
+        Console.WriteLine($"  {name,-34} {value}");
+    }
+
+    public void AddCpu(IReadOnlyList<(string Name, double Cores)> cpu)
+    {
+        foreach (var (name, cores) in cpu)
+        {
+            Add("cpu_" + name, cores, "F2");
+        }
+        Add("cpu_total", cpu.Sum(c => c.Cores), "F2");
+    }
+
+    public void Save()
+    {
+        if (path is not null)
+        {
+            File.AppendAllLines(path, _lines);
+        }
+    }
+}
+
+public static class Clock
+{
+    public static double Seconds(long fromTimestamp) => Stopwatch.GetElapsedTime(fromTimestamp).TotalSeconds;
+}

@@ -1,0 +1,88 @@
+using Grpc.Core;
+using Grpc.Health.V1;
+using Microsoft.Extensions.Options;
+using Stockcast.Ledger.V1;
+using Stockcast.Testing;
+
+namespace Stockcast.Ledger.Tests;
+
+public sealed class HealthAndAccessTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+{
+    [Fact]
+    public async Task HealthGoesNotServingWhileRedisIsDownAndRecoversByItself()
+    {
+        using var own = new RedisProcess();
+        own.Start();
+        using var host = await new LedgerHost(own.EndPoint).ReadyAsync();
+        var health = new Health.HealthClient(host.Channel(apiKey: null));
+        async Task<HealthCheckResponse.Types.ServingStatus> Status() => (await health.CheckAsync(new HealthCheckRequest())).Status;
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await Status());
+
+        own.Stop();
+        await Eventually.TrueAsync(async () => await Status() == HealthCheckResponse.Types.ServingStatus.NotServing, "health reports NOT_SERVING");
+
+        own.Start();
+        await Eventually.TrueAsync(async () => await Status() == HealthCheckResponse.Types.ServingStatus.Serving, "health reports SERVING again");
+    }
+
+    [Fact]
+    public async Task WritesWithoutAKeyAreUnauthenticatedAndWithAReadKeyDenied()
+    {
+        using var host = await new LedgerHost(redis.Configuration).ReadyAsync();
+        var reserve = new ReserveRequest { OrderId = "x", Sku = "Y", Market = "US", Quantity = 1 };
+
+        var anonymous = await Stock.FailsAsync(() => host.Client(apiKey: null).ReserveAsync(reserve).ResponseAsync);
+        var wrongKey = await Stock.FailsAsync(() => host.Client(apiKey: "not-a-key-not-a-key-not-a-key").ReserveAsync(reserve).ResponseAsync);
+        var reader = await Stock.FailsAsync(() => host.Client(LedgerHost.ReaderKey).ApplyAsync(Stock.Snapshot("us-east", "Y", 1, version: 1)));
+
+        Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, wrongKey.StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, reader.StatusCode);
+        Assert.Empty((await host.Client(apiKey: null).ListStockAsync(new ListStockRequest())).Records);
+    }
+
+    [Fact]
+    public async Task ReadsNeedAKeyWhenAnonymousReadsAreOff()
+    {
+        using var host = await new LedgerHost(redis.Configuration, settings: new Dictionary<string, string?> { ["Auth:AllowAnonymousReads"] = "false" }).ReadyAsync();
+
+        var anonymous = await Stock.FailsAsync(() => host.Client(apiKey: null).ListWarehousesAsync(new ListWarehousesRequest()).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
+        Assert.Equal(3, (await host.Client(LedgerHost.ReaderKey).ListWarehousesAsync(new ListWarehousesRequest())).Warehouses.Count);
+    }
+
+    [Fact]
+    public void ALedgerWithoutAWriteKeyRefusesToStartAndSaysWhichSetting()
+    {
+        using var host = new LedgerHost(redis.Configuration, settings: new Dictionary<string, string?> { ["Auth:ApiKeys:0:Access"] = "Read" });
+
+        var error = Assert.Throws<OptionsValidationException>(() => host.Client());
+
+        Assert.Contains("Auth:ApiKeys needs at least one key with Access=Write", error.Message);
+    }
+
+    [Fact]
+    public void ALedgerWithAnInvalidWarehouseInItsSettingsRefusesToStart()
+    {
+        using var host = new LedgerHost(redis.Configuration, settings: new Dictionary<string, string?> { ["Ledger:Warehouses:0:Markets:0"] = "U S" });
+
+        var error = Assert.Throws<OptionsValidationException>(() => host.Client());
+
+        Assert.Contains("Ledger:Warehouses:0: markets", error.Message);
+    }
+
+    [Fact]
+    public async Task MetricsExposeSyncLagAndEventOutcomesPerWarehouse()
+    {
+        using var host = await new LedgerHost(redis.Configuration).ReadyAsync();
+        await host.Client().ApplyAsync(Stock.Snapshot("eu-de", "METRIC", 5, version: 1, at: DateTimeOffset.UtcNow.AddSeconds(-3)));
+
+        var text = await host.CreateClient().GetStringAsync("/metrics");
+
+        Assert.Contains("stockcast_ledger_sync_lag_seconds_bucket{warehouse=\"eu-de\"", text);
+        Assert.Matches("stockcast_ledger_events_total\\{warehouse=\"eu-de\",outcome=\"applied\"\\} [1-9]", text);
+        Assert.Contains("stockcast_ledger_last_applied_timestamp_seconds{warehouse=\"eu-de\"}", text);
+        Assert.Contains("grpc_server_handled_total{grpc_service=\"stockcast.ledger.v1.StockLedger\",grpc_method=\"ApplyStockEvents\"", text);
+    }
+}

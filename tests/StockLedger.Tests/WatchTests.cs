@@ -1,0 +1,109 @@
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Stockcast.Ledger.V1;
+using Stockcast.Testing;
+
+namespace Stockcast.Ledger.Tests;
+
+public sealed class WatchTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+{
+    [Fact]
+    public async Task AQuietWatchReceivesProgressNotificationsAtTheCurrentRevision()
+    {
+        using var host = await new LedgerHost(redis.Configuration).ReadyAsync();
+        var client = host.Client();
+        var revision = (await client.ApplyAsync(Stock.Snapshot("us-east", "QUIET", 1, version: 1))).Revision;
+
+        using var cts = new CancellationTokenSource(Eventually.DefaultDeadline);
+        using var watch = client.Watch(new WatchRequest { ProgressIntervalSeconds = 1 }, cancellationToken: cts.Token);
+        Assert.True(await watch.ResponseStream.MoveNext(cts.Token));
+        Assert.True(await watch.ResponseStream.MoveNext(cts.Token));
+
+        Assert.Empty(watch.ResponseStream.Current.Changes);
+        Assert.Equal(revision, watch.ResponseStream.Current.HeaderRevision);
+    }
+
+    [Fact]
+    public async Task WatchDeliversOnlyTheSkusAndMarketAsked()
+    {
+        using var host = await new LedgerHost(redis.Configuration).ReadyAsync();
+        var client = host.Client();
+        using var cts = new CancellationTokenSource(Eventually.DefaultDeadline);
+        using var watch = client.Watch(new WatchRequest { Skus = { "A", "B" }, Market = "DE" }, cancellationToken: cts.Token);
+        Assert.True(await watch.ResponseStream.MoveNext(cts.Token));
+
+        await client.ApplyAsync(
+            Stock.Snapshot("us-east", "A", 1, version: 1), Stock.Snapshot("eu-de", "C", 1, version: 1),
+            Stock.Snapshot("eu-de", "A", 2, version: 1), Stock.Snapshot("eu-de", "B", 3, version: 1));
+
+        var got = new List<string>();
+        while (got.Count < 2 && await watch.ResponseStream.MoveNext(cts.Token))
+        {
+            got.AddRange(watch.ResponseStream.Current.Changes.Select(c => $"{c.Record.WarehouseId}/{c.Record.Sku}"));
+        }
+        Assert.Equal(["eu-de/A", "eu-de/B"], got);
+    }
+
+    [Fact]
+    public async Task ASlowWatcherDoesNotDelayAFastOneAndLaterCatchesUpWithoutAGap()
+    {
+        // Real sockets, so the slow watcher's HTTP/2 window really fills; a small ring so it falls out of memory.
+        using var host = new LedgerHost(redis.Configuration, kestrel: true, settings: new Dictionary<string, string?> { ["Ledger:WatchBufferSize"] = "1024" });
+        await host.ReadyAsync();
+        var client = host.Client();
+        var start = (await client.ApplyAsync(Stock.Snapshot("us-east", "START", 1, version: 1))).Revision + 1;
+
+        using var slow = host.Client().Watch(new WatchRequest { StartRevision = start });
+        using var cts = new CancellationTokenSource(Eventually.DefaultDeadline);
+        using var fast = host.Client().Watch(new WatchRequest { StartRevision = start }, cancellationToken: cts.Token);
+        const int total = 6000;
+        for (var b = 0; b < total / 500; b++)
+        {
+            await client.ApplyAsync(Enumerable.Range(0, 500).Select(i => Stock.Snapshot("us-west", $"SLOW-{b}-{i}-{new string('x', 60)}", i, version: 1)).ToArray());
+        }
+
+        var fastSeen = await CollectAsync(fast, total, cts.Token);
+        Assert.Equal(Enumerable.Range(0, total).Select(i => start + i), fastSeen);
+
+        // Only now does the slow client read: everything arrives, in order, read back from Redis.
+        using var slowCts = new CancellationTokenSource(Eventually.DefaultDeadline);
+        var slowSeen = await CollectAsync(slow, total, slowCts.Token);
+        Assert.Equal(fastSeen, slowSeen);
+    }
+
+    private static async Task<List<long>> CollectAsync(AsyncServerStreamingCall<WatchResponse> call, int count, CancellationToken token)
+    {
+        var seen = new List<long>(count);
+        while (seen.Count < count && await call.ResponseStream.MoveNext(token))
+        {
+            seen.AddRange(call.ResponseStream.Current.Changes.Select(c => c.Revision));
+        }
+        return seen;
+    }
+
+    [Fact]
+    public async Task WatchStreamsEndWithUnavailableAndAResumeRevisionWhenTheLedgerShutsDown()
+    {
+        using var host = new LedgerHost(redis.Configuration, kestrel: true);
+        await host.ReadyAsync();
+        var client = host.Client();
+        var revision = (await client.ApplyAsync(Stock.Snapshot("us-east", "BYE", 1, version: 1))).Revision;
+        using var cts = new CancellationTokenSource(Eventually.DefaultDeadline);
+        using var watch = client.Watch(new WatchRequest { StartRevision = revision }, cancellationToken: cts.Token);
+        Assert.True(await watch.ResponseStream.MoveNext(cts.Token));
+
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        var stopping = Task.Run(lifetime.StopApplication);
+        var error = await Stock.FailsAsync(async () =>
+        {
+            while (await watch.ResponseStream.MoveNext(cts.Token))
+            {
+            }
+        });
+        await stopping;
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Equal((revision + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), error.Trailers.GetValue(Grpc.Errors.ResumeRevisionTrailer));
+    }
+}
