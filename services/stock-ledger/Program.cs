@@ -2,7 +2,8 @@ using Stockcast.Ledger;
 using Stockcast.Ledger.Grpc;
 using Stockcast.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings live beside the binary, wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddServiceDefaults();
 builder.AddStockLedger();
 

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using Stockcast.Ledger.V1;
+
+namespace Stockcast.Bench;
+
+/// <summary>
+/// GetAvailability: N concurrent callers, each one call at a time on a random populated SKU,
+/// markets taken in turn. A warm-up runs first; only calls started inside the measured window
+/// count, and each is timed from send to reply.
+/// </summary>
+public static class AvailabilityScenario
+{
+    public sealed record Settings(int Callers, double Seconds, double Warmup, int Skus, string Prefix, string[] Markets)
+    {
+        public static Settings From(BenchArgs a) => new(
+            a.Int("callers", 32), a.Double("seconds", 10), a.Double("warmup", 2), a.Int("skus", 20_000), a.Str("sku-prefix", "SKU-"),
+            a.Str("markets", "US,DE").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    private sealed class Caller(int capacity)
+    {
+        public readonly Latencies Latency = new(capacity);
+        public long Empty;
+        public long Warehouses;
+    }
+
+    public static async Task RunAsync(Settings s, Ledger ledger, Results results, CpuMeter cpu)
+    {
+        Console.WriteLine($"availability: {s.Callers} callers, {s.Warmup} s warm-up + {s.Seconds} s, {s.Skus} SKUs, markets {string.Join('/', s.Markets)}");
+        using var hardStop = new CancellationTokenSource(TimeSpan.FromSeconds(s.Warmup + s.Seconds + 60));
+        var started = Stopwatch.GetTimestamp();
+        var measureFrom = started + (long)(s.Warmup * Stopwatch.Frequency);
+        var measureTo = measureFrom + (long)(s.Seconds * Stopwatch.Frequency);
+        var callers = Enumerable.Range(0, s.Callers).Select(_ => new Caller(200_000)).ToArray();
+        var tasks = callers.Select((c, i) => Task.Run(async () =>
+        {
+            var random = new Random(1000 + i);
+            var client = ledger.Client();
+            var n = i;
+            while (true)
+            {
+                var at = Stopwatch.GetTimestamp();
+                if (at >= measureTo)
+                {
+                    return;
+                }
+                var request = new GetAvailabilityRequest
+                {
+                    Sku = Catalog.Sku(s.Prefix, random.Next(s.Skus)),
+                    Market = s.Markets[n++ % s.Markets.Length],
+                };
+                var reply = await client.GetAvailabilityAsync(request, cancellationToken: hardStop.Token);
+                var took = Stopwatch.GetTimestamp() - at;
+                if (at >= measureFrom)
+                {
+                    c.Latency.Add(took);
+                    c.Warehouses += reply.Warehouses.Count;
+                    if (reply.Warehouses.Count == 0)
+                    {
+                        c.Empty++;
+                    }
+                }
+            }
+        }, hardStop.Token)).ToArray();
+
+        await Task.Delay(TimeSpan.FromSeconds(s.Warmup), hardStop.Token);
+        cpu.Start();
+        await Task.Delay(TimeSpan.FromSeconds(s.Seconds), hardStop.Token);
+        var split = cpu.Stop();
+        await Task.WhenAll(tasks);
+
+        var latency = Latencies.Summarize(callers.Select(c => c.Latency));
+        results.Add("callers", s.Callers);
+        results.Add("seconds", s.Seconds, "F1");
+        results.Add("calls", latency.Count);
+        results.Add("calls_per_s", latency.Count / s.Seconds);
+        results.Add("p50_ms", latency.Ms(50), "F2");
+        results.Add("p99_ms", latency.Ms(99), "F2");
+        results.Add("max_ms", latency.MaxMs, "F2");
+        results.Add("empty_replies", callers.Sum(c => c.Empty));
+        results.Add("warehouses_per_reply", (double)callers.Sum(c => c.Warehouses) / Math.Max(1, latency.Count), "F2");
+        results.AddCpu(split);
+    }
+}

@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Stockcast.Ledger.V1;
+
+namespace Stockcast.Bench;
+
+public static class Readiness
+{
+    /// <summary>Polls /readyz, then ListWarehouses until the configured warehouses are registered, within a deadline.</summary>
+    public static async Task WaitAsync(Ledger ledger, string httpBase, int warehouses, TimeSpan timeout)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var ready = false;
+        var seen = -1;
+        string last = "no answer yet";
+        while (Stopwatch.GetElapsedTime(started) < timeout)
+        {
+            try
+            {
+                if (!ready)
+                {
+                    using var response = await http.GetAsync(httpBase.TrimEnd('/') + "/readyz");
+                    ready = response.IsSuccessStatusCode;
+                    last = $"/readyz answered {(int)response.StatusCode}";
+                }
+                if (ready)
+                {
+                    var list = await ledger.Client().ListWarehousesAsync(new ListWarehousesRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+                    seen = list.Warehouses.Count;
+                    last = $"ListWarehouses returned {seen}";
+                    if (seen >= warehouses)
+                    {
+                        Console.WriteLine($"  ledger ready after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s: {string.Join(", ", list.Warehouses.Select(w => $"{w.WarehouseId}[{string.Join('/', w.Markets)}]"))}");
+                        return;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or RpcException)
+            {
+                last = ex.Message;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"the ledger was not ready within {timeout.TotalSeconds:F0} s ({last})");
+    }
+}

@@ -1,0 +1,346 @@
+#!/usr/bin/env bash
+# `make bench`: loads the real stock-ledger over gRPC on loopback and writes
+# bench/results/latest.md (also printed). Starts its own redis-server and ledger on free loopback
+# ports, measures redis-benchmark against that same redis as the ceiling, runs the scenarios of
+# bench/Stockcast.Bench, samples the ledger's memory throughout, and stops everything on exit.
+#
+# Usage: bash bench/run.sh [Release|Debug]
+# Knobs (environment): BENCH_SECONDS (10), APPLY_STREAMS (6), APPLY_BATCH (500), APPLY_SKUS (20000),
+#   WATCHERS (100), WATCH_RATE (5000), WATCH_BATCH (50), AVAIL_CALLERS (32),
+#   REDIS_BENCH_N (200000), BENCH_STRICT=1 (exit 1 when a goal is missed).
+set -euo pipefail
+
+CONFIG="${1:-Release}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+SECONDS_PER_SCENARIO="${BENCH_SECONDS:-10}"
+APPLY_STREAMS="${APPLY_STREAMS:-6}"
+APPLY_BATCH="${APPLY_BATCH:-500}"
+APPLY_SKUS="${APPLY_SKUS:-20000}"
+WATCHERS="${WATCHERS:-100}"
+WATCH_RATE="${WATCH_RATE:-5000}"
+WATCH_BATCH="${WATCH_BATCH:-50}"
+AVAIL_CALLERS="${AVAIL_CALLERS:-32}"
+REDIS_BENCH_N="${REDIS_BENCH_N:-200000}"
+
+# Goals from the issue.
+GOAL_APPLY=100000      # events/s applied
+GOAL_WATCH_P99=25      # ms
+GOAL_AVAIL=25000       # calls/s
+GOAL_RSS_MIB=300       # MiB peak RSS of the ledger
+
+LEDGER_DLL="services/stock-ledger/bin/$CONFIG/net10.0/Stockcast.StockLedger.dll"
+BENCH_DLL="bench/Stockcast.Bench/bin/$CONFIG/net10.0/Stockcast.Bench.dll"
+RESULTS_DIR="bench/results"
+REPORT="$RESULTS_DIR/latest.md"
+
+for tool in redis-server redis-cli redis-benchmark dotnet; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is not installed (run 'make deps')" >&2; exit 1; }
+done
+if [[ ! -f "$LEDGER_DLL" || ! -f "$BENCH_DLL" ]]; then
+  echo "bench: building ($CONFIG)..."
+  dotnet build Microservices.sln -c "$CONFIG" -nologo -v q
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/stockcast-bench.XXXXXX")"
+REDIS_PID=""
+LEDGER_PID=""
+SAMPLER_PID=""
+
+stop_pid() {  # pid, seconds to wait after SIGTERM before SIGKILL
+  local pid="$1" wait_s="$2" i
+  [[ -n "$pid" ]] || return 0
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < wait_s * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_pid "$SAMPLER_PID" 2
+  stop_pid "$LEDGER_PID" 10
+  stop_pid "$REDIS_PID" 5
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A loopback port nobody listens on (and not one we already picked).
+TAKEN=" "
+free_port() {
+  local p i
+  for ((i = 0; i < 100; i++)); do
+    p=$((20000 + RANDOM % 40000))
+    [[ "$TAKEN" == *" $p "* ]] && continue
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      TAKEN="$TAKEN$p "
+      echo "$p"
+      return 0
+    fi
+  done
+  echo "bench: no free port found" >&2
+  return 1
+}
+
+# ---------------------------------------------------------------- machine
+cpu_model="$(lscpu 2>/dev/null | awk -F: '/^Model name/ {gsub(/^[ \t]+/, "", $2); print $2; exit}')"
+cores="$(nproc)"
+mem_total="$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+kernel="$(uname -sr)"
+dotnet_version="$(dotnet --version)"
+redis_version="$(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p')"
+clk_tck="$(getconf CLK_TCK)"
+started_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+git_rev="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [[ -n "$(git status --porcelain -- services protos 2>/dev/null)" ]]; then git_rev="$git_rev (+ uncommitted changes under services/ or protos/)"; fi
+
+echo "bench: $cpu_model, $cores cores, $mem_total, $kernel, .NET SDK $dotnet_version, redis $redis_version"
+
+# ---------------------------------------------------------------- redis
+REDIS_PORT="$(free_port)"
+mkdir -p "$WORK/redis"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK/redis" --save "" --appendonly no \
+  --protected-mode yes --logfile "$WORK/redis/redis.log" --daemonize no &
+REDIS_PID=$!
+rcli() { timeout 10 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
+for ((i = 0; i < 200; i++)); do
+  [[ "$(rcli ping 2>/dev/null || true)" == "PONG" ]] && break
+  kill -0 "$REDIS_PID" 2>/dev/null || { cat "$WORK/redis/redis.log" >&2; echo "bench: redis-server did not start" >&2; exit 1; }
+  sleep 0.1
+done
+[[ "$(rcli ping 2>/dev/null || true)" == "PONG" ]] || { echo "bench: redis-server did not answer within 20 s" >&2; exit 1; }
+echo "bench: redis-server pid $REDIS_PID on 127.0.0.1:$REDIS_PORT"
+
+# ---------------------------------------------------------------- redis-benchmark (the ceiling)
+# Run before the ledger starts, so nothing else competes for the cores; then the data is flushed.
+declare -A RB
+redis_bench() {  # label, extra args...
+  local label="$1"; shift
+  echo "bench: redis-benchmark $label"
+  timeout 180 redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" --csv -t set,get,incr -n "$REDIS_BENCH_N" "$@" >"$WORK/rb-$label.csv"
+  while IFS=, read -r test rps _avg _min p50 _p95 p99 _max; do
+    test="${test//\"/}"; [[ "$test" == "test" || -z "$test" ]] && continue
+    RB["$label.$test.rps"]="${rps//\"/}"
+    RB["$label.$test.p50"]="${p50//\"/}"
+    RB["$label.$test.p99"]="${p99//\"/}"
+  done <"$WORK/rb-$label.csv"
+}
+redis_bench plain
+redis_bench p16 -P 16
+rcli flushall >/dev/null
+
+# ---------------------------------------------------------------- ledger
+GRPC_PORT="$(free_port)"
+HTTP_PORT="$(free_port)"
+API_KEY="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+(
+  export ASPNETCORE_ENVIRONMENT=Production
+  export DOTNET_CLI_TELEMETRY_OPTOUT=1
+  export Logging__LogLevel__Default=Warning
+  export Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$GRPC_PORT"
+  export Kestrel__Endpoints__Grpc__Protocols=Http2
+  export Kestrel__Endpoints__Http__Url="http://127.0.0.1:$HTTP_PORT"
+  export Redis__Configuration="127.0.0.1:$REDIS_PORT"
+  export Redis__Namespace=bench
+  export Auth__ApiKeys__0__Name=bench
+  export Auth__ApiKeys__0__Key="$API_KEY"
+  export Auth__ApiKeys__0__Access=Write
+  export Ledger__Warehouses__0__Id=us-east Ledger__Warehouses__0__Region=us-east Ledger__Warehouses__0__Markets__0=US
+  export Ledger__Warehouses__1__Id=us-west Ledger__Warehouses__1__Region=us-west Ledger__Warehouses__1__Markets__0=US
+  export Ledger__Warehouses__2__Id=eu-de Ledger__Warehouses__2__Region=eu-de Ledger__Warehouses__2__Markets__0=DE
+  exec dotnet "$LEDGER_DLL"
+) >"$WORK/ledger.log" 2>&1 &
+LEDGER_PID=$!
+echo "bench: stock-ledger pid $LEDGER_PID, gRPC 127.0.0.1:$GRPC_PORT, HTTP 127.0.0.1:$HTTP_PORT"
+
+# Memory sampler: VmRSS of the ledger (and redis) every 500 ms, tagged with the current phase.
+# Bounded: at most 1200 samples (10 min), and it ends with the ledger.
+echo idle >"$WORK/phase"
+(
+  for ((n = 0; n < 1200; n++)); do
+    kill -0 "$LEDGER_PID" 2>/dev/null || break
+    l="$(awk '/^VmRSS/ {print $2}' "/proc/$LEDGER_PID/status" 2>/dev/null || true)"
+    r="$(awk '/^VmRSS/ {print $2}' "/proc/$REDIS_PID/status" 2>/dev/null || true)"
+    echo "$(cat "$WORK/phase" 2>/dev/null || echo ?) ${l:-0} ${r:-0}" >>"$WORK/rss.log"
+    sleep 0.5
+  done
+) &
+SAMPLER_PID=$!
+
+RESULTS="$WORK/results.env"
+: >"$RESULTS"
+FAILED=()
+bench() {  # scenario, args...
+  local scenario="$1"; shift
+  timeout 300 dotnet "$BENCH_DLL" "$scenario" --target "http://127.0.0.1:$GRPC_PORT" --key "$API_KEY" --out "$RESULTS" \
+    --ledger-pid "$LEDGER_PID" --redis-pid "$REDIS_PID" --clk-tck "$clk_tck" "$@"
+}
+# One scenario: phase marker for the memory sampler, Redis command stats reset before and saved after.
+scenario() {  # name, args...
+  local name="$1"; shift
+  echo "$name" >"$WORK/phase"
+  rcli config resetstat >/dev/null
+  echo "bench: --- $name"
+  if ! bench "$name" "$@"; then
+    FAILED+=("$name")
+    echo "bench: $name FAILED; last lines of the ledger log:" >&2
+    tail -n 20 "$WORK/ledger.log" >&2 || true
+  fi
+  rcli info commandstats >"$WORK/cmdstats-$name.txt" || true
+  kill -0 "$LEDGER_PID" 2>/dev/null || { echo "bench: the ledger exited" >&2; tail -n 40 "$WORK/ledger.log" >&2; exit 1; }
+}
+
+if ! bench ready --http "http://127.0.0.1:$HTTP_PORT" --warehouses 3 --timeout 60; then
+  tail -n 40 "$WORK/ledger.log" >&2
+  exit 1
+fi
+sleep 1  # a few idle samples
+
+scenario apply --streams "$APPLY_STREAMS" --batch "$APPLY_BATCH" --skus "$APPLY_SKUS" --seconds "$SECONDS_PER_SCENARIO"
+scenario watch --watchers "$WATCHERS" --rate "$WATCH_RATE" --batch "$WATCH_BATCH" --seconds "$SECONDS_PER_SCENARIO"
+scenario availability --callers "$AVAIL_CALLERS" --skus "$APPLY_SKUS" --seconds "$SECONDS_PER_SCENARIO"
+echo done >"$WORK/phase"
+sleep 1
+
+vmhwm_kb="$(awk '/^VmHWM/ {print $2}' "/proc/$LEDGER_PID/status")"
+stop_pid "$SAMPLER_PID" 2
+SAMPLER_PID=""
+
+# ---------------------------------------------------------------- report
+# shellcheck disable=SC1090
+source "$RESULTS"
+v() { local name="$1"; echo "${!name:-n/a}"; }
+num() { [[ "$1" =~ ^-?[0-9]+(\.[0-9]+)?$ ]]; }
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+ratio() {  # ours, ceiling -> "0.123x" or n/a
+  if num "$1" && num "$2" && awk "BEGIN { exit !($2 > 0) }"; then calc "%.3fx" "$1 / $2"; else echo n/a; fi
+}
+passfail() {  # value, op (ge|le), goal
+  num "$1" || { echo "FAIL (no result)"; return; }
+  if awk "BEGIN { exit !($1 $([[ $2 == ge ]] && echo '>=' || echo '<=') $3) }"; then echo PASS; else echo "**FAIL**"; fi
+}
+per_unit_us() {  # cores, units per second -> microseconds of CPU per unit
+  if num "$1" && num "$2" && [[ "$2" != "0" ]]; then calc "%.1f" "$1 * 1000000 / $2"; else echo n/a; fi
+}
+rss_peak() {  # phase (or "all"), column (2 ledger, 3 redis) -> MiB
+  awk -v p="$1" -v c="$2" '($1 == p || p == "all") && $c > m { m = $c } END { printf "%.0f", m / 1024 }' "$WORK/rss.log"
+}
+top_cmds() {  # scenario -> markdown rows: command, calls, usec/call, share of redis time
+  awk -F'[:,=]' '/^cmdstat_/ { name = substr($1, 9); gsub(/\|/, "/", name); calls[name] = $3; usec[name] = $5; per[name] = $7; total += $5 }
+    END { for (n in usec) printf "%s %s %s %s %.1f\n", usec[n], n, calls[n], per[n], (total ? 100 * usec[n] / total : 0) }' \
+    "$WORK/cmdstats-$1.txt" 2>/dev/null | sort -rn | head -n 8 |
+    awk '{ printf "| %s | %s | %s | %s | %s%% |\n", "'"$1"'", $2, $3, $4, $5 }'
+}
+
+apply_eps="$(v apply_events_per_s)"
+watch_p99="$(v watch_p99_ms)"
+avail_cps="$(v availability_calls_per_s)"
+peak_rss="$(rss_peak all 2)"
+hwm_mib="$(calc "%.0f" "${vmhwm_kb:-0} / 1024")"
+samples="$(wc -l <"$WORK/rss.log")"
+watch_complete="$(v watch_delivered_complete)"
+watch_verdict="$(passfail "$watch_p99" le "$GOAL_WATCH_P99")"
+[[ "$watch_complete" == yes ]] || watch_verdict="**FAIL** (deliveries incomplete)"
+
+mkdir -p "$RESULTS_DIR"
+{
+  cat <<EOF
+# Stockcast benchmark: stock-ledger over gRPC on loopback
+
+Run $started_at, commit $git_rev, configuration $CONFIG. Produced by \`make bench\` (bench/run.sh).
+
+## Machine
+
+| | |
+|---|---|
+| CPU | $cpu_model |
+| cores (nproc) | $cores |
+| memory | $mem_total |
+| kernel | $kernel |
+| .NET SDK | $dotnet_version |
+| redis-server | $redis_version (fresh, \`--save "" --appendonly no\`, loopback) |
+
+Everything (redis-server, the ledger, the load generator) shares these $cores cores.
+
+## Ceiling: redis-benchmark on the same redis-server
+
+\`redis-benchmark -q -t set,get,incr -n $REDIS_BENCH_N\` (50 clients), before the ledger starts.
+
+| test | unpipelined req/s | p50 ms | p99 ms | \`-P 16\` req/s | p50 ms | p99 ms |
+|---|---:|---:|---:|---:|---:|---:|
+EOF
+  for t in SET GET INCR; do
+    echo "| $t | ${RB[plain.$t.rps]:-n/a} | ${RB[plain.$t.p50]:-n/a} | ${RB[plain.$t.p99]:-n/a} | ${RB[p16.$t.rps]:-n/a} | ${RB[p16.$t.p50]:-n/a} | ${RB[p16.$t.p99]:-n/a} |"
+  done
+  cat <<EOF
+
+## Results and goals
+
+| scenario | measured | goal | verdict | vs redis-benchmark |
+|---|---|---|---|---|
+| ApplyStockEvents ($(v apply_streams) streams x batches of $(v apply_batch) snapshots, $(v apply_records) records, $(v apply_seconds) s) | **$apply_eps events/s** applied | >= $GOAL_APPLY events/s | $(passfail "$apply_eps" ge "$GOAL_APPLY") | $(ratio "$apply_eps" "${RB[p16.SET.rps]:-}") of SET -P 16; $(ratio "$apply_eps" "${RB[plain.SET.rps]:-}") of SET unpipelined |
+| Watch ($(v watch_watchers) streams, writer $(v watch_rate) events/s in batches of $(v watch_batch), $(v watch_seconds) s) | p50 $(v watch_p50_ms) ms, **p99 $watch_p99 ms**, max $(v watch_max_ms) ms | p99 <= $GOAL_WATCH_P99 ms, every change delivered | $watch_verdict | $(v watch_deliveries_per_s) deliveries/s = $(ratio "$(v watch_deliveries_per_s)" "${RB[plain.GET.rps]:-}") of GET unpipelined |
+| GetAvailability ($(v availability_callers) callers, $(v availability_seconds) s) | **$avail_cps calls/s**, p50 $(v availability_p50_ms) ms, p99 $(v availability_p99_ms) ms | >= $GOAL_AVAIL calls/s | $(passfail "$avail_cps" ge "$GOAL_AVAIL") | $(ratio "$avail_cps" "${RB[plain.GET.rps]:-}") of GET unpipelined |
+| Ledger memory (whole run) | **peak VmRSS $peak_rss MiB**, VmHWM $hwm_mib MiB | < $GOAL_RSS_MIB MiB | $(passfail "$hwm_mib" le "$((GOAL_RSS_MIB - 1))") | redis-server peak RSS $(rss_peak all 3) MiB |
+
+### Details
+
+| scenario | figure | value |
+|---|---|---|
+| apply | populate pass (creates every record) | $(v apply_populate_events_per_s) events/s |
+| apply | events sent / applied / not applied | $(v apply_events_sent) / $(v apply_events_applied) / $(v apply_events_not_applied) |
+| apply | batch ack latency (send to ack) p50 / p99 / max | $(v apply_ack_p50_ms) / $(v apply_ack_p99_ms) / $(v apply_ack_max_ms) ms |
+| apply | ledger revision at the end | $(v apply_revision) |
+| watch | events applied / not applied, late writer batches | $(v watch_events_applied) / $(v watch_events_not_applied), $(v watch_writer_late_batches) |
+| watch | deliveries / expected (watchers x applied) / complete | $(v watch_delivered) / $(v watch_delivered_expected) / $watch_complete |
+| watch | latency p50 / p90 / p99 / p99.9 / max | $(v watch_p50_ms) / $(v watch_p90_ms) / $(v watch_p99_ms) / $(v watch_p999_ms) / $(v watch_max_ms) ms |
+| watch | writer's batch ack latency p50 / p99 | $(v watch_ack_p50_ms) / $(v watch_ack_p99_ms) ms |
+| watch | time for the last watcher to catch up after the writer stopped | $(v watch_drain_ms) ms |
+| availability | calls, p50 / p99 / max | $(v availability_calls), $(v availability_p50_ms) / $(v availability_p99_ms) / $(v availability_max_ms) ms |
+| availability | warehouses per reply (US: 2, DE: 1), empty replies | $(v availability_warehouses_per_reply), $(v availability_empty_replies) |
+| memory | VmRSS samples every 500 ms | $samples |
+
+### CPU split (cores busy over the measured window, from /proc/PID/stat utime+stime; $cores cores in all)
+
+| scenario | ledger | redis-server | load generator | total | ledger CPU per unit | redis CPU per unit |
+|---|---:|---:|---:|---:|---:|---:|
+| apply | $(v apply_cpu_ledger) | $(v apply_cpu_redis) | $(v apply_cpu_bench) | $(v apply_cpu_total) | $(per_unit_us "$(v apply_cpu_ledger)" "$apply_eps") µs/event | $(per_unit_us "$(v apply_cpu_redis)" "$apply_eps") µs/event |
+| watch | $(v watch_cpu_ledger) | $(v watch_cpu_redis) | $(v watch_cpu_bench) | $(v watch_cpu_total) | $(per_unit_us "$(v watch_cpu_ledger)" "$(v watch_deliveries_per_s)") µs/delivery | $(per_unit_us "$(v watch_cpu_redis)" "$WATCH_RATE") µs/event |
+| availability | $(v availability_cpu_ledger) | $(v availability_cpu_redis) | $(v availability_cpu_bench) | $(v availability_cpu_total) | $(per_unit_us "$(v availability_cpu_ledger)" "$avail_cps") µs/call | $(per_unit_us "$(v availability_cpu_redis)" "$avail_cps") µs/call |
+
+### Ledger memory by phase (VmRSS peak, MiB)
+
+| idle | apply | watch | availability | after | whole run | VmHWM at the end |
+|---:|---:|---:|---:|---:|---:|---:|
+| $(rss_peak idle 2) | $(rss_peak apply 2) | $(rss_peak watch 2) | $(rss_peak availability 2) | $(rss_peak done 2) | $peak_rss | $hwm_mib |
+
+### Where redis-server spends its time (INFO commandstats per scenario, top 8 by time)
+
+Commands run inside the ledger's Lua scripts are counted on their own lines and also inside \`evalsha\`.
+
+| scenario | command | calls | µs/call | share |
+|---|---|---:|---:|---:|
+$(top_cmds apply)
+$(top_cmds watch)
+$(top_cmds availability)
+EOF
+  if ((${#FAILED[@]})); then
+    echo
+    echo "**Scenarios that failed to run: ${FAILED[*]}** (see the console output of this run)."
+  fi
+} >"$REPORT"
+
+echo
+cat "$REPORT"
+
+if ((${#FAILED[@]})); then exit 1; fi
+if [[ "${BENCH_STRICT:-0}" == 1 ]] && grep -q '\*\*FAIL' "$REPORT"; then exit 1; fi
+exit 0

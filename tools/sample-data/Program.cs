@@ -1,0 +1,139 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Stockcast.Ledger.V1;
+
+// Usage: Stockcast.SampleData <ledger-url> <api-key-file> [--live]
+// Registers four warehouses, seeds ~100 SKU x warehouse records, and with --live keeps
+// selling, reserving and restocking (a few changes a second) until stopped.
+if (args.Length < 2)
+{
+    Console.Error.WriteLine("usage: Stockcast.SampleData <ledger-url> <api-key-file> [--live]");
+    return 2;
+}
+var key = (await File.ReadAllTextAsync(args[1])).Trim();
+using var channel = GrpcChannel.ForAddress(args[0]);
+var client = new StockLedger.StockLedgerClient(channel);
+var auth = new Metadata { { "Authorization", "Bearer " + key } };
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+
+Warehouse[] warehouses =
+[
+    new() { WarehouseId = "us-lax-shipbob", Region = "us-west", Markets = { "US", "CA" }, AllocationDelayMs = 60_000 },
+    new() { WarehouseId = "us-nj-fba", Region = "us-east", Markets = { "US" }, AllocationDelayMs = 300_000 },
+    new() { WarehouseId = "de-fra-ck1", Region = "eu-central", Markets = { "DE", "FR", "NL", "AT" }, AllocationDelayMs = 120_000 },
+    new() { WarehouseId = "my-kul-3pl", Region = "sea", Markets = { "MY", "SG", "TH" }, AllocationDelayMs = 120_000 },
+];
+string[] catalogue =
+[
+    "TEE-OVERSIZE-WHT-S", "TEE-OVERSIZE-WHT-M", "TEE-OVERSIZE-WHT-L", "TEE-OVERSIZE-BLK-M",
+    "HOODIE-FLEECE-GRY-M", "HOODIE-FLEECE-GRY-L", "LIPTINT-VELVET-ROSE", "LIPTINT-VELVET-CORAL",
+    "RINGLIGHT-LED-10IN", "PHONECASE-MAGSAFE-CLR", "EARBUDS-ANC-PRO", "SCRUNCHIE-SILK-6PK",
+    "WATERBOTTLE-1L-SAGE", "YOGAMAT-6MM-LILAC", "SERUM-VITC-30ML", "SUNSCREEN-SPF50-50ML",
+    "BACKPACK-ROLLTOP-BLK", "SNEAKER-CLOUD-40", "SNEAKER-CLOUD-41", "SNEAKER-CLOUD-42",
+    "CANDLE-SOY-FIG", "MINI-FAN-USB-PNK", "KEYBOARD-MECH-75", "SKINCARE-SET-TRAVEL", "STANLEY-CUP-40OZ",
+];
+
+var random = new Random(42);
+var versions = new Dictionary<(string, string), long>();
+StockEvent Snapshot(string warehouse, string sku, long available)
+{
+    var version = versions[(warehouse, sku)] = versions.GetValueOrDefault((warehouse, sku)) + 1;
+    return new StockEvent
+    {
+        WarehouseId = warehouse,
+        Sku = sku,
+        SourceTime = Timestamp.FromDateTime(DateTime.UtcNow),
+        Snapshot = new StockSnapshot
+        {
+            SourceVersion = version,
+            Quantities = new Quantities { OnHand = available + random.Next(0, 8), Available = available, Reserved = random.Next(0, 8), Inbound = random.Next(0, 4) * 50, Unsellable = random.Next(0, 3) },
+        },
+    };
+}
+
+foreach (var warehouse in warehouses)
+{
+    await client.RegisterWarehouseAsync(new RegisterWarehouseRequest { Warehouse = warehouse }, auth);
+}
+var seed = new ApplyStockEventsRequest { BatchId = "seed" };
+foreach (var warehouse in warehouses)
+{
+    // Not every warehouse stocks everything, and a few items are nearly gone: as in real life.
+    seed.Events.AddRange(catalogue.Where(_ => random.NextDouble() < 0.8).Select(sku => Snapshot(warehouse.WarehouseId, sku, random.NextDouble() < 0.15 ? random.Next(0, 12) : random.Next(40, 900))));
+}
+using (var apply = client.ApplyStockEvents(auth))
+{
+    await apply.RequestStream.WriteAsync(seed);
+    await apply.ResponseStream.MoveNext(stop.Token);
+    Console.WriteLine($"Seeded {seed.Events.Count} stock records across {warehouses.Length} warehouses (revision {apply.ResponseStream.Current.Revision}).");
+    await apply.RequestStream.CompleteAsync();
+}
+if (!args.Contains("--live"))
+{
+    return 0;
+}
+
+// Live: a stream is on; sales trickle in as deltas, viewers reserve and check out, a restock lands now and then.
+Console.WriteLine("Live activity running (sales, reservations, restocks); Ctrl-C stops it.");
+var sale = 0;
+var stocked = seed.Events.Select(e => (e.WarehouseId, e.Sku)).ToArray();
+using var live = client.ApplyStockEvents(auth, cancellationToken: stop.Token);
+try
+{
+    while (!stop.IsCancellationRequested)
+    {
+        var (warehouse, sku) = stocked[random.Next(stocked.Length)];
+        var roll = random.NextDouble();
+        if (roll < 0.6)
+        {
+            var quantity = random.Next(1, 3);
+            await live.RequestStream.WriteAsync(new ApplyStockEventsRequest
+            {
+                BatchId = $"sale-{sale}",
+                Events =
+                {
+                    new StockEvent
+                    {
+                        WarehouseId = warehouse, Sku = sku, SourceTime = Timestamp.FromDateTime(DateTime.UtcNow),
+                        Delta = new StockDelta { EventId = $"sample-sale-{Guid.NewGuid():N}", Change = new Quantities { OnHand = -quantity, Available = -quantity } },
+                    },
+                },
+            });
+            await live.ResponseStream.MoveNext(stop.Token);
+        }
+        else if (roll < 0.9)
+        {
+            var market = warehouses.First(w => w.WarehouseId == warehouse).Markets[0];
+            var order = $"live-order-{++sale}";
+            try
+            {
+                await client.ReserveAsync(new ReserveRequest { OrderId = order, Sku = sku, Market = market, Quantity = 1, HoldSeconds = 120 }, auth, cancellationToken: stop.Token);
+                if (random.NextDouble() < 0.7)
+                {
+                    await client.CommitAsync(new CommitRequest { OrderId = order }, auth, cancellationToken: stop.Token);
+                }
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
+            {
+                // Sold out in that market: exactly what the live room needs to see.
+            }
+        }
+        else
+        {
+            await live.RequestStream.WriteAsync(new ApplyStockEventsRequest { BatchId = $"restock-{sale}", Events = { Snapshot(warehouse, sku, random.Next(100, 600)) } });
+            await live.ResponseStream.MoveNext(stop.Token);
+        }
+        await Task.Delay(TimeSpan.FromMilliseconds(random.Next(150, 700)), stop.Token);
+    }
+}
+catch (OperationCanceledException)
+{
+    // Stopped by the user.
+}
+catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled)
+{
+    // Stopped by the user.
+}
+return 0;
