@@ -14,6 +14,7 @@ help:
 	@echo "make test        build and run every test (installs redis-server when missing)"
 	@echo "make bench       load the real services on loopback; writes bench/results/latest.md"
 	@echo "make chart-lint  helm lint + template per region (skipped, and says so, without helm)"
+	@echo "make images      container images, one per service (needs a Docker engine)"
 
 # System packages the tests and `make run` need; installed from Debian when missing.
 deps:
@@ -41,7 +42,8 @@ bench: deps build
 	@bash bench/run.sh $(CONFIG)
 
 chart-lint:
-	@if command -v helm >/dev/null; then \
+	@if [ ! -f charts/stockcast/Chart.yaml ]; then echo "chart-lint: SKIPPED, charts/stockcast has no chart yet"; \
+	elif command -v helm >/dev/null; then \
 	  for region in us eu sea; do \
 	    helm lint --strict charts/stockcast -f charts/stockcast/values-$$region.yaml && \
 	    helm template stockcast-$$region charts/stockcast -f charts/stockcast/values-$$region.yaml >/dev/null || exit 1; \
@@ -51,3 +53,11 @@ chart-lint:
 clean:
 	$(DOTNET) clean Microservices.sln -nologo -v q
 	rm -rf .run bench/results
+
+SERVICES := stock-ledger
+IMAGE_REPO ?= stockcast
+IMAGE_TAG ?= dev
+.PHONY: images
+images:
+	@command -v docker >/dev/null && docker info >/dev/null 2>&1 || { echo "images: SKIPPED, no Docker engine here"; exit 0; }; \
+	for s in $(SERVICES); do docker build -f services/Dockerfile --build-arg SERVICE=$$s -t $(IMAGE_REPO)/$$s:$(IMAGE_TAG) . || exit 1; done

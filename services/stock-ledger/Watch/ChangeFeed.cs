@@ -75,6 +75,7 @@ public sealed class ChangeFeed(StockStore store, IConnectionMultiplexer redis, I
                 _head = current;
                 _oldest = current + 1;
             }
+            LedgerMetrics.Revision.Set(current);
             Signal();
         }
         while (true)
