@@ -26,6 +26,23 @@ public sealed class HealthAndAccessTests(RedisServerFixture redis) : IClassFixtu
     }
 
     [Fact]
+    public async Task ReservationsSurviveARedisRestartWithAppendOnlyPersistence()
+    {
+        using var own = new RedisProcess("--appendonly", "yes", "--appendfsync", "always");
+        own.Start();
+        using var host = await new LedgerHost(own.EndPoint).ReadyAsync();
+        var client = host.Client();
+        await client.ApplyAsync(Stock.Snapshot("us-east", "AOF", 5, version: 1));
+        await client.ReserveAsync(new ReserveRequest { OrderId = "survivor", Sku = "AOF", Market = "US", Quantity = 2 });
+
+        own.Stop(); // SIGKILL: no chance to save on the way out
+        own.Start();
+
+        await Eventually.TrueAsync(async () => await client.AtpAsync("AOF", "US") == 3, "the ledger reads the reservation back after Redis restarts");
+        Assert.Equal(ReservationStatus.Held, (await client.GetReservationAsync(new GetReservationRequest { OrderId = "survivor" })).Status);
+    }
+
+    [Fact]
     public async Task WritesWithoutAKeyAreUnauthenticatedAndWithAReadKeyDenied()
     {
         using var host = await new LedgerHost(redis.Configuration).ReadyAsync();

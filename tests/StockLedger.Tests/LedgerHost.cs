@@ -30,6 +30,7 @@ public sealed class LedgerHost : WebApplicationFactory<Program>
         Clock = clock;
         _settings = new Dictionary<string, string?>
         {
+            ["Logging:LogLevel:Default"] = "Warning",
             ["Redis:Configuration"] = redisConfiguration,
             ["Redis:Namespace"] = Namespace,
             ["Auth:ApiKeys:0:Name"] = "test-writer",
