@@ -9,7 +9,8 @@ namespace Stockcast.Ledger.Store;
 ///
 /// Layout under prefix P = "{ns}:":
 ///   P..rev                 string   current revision
-///   P..log                 stream   change log, entry id "REV-0", trimmed to ~max length
+///   P..log                 stream   change log, entry id "REV-0", one field "c" =
+///                                   cause\tsku\twh\tref\toh\tav\trs\tib\tus\tst\tsv\thd\tcm; trimmed to ~max length
 ///   P..wh                  hash     warehouse id -> "region\tmarket,market\tallocationDelayMs"
 ///   P..mk:MARKET           set      warehouses serving a market
 ///   P..r:WH:SKU            hash     the stock record (fields below)
@@ -58,7 +59,9 @@ internal static class LedgerScripts
           local vals = {'oh',fmt(r.oh),'av',fmt(r.av),'rs',fmt(r.rs),'ib',fmt(r.ib),'us',fmt(r.us),
                         'st',fmt(r.st),'sv',fmt(r.sv),'hd',fmt(r.hd),'cm',fmt(r.cm),'rv',fmt(rev)}
           redis.call('HSET', P..'r:'..wh..':'..sku, unpack(vals))
-          redis.call('XADD', P..'log', 'MAXLEN', '~', maxlen, fmt(rev)..'-0', 'c', cause, 's', sku, 'w', wh, 'f', ref, unpack(vals))
+          -- One compact field per entry: cheaper to append and to read back than one field per value.
+          redis.call('XADD', P..'log', 'MAXLEN', '~', maxlen, fmt(rev)..'-0', 'c', table.concat({cause, sku, wh, ref,
+            vals[2], vals[4], vals[6], vals[8], vals[10], vals[12], vals[14], vals[16], vals[18]}, '\t'))
           return rev
         end
         -- Publishes the last revision once per script so watchers' feeds wake up.

@@ -209,28 +209,37 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
         ModRevision = revision,
     };
 
-    private static readonly Dictionary<string, ChangeCause> Causes = new()
+    private static ChangeCause CauseOf(ReadOnlySpan<char> code) => code switch
     {
-        ["S"] = ChangeCause.Snapshot,
-        ["D"] = ChangeCause.Delta,
-        ["R"] = ChangeCause.Reserved,
-        ["L"] = ChangeCause.Released,
-        ["E"] = ChangeCause.Expired,
-        ["C"] = ChangeCause.Committed,
+        "S" => ChangeCause.Snapshot,
+        "D" => ChangeCause.Delta,
+        "R" => ChangeCause.Reserved,
+        "L" => ChangeCause.Released,
+        "E" => ChangeCause.Expired,
+        "C" => ChangeCause.Committed,
+        _ => ChangeCause.Unspecified,
     };
 
     internal static StockChange ParseChange(StreamEntry entry)
     {
-        // Field order is fixed by the append() function of the scripts.
-        var v = entry.Values;
-        long F(int i) => (long)v[i].Value;
-        var record = BuildRecord((string)v[1].Value!, (string)v[2].Value!, F(4), F(5), F(6), F(7), F(8), F(9), F(10), F(11), F(12), F(13));
+        // The layout is fixed by the append() function of the scripts (see LedgerScripts).
+        var revision = RevisionOf(entry.Id);
+        var text = ((string)entry.Values[0].Value!).AsSpan();
+        Span<Range> parts = stackalloc Range[14];
+        if (text.Split(parts, '\t') != 13)
+        {
+            throw new FormatException($"change log entry {revision} is malformed");
+        }
+        long F(ReadOnlySpan<char> t, Range r) => long.Parse(t[r], CultureInfo.InvariantCulture);
+        var record = BuildRecord(text[parts[1]].ToString(), text[parts[2]].ToString(),
+            F(text, parts[4]), F(text, parts[5]), F(text, parts[6]), F(text, parts[7]), F(text, parts[8]),
+            F(text, parts[9]), F(text, parts[10]), F(text, parts[11]), F(text, parts[12]), revision);
         return new StockChange
         {
-            Revision = record.ModRevision,
-            Cause = Causes.GetValueOrDefault((string)v[0].Value!, ChangeCause.Unspecified),
+            Revision = revision,
+            Cause = CauseOf(text[parts[0]]),
             Record = record,
-            Reference = (string)v[3].Value!,
+            Reference = text[parts[3]].ToString(),
         };
     }
 
