@@ -21,6 +21,7 @@ public sealed class StockLedgerService(
     private const int MaxKeysPerRead = 1000;
     private const int DefaultPageSize = 100;
     private const int WatchBatch = 256;
+    private const int CatchUpEntries = 4;
 
     private readonly RequestValidation _validation = new(options.Value, clock);
 
@@ -320,7 +321,7 @@ public sealed class StockLedgerService(
                 if (!feed.TryRead(next, WatchBatch, pending))
                 {
                     // Behind the in-memory ring: read the log in Redis at this watcher's own pace.
-                    pending.AddRange(await store.ReadChangesAsync(next, WatchBatch));
+                    pending.AddRange(await store.ReadChangesAsync(next, CatchUpEntries));
                     if (pending.Count == 0 || pending[0].Revision != next)
                     {
                         LedgerMetrics.WatchCompacted.Inc();
@@ -330,18 +331,14 @@ public sealed class StockLedgerService(
                 if (pending.Count > 0)
                 {
                     next = pending[^1].Revision + 1;
-                    var response = new WatchResponse { HeaderRevision = next - 1 };
-                    foreach (var change in pending)
+                    var chunks = pending.Where(c => filter.Matches(c.Record)).Chunk(WatchBatch).ToList();
+                    foreach (var chunk in chunks)
                     {
-                        if (filter.Matches(change.Record))
-                        {
-                            response.Changes.Add(change);
-                        }
-                    }
-                    if (response.Changes.Count > 0)
-                    {
+                        // The last chunk vouches for everything read, matched or not.
+                        var header = chunk == chunks[^1] ? next - 1 : chunk[^1].Revision;
+                        var response = new WatchResponse { HeaderRevision = header, Changes = { chunk } };
                         await responseStream.WriteAsync(response, stop.Token);
-                        LedgerMetrics.WatchChangesSent.Inc(response.Changes.Count);
+                        LedgerMetrics.WatchChangesSent.Inc(chunk.Length);
                         lastSent = clock.GetUtcNow();
                     }
                     continue;

@@ -9,8 +9,9 @@ namespace Stockcast.Ledger.Store;
 ///
 /// Layout under prefix P = "{ns}:":
 ///   P..rev                 string   current revision
-///   P..log                 stream   change log, entry id "REV-0", one field "c" =
-///                                   cause\tsku\twh\tref\toh\tav\trs\tib\tus\tst\tsv\thd\tcm; trimmed to ~max length
+///   P..log                 stream   change log: one entry per script, id "LAST-0", fields f = first
+///                                   revision, c = one line per change (cause\tsku\twh\tref\toh\tav\t
+///                                   rs\tib\tus\tst\tsv\thd\tcm); entries older than max length revisions trimmed
 ///   P..wh                  hash     warehouse id -> "region\tmarket,market\tallocationDelayMs"
 ///   P..mk:MARKET           set      warehouses serving a market
 ///   P..r:WH:SKU            hash     the stock record (fields below)
@@ -42,31 +43,36 @@ internal static class LedgerScripts
         local function blank() return {oh=0,av=0,rs=0,ib=0,us=0,st=0,sv=0,hd=0,cm=0,rv=0} end
         local function atp(r) local a = r.av - r.hd - r.cm; if a < 0 then return 0 end; return a end
 
-        local REV = nil
+        local REV, FIRST = nil, nil
+        local LINES = {}
         local function next_rev()
-          if not REV then REV = tonumber(redis.call('GET', P..'rev') or '0') end
+          if not REV then
+            REV = tonumber(redis.call('GET', P..'rev') or '0')
+            FIRST = REV + 1
+          end
           REV = REV + 1
           return REV
         end
-        -- Saves the record and appends the change to the log: one revision per change.
-        local function append(cause, wh, sku, r, ref, maxlen)
+        -- Saves the record and queues the change for the log: one revision per change.
+        local function append(cause, wh, sku, r, ref)
           local rev = next_rev()
           if r.rv == 0 then
             redis.call('ZADD', P..'ix', 0, sku..'\t'..wh)
             redis.call('ZADD', P..'wx:'..wh, 0, sku)
           end
           r.rv = rev
-          local vals = {'oh',fmt(r.oh),'av',fmt(r.av),'rs',fmt(r.rs),'ib',fmt(r.ib),'us',fmt(r.us),
-                        'st',fmt(r.st),'sv',fmt(r.sv),'hd',fmt(r.hd),'cm',fmt(r.cm),'rv',fmt(rev)}
-          redis.call('HSET', P..'r:'..wh..':'..sku, unpack(vals))
-          -- One compact field per entry: cheaper to append and to read back than one field per value.
-          redis.call('XADD', P..'log', 'MAXLEN', '~', maxlen, fmt(rev)..'-0', 'c', table.concat({cause, sku, wh, ref,
-            vals[2], vals[4], vals[6], vals[8], vals[10], vals[12], vals[14], vals[16], vals[18]}, '\t'))
+          local oh, av, rs, ib, us = fmt(r.oh), fmt(r.av), fmt(r.rs), fmt(r.ib), fmt(r.us)
+          local st, sv, hd, cm = fmt(r.st), fmt(r.sv), fmt(r.hd), fmt(r.cm)
+          redis.call('HSET', P..'r:'..wh..':'..sku, 'oh',oh,'av',av,'rs',rs,'ib',ib,'us',us,'st',st,'sv',sv,'hd',hd,'cm',cm,'rv',fmt(rev))
+          LINES[#LINES+1] = table.concat({cause, sku, wh, ref, oh, av, rs, ib, us, st, sv, hd, cm}, '\t')
           return rev
         end
-        -- Publishes the last revision once per script so watchers' feeds wake up.
-        local function finish()
+        -- Appends this script's changes to the log as one entry (id = last revision, f = first),
+        -- trims the log to the last `keep` revisions, and publishes the revision so feeds wake up.
+        local function finish(keep)
           if REV then
+            redis.call('XADD', P..'log', 'MINID', fmt(math.max(0, REV - tonumber(keep))), fmt(REV)..'-0',
+                       'f', fmt(FIRST), 'c', table.concat(LINES, '\n'))
             redis.call('SET', P..'rev', fmt(REV))
             redis.call('PUBLISH', P..'changes', fmt(REV))
             return REV
@@ -113,9 +119,13 @@ internal static class LedgerScripts
         local retention = arg()
         local n = tonumber(arg())
         local base = argi
+        local known = {}
         for i = 0, n - 1 do
           local wh = ARGV[base + i * 11 + 1]
-          if redis.call('HEXISTS', P..'wh', wh) == 0 then return {-1, i} end
+          if not known[wh] then
+            if redis.call('HEXISTS', P..'wh', wh) == 0 then return {-1, i} end
+            known[wh] = true
+          end
         end
         local out = {0}
         for i = 0, n - 1 do
@@ -134,7 +144,7 @@ internal static class LedgerScripts
             else
               r.oh, r.av, r.rs, r.ib, r.us, r.st, r.sv = q[1], q[2], q[3], q[4], q[5], st, sv
               settle(wh, sku, r, st, retention)
-              out[#out+1] = 1; out[#out+1] = append('S', wh, sku, r, '', maxlen)
+              out[#out+1] = 1; out[#out+1] = append('S', wh, sku, r, '')
             end
           else
             local ek = P..'ev:'..eid
@@ -155,12 +165,12 @@ internal static class LedgerScripts
                 if sv > 0 then r.sv = sv end
                 settle(wh, sku, r, st, retention)
                 redis.call('SET', ek, '1', 'PX', retention)
-                out[#out+1] = 1; out[#out+1] = append('D', wh, sku, r, eid, maxlen)
+                out[#out+1] = 1; out[#out+1] = append('D', wh, sku, r, eid)
               end
             end
           end
         end
-        out[1] = finish()
+        out[1] = finish(maxlen)
         return out
         """;
 
@@ -211,23 +221,23 @@ internal static class LedgerScripts
         end
         if not best then return {'SHORT', total, largest} end
         best_rec.hd = best_rec.hd + qty
-        local rev = append('R', best, sku, best_rec, oid, maxlen)
+        local rev = append('R', best, sku, best_rec, oid)
         local expires = NOW + hold
         redis.call('HSET', P..'o:'..oid, 'sku', sku, 'mk', market, 'wh', best, 'q', fmt(qty), 'st', 1,
                    'ca', fmt(NOW), 'ea', fmt(expires), 'ha', 0, 'rv', fmt(rev))
         redis.call('ZADD', P..'exp', fmt(expires), oid)
-        finish()
+        finish(maxlen)
         return {'OK', unpack(reservation(oid))}
         """;
 
     // Ends a held reservation (released or expired): its units count again.
     private const string EndHold = """
-        local function end_hold(oid, v, status, cause, maxlen, retention)
+        local function end_hold(oid, v, status, cause, retention)
           local wh, sku, q = v[3], v[1], tonumber(v[4])
           local r = load(wh, sku)
           r.hd = r.hd - q
           if r.hd < 0 then r.hd = 0 end
-          local rev = append(cause, wh, sku, r, oid, maxlen)
+          local rev = append(cause, wh, sku, r, oid)
           redis.call('HSET', P..'o:'..oid, 'st', status, 'rv', fmt(rev))
           redis.call('ZREM', P..'exp', oid)
           redis.call('PEXPIRE', P..'o:'..oid, retention)
@@ -243,8 +253,8 @@ internal static class LedgerScripts
         local st = tonumber(v[5])
         if st == 2 or st == 3 then return {'COMMITTED', unpack(v)} end
         if st == 1 then
-          end_hold(oid, v, 4, 'L', maxlen, retention)
-          finish()
+          end_hold(oid, v, 4, 'L', retention)
+          finish(maxlen)
         end
         return {'OK', unpack(reservation(oid))}
         """;
@@ -256,8 +266,8 @@ internal static class LedgerScripts
         if not v then return {'NOTFOUND'} end
         local st = tonumber(v[5])
         if st == 1 and tonumber(v[7]) <= NOW then
-          end_hold(oid, v, 5, 'E', maxlen, retention)
-          finish()
+          end_hold(oid, v, 5, 'E', retention)
+          finish(maxlen)
           return {'ENDED', unpack(reservation(oid))}
         end
         if st == 4 or st == 5 then return {'ENDED', unpack(v)} end
@@ -267,14 +277,14 @@ internal static class LedgerScripts
           r.hd = r.hd - q
           if r.hd < 0 then r.hd = 0 end
           r.cm = r.cm + q
-          local rev = append('C', wh, sku, r, oid, maxlen)
+          local rev = append('C', wh, sku, r, oid)
           local w = warehouse(wh)
           local delay = 0
           if w then delay = w.delay end
           redis.call('HSET', P..'o:'..oid, 'st', 2, 'ha', fmt(NOW), 'rv', fmt(rev))
           redis.call('ZREM', P..'exp', oid)
           redis.call('ZADD', P..'pd:'..wh..':'..sku, fmt(NOW + delay), oid)
-          finish()
+          finish(maxlen)
         end
         return {'OK', unpack(reservation(oid))}
         """;
@@ -286,12 +296,12 @@ internal static class LedgerScripts
         for _, oid in ipairs(due) do
           local v = reservation(oid)
           if v and tonumber(v[5]) == 1 then
-            end_hold(oid, v, 5, 'E', maxlen, retention)
+            end_hold(oid, v, 5, 'E', retention)
           else
             redis.call('ZREM', P..'exp', oid)
           end
         end
-        finish()
+        finish(maxlen)
         return #due
         """;
 

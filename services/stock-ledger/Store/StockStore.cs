@@ -155,17 +155,22 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
     public async Task<long> OldestRevisionAsync()
     {
         var first = await Db.StreamRangeAsync(LogKey, "-", "+", count: 1);
-        return first.Length > 0 ? RevisionOf(first[0].Id) : await CurrentRevisionAsync() + 1;
+        return first.Length > 0 ? FirstRevisionOf(first[0]) : await CurrentRevisionAsync() + 1;
     }
 
-    /// <summary>Changes from the log starting at a revision, in order.</summary>
-    public async Task<IReadOnlyList<StockChange>> ReadChangesAsync(long fromRevision, int count)
+    /// <summary>
+    /// Changes from the log starting at <paramref name="fromRevision"/>, in order, read a few log
+    /// entries at a time (an entry holds the changes of one script: one batch or one reservation).
+    /// Empty when there is nothing newer; the first change is later than asked when the log was compacted.
+    /// </summary>
+    public async Task<IReadOnlyList<StockChange>> ReadChangesAsync(long fromRevision, int maxEntries)
     {
-        var entries = await Db.StreamRangeAsync(LogKey, $"{fromRevision}-0", "+", count);
-        var changes = new List<StockChange>(entries.Length);
+        // An entry's id is its last revision, so the first entry returned holds fromRevision if it still exists.
+        var entries = await Db.StreamRangeAsync(LogKey, $"{fromRevision}-0", "+", maxEntries);
+        var changes = new List<StockChange>();
         foreach (var entry in entries)
         {
-            changes.Add(ParseChange(entry));
+            ParseEntry(entry, fromRevision, changes);
         }
         return changes;
     }
@@ -177,12 +182,6 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
         values[1] = clock.GetUtcNow().ToUnixTimeMilliseconds();
         Array.Copy(args, 0, values, 2, args.Length);
         return Db.ScriptEvaluateAsync(script, [RevisionKey], values);
-    }
-
-    private static long RevisionOf(RedisValue streamId)
-    {
-        var id = (string)streamId!;
-        return long.Parse(id.AsSpan(0, id.IndexOf('-')), CultureInfo.InvariantCulture);
     }
 
     private static StockRecord? ParseRecord(string sku, string warehouseId, RedisResult[] fields)
@@ -220,26 +219,40 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
         _ => ChangeCause.Unspecified,
     };
 
-    internal static StockChange ParseChange(StreamEntry entry)
+    private static long FirstRevisionOf(StreamEntry entry) => (long)entry["f"];
+
+    /// <summary>Adds the entry's changes from <paramref name="fromRevision"/> on. The line layout is fixed by append() in LedgerScripts.</summary>
+    internal static void ParseEntry(StreamEntry entry, long fromRevision, List<StockChange> into)
     {
-        // The layout is fixed by the append() function of the scripts (see LedgerScripts).
-        var revision = RevisionOf(entry.Id);
-        var text = ((string)entry.Values[0].Value!).AsSpan();
+        var revision = FirstRevisionOf(entry);
+        var text = ((string)entry["c"]!).AsSpan();
         Span<Range> parts = stackalloc Range[14];
-        if (text.Split(parts, '\t') != 13)
+        foreach (var line in text.Split('\n'))
         {
-            throw new FormatException($"change log entry {revision} is malformed");
+            if (revision >= fromRevision)
+            {
+                into.Add(ParseLine(revision, text[line], parts));
+            }
+            revision++;
         }
-        long F(ReadOnlySpan<char> t, Range r) => long.Parse(t[r], CultureInfo.InvariantCulture);
-        var record = BuildRecord(text[parts[1]].ToString(), text[parts[2]].ToString(),
-            F(text, parts[4]), F(text, parts[5]), F(text, parts[6]), F(text, parts[7]), F(text, parts[8]),
-            F(text, parts[9]), F(text, parts[10]), F(text, parts[11]), F(text, parts[12]), revision);
+    }
+
+    private static StockChange ParseLine(long revision, ReadOnlySpan<char> line, Span<Range> parts)
+    {
+        if (line.Split(parts, '\t') != 13)
+        {
+            throw new FormatException($"change log line for revision {revision} is malformed");
+        }
+        long F(ReadOnlySpan<char> l, Range r) => long.Parse(l[r], CultureInfo.InvariantCulture);
+        var record = BuildRecord(line[parts[1]].ToString(), line[parts[2]].ToString(),
+            F(line, parts[4]), F(line, parts[5]), F(line, parts[6]), F(line, parts[7]), F(line, parts[8]),
+            F(line, parts[9]), F(line, parts[10]), F(line, parts[11]), F(line, parts[12]), revision);
         return new StockChange
         {
             Revision = revision,
-            Cause = CauseOf(text[parts[0]]),
+            Cause = CauseOf(line[parts[0]]),
             Record = record,
-            Reference = text[parts[3]].ToString(),
+            Reference = line[parts[3]].ToString(),
         };
     }
 

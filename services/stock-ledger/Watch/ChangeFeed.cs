@@ -13,7 +13,7 @@ namespace Stockcast.Ledger.Watch;
 /// </summary>
 public sealed class ChangeFeed(StockStore store, IConnectionMultiplexer redis, IOptions<LedgerOptions> options, ILogger<ChangeFeed> log) : BackgroundService
 {
-    private const int ReadBatch = 1000;
+    private const int ReadEntries = 64;
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
     private readonly StockChange[] _ring = new StockChange[options.Value.WatchBufferSize];
@@ -80,7 +80,7 @@ public sealed class ChangeFeed(StockStore store, IConnectionMultiplexer redis, I
         }
         while (true)
         {
-            var changes = await store.ReadChangesAsync(Head + 1, ReadBatch);
+            var changes = await store.ReadChangesAsync(Head + 1, ReadEntries);
             if (changes.Count == 0)
             {
                 return;
@@ -106,10 +106,6 @@ public sealed class ChangeFeed(StockStore store, IConnectionMultiplexer redis, I
             }
             LedgerMetrics.Revision.Set(changes[^1].Revision);
             Signal();
-            if (changes.Count < ReadBatch)
-            {
-                return;
-            }
         }
     }
 
