@@ -31,6 +31,8 @@ internal static class LedgerScripts
         local argi = 3
         local function arg() local v = ARGV[argi]; argi = argi + 1; return v end
         local function fmt(n) return string.format('%d', n) end
+        -- Values straight from ARGV stay strings (no reformatting on the hot path); numbers are formatted.
+        local function str(x) if type(x) == 'string' then return x end return string.format('%d', x) end
 
         local FIELDS = {'oh','av','rs','ib','us','st','sv','hd','cm','rv'}
         local function load(wh, sku)
@@ -61,8 +63,8 @@ internal static class LedgerScripts
             redis.call('ZADD', P..'wx:'..wh, 0, sku)
           end
           r.rv = rev
-          local oh, av, rs, ib, us = fmt(r.oh), fmt(r.av), fmt(r.rs), fmt(r.ib), fmt(r.us)
-          local st, sv, hd, cm = fmt(r.st), fmt(r.sv), fmt(r.hd), fmt(r.cm)
+          local oh, av, rs, ib, us = str(r.oh), str(r.av), str(r.rs), str(r.ib), str(r.us)
+          local st, sv, hd, cm = str(r.st), str(r.sv), str(r.hd), str(r.cm)
           redis.call('HSET', P..'r:'..wh..':'..sku, 'oh',oh,'av',av,'rs',rs,'ib',ib,'us',us,'st',st,'sv',sv,'hd',hd,'cm',cm,'rv',fmt(rev))
           LINES[#LINES+1] = table.concat({cause, sku, wh, ref, oh, av, rs, ib, us, st, sv, hd, cm}, '\t')
           return rev
@@ -129,24 +131,30 @@ internal static class LedgerScripts
         end
         local out = {0}
         for i = 0, n - 1 do
-          local kind, wh, sku = arg(), arg(), arg()
-          local st, sv = tonumber(arg()), tonumber(arg())
-          local q = {tonumber(arg()), tonumber(arg()), tonumber(arg()), tonumber(arg()), tonumber(arg())}
-          local eid = arg()
-          local r = load(wh, sku)
-          local exists = r ~= nil
-          if not exists then r = blank() end
+          local at = base + i * 11
+          local kind, wh, sku, st, sv = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4]
           if kind == 'S' then
-            if exists and sv < r.sv then
-              out[#out+1] = 3; out[#out+1] = 'source_version '..fmt(sv)..' is older than stored '..fmt(r.sv)
-            elseif exists and sv == r.sv then
-              out[#out+1] = 2; out[#out+1] = 'source_version '..fmt(sv)..' already applied'
+            -- Snapshots are most of the traffic: read only what decides and what they keep.
+            local v = redis.call('HMGET', P..'r:'..wh..':'..sku, 'sv', 'hd', 'cm', 'rv')
+            local stored = tonumber(v[1] or '0')
+            local nsv = tonumber(sv)
+            if v[4] and nsv < stored then
+              out[#out+1] = 3; out[#out+1] = 'source_version '..sv..' is older than stored '..v[1]
+            elseif v[4] and nsv == stored then
+              out[#out+1] = 2; out[#out+1] = 'source_version '..sv..' already applied'
             else
-              r.oh, r.av, r.rs, r.ib, r.us, r.st, r.sv = q[1], q[2], q[3], q[4], q[5], st, sv
-              settle(wh, sku, r, st, retention)
+              local r = {oh=ARGV[at + 5], av=ARGV[at + 6], rs=ARGV[at + 7], ib=ARGV[at + 8], us=ARGV[at + 9], st=st, sv=sv,
+                         hd=tonumber(v[2] or '0'), cm=tonumber(v[3] or '0'), rv=tonumber(v[4] or '0')}
+              settle(wh, sku, r, tonumber(st), retention)
               out[#out+1] = 1; out[#out+1] = append('S', wh, sku, r, '')
             end
           else
+            local eid = ARGV[at + 10]
+            local q = {tonumber(ARGV[at + 5]), tonumber(ARGV[at + 6]), tonumber(ARGV[at + 7]), tonumber(ARGV[at + 8]), tonumber(ARGV[at + 9])}
+            local r = load(wh, sku)
+            local exists = r ~= nil
+            if not exists then r = blank() end
+            st, sv = tonumber(st), tonumber(sv)
             local ek = P..'ev:'..eid
             if redis.call('EXISTS', ek) == 1 then
               out[#out+1] = 2; out[#out+1] = 'event_id already applied'
