@@ -5,9 +5,11 @@
 # bench/Stockcast.Bench, samples the ledger's memory throughout, and stops everything on exit.
 #
 # Usage: bash bench/run.sh [Release|Debug]
-# Knobs (environment): BENCH_SECONDS (10), APPLY_STREAMS (6), APPLY_BATCH (500), APPLY_SKUS (20000),
-#   WATCHERS (100), WATCH_RATE (5000), WATCH_BATCH (50), AVAIL_CALLERS (32),
-#   REDIS_BENCH_N (200000), BENCH_STRICT=1 (exit 1 when a goal is missed).
+# Knobs (environment): BENCH_SECONDS (10, measured seconds per scenario), APPLY_STREAMS (6),
+#   APPLY_BATCH (500), APPLY_SKUS (20000), WATCHERS (100), WATCH_RATE (5000), WATCH_BATCH (50),
+#   AVAIL_CALLERS (32), REDIS_BENCH_N (200000), BENCH_STRICT=1 (exit 1 when a goal is missed),
+#   BENCH_REDIS_AOF=1 (run redis with appendonly yes / appendfsync everysec, as production must).
+# Each scenario also has an untimed warm-up (see bench/Stockcast.Bench --help).
 set -euo pipefail
 
 CONFIG="${1:-Release}"
@@ -73,7 +75,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A loopback port nobody listens on (and not one we already picked).
+# free_port VAR: a loopback port nobody listens on (and not one picked before), into VAR.
 TAKEN=" "
 free_port() {
   local p i
@@ -82,7 +84,7 @@ free_port() {
     [[ "$TAKEN" == *" $p "* ]] && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       TAKEN="$TAKEN$p "
-      echo "$p"
+      printf -v "$1" '%s' "$p"
       return 0
     fi
   done
@@ -98,6 +100,7 @@ kernel="$(uname -sr)"
 dotnet_version="$(dotnet --version)"
 redis_version="$(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p')"
 clk_tck="$(getconf CLK_TCK)"
+load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 started_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 git_rev="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [[ -n "$(git status --porcelain -- services protos 2>/dev/null)" ]]; then git_rev="$git_rev (+ uncommitted changes under services/ or protos/)"; fi
@@ -105,9 +108,16 @@ if [[ -n "$(git status --porcelain -- services protos 2>/dev/null)" ]]; then git
 echo "bench: $cpu_model, $cores cores, $mem_total, $kernel, .NET SDK $dotnet_version, redis $redis_version"
 
 # ---------------------------------------------------------------- redis
-REDIS_PORT="$(free_port)"
+free_port REDIS_PORT
 mkdir -p "$WORK/redis"
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK/redis" --save "" --appendonly no \
+if [[ "${BENCH_REDIS_AOF:-0}" == 1 ]]; then
+  REDIS_PERSISTENCE=(--save "" --appendonly yes --appendfsync everysec)
+  REDIS_PERSISTENCE_TEXT='--save "" --appendonly yes --appendfsync everysec'
+else
+  REDIS_PERSISTENCE=(--save "" --appendonly no)
+  REDIS_PERSISTENCE_TEXT='--save "" --appendonly no'
+fi
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK/redis" "${REDIS_PERSISTENCE[@]}" \
   --protected-mode yes --logfile "$WORK/redis/redis.log" --daemonize no &
 REDIS_PID=$!
 rcli() { timeout 10 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
@@ -138,8 +148,8 @@ redis_bench p16 -P 16
 rcli flushall >/dev/null
 
 # ---------------------------------------------------------------- ledger
-GRPC_PORT="$(free_port)"
-HTTP_PORT="$(free_port)"
+free_port GRPC_PORT
+free_port HTTP_PORT
 API_KEY="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 (
   export ASPNETCORE_ENVIRONMENT=Production
@@ -180,7 +190,7 @@ RESULTS="$WORK/results.env"
 FAILED=()
 bench() {  # scenario, args...
   local scenario="$1"; shift
-  timeout 300 dotnet "$BENCH_DLL" "$scenario" --target "http://127.0.0.1:$GRPC_PORT" --key "$API_KEY" --out "$RESULTS" \
+  STOCKCAST_BENCH_KEY="$API_KEY" timeout 300 dotnet "$BENCH_DLL" "$scenario" --target "http://127.0.0.1:$GRPC_PORT" --out "$RESULTS" \
     --ledger-pid "$LEDGER_PID" --redis-pid "$REDIS_PID" --clk-tck "$clk_tck" "$@"
 }
 # One scenario: phase marker for the memory sampler, Redis command stats reset before and saved after.
@@ -207,6 +217,7 @@ sleep 1  # a few idle samples
 scenario apply --streams "$APPLY_STREAMS" --batch "$APPLY_BATCH" --skus "$APPLY_SKUS" --seconds "$SECONDS_PER_SCENARIO"
 scenario watch --watchers "$WATCHERS" --rate "$WATCH_RATE" --batch "$WATCH_BATCH" --seconds "$SECONDS_PER_SCENARIO"
 scenario availability --callers "$AVAIL_CALLERS" --skus "$APPLY_SKUS" --seconds "$SECONDS_PER_SCENARIO"
+scenario health --callers "$AVAIL_CALLERS" --seconds "$SECONDS_PER_SCENARIO"
 echo done >"$WORK/phase"
 sleep 1
 
@@ -226,6 +237,20 @@ ratio() {  # ours, ceiling -> "0.123x" or n/a
 passfail() {  # value, op (ge|le), goal
   num "$1" || { echo "FAIL (no result)"; return; }
   if awk "BEGIN { exit !($1 $([[ $2 == ge ]] && echo '>=' || echo '<=') $3) }"; then echo PASS; else echo "**FAIL**"; fi
+}
+busy_note() {  # says whether anything else competed for the cores during the scenarios
+  local worst
+  worst="$(printf '%s\n' "$(v apply_cpu_others)" "$(v watch_cpu_others)" "$(v availability_cpu_others)" "$(v health_cpu_others)" |
+    awk 'BEGIN { m = 0 } /^[0-9.]+$/ && $1 > m { m = $1 } END { print m }')"
+  if awk "BEGIN { exit !($worst > 0.15) }"; then
+    echo "**up to $worst cores were used by other work on this machine during the run, so these figures understate what an idle machine gives; run again on a quiet machine.**"
+  else
+    echo "at most $worst cores, i.e. the machine was otherwise quiet."
+  fi
+}
+within() {  # value, limit, unit -> informational verdict for rows that are not goals
+  num "$1" || { echo "n/a"; return; }
+  if awk "BEGIN { exit !($1 <= $2) }"; then echo "within $2 $3"; else echo "**over $2 $3**"; fi
 }
 per_unit_us() {  # cores, units per second -> microseconds of CPU per unit
   if num "$1" && num "$2" && [[ "$2" != "0" ]]; then calc "%.1f" "$1 * 1000000 / $2"; else echo n/a; fi
@@ -265,8 +290,9 @@ Run $started_at, commit $git_rev, configuration $CONFIG. Produced by \`make benc
 | cores (nproc) | $cores |
 | memory | $mem_total |
 | kernel | $kernel |
+| load average at the start | $load_at_start |
 | .NET SDK | $dotnet_version |
-| redis-server | $redis_version (fresh, \`--save "" --appendonly no\`, loopback) |
+| redis-server | $redis_version (fresh, \`$REDIS_PERSISTENCE_TEXT\`, loopback) |
 
 Everything (redis-server, the ledger, the load generator) shares these $cores cores.
 
@@ -284,25 +310,31 @@ EOF
 
 ## Results and goals
 
-| scenario | measured | goal | verdict | vs redis-benchmark |
+| scenario | measured | goal | verdict | compared with |
 |---|---|---|---|---|
-| ApplyStockEvents ($(v apply_streams) streams x batches of $(v apply_batch) snapshots, $(v apply_records) records, $(v apply_seconds) s) | **$apply_eps events/s** applied | >= $GOAL_APPLY events/s | $(passfail "$apply_eps" ge "$GOAL_APPLY") | $(ratio "$apply_eps" "${RB[p16.SET.rps]:-}") of SET -P 16; $(ratio "$apply_eps" "${RB[plain.SET.rps]:-}") of SET unpipelined |
-| Watch ($(v watch_watchers) streams, writer $(v watch_rate) events/s in batches of $(v watch_batch), $(v watch_seconds) s) | p50 $(v watch_p50_ms) ms, **p99 $watch_p99 ms**, max $(v watch_max_ms) ms | p99 <= $GOAL_WATCH_P99 ms, every change delivered | $watch_verdict | $(v watch_deliveries_per_s) deliveries/s = $(ratio "$(v watch_deliveries_per_s)" "${RB[plain.GET.rps]:-}") of GET unpipelined |
-| GetAvailability ($(v availability_callers) callers, $(v availability_seconds) s) | **$avail_cps calls/s**, p50 $(v availability_p50_ms) ms, p99 $(v availability_p99_ms) ms | >= $GOAL_AVAIL calls/s | $(passfail "$avail_cps" ge "$GOAL_AVAIL") | $(ratio "$avail_cps" "${RB[plain.GET.rps]:-}") of GET unpipelined |
+| ApplyStockEvents ($(v apply_streams) streams x $(v apply_in_flight) in flight x $(v apply_batch) snapshots, $(v apply_records) records, $(v apply_seconds) s) | **$apply_eps events/s** applied | >= $GOAL_APPLY events/s | $(passfail "$apply_eps" ge "$GOAL_APPLY") | $(ratio "$apply_eps" "${RB[p16.SET.rps]:-}") of redis SET -P 16, $(ratio "$apply_eps" "${RB[plain.SET.rps]:-}") of SET unpipelined |
+| Watch ($(v watch_watchers) streams, writer $(v watch_rate) events/s in batches of $(v watch_batch), $(v watch_seconds) s measured after the warm-up) | p50 $(v watch_p50_ms) ms, **p99 $watch_p99 ms**, max $(v watch_max_ms) ms | p99 <= $GOAL_WATCH_P99 ms, every change delivered | $watch_verdict | $(v watch_deliveries_per_s) deliveries/s |
+| Watch warm-up: the ledger's first Watch fan-out since it started, $(v watch_warmup_s) s until 2 s in a row were complete and within $GOAL_WATCH_P99 ms (settled: $(v watch_settled)) | p50 $(v watch_warmup_p50_ms) ms, p99 $(v watch_warmup_p99_ms) ms, max $(v watch_warmup_max_ms) ms | (not the goal; shown so a cold replica is not hidden) | p99 $(within "$(v watch_warmup_p99_ms)" "$GOAL_WATCH_P99" ms) | |
+| Watch during the ApplyStockEvents run (1 stream, latency = receive time - source_time) | p50 $(v apply_watch_p50_ms) ms, p99 $(v apply_watch_p99_ms) ms, max $(v apply_watch_max_ms) ms | (not a goal here; the product brief says stock shown live must never lag more than 10 s) | p99 $(within "$(v apply_watch_p99_ms)" 10000 ms) | feed read $(v apply_watch_feed_revisions_per_s) revisions/s while $apply_eps were applied |
+| GetAvailability ($(v availability_callers) callers, $(v availability_seconds) s) | **$avail_cps calls/s**, p50 $(v availability_p50_ms) ms, p99 $(v availability_p99_ms) ms | >= $GOAL_AVAIL calls/s | $(passfail "$avail_cps" ge "$GOAL_AVAIL") | $(ratio "$avail_cps" "${RB[plain.GET.rps]:-}") of redis GET unpipelined; $(ratio "$avail_cps" "$(v health_calls_per_s)") of the health-check ceiling |
+| Unary ceiling: grpc.health.v1 Check on the ledger (same callers; no Redis, no ledger logic) | $(v health_calls_per_s) calls/s, p50 $(v health_p50_ms) ms, p99 $(v health_p99_ms) ms | (reference) | | $(ratio "$(v health_calls_per_s)" "${RB[plain.GET.rps]:-}") of redis GET unpipelined |
 | Ledger memory (whole run) | **peak VmRSS $peak_rss MiB**, VmHWM $hwm_mib MiB | < $GOAL_RSS_MIB MiB | $(passfail "$hwm_mib" le "$((GOAL_RSS_MIB - 1))") | redis-server peak RSS $(rss_peak all 3) MiB |
 
 ### Details
 
 | scenario | figure | value |
 |---|---|---|
-| apply | populate pass (creates every record) | $(v apply_populate_events_per_s) events/s |
+| apply | populate pass (creates every record) / warm-up | $(v apply_populate_events_per_s) / $(v apply_warmup_events_per_s) events/s |
 | apply | events sent / applied / not applied | $(v apply_events_sent) / $(v apply_events_applied) / $(v apply_events_not_applied) |
+| apply | applied per second of the run (thousands) | $(v apply_timeline_k) |
 | apply | batch ack latency (send to ack) p50 / p99 / max | $(v apply_ack_p50_ms) / $(v apply_ack_p99_ms) / $(v apply_ack_max_ms) ms |
-| apply | ledger revision at the end | $(v apply_revision) |
-| watch | events applied / not applied, late writer batches | $(v watch_events_applied) / $(v watch_events_not_applied), $(v watch_writer_late_batches) |
+| apply | ledger revision at the end; the open watcher was $(v apply_watch_lag_revisions_at_end) revisions behind and caught up in | $(v apply_revision); $(v apply_watch_catch_up_ms) ms (caught up: $(v apply_watch_caught_up)) |
+| watch | events applied / not applied, writer batches sent > 5 ms late | $(v watch_events_applied) / $(v watch_events_not_applied), $(v watch_writer_late_batches) |
 | watch | deliveries / expected (watchers x applied) / complete | $(v watch_delivered) / $(v watch_delivered_expected) / $watch_complete |
 | watch | latency p50 / p90 / p99 / p99.9 / max | $(v watch_p50_ms) / $(v watch_p90_ms) / $(v watch_p99_ms) / $(v watch_p999_ms) / $(v watch_max_ms) ms |
-| watch | writer's batch ack latency p50 / p99 | $(v watch_ack_p50_ms) / $(v watch_ack_p99_ms) ms |
+| watch | max latency per second of writing, the first $(v watch_warmup_s) s are the warm-up (ms) | $(v watch_timeline_max_ms) |
+| watch | deliveries over $GOAL_WATCH_P99 ms per second of writing (same seconds) | $(v watch_timeline_over_goal) |
+| watch | writer's batch ack latency p50 / p99 / max | $(v watch_ack_p50_ms) / $(v watch_ack_p99_ms) / $(v watch_ack_max_ms) ms |
 | watch | time for the last watcher to catch up after the writer stopped | $(v watch_drain_ms) ms |
 | availability | calls, p50 / p99 / max | $(v availability_calls), $(v availability_p50_ms) / $(v availability_p99_ms) / $(v availability_max_ms) ms |
 | availability | warehouses per reply (US: 2, DE: 1), empty replies | $(v availability_warehouses_per_reply), $(v availability_empty_replies) |
@@ -310,17 +342,21 @@ EOF
 
 ### CPU split (cores busy over the measured window, from /proc/PID/stat utime+stime; $cores cores in all)
 
-| scenario | ledger | redis-server | load generator | total | ledger CPU per unit | redis CPU per unit |
-|---|---:|---:|---:|---:|---:|---:|
-| apply | $(v apply_cpu_ledger) | $(v apply_cpu_redis) | $(v apply_cpu_bench) | $(v apply_cpu_total) | $(per_unit_us "$(v apply_cpu_ledger)" "$apply_eps") µs/event | $(per_unit_us "$(v apply_cpu_redis)" "$apply_eps") µs/event |
-| watch | $(v watch_cpu_ledger) | $(v watch_cpu_redis) | $(v watch_cpu_bench) | $(v watch_cpu_total) | $(per_unit_us "$(v watch_cpu_ledger)" "$(v watch_deliveries_per_s)") µs/delivery | $(per_unit_us "$(v watch_cpu_redis)" "$WATCH_RATE") µs/event |
-| availability | $(v availability_cpu_ledger) | $(v availability_cpu_redis) | $(v availability_cpu_bench) | $(v availability_cpu_total) | $(per_unit_us "$(v availability_cpu_ledger)" "$avail_cps") µs/call | $(per_unit_us "$(v availability_cpu_redis)" "$avail_cps") µs/call |
+| scenario | ledger | redis-server | load generator | total | other processes | ledger CPU per unit | redis CPU per unit |
+|---|---:|---:|---:|---:|---:|---:|---:|
+| apply | $(v apply_cpu_ledger) | $(v apply_cpu_redis) | $(v apply_cpu_bench) | $(v apply_cpu_total) | $(v apply_cpu_others) | $(per_unit_us "$(v apply_cpu_ledger)" "$apply_eps") µs/event | $(per_unit_us "$(v apply_cpu_redis)" "$apply_eps") µs/event |
+| watch | $(v watch_cpu_ledger) | $(v watch_cpu_redis) | $(v watch_cpu_bench) | $(v watch_cpu_total) | $(v watch_cpu_others) | $(per_unit_us "$(v watch_cpu_ledger)" "$(v watch_deliveries_per_s)") µs/delivery | $(per_unit_us "$(v watch_cpu_redis)" "$(v watch_rate)") µs/event |
+| availability | $(v availability_cpu_ledger) | $(v availability_cpu_redis) | $(v availability_cpu_bench) | $(v availability_cpu_total) | $(v availability_cpu_others) | $(per_unit_us "$(v availability_cpu_ledger)" "$avail_cps") µs/call | $(per_unit_us "$(v availability_cpu_redis)" "$avail_cps") µs/call |
+| health | $(v health_cpu_ledger) | $(v health_cpu_redis) | $(v health_cpu_bench) | $(v health_cpu_total) | $(v health_cpu_others) | $(per_unit_us "$(v health_cpu_ledger)" "$(v health_calls_per_s)") µs/call | - |
+
+The load generator runs on the same cores; "per unit" divides each process's cores by the scenario's rate.
+"Other processes" is the rest of the machine's busy time (/proc/stat): $(busy_note)
 
 ### Ledger memory by phase (VmRSS peak, MiB)
 
-| idle | apply | watch | availability | after | whole run | VmHWM at the end |
-|---:|---:|---:|---:|---:|---:|---:|
-| $(rss_peak idle 2) | $(rss_peak apply 2) | $(rss_peak watch 2) | $(rss_peak availability 2) | $(rss_peak done 2) | $peak_rss | $hwm_mib |
+| idle | apply | watch | availability | health | after | whole run | VmHWM at the end |
+|---:|---:|---:|---:|---:|---:|---:|---:|
+| $(rss_peak idle 2) | $(rss_peak apply 2) | $(rss_peak watch 2) | $(rss_peak availability 2) | $(rss_peak health 2) | $(rss_peak done 2) | $peak_rss | $hwm_mib |
 
 ### Where redis-server spends its time (INFO commandstats per scenario, top 8 by time)
 

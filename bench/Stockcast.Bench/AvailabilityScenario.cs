@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Grpc.Core;
 using Stockcast.Ledger.V1;
 
 namespace Stockcast.Bench;
@@ -6,16 +7,22 @@ namespace Stockcast.Bench;
 /// <summary>
 /// GetAvailability: N concurrent callers, each one call at a time on a random populated SKU,
 /// markets taken in turn. A warm-up runs first; only calls started inside the measured window
-/// count, and each is timed from send to reply.
+/// count, and each is timed from send to reply. With health=true the same callers call the
+/// ledger's grpc.health.v1.Health/Check instead: the same Kestrel, HTTP/2, gRPC, auth and
+/// interceptor path with no Redis and no ledger logic behind it, i.e. the unary ceiling of the
+/// framework on this machine, to compare GetAvailability with.
 /// </summary>
 public static class AvailabilityScenario
 {
     public sealed record Settings(int Callers, double Seconds, double Warmup, int Skus, string Prefix, string[] Markets)
     {
         public static Settings From(BenchArgs a) => new(
-            a.Int("callers", 32), a.Double("seconds", 10), a.Double("warmup", 2), a.Int("skus", 20_000), a.Str("sku-prefix", "SKU-"),
+            a.Int("callers", 32), a.Double("seconds", 10), a.Double("warmup", 3), a.Int("skus", 20_000), a.Str("sku-prefix", "SKU-"),
             a.Str("markets", "US,DE").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
+
+    private static readonly Method<byte[], byte[]> HealthCheck = new(
+        MethodType.Unary, "grpc.health.v1.Health", "Check", Marshallers.Create(b => b, b => b), Marshallers.Create(b => b, b => b));
 
     private sealed class Caller(int capacity)
     {
@@ -24,9 +31,11 @@ public static class AvailabilityScenario
         public long Warehouses;
     }
 
-    public static async Task RunAsync(Settings s, Ledger ledger, Results results, CpuMeter cpu)
+    public static async Task RunAsync(Settings s, Ledger ledger, Results results, CpuMeter cpu, bool health = false)
     {
-        Console.WriteLine($"availability: {s.Callers} callers, {s.Warmup} s warm-up + {s.Seconds} s, {s.Skus} SKUs, markets {string.Join('/', s.Markets)}");
+        Console.WriteLine(health
+            ? $"health: {s.Callers} callers of grpc.health.v1.Health/Check, {s.Warmup} s warm-up + {s.Seconds} s"
+            : $"availability: {s.Callers} callers, {s.Warmup} s warm-up + {s.Seconds} s, {s.Skus} SKUs, markets {string.Join('/', s.Markets)}");
         using var hardStop = new CancellationTokenSource(TimeSpan.FromSeconds(s.Warmup + s.Seconds + 60));
         var started = Stopwatch.GetTimestamp();
         var measureFrom = started + (long)(s.Warmup * Stopwatch.Frequency);
@@ -36,6 +45,7 @@ public static class AvailabilityScenario
         {
             var random = new Random(1000 + i);
             var client = ledger.Client();
+            var invoker = ledger.Invoker();
             var n = i;
             while (true)
             {
@@ -44,18 +54,29 @@ public static class AvailabilityScenario
                 {
                     return;
                 }
-                var request = new GetAvailabilityRequest
+                int warehouses;
+                if (health)
                 {
-                    Sku = Catalog.Sku(s.Prefix, random.Next(s.Skus)),
-                    Market = s.Markets[n++ % s.Markets.Length],
-                };
-                var reply = await client.GetAvailabilityAsync(request, cancellationToken: hardStop.Token);
+                    var reply = await invoker.AsyncUnaryCall(HealthCheck, null, new CallOptions(cancellationToken: hardStop.Token), []);
+                    // HealthCheckResponse.status (field 1, varint) = SERVING (1).
+                    warehouses = reply is [0x08, 0x01] ? 1 : 0;
+                }
+                else
+                {
+                    var request = new GetAvailabilityRequest
+                    {
+                        Sku = Catalog.Sku(s.Prefix, random.Next(s.Skus)),
+                        Market = s.Markets[n++ % s.Markets.Length],
+                    };
+                    var reply = await client.GetAvailabilityAsync(request, cancellationToken: hardStop.Token);
+                    warehouses = reply.Warehouses.Count;
+                }
                 var took = Stopwatch.GetTimestamp() - at;
                 if (at >= measureFrom)
                 {
                     c.Latency.Add(took);
-                    c.Warehouses += reply.Warehouses.Count;
-                    if (reply.Warehouses.Count == 0)
+                    c.Warehouses += warehouses;
+                    if (warehouses == 0)
                     {
                         c.Empty++;
                     }
@@ -77,8 +98,8 @@ public static class AvailabilityScenario
         results.Add("p50_ms", latency.Ms(50), "F2");
         results.Add("p99_ms", latency.Ms(99), "F2");
         results.Add("max_ms", latency.MaxMs, "F2");
-        results.Add("empty_replies", callers.Sum(c => c.Empty));
-        results.Add("warehouses_per_reply", (double)callers.Sum(c => c.Warehouses) / Math.Max(1, latency.Count), "F2");
+        results.Add(health ? "not_serving_replies" : "empty_replies", callers.Sum(c => c.Empty));
+        results.Add(health ? "serving_per_reply" : "warehouses_per_reply", (double)callers.Sum(c => c.Warehouses) / Math.Max(1, latency.Count), "F2");
         results.AddCpu(split);
     }
 }

@@ -51,37 +51,49 @@ public sealed class BenchArgs
 /// <summary>The ledger under test: a few HTTP/2 channels and the write key.</summary>
 public sealed class Ledger : IDisposable
 {
-    private readonly GrpcChannel[] _channels;
+    private readonly List<GrpcChannel> _channels = [];
     private readonly StockLedger.StockLedgerClient[] _clients;
+    private readonly CallInvoker[] _invokers;
     private int _next;
 
     public Ledger(string target, string apiKey, int channels)
     {
         Target = target;
         WriteHeaders = new Metadata { { "Authorization", "Bearer " + apiKey } };
-        _channels = new GrpcChannel[Math.Max(1, channels)];
-        for (var i = 0; i < _channels.Length; i++)
-        {
-            _channels[i] = GrpcChannel.ForAddress(target, new GrpcChannelOptions
-            {
-                HttpHandler = new SocketsHttpHandler
-                {
-                    EnableMultipleHttp2Connections = true,
-                    PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                    AutomaticDecompression = DecompressionMethods.None,
-                    UseProxy = false,
-                },
-                MaxReceiveMessageSize = 64 * 1024 * 1024,
-            });
-        }
-        _clients = [.. _channels.Select(c => new StockLedger.StockLedgerClient(c))];
+        _invokers = [.. Enumerable.Range(0, Math.Max(1, channels)).Select(_ => NewChannel().CreateCallInvoker())];
+        _clients = [.. _invokers.Select(i => new StockLedger.StockLedgerClient(i))];
     }
 
     public string Target { get; }
     public Metadata WriteHeaders { get; }
 
     /// <summary>Clients round-robin over the channels, so load spreads over several connections.</summary>
-    public StockLedger.StockLedgerClient Client() => _clients[(int)((uint)Interlocked.Increment(ref _next) % (uint)_clients.Length)];
+    public StockLedger.StockLedgerClient Client() => _clients[NextIndex()];
+
+    /// <summary>The same channels, for calls with hand-made marshallers.</summary>
+    public CallInvoker Invoker() => _invokers[NextIndex()];
+
+    /// <summary>A client on a connection of its own (e.g. a paced writer that must not queue behind other streams).</summary>
+    public StockLedger.StockLedgerClient DedicatedClient() => new(NewChannel());
+
+    private int NextIndex() => (int)((uint)Interlocked.Increment(ref _next) % (uint)_invokers.Length);
+
+    private GrpcChannel NewChannel()
+    {
+        var channel = GrpcChannel.ForAddress(Target, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+                AutomaticDecompression = DecompressionMethods.None,
+                UseProxy = false,
+            },
+            MaxReceiveMessageSize = 64 * 1024 * 1024,
+        });
+        _channels.Add(channel);
+        return channel;
+    }
 
     public void Dispose()
     {
@@ -162,6 +174,7 @@ public sealed class CpuMeter
     private readonly (string Name, int Pid)[] _processes;
     private readonly double _ticksPerSecond;
     private long[] _start = [];
+    private long _machineStart;
     private long _startedAt;
 
     public CpuMeter(BenchArgs args)
@@ -184,14 +197,37 @@ public sealed class CpuMeter
     public void Start()
     {
         _start = [.. _processes.Select(p => Ticks(p.Pid))];
+        _machineStart = MachineTicks();
         _startedAt = Stopwatch.GetTimestamp();
     }
 
-    /// <summary>Cores used by each process over the window (1.0 = one core busy all the time).</summary>
+    /// <summary>
+    /// Cores used by each process over the window (1.0 = one core busy all the time), then
+    /// "others": whatever else kept this machine's cores busy (from /proc/stat), so a run that
+    /// shared the machine with other work says so.
+    /// </summary>
     public IReadOnlyList<(string Name, double Cores)> Stop()
     {
         var seconds = Stopwatch.GetElapsedTime(_startedAt).TotalSeconds;
-        return [.. _processes.Select((p, i) => (p.Name, (Ticks(p.Pid) - _start[i]) / _ticksPerSecond / seconds))];
+        var ours = _processes.Select((p, i) => (p.Name, Cores: (Ticks(p.Pid) - _start[i]) / _ticksPerSecond / seconds)).ToList();
+        var machine = (MachineTicks() - _machineStart) / _ticksPerSecond / seconds;
+        ours.Add(("others", Math.Max(0, machine - ours.Sum(o => o.Cores))));
+        return ours;
+    }
+
+    /// <summary>Busy ticks of all cores: user, nice, system, irq, softirq and steal from the first line of /proc/stat.</summary>
+    private static long MachineTicks()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/stat").First();
+            var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            return f[0] + f[1] + f[2] + f[5] + f[6] + f[7];
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     private static long Ticks(int pid)
@@ -231,7 +267,7 @@ public sealed class Results(string? path, string scenario)
         {
             Add("cpu_" + name, cores, "F2");
         }
-        Add("cpu_total", cpu.Sum(c => c.Cores), "F2");
+        Add("cpu_total", cpu.Where(c => c.Name != "others").Sum(c => c.Cores), "F2");
     }
 
     public void Save()
@@ -246,4 +282,38 @@ public sealed class Results(string? path, string scenario)
 public static class Clock
 {
     public static double Seconds(long fromTimestamp) => Stopwatch.GetElapsedTime(fromTimestamp).TotalSeconds;
+
+    public static long Ticks(double seconds) => (long)(seconds * Stopwatch.Frequency);
+}
+
+/// <summary>Counts per one-second bucket, for a "did it hold steady" timeline.</summary>
+public sealed class Timeline(double seconds)
+{
+    private readonly long[] _buckets = new long[(int)Math.Ceiling(seconds) + 120];
+
+    public void Add(double atSecond, long count = 1)
+    {
+        var i = Math.Clamp((int)atSecond, 0, _buckets.Length - 1);
+        Interlocked.Add(ref _buckets[i], count);
+    }
+
+    public void Max(double atSecond, long value)
+    {
+        var i = Math.Clamp((int)atSecond, 0, _buckets.Length - 1);
+        var seen = Volatile.Read(ref _buckets[i]);
+        while (value > seen)
+        {
+            var found = Interlocked.CompareExchange(ref _buckets[i], value, seen);
+            if (found == seen)
+            {
+                return;
+            }
+            seen = found;
+        }
+    }
+
+    public long this[int second] => Volatile.Read(ref _buckets[Math.Clamp(second, 0, _buckets.Length - 1)]);
+
+    /// <summary>The first <paramref name="count"/> buckets, formatted, space-separated.</summary>
+    public string Format(int count, Func<long, string> format) => string.Join(' ', _buckets.Take(count).Select(format));
 }

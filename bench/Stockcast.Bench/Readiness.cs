@@ -7,7 +7,7 @@ namespace Stockcast.Bench;
 public static class Readiness
 {
     /// <summary>Polls /readyz, then ListWarehouses until the configured warehouses are registered, within a deadline.</summary>
-    public static async Task WaitAsync(Ledger ledger, string httpBase, int warehouses, TimeSpan timeout)
+    public static async Task WaitAsync(Ledger ledger, string httpBase, int warehouses, TimeSpan timeout, int ledgerPid = 0)
     {
         var started = Stopwatch.GetTimestamp();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -16,6 +16,10 @@ public static class Readiness
         string last = "no answer yet";
         while (Stopwatch.GetElapsedTime(started) < timeout)
         {
+            if (ledgerPid > 0 && !Directory.Exists($"/proc/{ledgerPid}"))
+            {
+                throw new InvalidOperationException($"the ledger (pid {ledgerPid}) exited before it was ready");
+            }
             try
             {
                 if (!ready)

@@ -30,9 +30,9 @@ internal static class LedgerScripts
         local NOW = tonumber(ARGV[2])
         local argi = 3
         local function arg() local v = ARGV[argi]; argi = argi + 1; return v end
-        local function fmt(n) return string.format('%d', n) end
-        -- Values straight from ARGV stay strings (no reformatting on the hot path); numbers are formatted.
-        local function str(x) if type(x) == 'string' then return x end return string.format('%d', x) end
+        -- Integers as exact decimal strings (a Lua number would print 1e+15). Values straight
+        -- from ARGV are already strings and pass through: no reformatting on the hot path.
+        local function fmt(x) if type(x) == 'string' then return x end return string.format('%d', x) end
 
         local FIELDS = {'oh','av','rs','ib','us','st','sv','hd','cm','rv'}
         local function load(wh, sku)
@@ -63,8 +63,8 @@ internal static class LedgerScripts
             redis.call('ZADD', P..'wx:'..wh, 0, sku)
           end
           r.rv = rev
-          local oh, av, rs, ib, us = str(r.oh), str(r.av), str(r.rs), str(r.ib), str(r.us)
-          local st, sv, hd, cm = str(r.st), str(r.sv), str(r.hd), str(r.cm)
+          local oh, av, rs, ib, us = fmt(r.oh), fmt(r.av), fmt(r.rs), fmt(r.ib), fmt(r.us)
+          local st, sv, hd, cm = fmt(r.st), fmt(r.sv), fmt(r.hd), fmt(r.cm)
           redis.call('HSET', P..'r:'..wh..':'..sku, 'oh',oh,'av',av,'rs',rs,'ib',ib,'us',us,'st',st,'sv',sv,'hd',hd,'cm',cm,'rv',fmt(rev))
           LINES[#LINES+1] = table.concat({cause, sku, wh, ref, oh, av, rs, ib, us, st, sv, hd, cm}, '\t')
           return rev
