@@ -24,17 +24,22 @@ namespace Stockcast.Ledger.Store;
 /// </summary>
 internal static class LedgerScripts
 {
-    // Shared by all scripts: argument cursor, record load/save, and the change-log append.
-    private const string Prelude = """
+    // Shared by all scripts: the prefix, the clock and an argument cursor. Read scripts need no more,
+    // and skipping the rest keeps the hottest reads cheap.
+    private const string ReadPrelude = """
         local P = ARGV[1]
         local NOW = tonumber(ARGV[2])
         local argi = 3
         local function arg() local v = ARGV[argi]; argi = argi + 1; return v end
+        local FIELDS = {'oh','av','rs','ib','us','st','sv','hd','cm','rv'}
+
+        """;
+
+    // Shared by the scripts that change things: record load/save and the change-log append.
+    private const string Prelude = ReadPrelude + """
         -- Integers as exact decimal strings (a Lua number would print 1e+15). Values straight
         -- from ARGV are already strings and pass through: no reformatting on the hot path.
         local function fmt(x) if type(x) == 'string' then return x end return string.format('%d', x) end
-
-        local FIELDS = {'oh','av','rs','ib','us','st','sv','hd','cm','rv'}
         local function load(wh, sku)
           local v = redis.call('HMGET', P..'r:'..wh..':'..sku, unpack(FIELDS))
           if not v[10] then return nil end
@@ -195,7 +200,7 @@ internal static class LedgerScripts
         """;
 
     /// <summary>ARGV: prefix, now. Returns the registry hash as a flat list.</summary>
-    public const string ListWarehouses = Prelude + """
+    public const string ListWarehouses = ReadPrelude + """
         return redis.call('HGETALL', P..'wh')
         """;
 
@@ -321,7 +326,7 @@ internal static class LedgerScripts
         """;
 
     /// <summary>ARGV: prefix, now, count, then wh, sku pairs. Returns {revision, record-or-empty...}.</summary>
-    public const string ReadRecords = Prelude + """
+    public const string ReadRecords = ReadPrelude + """
         local n = tonumber(arg())
         local out = {tonumber(redis.call('GET', P..'rev') or '0')}
         for i = 1, n do
@@ -332,7 +337,7 @@ internal static class LedgerScripts
         """;
 
     /// <summary>ARGV: prefix, now, sku, market. Returns {revision, wh1, record1, wh2, record2, ...}.</summary>
-    public const string Availability = Prelude + """
+    public const string Availability = ReadPrelude + """
         local sku, market = arg(), arg()
         local out = {tonumber(redis.call('GET', P..'rev') or '0')}
         local whs = redis.call('SMEMBERS', P..'mk:'..market)
@@ -348,7 +353,7 @@ internal static class LedgerScripts
     /// ARGV: prefix, now, mode (sku|wh), prefix-or-warehouse, exclusive start member, limit.
     /// Returns {revision, sku1, wh1, record1, ...}.
     /// </summary>
-    public const string ListRecords = Prelude + """
+    public const string ListRecords = ReadPrelude + """
         local mode, key, after, limit = arg(), arg(), arg(), tonumber(arg())
         local out = {tonumber(redis.call('GET', P..'rev') or '0')}
         if mode == 'sku' then

@@ -22,7 +22,8 @@ public static class AuthExtensions
     public static IHostApplicationBuilder AddApiKeyAuth(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<ApiKeyOptions>(builder.Configuration, ApiKeyOptions.Section);
-        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+        // No default scheme: a key is checked only where a policy asks for it, so open reads cost nothing.
+        builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
         // Authentication pulls in data protection, which API keys never use: keep its keys in
@@ -30,7 +31,9 @@ public static class AuthExtensions
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         builder.Services.AddOptions<AuthorizationOptions>().Configure<IOptions<ApiKeyOptions>>((authz, keys) =>
         {
-            authz.AddPolicy(Policies.Write, p => p.RequireClaim(ApiKeyAuthenticationHandler.AccessClaim, nameof(ApiKeyAccess.Write)));
+            authz.AddPolicy(Policies.Write, p => p
+                .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+                .RequireClaim(ApiKeyAuthenticationHandler.AccessClaim, nameof(ApiKeyAccess.Write)));
             authz.AddPolicy(Policies.Read, p =>
             {
                 if (keys.Value.AllowAnonymousReads)
@@ -39,7 +42,7 @@ public static class AuthExtensions
                 }
                 else
                 {
-                    p.RequireAuthenticatedUser();
+                    p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser();
                 }
             });
         });
