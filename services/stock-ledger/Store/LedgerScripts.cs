@@ -122,7 +122,7 @@ internal static class LedgerScripts
     /// Returns {-1, index} for an unknown warehouse (nothing applied), else
     /// {revision, outcome1, detail1, ...} where detail is the revision or a reason.
     /// </summary>
-    public const string ApplyEvents = Prelude + """
+    public static readonly LuaSource ApplyEvents = new(Prelude + """
         local maxlen = arg()
         local retention = arg()
         local n = tonumber(arg())
@@ -186,10 +186,10 @@ internal static class LedgerScripts
         end
         out[1] = finish(maxlen)
         return out
-        """;
+        """);
 
     /// <summary>ARGV: prefix, now, wh, region, markets (comma-separated), delay ms.</summary>
-    public const string RegisterWarehouse = Prelude + """
+    public static readonly LuaSource RegisterWarehouse = new(Prelude + """
         local wh, region, markets, delay = arg(), arg(), arg(), arg()
         local old = warehouse(wh)
         if old then
@@ -198,19 +198,19 @@ internal static class LedgerScripts
         for m in string.gmatch(markets, '[^,]+') do redis.call('SADD', P..'mk:'..m, wh) end
         redis.call('HSET', P..'wh', wh, region..'\t'..markets..'\t'..delay)
         return 1
-        """;
+        """);
 
     /// <summary>ARGV: prefix, now. Returns the registry hash as a flat list.</summary>
-    public const string ListWarehouses = ReadPrelude + """
+    public static readonly LuaSource ListWarehouses = new(ReadPrelude + """
         return redis.call('HGETALL', P..'wh')
-        """;
+        """);
 
     /// <summary>
     /// ARGV: prefix, now, maxlen, order id, sku, market, quantity, hold ms.
     /// Returns {'OK'|'EXISTS', reservation...}, {'CONFLICT', reservation...},
     /// or {'SHORT', market ATP, largest single-warehouse ATP}.
     /// </summary>
-    public const string Reserve = Prelude + """
+    public static readonly LuaSource Reserve = new(Prelude + """
         local maxlen, oid, sku, market, qty, hold = arg(), arg(), arg(), arg(), tonumber(arg()), tonumber(arg())
         local existing = reservation(oid)
         if existing then
@@ -242,7 +242,7 @@ internal static class LedgerScripts
         redis.call('ZADD', P..'exp', fmt(expires), oid)
         finish(maxlen)
         return {'OK', unpack(reservation(oid))}
-        """;
+        """);
 
     // Ends a held reservation (released or expired): its units count again.
     private const string EndHold = """
@@ -260,7 +260,7 @@ internal static class LedgerScripts
         """;
 
     /// <summary>ARGV: prefix, now, maxlen, retention ms, order id. Returns {'OK'|'NOTFOUND'|'COMMITTED', reservation...}.</summary>
-    public const string Release = Prelude + EndHold + """
+    public static readonly LuaSource Release = new(Prelude + EndHold + """
         local maxlen, retention, oid = arg(), arg(), arg()
         local v = reservation(oid)
         if not v then return {'NOTFOUND'} end
@@ -271,10 +271,10 @@ internal static class LedgerScripts
           finish(maxlen)
         end
         return {'OK', unpack(reservation(oid))}
-        """;
+        """);
 
     /// <summary>ARGV: prefix, now, maxlen, retention ms, order id. Returns {'OK'|'NOTFOUND'|'ENDED', reservation...}.</summary>
-    public const string Commit = Prelude + EndHold + """
+    public static readonly LuaSource Commit = new(Prelude + EndHold + """
         local maxlen, retention, oid = arg(), arg(), arg()
         local v = reservation(oid)
         if not v then return {'NOTFOUND'} end
@@ -301,10 +301,10 @@ internal static class LedgerScripts
           finish(maxlen)
         end
         return {'OK', unpack(reservation(oid))}
-        """;
+        """);
 
     /// <summary>ARGV: prefix, now, maxlen, retention ms, limit. Expires held reservations past their time.</summary>
-    public const string ExpireHolds = Prelude + EndHold + """
+    public static readonly LuaSource ExpireHolds = new(Prelude + EndHold + """
         local maxlen, retention, limit = arg(), arg(), arg()
         local due = redis.call('ZRANGEBYSCORE', P..'exp', '-inf', fmt(NOW), 'LIMIT', 0, limit)
         for _, oid in ipairs(due) do
@@ -317,17 +317,17 @@ internal static class LedgerScripts
         end
         finish(maxlen)
         return #due
-        """;
+        """);
 
     /// <summary>ARGV: prefix, now, order id.</summary>
-    public const string GetReservation = Prelude + """
+    public static readonly LuaSource GetReservation = new(Prelude + """
         local v = reservation(arg())
         if not v then return {'NOTFOUND'} end
         return {'OK', unpack(v)}
-        """;
+        """);
 
     /// <summary>ARGV: prefix, now, count, then wh, sku pairs. Returns {revision, record-or-empty...}.</summary>
-    public const string ReadRecords = ReadPrelude + """
+    public static readonly LuaSource ReadRecords = new(ReadPrelude + """
         local n = tonumber(arg())
         local out = {tonumber(redis.call('GET', P..'rev') or '0')}
         for i = 1, n do
@@ -335,10 +335,10 @@ internal static class LedgerScripts
           out[#out+1] = redis.call('HMGET', P..'r:'..wh..':'..sku, unpack(FIELDS))
         end
         return out
-        """;
+        """);
 
     /// <summary>ARGV: prefix, now, sku, market. Returns {revision, wh1, record1, wh2, record2, ...}.</summary>
-    public const string Availability = ReadPrelude + """
+    public static readonly LuaSource Availability = new(ReadPrelude + """
         local sku, market = arg(), arg()
         local out = {tonumber(redis.call('GET', P..'rev') or '0')}
         local whs = redis.call('SMEMBERS', P..'mk:'..market)
@@ -348,13 +348,13 @@ internal static class LedgerScripts
           if v[10] then out[#out+1] = wh; out[#out+1] = v end
         end
         return out
-        """;
+        """);
 
     /// <summary>
     /// ARGV: prefix, now, mode (sku|wh), prefix-or-warehouse, exclusive start member, limit.
     /// Returns {revision, sku1, wh1, record1, ...}.
     /// </summary>
-    public const string ListRecords = ReadPrelude + """
+    public static readonly LuaSource ListRecords = new(ReadPrelude + """
         local mode, key, after, limit = arg(), arg(), arg(), tonumber(arg())
         local out = {tonumber(redis.call('GET', P..'rev') or '0')}
         if mode == 'sku' then
@@ -377,5 +377,12 @@ internal static class LedgerScripts
           end
         end
         return out
-        """;
+        """);
+}
+
+/// <summary>A script and its SHA1, so calls go by EVALSHA instead of re-sending (and re-hashing) the text.</summary>
+internal sealed class LuaSource(string text)
+{
+    public string Text { get; } = text;
+    public byte[] Sha1 { get; } = System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(text));
 }

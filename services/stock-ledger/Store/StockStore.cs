@@ -175,13 +175,21 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
         return changes;
     }
 
-    private Task<RedisResult> Run(string script, params RedisValue[] args)
+    private async Task<RedisResult> Run(LuaSource script, params RedisValue[] args)
     {
         var values = new RedisValue[args.Length + 2];
         values[0] = _prefix;
         values[1] = clock.GetUtcNow().ToUnixTimeMilliseconds();
         Array.Copy(args, 0, values, 2, args.Length);
-        return Db.ScriptEvaluateAsync(script, [RevisionKey], values);
+        try
+        {
+            return await Db.ScriptEvaluateAsync(script.Sha1, [RevisionKey], values);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            // First use on this node (or after a restart/failover): send the text once, Redis caches it.
+            return await Db.ScriptEvaluateAsync(script.Text, [RevisionKey], values);
+        }
     }
 
     private static StockRecord? ParseRecord(string sku, string warehouseId, RedisResult[] fields)
