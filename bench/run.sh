@@ -75,6 +75,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Run copies of the binaries: a rebuild of the work tree during the run (which rewrites the loaded
+# assemblies in place) must not change, or crash, what is being measured.
+mkdir -p "$WORK/bin"
+cp -r "$(dirname "$LEDGER_DLL")" "$WORK/bin/ledger"
+cp -r "$(dirname "$BENCH_DLL")" "$WORK/bin/bench"
+LEDGER_DLL="$WORK/bin/ledger/$(basename "$LEDGER_DLL")"
+BENCH_DLL="$WORK/bin/bench/$(basename "$BENCH_DLL")"
+
 # free_port VAR: a loopback port nobody listens on (and not one picked before), into VAR.
 TAKEN=" "
 free_port() {
@@ -205,7 +213,15 @@ scenario() {  # name, args...
     tail -n 20 "$WORK/ledger.log" >&2 || true
   fi
   rcli info commandstats >"$WORK/cmdstats-$name.txt" || true
-  kill -0 "$LEDGER_PID" 2>/dev/null || { echo "bench: the ledger exited" >&2; tail -n 40 "$WORK/ledger.log" >&2; exit 1; }
+  kill -0 "$LEDGER_PID" 2>/dev/null || ledger_died
+}
+ledger_died() {  # reports how the ledger ended (e.g. 137 = SIGKILL, 143 = SIGTERM, 135 = SIGBUS) and stops
+  local rc=0
+  wait "$LEDGER_PID" 2>/dev/null || rc=$?
+  LEDGER_PID=""
+  echo "bench: the ledger exited during the run (status $rc$( ((rc > 128)) && echo ", signal $((rc - 128))"); 0 after a SIGTERM, which it handles gracefully): was it stopped from outside? Its log:" >&2
+  tail -n 40 "$WORK/ledger.log" >&2
+  exit 1
 }
 
 if ! bench ready --http "http://127.0.0.1:$HTTP_PORT" --warehouses 3 --timeout 60; then

@@ -13,7 +13,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           ready         wait for /readyz and the configured warehouses
                         --http URL (the ledger's HTTP endpoint)  --warehouses 3  --timeout 60
           apply         ApplyStockEvents throughput: an untimed populate pass and warm-up, then a timed run
-                        --streams 6  --batch 500  --skus 20000  --seconds 10  --warmup 3  --in-flight 2  --channels 3
+                        --streams 6  --batch 500  --skus 20000  --seconds 10  --warmup 5  --in-flight 2  --channels 3
+                        --watch yes|no (one Watch stream open throughout: the lag under bulk writes)
           watch         Watch delivery latency under a paced writer
                         --watchers 100  --rate 5000  --batch 50  --seconds 10  --skus 5000  --channels 4
                         --warmup 3  --warmup-max 20 (measures once 2 s in a row were complete and within --goal-ms)
