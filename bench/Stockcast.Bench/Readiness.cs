@@ -6,6 +6,8 @@ namespace Stockcast.Bench;
 
 public static class Readiness
 {
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Polls /readyz, then ListWarehouses until the configured warehouses are registered, within a deadline.</summary>
     public static async Task WaitAsync(Ledger ledger, string httpBase, int warehouses, TimeSpan timeout, int ledgerPid = 0)
     {
@@ -44,7 +46,7 @@ public static class Readiness
             {
                 last = ex.Message;
             }
-            await Task.Delay(100);
+            await Task.Delay(PollInterval); // between checks, until the deadline above
         }
         throw new TimeoutException($"the ledger was not ready within {timeout.TotalSeconds:F0} s ({last})");
     }

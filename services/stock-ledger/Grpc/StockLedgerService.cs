@@ -302,10 +302,10 @@ public sealed class StockLedgerService(
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var next = request.StartRevision > 0 ? request.StartRevision : await store.CurrentRevisionAsync() + 1;
-        if (request.StartRevision > 0 && request.StartRevision < await store.OldestRevisionAsync())
+        if (request.StartRevision > 0 && await store.OldestRevisionAsync() is var oldest && request.StartRevision < oldest)
         {
             LedgerMetrics.WatchCompacted.Inc();
-            throw Errors.Compacted(request.StartRevision, await store.OldestRevisionAsync());
+            throw Errors.Compacted(request.StartRevision, oldest);
         }
 
         LedgerMetrics.Watchers.Inc();
