@@ -15,6 +15,7 @@ public static class LedgerExtensions
         builder.Services.AddValidatedOptions<LedgerOptions>(builder.Configuration, LedgerOptions.Section);
         builder.Services.AddSingleton<StockStore>();
         builder.Services.AddSingleton<ChangeFeed>();
+        builder.Services.AddSingleton<WatchStreams>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ChangeFeed>());
         builder.Services.AddHostedService<HoldExpirySweeper>();
         builder.Services.AddHostedService<WarehouseBootstrap>();

@@ -1,4 +1,3 @@
-using System.Text;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
@@ -12,16 +11,13 @@ namespace Stockcast.Ledger.Grpc;
 [Authorize(Policy = Policies.Read)]
 public sealed class StockLedgerService(
     StockStore store,
-    ChangeFeed feed,
+    WatchStreams watches,
     IOptions<LedgerOptions> options,
     TimeProvider clock,
-    IHostApplicationLifetime lifetime,
     ILogger<StockLedgerService> log) : StockLedger.StockLedgerBase
 {
     private const int MaxKeysPerRead = 1000;
     private const int DefaultPageSize = 100;
-    private const int WatchBatch = 256;
-    private const int CatchUpEntries = 4;
 
     private readonly RequestValidation _validation = new(options.Value, clock);
 
@@ -297,97 +293,6 @@ public sealed class StockLedgerService(
         {
             RequestValidation.Market(request.Market, "market");
         }
-        var filter = await WatchFilter.CreateAsync(request, store);
-        var progressEvery = TimeSpan.FromSeconds(request.ProgressIntervalSeconds > 0 ? request.ProgressIntervalSeconds : options.Value.WatchProgressIntervalSeconds);
-
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
-        var next = request.StartRevision > 0 ? request.StartRevision : await store.CurrentRevisionAsync() + 1;
-        if (request.StartRevision > 0 && await store.OldestRevisionAsync() is var oldest && request.StartRevision < oldest)
-        {
-            LedgerMetrics.WatchCompacted.Inc();
-            throw Errors.Compacted(request.StartRevision, oldest);
-        }
-
-        LedgerMetrics.Watchers.Inc();
-        try
-        {
-            // Tell the client where it stands at once: it may resume from header + 1.
-            await responseStream.WriteAsync(new WatchResponse { HeaderRevision = next - 1 }, stop.Token);
-            var pending = new List<StockChange>(WatchBatch);
-            var lastSent = clock.GetUtcNow();
-            while (true)
-            {
-                pending.Clear();
-                if (!feed.TryRead(next, WatchBatch, pending))
-                {
-                    // Behind the in-memory ring: read the log in Redis at this watcher's own pace.
-                    pending.AddRange(await store.ReadChangesAsync(next, CatchUpEntries));
-                    if (pending.Count == 0 || pending[0].Revision != next)
-                    {
-                        LedgerMetrics.WatchCompacted.Inc();
-                        throw Errors.Compacted(next, await store.OldestRevisionAsync());
-                    }
-                }
-                if (pending.Count > 0)
-                {
-                    next = pending[^1].Revision + 1;
-                    var chunks = pending.Where(c => filter.Matches(c.Record)).Chunk(WatchBatch).ToList();
-                    foreach (var chunk in chunks)
-                    {
-                        // The last chunk vouches for everything read, matched or not.
-                        var header = chunk == chunks[^1] ? next - 1 : chunk[^1].Revision;
-                        var response = new WatchResponse { HeaderRevision = header, Changes = { chunk } };
-                        await responseStream.WriteAsync(response, stop.Token);
-                        LedgerMetrics.WatchChangesSent.Inc(chunk.Length);
-                        lastSent = clock.GetUtcNow();
-                    }
-                    continue;
-                }
-                var quietFor = clock.GetUtcNow() - lastSent;
-                if (quietFor >= progressEvery)
-                {
-                    await responseStream.WriteAsync(new WatchResponse { HeaderRevision = next - 1 }, stop.Token);
-                    lastSent = clock.GetUtcNow();
-                    continue;
-                }
-                await feed.WaitBeyondAsync(next - 1, progressEvery - quietFor, stop.Token);
-            }
-        }
-        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
-        {
-            throw Errors.ShuttingDown(next);
-        }
-        finally
-        {
-            LedgerMetrics.Watchers.Dec();
-        }
-    }
-
-    /// <summary>Page tokens are opaque to clients: the last index entry of the page, tagged with the list mode.</summary>
-    private static class PageToken
-    {
-        public static string Encode(string member, bool byWarehouse)
-            => Convert.ToBase64String(Encoding.UTF8.GetBytes((byWarehouse ? "w:" : "s:") + member));
-
-        public static string Decode(string token, bool byWarehouse)
-        {
-            if (token.Length == 0)
-            {
-                return "";
-            }
-            try
-            {
-                var text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
-                if (text.StartsWith(byWarehouse ? "w:" : "s:", StringComparison.Ordinal))
-                {
-                    return text[2..];
-                }
-            }
-            catch (FormatException)
-            {
-                // Falls through to the error below.
-            }
-            throw Errors.InvalidArgument("page_token", "not a token from a previous ListStock call with the same filter");
-        }
+        await watches.RunAsync(request, responseStream, context.CancellationToken);
     }
 }

@@ -1,0 +1,87 @@
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Stockcast.Ledger.Grpc;
+using Stockcast.Ledger.Store;
+using Stockcast.Ledger.V1;
+
+namespace Stockcast.Ledger.Watch;
+
+/// <summary>
+/// Serves Watch calls: from the start revision, changes in order from the shared ring (or the log
+/// in Redis when the watcher is behind it), progress notifications when quiet, "compacted" when the
+/// revision is gone, UNAVAILABLE with a resume revision when the replica stops.
+/// </summary>
+public sealed class WatchStreams(StockStore store, ChangeFeed feed, IOptions<LedgerOptions> options, TimeProvider clock, IHostApplicationLifetime lifetime)
+{
+    private const int WatchBatch = 256;
+    private const int CatchUpEntries = 4;
+
+    /// <summary>Runs one Watch call until the client leaves or the replica stops. The request is already validated.</summary>
+    public async Task RunAsync(WatchRequest request, IServerStreamWriter<WatchResponse> responseStream, CancellationToken callCancelled)
+    {
+        var filter = await WatchFilter.CreateAsync(request, store);
+        var progressEvery = TimeSpan.FromSeconds(request.ProgressIntervalSeconds > 0 ? request.ProgressIntervalSeconds : options.Value.WatchProgressIntervalSeconds);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(callCancelled, lifetime.ApplicationStopping);
+        var next = request.StartRevision > 0 ? request.StartRevision : await store.CurrentRevisionAsync() + 1;
+        if (request.StartRevision > 0 && await store.OldestRevisionAsync() is var oldest && request.StartRevision < oldest)
+        {
+            LedgerMetrics.WatchCompacted.Inc();
+            throw Errors.Compacted(request.StartRevision, oldest);
+        }
+
+        LedgerMetrics.Watchers.Inc();
+        try
+        {
+            // Tell the client where it stands at once: it may resume from header + 1.
+            await responseStream.WriteAsync(new WatchResponse { HeaderRevision = next - 1 }, stop.Token);
+            var pending = new List<StockChange>(WatchBatch);
+            var lastSent = clock.GetUtcNow();
+            while (true)
+            {
+                pending.Clear();
+                if (!feed.TryRead(next, WatchBatch, pending))
+                {
+                    // Behind the in-memory ring: read the log in Redis at this watcher's own pace.
+                    pending.AddRange(await store.ReadChangesAsync(next, CatchUpEntries));
+                    if (pending.Count == 0 || pending[0].Revision != next)
+                    {
+                        LedgerMetrics.WatchCompacted.Inc();
+                        throw Errors.Compacted(next, await store.OldestRevisionAsync());
+                    }
+                }
+                if (pending.Count > 0)
+                {
+                    next = pending[^1].Revision + 1;
+                    var chunks = pending.Where(c => filter.Matches(c.Record)).Chunk(WatchBatch).ToList();
+                    foreach (var chunk in chunks)
+                    {
+                        // The last chunk vouches for everything read, matched or not.
+                        var header = chunk == chunks[^1] ? next - 1 : chunk[^1].Revision;
+                        var response = new WatchResponse { HeaderRevision = header, Changes = { chunk } };
+                        await responseStream.WriteAsync(response, stop.Token);
+                        LedgerMetrics.WatchChangesSent.Inc(chunk.Length);
+                        lastSent = clock.GetUtcNow();
+                    }
+                    continue;
+                }
+                var quietFor = clock.GetUtcNow() - lastSent;
+                if (quietFor >= progressEvery)
+                {
+                    await responseStream.WriteAsync(new WatchResponse { HeaderRevision = next - 1 }, stop.Token);
+                    lastSent = clock.GetUtcNow();
+                    continue;
+                }
+                await feed.WaitBeyondAsync(next - 1, progressEvery - quietFor, stop.Token);
+            }
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !callCancelled.IsCancellationRequested)
+        {
+            throw Errors.ShuttingDown(next);
+        }
+        finally
+        {
+            LedgerMetrics.Watchers.Dec();
+        }
+    }
+}
