@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using Stockcast.WarehouseSim.Model;
+
+namespace Stockcast.WarehouseSim.Webhooks;
+
+/// <summary>Posts webhooks to receivers and remembers how each delivery went.</summary>
+public sealed class WebhookSender(IHttpClientFactory clients, TimeProvider clock, ILogger<WebhookSender> log)
+{
+    private const int KeptDeliveries = 1000;
+    private readonly ConcurrentQueue<WebhookDelivery> _deliveries = new();
+
+    public IReadOnlyList<WebhookDelivery> Deliveries => [.. _deliveries];
+
+    public static IEnumerable<WebhookMessage> MessagesFor(StockChange change) => change.Warehouse.Kind switch
+    {
+        ApiKind.ShipHero => ShipHeroPayloads.For(change),
+        ApiKind.Shopify => [ShopifyPayloads.For(change)],
+        _ => [],
+    };
+
+    /// <summary>Sends in order, one at a time, as the real senders deliver a warehouse's changes.</summary>
+    public async Task<int> SendAsync(IEnumerable<WebhookMessage> messages, CancellationToken cancel)
+    {
+        var sent = 0;
+        var http = clients.CreateClient(nameof(WebhookSender));
+        foreach (var message in messages)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, message.Target) { Content = new ByteArrayContent(message.Body) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            foreach (var (name, value) in message.Headers)
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+            try
+            {
+                using var response = await http.SendAsync(request, cancel);
+                Record(new WebhookDelivery(message.Warehouse, message.Type, message.Target.ToString(), (int)response.StatusCode, null, clock.GetUtcNow()));
+                sent++;
+            }
+            catch (HttpRequestException e)
+            {
+                // A receiver that is not up yet is normal in `make run`; keep going.
+                log.LogDebug("Webhook {Type} to {Target} failed: {Error}", message.Type, message.Target, e.Message);
+                Record(new WebhookDelivery(message.Warehouse, message.Type, message.Target.ToString(), null, e.Message, clock.GetUtcNow()));
+            }
+        }
+        return sent;
+    }
+
+    public void Clear() => _deliveries.Clear();
+
+    private void Record(WebhookDelivery delivery)
+    {
+        _deliveries.Enqueue(delivery);
+        while (_deliveries.Count > KeptDeliveries && _deliveries.TryDequeue(out _))
+        {
+        }
+    }
+}
