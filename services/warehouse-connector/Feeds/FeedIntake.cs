@@ -28,20 +28,14 @@ public sealed class FeedIntake(
     public async Task<IntakeResult> AcceptAsync(FeedOptions feed, IReadOnlyList<JsonElement> input, CancellationToken cancellationToken, int attempt = 1)
     {
         var normalised = input.Select(r => records.Read(r, feed)).ToList();
-        var refused = new List<RefusedRecord>();
+        var malformed = new List<(int Index, NormalisedRecord Record)>();
         var events = new List<(int Index, NormalisedRecord Record)>();
         for (var i = 0; i < normalised.Count; i++)
         {
-            if (normalised[i].Event is null)
-            {
-                refused.Add(await DeadLetterAsync(feed, i, normalised[i].Payload, normalised[i].Reason!, attempt));
-            }
-            else
-            {
-                events.Add((i, normalised[i]));
-            }
+            (normalised[i].Event is null ? malformed : events).Add((i, normalised[i]));
         }
 
+        var refused = new List<RefusedRecord>();
         int applied = 0, duplicate = 0, stale = 0;
         if (events.Count > 0)
         {
@@ -52,8 +46,8 @@ public sealed class FeedIntake(
             }
             catch (RpcException ex)
             {
-                // Nothing of this batch is acknowledged; the caller gets an error and sends it again.
-                await status.RecordAsync(feed.WarehouseId, input.Count, 0, refused.Count, null, $"ledger: {ex.Status.StatusCode} {ex.Status.Detail}");
+                // Nothing of this batch is acknowledged, not even its dead letters: the caller sends it again.
+                await status.RecordAsync(feed.WarehouseId, 0, 0, 0, null, $"ledger: {ex.Status.StatusCode} {ex.Status.Detail}");
                 throw;
             }
             var now = clock.GetUtcNow();
@@ -79,6 +73,11 @@ public sealed class FeedIntake(
             }
         }
 
+        foreach (var (index, record) in malformed)
+        {
+            refused.Add(await DeadLetterAsync(feed, index, record.Payload, record.Reason!, attempt));
+        }
+        refused.Sort((a, b) => a.Index.CompareTo(b.Index));
         var newest = events.Count == 0 ? (DateTimeOffset?)null : events.Max(e => e.Record.Event!.SourceTime.ToDateTimeOffset());
         await status.RecordAsync(feed.WarehouseId, input.Count, applied, refused.Count, newest, null);
         ConnectorMetrics.Records.WithLabels(feed.WarehouseId, "received").Inc(input.Count);
