@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Options;
+using Stockcast.Connector.DeadLetters;
+using Stockcast.Connector.Delivery;
+using Stockcast.Connector.Feeds;
+using Stockcast.ServiceDefaults;
+using Stockcast.ServiceDefaults.Redis;
+
+namespace Stockcast.Connector;
+
+public static class ConnectorExtensions
+{
+    public static IHostApplicationBuilder AddWarehouseConnector(this IHostApplicationBuilder builder)
+    {
+        builder.AddRedis();
+        builder.Services.AddValidatedOptions<ConnectorOptions>(builder.Configuration, ConnectorOptions.Section);
+        builder.Services.AddSingleton(sp => new CanonicalRecords(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ConnectorOptions>>().Value.MaxClockSkewSeconds));
+        builder.Services.AddSingleton<LedgerSink>();
+        builder.Services.AddSingleton<DeadLetterStore>();
+        builder.Services.AddSingleton<FeedStatusStore>();
+        builder.Services.AddSingleton<FeedIntake>();
+        return builder;
+    }
+}

@@ -1,0 +1,36 @@
+using Prometheus;
+
+namespace Stockcast.Connector;
+
+/// <summary>The connector's Prometheus metrics: per warehouse, timestamps as Unix seconds.</summary>
+public static class ConnectorMetrics
+{
+    public static readonly Counter Records = Metrics.CreateCounter(
+        "stockcast_connector_records_total",
+        "Warehouse records by outcome: received, applied, duplicate, stale, dead_lettered.",
+        "warehouse", "outcome");
+
+    public static readonly Histogram SyncLagSeconds = Metrics.CreateHistogram(
+        "stockcast_connector_sync_lag_seconds",
+        "Time from a record's source_time to its acceptance by the ledger.",
+        new HistogramConfiguration
+        {
+            LabelNames = ["warehouse"],
+            Buckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+        });
+
+    public static readonly Gauge LastSuccessTimestamp = Metrics.CreateGauge(
+        "stockcast_connector_last_success_timestamp_seconds",
+        "When the ledger last accepted a batch from this warehouse's feed (Unix seconds).",
+        "warehouse");
+
+    public static readonly Gauge DeadLetters = Metrics.CreateGauge(
+        "stockcast_connector_dead_letters",
+        "Dead letters waiting for this warehouse.",
+        "warehouse");
+
+    public static readonly Counter DeliveryErrors = Metrics.CreateCounter(
+        "stockcast_connector_delivery_errors_total",
+        "Failed attempts to deliver a batch to the ledger, by gRPC status.",
+        "warehouse", "code");
+}

@@ -1,0 +1,75 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Stockcast.Connector;
+
+public sealed class ConnectorOptions : IValidatableObject
+{
+    public const string Section = "Connector";
+
+    /// <summary>The stock-ledger's gRPC address.</summary>
+    [Required]
+    public Uri? LedgerAddress { get; set; }
+
+    /// <summary>A ledger API key with Write access (from a secret).</summary>
+    [Required, MinLength(24, ErrorMessage = "Connector:LedgerApiKey must be at least 24 characters.")]
+    public string LedgerApiKey { get; set; } = "";
+
+    /// <summary>Most records accepted in one push (one ledger batch).</summary>
+    [Range(1, 1000)]
+    public int MaxRecordsPerPush { get; set; } = 1000;
+
+    /// <summary>How far in the future a record's sourceTime may be (warehouse clock skew).</summary>
+    [Range(0, 86_400)]
+    public int MaxClockSkewSeconds { get; set; } = 600;
+
+    public List<FeedOptions> Feeds { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        for (var i = 0; i < Feeds.Count; i++)
+        {
+            var feed = Feeds[i];
+            if (string.IsNullOrWhiteSpace(feed.WarehouseId))
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:WarehouseId is required.", [nameof(Feeds)]);
+            }
+            if (feed.Source != FeedOptions.CanonicalSource)
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:Source '{feed.Source}' is not supported (supported: {FeedOptions.CanonicalSource}).", [nameof(Feeds)]);
+            }
+            if (feed.UnitsPerWarehouseUnit < 1)
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:UnitsPerWarehouseUnit must be at least 1.", [nameof(Feeds)]);
+            }
+            if (feed.StaleAfterSeconds < 1)
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:StaleAfterSeconds must be at least 1.", [nameof(Feeds)]);
+            }
+        }
+        if (Feeds.GroupBy(f => f.WarehouseId).Any(g => g.Count() > 1))
+        {
+            yield return new ValidationResult("Connector:Feeds names a warehouse twice.", [nameof(Feeds)]);
+        }
+    }
+}
+
+/// <summary>One warehouse's feed: where its records come from and how they map onto ours.</summary>
+public sealed class FeedOptions
+{
+    public const string CanonicalSource = "canonical";
+
+    /// <summary>The ledger's warehouse id (registered there with its region and markets).</summary>
+    public string WarehouseId { get; set; } = "";
+
+    /// <summary>The adapter kind.</summary>
+    public string Source { get; set; } = CanonicalSource;
+
+    /// <summary>The warehouse's SKU -> ours; SKUs not listed pass through unchanged.</summary>
+    public Dictionary<string, string> SkuMap { get; set; } = [];
+
+    /// <summary>Sellable units per unit the warehouse counts in (e.g. 12 for cases of a dozen).</summary>
+    public int UnitsPerWarehouseUnit { get; set; } = 1;
+
+    /// <summary>A feed with no accepted batch for this long is reported stale.</summary>
+    public int StaleAfterSeconds { get; set; } = 900;
+}

@@ -1,0 +1,99 @@
+using System.Text.Json;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Stockcast.Connector.DeadLetters;
+using Stockcast.Connector.Delivery;
+using Stockcast.Ledger.V1;
+
+namespace Stockcast.Connector.Feeds;
+
+/// <summary>What became of one intake: counts, and the refused records with their reasons.</summary>
+public sealed record IntakeResult(int Received, int Applied, int Duplicate, int Stale, IReadOnlyList<RefusedRecord> DeadLettered);
+
+public sealed record RefusedRecord(int Index, string DeadLetterId, string Reason);
+
+/// <summary>
+/// The path every record takes: normalise, dead-letter what is malformed (never applied), deliver
+/// the rest to the ledger as one batch, dead-letter what the ledger rejects, record the feed's status.
+/// </summary>
+public sealed class FeedIntake(
+    CanonicalRecords records,
+    LedgerSink ledger,
+    DeadLetterStore deadLetters,
+    FeedStatusStore status,
+    TimeProvider clock,
+    ILogger<FeedIntake> log)
+{
+    /// <param name="attempt">1 for new records; a replayed dead letter's attempt number.</param>
+    public async Task<IntakeResult> AcceptAsync(FeedOptions feed, IReadOnlyList<JsonElement> input, CancellationToken cancellationToken, int attempt = 1)
+    {
+        var normalised = input.Select(r => records.Read(r, feed)).ToList();
+        var malformed = new List<(int Index, NormalisedRecord Record)>();
+        var events = new List<(int Index, NormalisedRecord Record)>();
+        for (var i = 0; i < normalised.Count; i++)
+        {
+            (normalised[i].Event is null ? malformed : events).Add((i, normalised[i]));
+        }
+
+        var refused = new List<RefusedRecord>();
+        int applied = 0, duplicate = 0, stale = 0;
+        if (events.Count > 0)
+        {
+            ApplyStockEventsResponse response;
+            try
+            {
+                response = await ledger.ApplyAsync(feed.WarehouseId, [.. events.Select(e => e.Record.Event!)], cancellationToken);
+            }
+            catch (RpcException ex)
+            {
+                // Nothing of this batch is acknowledged, not even its dead letters: the caller sends it again.
+                await status.RecordAsync(feed.WarehouseId, 0, 0, 0, null, $"ledger: {ex.Status.StatusCode} {ex.Status.Detail}");
+                throw;
+            }
+            var now = clock.GetUtcNow();
+            for (var i = 0; i < events.Count; i++)
+            {
+                var result = response.Results[i];
+                switch (result.Outcome)
+                {
+                    case EventOutcome.Applied:
+                        applied++;
+                        ConnectorMetrics.SyncLagSeconds.WithLabels(feed.WarehouseId).Observe(Math.Max(0, (now - events[i].Record.Event!.SourceTime.ToDateTimeOffset()).TotalSeconds));
+                        break;
+                    case EventOutcome.Duplicate:
+                        duplicate++;
+                        break;
+                    case EventOutcome.Stale:
+                        stale++;
+                        break;
+                    default:
+                        refused.Add(await DeadLetterAsync(feed, events[i].Index, events[i].Record.Payload, $"ledger rejected: {result.Reason}", attempt));
+                        break;
+                }
+            }
+        }
+
+        foreach (var (index, record) in malformed)
+        {
+            refused.Add(await DeadLetterAsync(feed, index, record.Payload, record.Reason!, attempt));
+        }
+        refused.Sort((a, b) => a.Index.CompareTo(b.Index));
+        var newest = events.Count == 0 ? (DateTimeOffset?)null : events.Max(e => e.Record.Event!.SourceTime.ToDateTimeOffset());
+        await status.RecordAsync(feed.WarehouseId, input.Count, applied, refused.Count, newest, null);
+        ConnectorMetrics.Records.WithLabels(feed.WarehouseId, "received").Inc(input.Count);
+        ConnectorMetrics.Records.WithLabels(feed.WarehouseId, "applied").Inc(applied);
+        ConnectorMetrics.Records.WithLabels(feed.WarehouseId, "duplicate").Inc(duplicate);
+        ConnectorMetrics.Records.WithLabels(feed.WarehouseId, "stale").Inc(stale);
+        ConnectorMetrics.Records.WithLabels(feed.WarehouseId, "dead_lettered").Inc(refused.Count);
+        ConnectorMetrics.LastSuccessTimestamp.WithLabels(feed.WarehouseId).Set(clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
+        ConnectorMetrics.DeadLetters.WithLabels(feed.WarehouseId).Set(await deadLetters.CountAsync(feed.WarehouseId));
+        return new IntakeResult(input.Count, applied, duplicate, stale, refused);
+    }
+
+    private async Task<RefusedRecord> DeadLetterAsync(FeedOptions feed, int index, string payload, string reason, int attempt)
+    {
+        var letter = await deadLetters.AddAsync(feed.WarehouseId, feed.Source, payload, reason, attempt);
+        log.LogWarning("Record {Index} from {Warehouse} dead-lettered as {DeadLetter}: {Reason}", index, feed.WarehouseId, letter.Id, reason);
+        return new RefusedRecord(index, letter.Id, reason);
+    }
+}

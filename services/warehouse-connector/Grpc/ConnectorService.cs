@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+using Stockcast.Connector.DeadLetters;
+using Stockcast.Connector.Feeds;
+using Stockcast.Connector.V1;
+using Stockcast.ServiceDefaults.Auth;
+
+namespace Stockcast.Connector.Grpc;
+
+[Authorize(Policy = Policies.Read)]
+public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedStatusStore status, DeadLetterStore deadLetters, FeedIntake intake)
+    : WarehouseConnector.WarehouseConnectorBase
+{
+    private const int MaxLetters = 1000;
+
+    public override async Task<ListFeedsResponse> ListFeeds(ListFeedsRequest request, ServerCallContext context)
+    {
+        var response = new ListFeedsResponse();
+        foreach (var feed in options.Value.Feeds)
+        {
+            var current = await status.GetAsync(feed);
+            current.DeadLetters = await deadLetters.CountAsync(feed.WarehouseId);
+            response.Feeds.Add(current);
+        }
+        return response;
+    }
+
+    public override async Task<ListDeadLettersResponse> ListDeadLetters(ListDeadLettersRequest request, ServerCallContext context)
+    {
+        var feed = Feed(request.WarehouseId);
+        if (request.Limit is < 0 or > MaxLetters)
+        {
+            throw InvalidArgument("limit", $"must be between 0 and {MaxLetters}");
+        }
+        var letters = await deadLetters.ListAsync(feed.WarehouseId, request.Limit == 0 ? 100 : request.Limit);
+        return new ListDeadLettersResponse { DeadLetters = { letters } };
+    }
+
+    [Authorize(Policy = Policies.Write)]
+    public override async Task<ReplayDeadLettersResponse> ReplayDeadLetters(ReplayDeadLettersRequest request, ServerCallContext context)
+    {
+        var feed = Feed(request.WarehouseId);
+        var letters = await deadLetters.ListAsync(feed.WarehouseId, MaxLetters, request.Ids);
+        var response = new ReplayDeadLettersResponse();
+        foreach (var letter in letters)
+        {
+            // Deliver (or re-refuse) first, remove after: a letter is never lost to a failed replay.
+            using var json = JsonDocument.Parse(letter.Payload);
+            var result = await intake.AcceptAsync(feed, [json.RootElement], context.CancellationToken, letter.Attempts + 1);
+            await deadLetters.RemoveAsync(feed.WarehouseId, letter.Id);
+            if (result.DeadLettered.Count == 0)
+            {
+                response.Delivered++;
+            }
+            else
+            {
+                response.StillFailing.AddRange(await deadLetters.ListAsync(feed.WarehouseId, 1, [result.DeadLettered[0].DeadLetterId]));
+            }
+        }
+        return response;
+    }
+
+    private FeedOptions Feed(string warehouseId)
+    {
+        if (warehouseId.Length == 0)
+        {
+            throw InvalidArgument("warehouse_id", "required");
+        }
+        return options.Value.Feeds.FirstOrDefault(f => f.WarehouseId == warehouseId)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"no feed is configured for warehouse '{warehouseId}'"));
+    }
+
+    private static RpcException InvalidArgument(string field, string reason)
+        => new(new Status(StatusCode.InvalidArgument, $"{field}: {reason}"), new Metadata { { "stockcast-field", field } });
+}

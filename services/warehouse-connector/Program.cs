@@ -1,0 +1,18 @@
+using Stockcast.Connector;
+using Stockcast.Connector.Grpc;
+using Stockcast.Connector.Push;
+using Stockcast.ServiceDefaults;
+
+// Settings live beside the binary, wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.AddServiceDefaults();
+builder.AddWarehouseConnector();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapGrpcService<ConnectorService>();
+app.MapCanonicalPush();
+app.Run();
+
+/// <summary>Visible to the tests' WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Stockcast.Connector.Feeds;
+using Stockcast.ServiceDefaults.Auth;
+
+namespace Stockcast.Connector.Push;
+
+/// <summary>
+/// The canonical JSON push API (v1) for any ERP/WMS without an adapter:
+/// POST /v1/warehouses/{warehouseId}/stock with {"records": [...]}. See docs/connector-push-api.md.
+/// </summary>
+public static class CanonicalPushEndpoint
+{
+    public static IEndpointRouteBuilder MapCanonicalPush(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/warehouses/{warehouseId}/stock", PushAsync).RequireAuthorization(Policies.Write);
+        return app;
+    }
+
+    private static async Task<IResult> PushAsync(string warehouseId, HttpRequest request, IOptions<ConnectorOptions> options, FeedIntake intake, CancellationToken cancellationToken)
+    {
+        var feed = options.Value.Feeds.FirstOrDefault(f => f.WarehouseId == warehouseId && f.Source == FeedOptions.CanonicalSource);
+        if (feed is null)
+        {
+            return Problem(StatusCodes.Status404NotFound, $"no canonical feed is configured for warehouse '{warehouseId}'");
+        }
+        JsonDocument body;
+        try
+        {
+            body = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            return Problem(StatusCodes.Status400BadRequest, $"body: not JSON ({ex.Message})");
+        }
+        using (body)
+        {
+            if (body.RootElement.ValueKind != JsonValueKind.Object || !body.RootElement.TryGetProperty("records", out var records) || records.ValueKind != JsonValueKind.Array)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "records: required, an array of records");
+            }
+            var count = records.GetArrayLength();
+            if (count == 0 || count > options.Value.MaxRecordsPerPush)
+            {
+                return Problem(StatusCodes.Status400BadRequest, $"records: {count} records; send 1 to {options.Value.MaxRecordsPerPush} per call");
+            }
+            try
+            {
+                var result = await intake.AcceptAsync(feed, [.. records.EnumerateArray()], cancellationToken);
+                return Results.Ok(new
+                {
+                    received = result.Received,
+                    applied = result.Applied,
+                    duplicate = result.Duplicate,
+                    stale = result.Stale,
+                    deadLettered = result.DeadLettered.Select(r => new { index = r.Index, id = r.DeadLetterId, reason = r.Reason }),
+                });
+            }
+            catch (RpcException ex)
+            {
+                // Nothing was acknowledged: the sender retries the same records (idempotent).
+                return Problem(StatusCodes.Status503ServiceUnavailable, $"the stock ledger is unavailable ({ex.Status.StatusCode}); retry");
+            }
+        }
+    }
+
+    private static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status);
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+
+namespace Stockcast.Testing;
+
+/// <summary>
+/// The real stock-ledger as a separate process (its build output), on free loopback ports, for
+/// tests of the services that call it. Can be stopped and started again on the same ports.
+/// </summary>
+public sealed class LedgerProcess : IDisposable
+{
+    public const string WriterKey = "ledger-process-writer-key-0123456789";
+    private readonly Dictionary<string, string> _environment;
+    private Process? _process;
+
+    public LedgerProcess(string redisConfiguration, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        GrpcPort = FreePort.Next();
+        HttpPort = FreePort.Next();
+        _environment = new Dictionary<string, string>
+        {
+            ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{GrpcPort}",
+            ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{HttpPort}",
+            ["Redis__Configuration"] = redisConfiguration,
+            ["Redis__Namespace"] = "l" + Guid.NewGuid().ToString("N")[..12],
+            ["Auth__ApiKeys__0__Name"] = "tests",
+            ["Auth__ApiKeys__0__Key"] = WriterKey,
+            ["Auth__ApiKeys__0__Access"] = "Write",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            _environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+    }
+
+    public int GrpcPort { get; }
+    public int HttpPort { get; }
+    public Uri GrpcAddress => new($"http://127.0.0.1:{GrpcPort}");
+
+    /// <summary>The ledger's build output next to this test run (same configuration).</summary>
+    public static string Binary
+    {
+        get
+        {
+            var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var configuration = testBin.Parent!.Name;
+            var root = testBin;
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Microservices.sln")))
+            {
+                root = root.Parent;
+            }
+            return Path.Combine(root?.FullName ?? throw new InvalidOperationException("Microservices.sln not found above " + AppContext.BaseDirectory),
+                "services", "stock-ledger", "bin", configuration, "net10.0", "Stockcast.StockLedger.dll");
+        }
+    }
+
+    public async Task StartAsync()
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Binary);
+        foreach (var (key, value) in _environment)
+        {
+            start.Environment[key] = value;
+        }
+        _process = Process.Start(start) ?? throw new InvalidOperationException("could not start the stock-ledger");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        await Eventually.TrueAsync(async () =>
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the stock-ledger exited with {_process.ExitCode}");
+            }
+            return (await http.GetAsync($"http://127.0.0.1:{HttpPort}/readyz")).IsSuccessStatusCode;
+        }, "the stock-ledger process is ready");
+    }
+
+    public void Stop()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+        _process?.Dispose();
+        _process = null;
+    }
+
+    public void Dispose() => Stop();
+}

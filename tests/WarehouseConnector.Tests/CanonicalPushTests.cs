@@ -1,0 +1,173 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Stockcast.Connector.V1;
+using Stockcast.Testing;
+
+namespace Stockcast.Connector.Tests;
+
+public sealed class CanonicalPushTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+{
+    private ConnectorHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await ConnectorHost.StartAsync(redis.Configuration);
+
+    public Task DisposeAsync()
+    {
+        _host.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private static string Now(int secondsAgo = 1) => DateTimeOffset.UtcNow.AddSeconds(-secondsAgo).ToString("O");
+
+    private static async Task<JsonElement> OkJsonAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    [Fact]
+    public async Task PushedSnapshotsReachTheLedgerWithTheSkuMappedAndUnitsConverted()
+    {
+        var us = await OkJsonAsync(await ConnectorHost.PushAsync(_host.Pusher(), "us-erp",
+            new { sku = "ERP-TEE-W-M", onHand = 40, available = 37, reserved = 3, sourceTime = Now(), sourceVersion = 5 }));
+        var eu = await OkJsonAsync(await ConnectorHost.PushAsync(_host.Pusher(), "eu-cases",
+            new { sku = "MUG-RED", available = 4, sourceTime = Now() }));
+
+        Assert.Equal(1, us.GetProperty("applied").GetInt32());
+        Assert.Equal(1, eu.GetProperty("applied").GetInt32());
+        var tee = await _host.LedgerRecordAsync("us-erp", "TEE-WHITE-M");
+        Assert.Equal((40L, 37L, 3L, 5L), (tee!.Quantities.OnHand, tee.Quantities.Available, tee.Quantities.Reserved, tee.SourceVersion));
+        Assert.Equal(48, (await _host.LedgerRecordAsync("eu-cases", "MUG-RED"))!.Quantities.Available);
+    }
+
+    [Fact]
+    public async Task MalformedRecordsAreDeadLetteredNeverAppliedWhileTheRestOfThePushIsDelivered()
+    {
+        var result = await OkJsonAsync(await ConnectorHost.PushAsync(_host.Pusher(), "us-erp",
+            new { sku = "GOOD-1", available = 5, sourceTime = Now() },
+            new { available = 5, sourceTime = Now() },
+            new { sku = "NEG-1", available = -2, sourceTime = Now() },
+            new { sku = "TEXT-1", available = "lots", sourceTime = Now() },
+            new { sku = "TIME-1", available = 1, sourceTime = "yesterday" }));
+
+        Assert.Equal(1, result.GetProperty("applied").GetInt32());
+        var reasons = result.GetProperty("deadLettered").EnumerateArray().Select(d => d.GetProperty("reason").GetString()!).ToList();
+        Assert.Collection(reasons,
+            r => Assert.StartsWith("sku: required", r),
+            r => Assert.StartsWith("available: must not be negative", r),
+            r => Assert.StartsWith("available: '\"lots\"' is not a whole number", r),
+            r => Assert.StartsWith("sourceTime: 'yesterday'", r));
+        foreach (var sku in new[] { "NEG-1", "TEXT-1", "TIME-1" })
+        {
+            Assert.Null(await _host.LedgerRecordAsync("us-erp", sku));
+        }
+        var letters = await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = "us-erp" });
+        Assert.Equal(4, letters.DeadLetters.Count);
+        Assert.Contains(letters.DeadLetters, l => l.Payload.Contains("\"lots\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ADeadLetterTheLedgerRejectedIsDeliveredWhenReplayedOnceStockAllowsIt()
+    {
+        await OkJsonAsync(await ConnectorHost.PushAsync(_host.Pusher(), "us-erp", new { sku = "CAP-1", available = 1, sourceTime = Now(5), sourceVersion = 1 }));
+        var refused = await OkJsonAsync(await ConnectorHost.PushAsync(_host.Pusher(), "us-erp",
+            new { sku = "CAP-1", type = "delta", eventId = "sale-77", available = -3, sourceTime = Now(4) }));
+        Assert.StartsWith("ledger rejected: available would become -2", refused.GetProperty("deadLettered")[0].GetProperty("reason").GetString());
+
+        await OkJsonAsync(await ConnectorHost.PushAsync(_host.Pusher(), "us-erp", new { sku = "CAP-1", available = 10, sourceTime = Now(3), sourceVersion = 2 }));
+        var replay = await _host.Client().ReplayDeadLettersAsync(new ReplayDeadLettersRequest { WarehouseId = "us-erp" });
+
+        Assert.Equal(1, replay.Delivered);
+        Assert.Empty(replay.StillFailing);
+        Assert.Equal(7, (await _host.LedgerRecordAsync("us-erp", "CAP-1"))!.Quantities.Available);
+        Assert.Empty((await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = "us-erp" })).DeadLetters);
+    }
+
+    [Fact]
+    public async Task AReplayThatStillFailsKeepsTheLetterWithItsNewAttemptCount()
+    {
+        await OkJsonAsync(await ConnectorHost.PushAsync(_host.Pusher(), "us-erp", new { sku = "BAD-1", available = -1, sourceTime = Now() }));
+
+        var replay = await _host.Client().ReplayDeadLettersAsync(new ReplayDeadLettersRequest { WarehouseId = "us-erp" });
+
+        var letter = Assert.Single(replay.StillFailing);
+        Assert.Equal(2, letter.Attempts);
+        Assert.Single((await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = "us-erp" })).DeadLetters);
+    }
+
+    [Fact]
+    public async Task PushingTheSameRecordsTwiceAppliesThemOnce()
+    {
+        object[] records =
+        [
+            new { sku = "SOCK-1", onHand = 10, available = 10, sourceTime = Now(3), sourceVersion = 1 },
+            new { sku = "SOCK-1", type = "delta", eventId = "ship-9", available = -1, onHand = -1, sourceTime = Now(2) },
+        ];
+        var first = await OkJsonAsync(await ConnectorHost.PushAsync(_host.Pusher(), "us-erp", records));
+        var again = await OkJsonAsync(await ConnectorHost.PushAsync(_host.Pusher(), "us-erp", records));
+
+        Assert.Equal(2, first.GetProperty("applied").GetInt32());
+        Assert.Equal(2, again.GetProperty("duplicate").GetInt32());
+        Assert.Equal(9, (await _host.LedgerRecordAsync("us-erp", "SOCK-1"))!.Quantities.Available);
+    }
+
+    [Fact]
+    public async Task WhenTheLedgerIsDownAPushIsRefusedWith503AndTheRetryAppliesIt()
+    {
+        object record = new { sku = "LAMP-1", available = 3, sourceTime = Now(), sourceVersion = 1 };
+        _host.Ledger.Stop();
+
+        var refused = await ConnectorHost.PushAsync(_host.Pusher(), "us-erp", record);
+        await _host.Ledger.StartAsync();
+        JsonElement retried = default;
+        await Eventually.TrueAsync(async () =>
+        {
+            var response = await ConnectorHost.PushAsync(_host.Pusher(), "us-erp", record);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                return false;
+            }
+            retried = await response.Content.ReadFromJsonAsync<JsonElement>();
+            return true;
+        }, "the connector delivers again once the ledger is back");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(1, retried.GetProperty("applied").GetInt32() + retried.GetProperty("duplicate").GetInt32());
+        Assert.Equal(3, (await _host.LedgerRecordAsync("us-erp", "LAMP-1"))!.Quantities.Available);
+    }
+
+    [Fact]
+    public async Task PushesNeedAWriteKeyAConfiguredFeedAndAnArrayOfRecords()
+    {
+        object record = new { sku = "X", available = 1, sourceTime = Now() };
+
+        var anonymous = await ConnectorHost.PushAsync(_host.Pusher(key: null), "us-erp", record);
+        var unknownFeed = await ConnectorHost.PushAsync(_host.Pusher(), "nowhere", record);
+        var notJson = await _host.Pusher().PostAsync("/v1/warehouses/us-erp/stock", new StringContent("{oops", System.Text.Encoding.UTF8, "application/json"));
+        var noRecords = await _host.Pusher().PostAsJsonAsync("/v1/warehouses/us-erp/stock", new { items = Array.Empty<object>() });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknownFeed.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, notJson.StatusCode);
+        Assert.Contains("records: required", await noRecords.Content.ReadAsStringAsync());
+        Assert.Null(await _host.LedgerRecordAsync("us-erp", "X"));
+    }
+
+    [Fact]
+    public async Task FeedsReportTheirLastSuccessCountsAndStaleness()
+    {
+        await OkJsonAsync(await ConnectorHost.PushAsync(_host.Pusher(), "us-erp",
+            new { sku = "F-1", available = 1, sourceTime = Now(2) }, new { sku = "F-2", available = -1, sourceTime = Now(2) }));
+
+        var feeds = (await _host.Client().ListFeedsAsync(new ListFeedsRequest())).Feeds.ToDictionary(f => f.WarehouseId);
+
+        var us = feeds["us-erp"];
+        Assert.Equal((2L, 1L, 1L, 1L, false), (us.RecordsReceived, us.RecordsApplied, us.RecordsDeadLettered, us.DeadLetters, us.Stale));
+        Assert.NotNull(us.LastSuccess);
+        Assert.True(feeds["eu-cases"].Stale);
+        var metrics = await _host.CreateClient().GetStringAsync("/metrics");
+        Assert.Matches("stockcast_connector_records_total\\{warehouse=\"us-erp\",outcome=\"dead_lettered\"\\} 1", metrics);
+        Assert.Contains("stockcast_connector_sync_lag_seconds_bucket{warehouse=\"us-erp\"", metrics);
+    }
+}
