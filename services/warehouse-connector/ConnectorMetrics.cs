@@ -33,4 +33,14 @@ public static class ConnectorMetrics
         "stockcast_connector_delivery_errors_total",
         "Failed attempts to deliver a batch to the ledger, by gRPC status.",
         "warehouse", "code");
+
+    public static readonly Counter RateLimitWaits = Metrics.CreateCounter(
+        "stockcast_connector_rate_limit_waits_total",
+        "Times a warehouse API said to slow down (HTTP 429) and the connector waited as asked.",
+        "warehouse");
+
+    public static readonly Counter PollErrors = Metrics.CreateCounter(
+        "stockcast_connector_poll_errors_total",
+        "Failed reads of a polled feed, by kind: api, network, ledger, timeout.",
+        "warehouse", "kind");
 }

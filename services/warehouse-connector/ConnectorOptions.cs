@@ -33,9 +33,17 @@ public sealed class ConnectorOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:WarehouseId is required.", [nameof(Feeds)]);
             }
-            if (feed.Source != FeedOptions.CanonicalSource)
+            if (feed.Source is not (FeedOptions.CanonicalSource or FeedOptions.ShipBobSource))
             {
-                yield return new ValidationResult($"Connector:Feeds:{i}:Source '{feed.Source}' is not supported (supported: {FeedOptions.CanonicalSource}).", [nameof(Feeds)]);
+                yield return new ValidationResult($"Connector:Feeds:{i}:Source '{feed.Source}' is not supported (supported: {FeedOptions.CanonicalSource}, {FeedOptions.ShipBobSource}).", [nameof(Feeds)]);
+            }
+            if (feed.IsPolled && (feed.BaseUrl is null || string.IsNullOrEmpty(feed.Credentials)))
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}: a polled feed needs BaseUrl and Credentials.", [nameof(Feeds)]);
+            }
+            if (feed.PollIntervalSeconds < 1)
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:PollIntervalSeconds must be at least 1.", [nameof(Feeds)]);
             }
             if (feed.UnitsPerWarehouseUnit < 1)
             {
@@ -57,6 +65,7 @@ public sealed class ConnectorOptions : IValidatableObject
 public sealed class FeedOptions
 {
     public const string CanonicalSource = "canonical";
+    public const string ShipBobSource = "shipbob";
 
     /// <summary>The ledger's warehouse id (registered there with its region and markets).</summary>
     public string WarehouseId { get; set; } = "";
@@ -72,4 +81,15 @@ public sealed class FeedOptions
 
     /// <summary>A feed with no accepted batch for this long is reported stale.</summary>
     public int StaleAfterSeconds { get; set; } = 900;
+
+    /// <summary>Polled feeds: the API's base address.</summary>
+    public Uri? BaseUrl { get; set; }
+
+    /// <summary>Polled feeds: the API token, from a secret (never logged).</summary>
+    public string Credentials { get; set; } = "";
+
+    /// <summary>Polled feeds: seconds between two full reads.</summary>
+    public int PollIntervalSeconds { get; set; } = 60;
+
+    public bool IsPolled => Source == ShipBobSource;
 }

@@ -4,6 +4,9 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Stockcast.Connector.Feeds.ShipBob;
 using Stockcast.Connector.V1;
 using Stockcast.Ledger.V1;
 using Stockcast.Testing;
@@ -20,9 +23,12 @@ public sealed class ConnectorHost : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly List<GrpcChannel> _channels = [];
 
-    private ConnectorHost(string redis, LedgerProcess ledger, IDictionary<string, string?>? settings)
+    private readonly Func<HttpMessageHandler>? _warehouseApis;
+
+    private ConnectorHost(string redis, LedgerProcess ledger, IDictionary<string, string?>? settings, Func<HttpMessageHandler>? warehouseApis)
     {
         Ledger = ledger;
+        _warehouseApis = warehouseApis;
         _settings = new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Default"] = "Warning",
@@ -48,7 +54,8 @@ public sealed class ConnectorHost : WebApplicationFactory<Program>
     public LedgerProcess Ledger { get; }
 
     /// <summary>Starts a ledger process with the two warehouses registered, and the connector in front of it.</summary>
-    public static async Task<ConnectorHost> StartAsync(string redis, IDictionary<string, string?>? settings = null)
+    /// <param name="warehouseApis">Where the polled adapters' HTTP calls go (the simulator's in-process handler).</param>
+    public static async Task<ConnectorHost> StartAsync(string redis, IDictionary<string, string?>? settings = null, Func<HttpMessageHandler>? warehouseApis = null)
     {
         var ledger = new LedgerProcess(redis, new Dictionary<string, string>
         {
@@ -58,10 +65,13 @@ public sealed class ConnectorHost : WebApplicationFactory<Program>
             ["Ledger:Warehouses:1:Id"] = "eu-cases",
             ["Ledger:Warehouses:1:Region"] = "eu-central",
             ["Ledger:Warehouses:1:Markets:0"] = "DE",
+            ["Ledger:Warehouses:2:Id"] = "us-shipbob",
+            ["Ledger:Warehouses:2:Region"] = "us-central",
+            ["Ledger:Warehouses:2:Markets:0"] = "US",
         });
         await ledger.StartAsync();
-        var host = new ConnectorHost(redis, ledger, settings);
-        await Eventually.TrueAsync(async () => (await host.LedgerClient().ListWarehousesAsync(new ListWarehousesRequest())).Warehouses.Count == 2, "the ledger registered its warehouses");
+        var host = new ConnectorHost(redis, ledger, settings, warehouseApis);
+        await Eventually.TrueAsync(async () => (await host.LedgerClient().ListWarehousesAsync(new ListWarehousesRequest())).Warehouses.Count == 3, "the ledger registered its warehouses");
         return host;
     }
 
@@ -71,6 +81,10 @@ public sealed class ConnectorHost : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+        if (_warehouseApis is not null)
+        {
+            builder.ConfigureTestServices(services => services.AddHttpClient(ShipBobFeed.HttpClientName).ConfigurePrimaryHttpMessageHandler(_warehouseApis));
         }
     }
 

@@ -10,7 +10,7 @@ using Stockcast.ServiceDefaults.Auth;
 namespace Stockcast.Connector.Grpc;
 
 [Authorize(Policy = Policies.Read)]
-public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedStatusStore status, DeadLetterStore deadLetters, FeedIntake intake)
+public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedStatusStore status, DeadLetterStore deadLetters, FeedIntake intake, FeedPoller poller)
     : WarehouseConnector.WarehouseConnectorBase
 {
     private const int MaxLetters = 1000;
@@ -25,6 +25,25 @@ public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedSta
             response.Feeds.Add(current);
         }
         return response;
+    }
+
+    [Authorize(Policy = Policies.Write)]
+    public override async Task<TriggerFullSyncResponse> TriggerFullSync(TriggerFullSyncRequest request, ServerCallContext context)
+    {
+        var feed = Feed(request.WarehouseId);
+        if (!feed.IsPolled)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"the feed of '{feed.WarehouseId}' is pushed ({feed.Source}); only polled feeds can be read on demand"));
+        }
+        try
+        {
+            var result = await poller.SyncNowAsync(feed, context.CancellationToken);
+            return new TriggerFullSyncResponse { RecordsReceived = result.Received, RecordsApplied = result.Applied, RecordsDeadLettered = result.DeadLettered };
+        }
+        catch (Exception ex) when (ex is FeedException or HttpRequestException)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, $"reading '{feed.WarehouseId}' failed: {ex.Message}"));
+        }
     }
 
     public override async Task<ListDeadLettersResponse> ListDeadLetters(ListDeadLettersRequest request, ServerCallContext context)

@@ -1,0 +1,69 @@
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Stockcast.Connector.Feeds;
+
+/// <summary>
+/// Runs every polled feed on its own loop, so one failing warehouse never stalls the others: a full
+/// read every PollIntervalSeconds; after a failure, exponential backoff with jitter (capped at the
+/// interval). A full read can also be asked for at any time (gRPC TriggerFullSync); reads of one feed
+/// never overlap.
+/// </summary>
+public sealed class FeedPoller(IOptions<ConnectorOptions> options, IEnumerable<IPolledFeed> adapters, FeedStatusStore status, TimeProvider clock, ILogger<FeedPoller> log)
+    : BackgroundService
+{
+    private readonly Dictionary<string, SemaphoreSlim> _reading = options.Value.Feeds.Where(f => f.IsPolled)
+        .ToDictionary(f => f.WarehouseId, _ => new SemaphoreSlim(1, 1));
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+        => Task.WhenAll(options.Value.Feeds.Where(f => f.IsPolled).Select(f => RunAsync(f, stoppingToken)));
+
+    /// <summary>Reads the whole feed now, waiting for a read in progress to finish first.</summary>
+    public async Task<SyncResult> SyncNowAsync(FeedOptions feed, CancellationToken cancellationToken)
+    {
+        var gate = _reading[feed.WarehouseId];
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await adapters.Single(a => a.Source == feed.Source).ReadAllAsync(feed, cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task RunAsync(FeedOptions feed, CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromSeconds(feed.PollIntervalSeconds);
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            TimeSpan wait;
+            try
+            {
+                await SyncNowAsync(feed, stoppingToken);
+                failures = 0;
+                wait = interval;
+            }
+            catch (Exception ex) when (ex is FeedException or HttpRequestException or RpcException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+            {
+                failures++;
+                var kind = ex switch { FeedException => "api", HttpRequestException => "network", RpcException => "ledger", _ => "timeout" };
+                ConnectorMetrics.PollErrors.WithLabels(feed.WarehouseId, kind).Inc();
+                await status.RecordAsync(feed.WarehouseId, 0, 0, 0, null, $"{kind}: {ex.Message}");
+                log.LogWarning("Reading {Warehouse} failed ({Kind}, attempt {Failures}): {Error}", feed.WarehouseId, kind, failures, ex.Message);
+                var backoff = TimeSpan.FromSeconds(Math.Min(interval.TotalSeconds, Math.Pow(2, Math.Min(failures, 10))));
+                wait = backoff * (0.5 + Random.Shared.NextDouble() / 2);
+            }
+            try
+            {
+                await Task.Delay(wait, clock, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+namespace Stockcast.Connector.Feeds;
+
+/// <summary>What one full read of a feed did.</summary>
+public sealed record SyncResult(int Received = 0, int Applied = 0, int DeadLettered = 0)
+{
+    public SyncResult Add(IntakeResult r) => new(Received + r.Received, Applied + r.Applied, DeadLettered + r.DeadLettered.Count);
+}
+
+/// <summary>A feed read by polling the warehouse's API: one full read at a time.</summary>
+public interface IPolledFeed
+{
+    string Source { get; }
+
+    Task<SyncResult> ReadAllAsync(FeedOptions feed, CancellationToken cancellationToken);
+}
+
+/// <summary>The warehouse's API answered in a way that stops this read (it is retried with backoff).</summary>
+public sealed class FeedException(string message) : Exception(message);

@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Stockcast.Connector.Feeds.ShipBob;
+
+/// <summary>
+/// Reads ShipBob's 2025-07 inventory levels (GET /2025-07/inventory-level, cursor pages) into
+/// canonical records. ShipBob gives no per-item timestamp, so a read's fetch time is the source
+/// time and version of its snapshots. Mapping (docs/connector.md):
+/// total_on_hand_quantity → on_hand, total_fulfillable_quantity → available,
+/// total_committed_quantity → reserved, total_awaiting_quantity → inbound,
+/// total_exception_quantity → unsellable.
+/// </summary>
+public sealed class ShipBobFeed(IHttpClientFactory httpClients, FeedIntake intake, TimeProvider clock, ILogger<ShipBobFeed> log) : IPolledFeed
+{
+    public const string HttpClientName = "warehouse-apis";
+    private const int PageSize = 250;
+    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(2);
+
+    private static readonly (string Theirs, string Ours)[] Fields =
+    [
+        ("total_on_hand_quantity", "onHand"),
+        ("total_fulfillable_quantity", "available"),
+        ("total_committed_quantity", "reserved"),
+        ("total_awaiting_quantity", "inbound"),
+        ("total_exception_quantity", "unsellable"),
+    ];
+
+    public string Source => FeedOptions.ShipBobSource;
+
+    public async Task<SyncResult> ReadAllAsync(FeedOptions feed, CancellationToken cancellationToken)
+    {
+        var client = httpClients.CreateClient(HttpClientName);
+        var fetchedAt = clock.GetUtcNow();
+        var total = new SyncResult();
+        Uri? next = new(feed.BaseUrl!, $"2025-07/inventory-level?PageSize={PageSize}");
+        while (next is not null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, next);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", feed.Credentials);
+            using var response = await client.SendAsync(request, cancellationToken);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                await WaitRetryAfterAsync(feed, response, cancellationToken);
+                continue; // the same page again
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new FeedException($"ShipBob answered {(int)response.StatusCode} {response.ReasonPhrase}");
+            }
+            // A page that does not parse stops the read here: nothing of it is applied, and the
+            // next read starts again from the first page.
+            var page = await ReadPageAsync(response, cancellationToken);
+            var records = page.Items.Select(item => ToCanonical(item, fetchedAt)).ToList();
+            if (records.Count > 0)
+            {
+                total = total.Add(await intake.AcceptAsync(feed, records, cancellationToken));
+            }
+            next = page.Next;
+        }
+        return total;
+    }
+
+    private async Task WaitRetryAfterAsync(FeedOptions feed, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var seconds = response.Headers.TryGetValues("x-retry-after", out var values)
+            && int.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : 60;
+        var wait = TimeSpan.FromSeconds(Math.Clamp(seconds, 1, MaxRetryAfter.TotalSeconds));
+        ConnectorMetrics.RateLimitWaits.WithLabels(feed.WarehouseId).Inc();
+        log.LogInformation("ShipBob rate limit for {Warehouse}: waiting {Seconds}s as asked", feed.WarehouseId, wait.TotalSeconds);
+        await Task.Delay(wait, clock, cancellationToken);
+    }
+
+    private static async Task<(IReadOnlyList<JsonElement> Items, Uri? Next)> ReadPageAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("items", out var items) || items.ValueKind != JsonValueKind.Array)
+            {
+                throw new FeedException("ShipBob page has no items array");
+            }
+            var next = root.TryGetProperty("next", out var link) && link.ValueKind == JsonValueKind.String ? new Uri(link.GetString()!) : null;
+            return ([.. items.EnumerateArray().Select(i => i.Clone())], next);
+        }
+        catch (JsonException ex)
+        {
+            throw new FeedException($"ShipBob page is not JSON: {ex.Message}");
+        }
+    }
+
+    /// <summary>Copies their values as they are: a malformed one is refused, with its field named, by the shared validation.</summary>
+    private static JsonElement ToCanonical(JsonElement item, DateTimeOffset fetchedAt)
+    {
+        var record = new JsonObject
+        {
+            ["type"] = "snapshot",
+            ["sourceTime"] = fetchedAt.ToString("O", CultureInfo.InvariantCulture),
+            ["sourceVersion"] = fetchedAt.ToUnixTimeMilliseconds(),
+        };
+        if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("sku", out var sku))
+        {
+            record["sku"] = JsonNode.Parse(sku.GetRawText());
+        }
+        foreach (var (theirs, ours) in Fields)
+        {
+            if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty(theirs, out var value))
+            {
+                record[ours] = JsonNode.Parse(value.GetRawText());
+            }
+        }
+        return JsonSerializer.SerializeToElement(record);
+    }
+}

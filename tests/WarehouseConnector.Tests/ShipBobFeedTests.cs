@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Grpc.Core;
+using Stockcast.Connector.V1;
+using Stockcast.Testing;
+
+namespace Stockcast.Connector.Tests;
+
+/// <summary>The ShipBob adapter reading the simulated ShipBob API into the real ledger.</summary>
+public sealed class ShipBobFeedTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+{
+    private const string Token = "shipbob-connector-test-token";
+    private readonly Simulator _sim = new();
+    private ConnectorHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        var stock = string.Join(",", Enumerable.Range(0, 300).Select(i => $$"""{"sku":"SKU-{{i:D3}}","onHand":{{100 + i}},"committed":{{i % 7}},"inbound":{{i % 3 * 10}}}"""));
+        await _sim.LoadAsync($$"""
+            {"start":"2026-01-05T00:00:00Z",
+             "warehouses":[{"id":"sb","kind":"ShipBob","token":"{{Token}}","locations":[{"id":101,"name":"Cicero (IL)"}],"stock":[{{stock}}]}],
+             "sales":[{"warehouse":"sb","sku":"SKU-001","perHour":3600}]}
+            """);
+        _host = await ConnectorHost.StartAsync(redis.Configuration, new Dictionary<string, string?>
+        {
+            ["Connector:Feeds:2:WarehouseId"] = "us-shipbob",
+            ["Connector:Feeds:2:Source"] = "shipbob",
+            ["Connector:Feeds:2:BaseUrl"] = _sim.Server.BaseAddress.ToString(),
+            ["Connector:Feeds:2:Credentials"] = Token,
+            ["Connector:Feeds:2:PollIntervalSeconds"] = "3600",
+        }, _sim.Server.CreateHandler);
+    }
+
+    public Task DisposeAsync()
+    {
+        _host.Dispose();
+        _sim.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task AFullSyncReadsEveryPageAndTheLedgerHoldsShipBobsFigures()
+    {
+        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+
+        Assert.Equal(300, sync.RecordsReceived);
+        Assert.Equal(0, sync.RecordsDeadLettered);
+        var last = await _host.LedgerRecordAsync("us-shipbob", "SKU-299");
+        Assert.Equal((399L, 399L - 299 % 7, 299L % 7, 299L % 3 * 10), (last!.Quantities.OnHand, last.Quantities.Available, last.Quantities.Reserved, last.Quantities.Inbound));
+    }
+
+    [Fact]
+    public async Task SalesAtTheWarehouseShowInTheLedgerAfterTheNextRead()
+    {
+        await _sim.AdvanceAsync(60);
+
+        await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+
+        using var state = JsonDocument.Parse(await _sim.StateAsync());
+        var truth = state.RootElement.GetProperty("warehouses")[0].GetProperty("skus").EnumerateArray().Single(s => s.GetProperty("sku").GetString() == "SKU-001");
+        var record = await _host.LedgerRecordAsync("us-shipbob", "SKU-001");
+        Assert.True(truth.GetProperty("sold").GetInt64() > 0);
+        Assert.Equal(truth.GetProperty("onHand").GetInt64(), record!.Quantities.OnHand);
+        Assert.Equal(truth.GetProperty("available").GetInt64(), record.Quantities.Available);
+    }
+
+    [Fact]
+    public async Task AMalformedShipBobRecordIsDeadLetteredWithItsFieldAndTheOthersAreApplied()
+    {
+        await _sim.MalformAsync("sb", "SKU-010", "NonNumericQuantity");
+
+        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+
+        Assert.Equal(1, sync.RecordsDeadLettered);
+        var letters = await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = "us-shipbob" });
+        Assert.Contains(letters.DeadLetters, l => l.Reason.StartsWith("onHand: '\"12 pcs\"' is not a whole number", StringComparison.Ordinal));
+        Assert.NotNull(await _host.LedgerRecordAsync("us-shipbob", "SKU-011"));
+    }
+
+    [Fact]
+    public async Task APushedFeedCannotBeReadOnDemand()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-erp" }).ResponseAsync);
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+    }
+}
