@@ -24,11 +24,13 @@ public sealed class ConnectorHost : WebApplicationFactory<Program>
     private readonly List<GrpcChannel> _channels = [];
 
     private readonly Func<HttpMessageHandler>? _warehouseApis;
+    private readonly TimeProvider? _clock;
 
-    private ConnectorHost(string redis, LedgerProcess ledger, IDictionary<string, string?>? settings, Func<HttpMessageHandler>? warehouseApis)
+    private ConnectorHost(string redis, LedgerProcess ledger, IDictionary<string, string?>? settings, Func<HttpMessageHandler>? warehouseApis, TimeProvider? clock)
     {
         Ledger = ledger;
         _warehouseApis = warehouseApis;
+        _clock = clock;
         _settings = new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Default"] = "Warning",
@@ -55,7 +57,8 @@ public sealed class ConnectorHost : WebApplicationFactory<Program>
 
     /// <summary>Starts a ledger process with the two warehouses registered, and the connector in front of it.</summary>
     /// <param name="warehouseApis">Where the polled adapters' HTTP calls go (the simulator's in-process handler).</param>
-    public static async Task<ConnectorHost> StartAsync(string redis, IDictionary<string, string?>? settings = null, Func<HttpMessageHandler>? warehouseApis = null)
+    /// <param name="clock">The connector's clock (waits, timestamps), when a test moves it.</param>
+    public static async Task<ConnectorHost> StartAsync(string redis, IDictionary<string, string?>? settings = null, Func<HttpMessageHandler>? warehouseApis = null, TimeProvider? clock = null)
     {
         var ledger = new LedgerProcess(redis, new Dictionary<string, string>
         {
@@ -70,7 +73,7 @@ public sealed class ConnectorHost : WebApplicationFactory<Program>
             ["Ledger:Warehouses:2:Markets:0"] = "US",
         });
         await ledger.StartAsync();
-        var host = new ConnectorHost(redis, ledger, settings, warehouseApis);
+        var host = new ConnectorHost(redis, ledger, settings, warehouseApis, clock);
         await Eventually.TrueAsync(async () => (await host.LedgerClient().ListWarehousesAsync(new ListWarehousesRequest())).Warehouses.Count == 3, "the ledger registered its warehouses");
         return host;
     }
@@ -82,10 +85,17 @@ public sealed class ConnectorHost : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
-        if (_warehouseApis is not null)
+        builder.ConfigureTestServices(services =>
         {
-            builder.ConfigureTestServices(services => services.AddHttpClient(ShipBobFeed.HttpClientName).ConfigurePrimaryHttpMessageHandler(_warehouseApis));
-        }
+            if (_warehouseApis is not null)
+            {
+                services.AddHttpClient(ShipBobFeed.HttpClientName).ConfigurePrimaryHttpMessageHandler(_warehouseApis);
+            }
+            if (_clock is not null)
+            {
+                services.AddSingleton(_clock);
+            }
+        });
     }
 
     public HttpClient Pusher(string? key = PusherKey)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Grpc.Core;
+using Microsoft.Extensions.Time.Testing;
 using Stockcast.Connector.V1;
 using Stockcast.Testing;
 
@@ -10,6 +11,7 @@ public sealed class ShipBobFeedTests(RedisServerFixture redis) : IClassFixture<R
 {
     private const string Token = "shipbob-connector-test-token";
     private readonly Simulator _sim = new();
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private ConnectorHost _host = null!;
 
     public async Task InitializeAsync()
@@ -27,7 +29,7 @@ public sealed class ShipBobFeedTests(RedisServerFixture redis) : IClassFixture<R
             ["Connector:Feeds:2:BaseUrl"] = _sim.Server.BaseAddress.ToString(),
             ["Connector:Feeds:2:Credentials"] = Token,
             ["Connector:Feeds:2:PollIntervalSeconds"] = "3600",
-        }, _sim.Server.CreateHandler);
+        }, _sim.Server.CreateHandler, _clock);
     }
 
     public Task DisposeAsync()
@@ -74,6 +76,27 @@ public sealed class ShipBobFeedTests(RedisServerFixture redis) : IClassFixture<R
         var letters = await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = "us-shipbob" });
         Assert.Contains(letters.DeadLetters, l => l.Reason.StartsWith("onHand: '\"12 pcs\"' is not a whole number", StringComparison.Ordinal));
         Assert.NotNull(await _host.LedgerRecordAsync("us-shipbob", "SKU-011"));
+    }
+
+    [Fact]
+    public async Task WhenShipBobSaysTooManyRequestsTheReadWaitsAsToldAndThenCompletes()
+    {
+        // Use up the token's 150 calls of this (frozen) minute, as another client of the account might.
+        var other = _sim.CreateClient();
+        other.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        for (var i = 0; i < 150; i++)
+        {
+            (await other.GetAsync("/2025-07/inventory-level?PageSize=1")).Dispose();
+        }
+        var waitsBefore = ConnectorMetrics.RateLimitWaits.WithLabels("us-shipbob").Value;
+
+        var sync = _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" }).ResponseAsync;
+        await Eventually.TrueAsync(() => ConnectorMetrics.RateLimitWaits.WithLabels("us-shipbob").Value > waitsBefore, "the adapter waits on a 429");
+        Assert.False(sync.IsCompleted);
+        await _sim.AdvanceAsync(60);
+        _clock.Advance(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(300, (await sync).RecordsReceived);
     }
 
     [Fact]
