@@ -54,7 +54,7 @@ clean:
 	$(DOTNET) clean Microservices.sln -nologo -v q
 	rm -rf .run bench/results
 
-SERVICES := stock-ledger
+SERVICES := stock-ledger warehouse-connector
 IMAGE_REPO ?= stockcast
 IMAGE_TAG ?= dev
 .PHONY: images
