@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Stockcast.Connector.DeadLetters;
 using Stockcast.Connector.Delivery;
 using Stockcast.Connector.Feeds;
+using Stockcast.Connector.Feeds.AmazonFba;
 using Stockcast.Connector.Feeds.ShipBob;
 using Stockcast.ServiceDefaults;
 using Stockcast.ServiceDefaults.Redis;
@@ -21,6 +22,8 @@ public static class ConnectorExtensions
         builder.Services.AddSingleton<FeedIntake>();
         builder.Services.AddHttpClient(ShipBobFeed.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton<IPolledFeed, ShipBobFeed>();
+        builder.Services.AddSingleton<IPolledFeed, AmazonFbaFeed>();
+        builder.Services.AddSingleton<FeedCursorStore>();
         builder.Services.AddSingleton<FeedPoller>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedPoller>());
         return builder;

@@ -33,9 +33,13 @@ public sealed class ConnectorOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:WarehouseId is required.", [nameof(Feeds)]);
             }
-            if (feed.Source is not (FeedOptions.CanonicalSource or FeedOptions.ShipBobSource))
+            if (feed.Source is not (FeedOptions.CanonicalSource or FeedOptions.ShipBobSource or FeedOptions.AmazonFbaSource))
             {
-                yield return new ValidationResult($"Connector:Feeds:{i}:Source '{feed.Source}' is not supported (supported: {FeedOptions.CanonicalSource}, {FeedOptions.ShipBobSource}).", [nameof(Feeds)]);
+                yield return new ValidationResult($"Connector:Feeds:{i}:Source '{feed.Source}' is not supported (supported: {FeedOptions.CanonicalSource}, {FeedOptions.ShipBobSource}, {FeedOptions.AmazonFbaSource}).", [nameof(Feeds)]);
+            }
+            if (feed.Source == FeedOptions.AmazonFbaSource && string.IsNullOrEmpty(feed.ExternalId))
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:ExternalId (the Amazon marketplace id) is required for amazon-fba.", [nameof(Feeds)]);
             }
             if (feed.IsPolled && (feed.BaseUrl is null || string.IsNullOrEmpty(feed.Credentials)))
             {
@@ -66,6 +70,7 @@ public sealed class FeedOptions
 {
     public const string CanonicalSource = "canonical";
     public const string ShipBobSource = "shipbob";
+    public const string AmazonFbaSource = "amazon-fba";
 
     /// <summary>The ledger's warehouse id (registered there with its region and markets).</summary>
     public string WarehouseId { get; set; } = "";
@@ -91,5 +96,8 @@ public sealed class FeedOptions
     /// <summary>Polled feeds: seconds between two full reads.</summary>
     public int PollIntervalSeconds { get; set; } = 60;
 
-    public bool IsPolled => Source == ShipBobSource;
+    /// <summary>Polled feeds: the id the API itself uses for this warehouse (Amazon: the marketplace id).</summary>
+    public string ExternalId { get; set; } = "";
+
+    public bool IsPolled => Source is ShipBobSource or AmazonFbaSource;
 }

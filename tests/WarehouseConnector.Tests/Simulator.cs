@@ -6,15 +6,15 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Stockcast.Connector.Tests;
 
-/// <summary>The warehouse simulator in-process, its scenario clock moved only by the test.</summary>
-public sealed class Simulator : WebApplicationFactory<sim::Program>
+/// <summary>The warehouse simulator in-process: its scenario clock moved by the test, or by itself every second.</summary>
+public sealed class Simulator(bool realTime = false) : WebApplicationFactory<sim::Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Sim:ScenarioFile", "");
-        builder.UseSetting("Sim:RealTime", "false");
+        builder.UseSetting("Sim:RealTime", realTime ? "true" : "false");
     }
 
     public Task LoadAsync(string scenarioJson) => PostAsync("/sim/scenario", scenarioJson);

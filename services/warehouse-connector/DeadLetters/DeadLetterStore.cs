@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
@@ -19,11 +21,15 @@ public sealed class DeadLetterStore(IConnectionMultiplexer redis, IOptions<Redis
     private RedisKey Letters(string warehouseId) => _prefix + "dl:" + warehouseId;
     private RedisKey Arrivals(string warehouseId) => _prefix + "dlx:" + warehouseId;
 
-    public async Task<DeadLetter> AddAsync(string warehouseId, string source, string payload, string reason, int attempts = 1, string? id = null)
+    /// <summary>
+    /// Keeps a refused record. The same problem seen again (same SKU, event id and reason: a polled
+    /// feed re-reads a broken record every cycle) replaces its letter instead of piling up copies.
+    /// </summary>
+    public async Task<DeadLetter> AddAsync(string warehouseId, string source, string payload, string reason, int attempts = 1)
     {
         var letter = new DeadLetter
         {
-            Id = id ?? Guid.NewGuid().ToString("N"),
+            Id = IdOf(payload, reason),
             WarehouseId = warehouseId,
             Source = source,
             Payload = payload,
@@ -36,6 +42,26 @@ public sealed class DeadLetterStore(IConnectionMultiplexer redis, IOptions<Redis
         _ = transaction.SortedSetAddAsync(Arrivals(warehouseId), letter.Id, clock.GetUtcNow().ToUnixTimeMilliseconds());
         await transaction.ExecuteAsync();
         return letter;
+    }
+
+    private static string IdOf(string payload, string reason)
+    {
+        string? sku = null, eventId = null;
+        try
+        {
+            using var json = JsonDocument.Parse(payload);
+            if (json.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                sku = json.RootElement.TryGetProperty("sku", out var s) ? s.GetRawText() : null;
+                eventId = json.RootElement.TryGetProperty("eventId", out var e) ? e.GetRawText() : null;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON at all: the payload itself identifies the problem.
+        }
+        var identity = sku is null && eventId is null ? payload : $"{sku}|{eventId}";
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(identity + "\n" + reason)))[..32].ToLowerInvariant();
     }
 
     public async Task<IReadOnlyList<DeadLetter>> ListAsync(string warehouseId, int limit, IReadOnlyCollection<string>? ids = null)

@@ -18,14 +18,14 @@ public sealed class FeedPoller(IOptions<ConnectorOptions> options, IEnumerable<I
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
         => Task.WhenAll(options.Value.Feeds.Where(f => f.IsPolled).Select(f => RunAsync(f, stoppingToken)));
 
-    /// <summary>Reads the whole feed now, waiting for a read in progress to finish first.</summary>
-    public async Task<SyncResult> SyncNowAsync(FeedOptions feed, CancellationToken cancellationToken)
+    /// <summary>Reads the feed now (in full, or what changed), waiting for a read in progress to finish first.</summary>
+    public async Task<SyncResult> SyncNowAsync(FeedOptions feed, bool full, CancellationToken cancellationToken)
     {
         var gate = _reading[feed.WarehouseId];
         await gate.WaitAsync(cancellationToken);
         try
         {
-            return await adapters.Single(a => a.Source == feed.Source).ReadAllAsync(feed, cancellationToken);
+            return await adapters.Single(a => a.Source == feed.Source).ReadAsync(feed, full, cancellationToken);
         }
         finally
         {
@@ -37,12 +37,14 @@ public sealed class FeedPoller(IOptions<ConnectorOptions> options, IEnumerable<I
     {
         var interval = TimeSpan.FromSeconds(feed.PollIntervalSeconds);
         var failures = 0;
+        var reads = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan wait;
             try
             {
-                await SyncNowAsync(feed, stoppingToken);
+                // The first read after start is a full one: it reconciles whatever drifted meanwhile.
+                await SyncNowAsync(feed, full: reads++ == 0, stoppingToken);
                 failures = 0;
                 wait = interval;
             }

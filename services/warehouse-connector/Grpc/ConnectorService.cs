@@ -37,7 +37,7 @@ public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedSta
         }
         try
         {
-            var result = await poller.SyncNowAsync(feed, context.CancellationToken);
+            var result = await poller.SyncNowAsync(feed, full: true, context.CancellationToken);
             return new TriggerFullSyncResponse { RecordsReceived = result.Received, RecordsApplied = result.Applied, RecordsDeadLettered = result.DeadLettered };
         }
         catch (Exception ex) when (ex is FeedException or HttpRequestException)
@@ -68,14 +68,19 @@ public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedSta
             // Deliver (or re-refuse) first, remove after: a letter is never lost to a failed replay.
             using var json = JsonDocument.Parse(letter.Payload);
             var result = await intake.AcceptAsync(feed, [json.RootElement], context.CancellationToken, letter.Attempts + 1);
-            await deadLetters.RemoveAsync(feed.WarehouseId, letter.Id);
-            if (result.DeadLettered.Count == 0)
+            var refusedAs = result.DeadLettered.Count == 0 ? null : result.DeadLettered[0].DeadLetterId;
+            if (refusedAs != letter.Id)
+            {
+                // Delivered, or refused for another reason (a letter of its own now).
+                await deadLetters.RemoveAsync(feed.WarehouseId, letter.Id);
+            }
+            if (refusedAs is null)
             {
                 response.Delivered++;
             }
             else
             {
-                response.StillFailing.AddRange(await deadLetters.ListAsync(feed.WarehouseId, 1, [result.DeadLettered[0].DeadLetterId]));
+                response.StillFailing.AddRange(await deadLetters.ListAsync(feed.WarehouseId, 1, [refusedAs]));
             }
         }
         return response;

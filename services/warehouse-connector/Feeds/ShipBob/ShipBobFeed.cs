@@ -31,7 +31,8 @@ public sealed class ShipBobFeed(IHttpClientFactory httpClients, FeedIntake intak
 
     public string Source => FeedOptions.ShipBobSource;
 
-    public async Task<SyncResult> ReadAllAsync(FeedOptions feed, CancellationToken cancellationToken)
+    /// <summary>ShipBob has no incremental read: every read is the whole picture.</summary>
+    public async Task<SyncResult> ReadAsync(FeedOptions feed, bool full, CancellationToken cancellationToken)
     {
         var client = httpClients.CreateClient(HttpClientName);
         var fetchedAt = clock.GetUtcNow();

@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Stockcast.Connector.Feeds.AmazonFba;
+
+/// <summary>
+/// Reads Amazon SP-API FBA inventory summaries (GET /fba/inventory/v1/summaries, details=true,
+/// nextToken pages). Incremental reads ask for startDateTime = the durable cursor minus a minute of
+/// overlap (re-reading is harmless: snapshots are versioned); the cursor moves only when a read
+/// completes. Paced to Amazon's 2 requests/s; a QuotaExceeded 429 waits a second; an expired
+/// nextToken restarts the read. Mapping (docs/connector.md): sellerSku → sku, lastUpdatedTime →
+/// sourceTime and version, fulfillableQuantity → available, reservedQuantity.totalReservedQuantity
+/// → reserved, inbound working + shipped + receiving → inbound, unfulfillableQuantity.
+/// totalUnfulfillableQuantity → unsellable, totalQuantity − inbound → onHand.
+/// </summary>
+public sealed class AmazonFbaFeed(IHttpClientFactory httpClients, FeedIntake intake, FeedCursorStore cursors, TimeProvider clock, ILogger<AmazonFbaFeed> log) : IPolledFeed
+{
+    private static readonly TimeSpan RequestSpacing = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan QuotaWait = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Overlap = TimeSpan.FromMinutes(1);
+    private const int MaxRestarts = 3;
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastRequest = new();
+
+    public string Source => FeedOptions.AmazonFbaSource;
+
+    public async Task<SyncResult> ReadAsync(FeedOptions feed, bool full, CancellationToken cancellationToken)
+    {
+        var since = full ? null : await cursors.GetAsync(feed.WarehouseId) - Overlap;
+        for (var restart = 0; ; restart++)
+        {
+            try
+            {
+                return await ReadPagesAsync(feed, since, cancellationToken);
+            }
+            catch (ExpiredTokenException) when (restart < MaxRestarts)
+            {
+                log.LogInformation("Amazon nextToken expired while reading {Warehouse}; starting the read again", feed.WarehouseId);
+            }
+        }
+    }
+
+    private async Task<SyncResult> ReadPagesAsync(FeedOptions feed, DateTimeOffset? since, CancellationToken cancellationToken)
+    {
+        var client = httpClients.CreateClient(ShipBob.ShipBobFeed.HttpClientName);
+        var baseQuery = $"fba/inventory/v1/summaries?details=true&granularityType=Marketplace&granularityId={Uri.EscapeDataString(feed.ExternalId)}&marketplaceIds={Uri.EscapeDataString(feed.ExternalId)}"
+            + (since is { } start ? "&startDateTime=" + Uri.EscapeDataString(start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)) : "");
+        var total = new SyncResult();
+        DateTimeOffset? newest = null;
+        string? nextToken = null;
+        do
+        {
+            var url = new Uri(feed.BaseUrl!, baseQuery + (nextToken is null ? "" : "&nextToken=" + Uri.EscapeDataString(nextToken)));
+            using var response = await SendPacedAsync(client, feed, url, cancellationToken);
+            using var page = await ReadJsonAsync(response, cancellationToken);
+            var payload = page.RootElement.TryGetProperty("payload", out var p) ? p : default;
+            if (payload.ValueKind != JsonValueKind.Object || !payload.TryGetProperty("inventorySummaries", out var summaries) || summaries.ValueKind != JsonValueKind.Array)
+            {
+                throw new FeedException("Amazon page has no payload.inventorySummaries");
+            }
+            var records = summaries.EnumerateArray().Select(ToCanonical).ToList();
+            foreach (var summary in summaries.EnumerateArray())
+            {
+                if (summary.TryGetProperty("lastUpdatedTime", out var t) && t.ValueKind == JsonValueKind.String
+                    && DateTimeOffset.TryParse(t.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) && (newest is null || at > newest))
+                {
+                    newest = at;
+                }
+            }
+            if (records.Count > 0)
+            {
+                total = total.Add(await intake.AcceptAsync(feed, records, cancellationToken));
+            }
+            nextToken = page.RootElement.TryGetProperty("pagination", out var pagination) && pagination.TryGetProperty("nextToken", out var token) && token.ValueKind == JsonValueKind.String
+                ? token.GetString() : null;
+        }
+        while (nextToken is not null);
+        if (newest is { } readUpTo)
+        {
+            await cursors.AdvanceAsync(feed.WarehouseId, readUpTo);
+        }
+        return total;
+    }
+
+    private async Task<HttpResponseMessage> SendPacedAsync(HttpClient client, FeedOptions feed, Uri url, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var due = _lastRequest.GetValueOrDefault(feed.WarehouseId) + RequestSpacing - clock.GetUtcNow();
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due, clock, cancellationToken);
+            }
+            _lastRequest[feed.WarehouseId] = clock.GetUtcNow();
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Add("x-amz-access-token", feed.Credentials);
+            var response = await client.SendAsync(request, cancellationToken);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                response.Dispose();
+                ConnectorMetrics.RateLimitWaits.WithLabels(feed.WarehouseId).Inc();
+                await Task.Delay(QuotaWait, clock, cancellationToken);
+                continue;
+            }
+            if (response.StatusCode == HttpStatusCode.BadRequest && (await response.Content.ReadAsStringAsync(cancellationToken)).Contains("nextToken has expired", StringComparison.OrdinalIgnoreCase))
+            {
+                response.Dispose();
+                throw new ExpiredTokenException();
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                var status = (int)response.StatusCode;
+                response.Dispose();
+                throw new FeedException($"Amazon answered {status}");
+            }
+            return response;
+        }
+    }
+
+    private static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            throw new FeedException($"Amazon page is not JSON: {ex.Message}");
+        }
+    }
+
+    private static JsonElement ToCanonical(JsonElement summary)
+    {
+        var record = new JsonObject { ["type"] = "snapshot" };
+        Copy(summary, record, "sku", "sellerSku");
+        Copy(summary, record, "sourceTime", "lastUpdatedTime");
+        if (summary.TryGetProperty("lastUpdatedTime", out var t) && t.ValueKind == JsonValueKind.String
+            && DateTimeOffset.TryParse(t.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+        {
+            record["sourceVersion"] = at.ToUnixTimeMilliseconds();
+        }
+        if (!summary.TryGetProperty("inventoryDetails", out var details))
+        {
+            return JsonSerializer.SerializeToElement(record);
+        }
+        Copy(details, record, "available", "fulfillableQuantity");
+        Copy(details, record, "reserved", "reservedQuantity", "totalReservedQuantity");
+        Copy(details, record, "unsellable", "unfulfillableQuantity", "totalUnfulfillableQuantity");
+        var inbound = new[] { "inboundWorkingQuantity", "inboundShippedQuantity", "inboundReceivingQuantity" }.Select(f => Number(details, f)).ToList();
+        var inboundTotal = inbound.All(n => n is not null) ? inbound.Sum(n => n!.Value) : (long?)null;
+        if (inboundTotal is { } sum)
+        {
+            record["inbound"] = sum;
+        }
+        // On hand is what Amazon holds: its total less what is still on the way in. A malformed
+        // total is passed on as it came, so validation names it.
+        if (Number(summary, "totalQuantity") is { } totalQuantity && inboundTotal is { } inb)
+        {
+            record["onHand"] = totalQuantity - inb;
+        }
+        else
+        {
+            Copy(summary, record, "onHand", "totalQuantity");
+        }
+        return JsonSerializer.SerializeToElement(record);
+    }
+
+    private static long? Number(JsonElement parent, string field)
+        => parent.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;
+
+    private static void Copy(JsonElement source, JsonObject record, string ours, params string[] path)
+    {
+        var value = source;
+        foreach (var step in path)
+        {
+            if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(step, out value))
+            {
+                return;
+            }
+        }
+        record[ours] = JsonNode.Parse(value.GetRawText());
+    }
+
+    private sealed class ExpiredTokenException : Exception;
+}

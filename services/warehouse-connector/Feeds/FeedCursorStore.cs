@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Options;
+using Stockcast.ServiceDefaults.Redis;
+using StackExchange.Redis;
+
+namespace Stockcast.Connector.Feeds;
+
+/// <summary>
+/// Where each incremental feed has read up to, kept in Redis: a connector killed at any moment
+/// starts again from the last completed read, never from a half-read one.
+/// </summary>
+public sealed class FeedCursorStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions)
+{
+    private readonly string _prefix = "{" + redisOptions.Value.Namespace + "}:cn:cursor:";
+
+    public async Task<DateTimeOffset?> GetAsync(string warehouseId)
+    {
+        var value = await redis.GetDatabase().StringGetAsync(_prefix + warehouseId);
+        return value.HasValue ? DateTimeOffset.FromUnixTimeMilliseconds((long)value) : null;
+    }
+
+    /// <summary>Moves the cursor forward only (a late read never moves it back).</summary>
+    public Task AdvanceAsync(string warehouseId, DateTimeOffset readUpTo)
+        => redis.GetDatabase().ScriptEvaluateAsync(
+            "local c = tonumber(redis.call('GET', KEYS[1]) or '0'); if tonumber(ARGV[1]) > c then redis.call('SET', KEYS[1], ARGV[1]) end",
+            [(RedisKey)(_prefix + warehouseId)], [readUpTo.ToUnixTimeMilliseconds()]);
+}

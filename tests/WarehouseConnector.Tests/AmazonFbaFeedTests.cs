@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Stockcast.Connector.V1;
+using Stockcast.Testing;
+
+namespace Stockcast.Connector.Tests;
+
+/// <summary>
+/// The Amazon FBA adapter against the simulated SP-API, whose clock runs in real time here: its
+/// 2 requests/s quota refills only as time passes, as Amazon's does.
+/// </summary>
+public sealed class AmazonFbaFeedTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+{
+    private const string Token = "Atza|connector-test-token";
+    private const string Marketplace = "ATVPDKIKX0DER";
+    private readonly Simulator _sim = new(realTime: true);
+    private ConnectorHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        var stock = string.Join(",", Enumerable.Range(0, 120).Select(i => $$"""{"sku":"FBA-{{i:D3}}","onHand":{{200 + i}},"committed":{{i % 5}},"inbound":{{i % 4 * 25}}}"""));
+        await _sim.LoadAsync($$"""
+            {"warehouses":[{"id":"fba","kind":"AmazonFba","token":"{{Token}}","externalId":"{{Marketplace}}","stock":[{{stock}}]}]}
+            """);
+        _host = await ConnectorHost.StartAsync(redis.Configuration, new Dictionary<string, string?>
+        {
+            ["Connector:Feeds:2:WarehouseId"] = "us-shipbob",
+            ["Connector:Feeds:2:Source"] = "amazon-fba",
+            ["Connector:Feeds:2:BaseUrl"] = _sim.Server.BaseAddress.ToString(),
+            ["Connector:Feeds:2:Credentials"] = Token,
+            ["Connector:Feeds:2:ExternalId"] = Marketplace,
+            ["Connector:Feeds:2:PollIntervalSeconds"] = "3600",
+        }, _sim.Server.CreateHandler);
+    }
+
+    public Task DisposeAsync()
+    {
+        _host.Dispose();
+        _sim.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task AFullSyncFollowsNextTokensAndMapsAmazonsQuantities()
+    {
+        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+
+        Assert.Equal(120, sync.RecordsReceived);
+        Assert.Equal(0, sync.RecordsDeadLettered);
+        using var state = JsonDocument.Parse(await _sim.StateAsync());
+        var truth = state.RootElement.GetProperty("warehouses")[0].GetProperty("skus").EnumerateArray().Single(s => s.GetProperty("sku").GetString() == "FBA-119");
+        var record = await _host.LedgerRecordAsync("us-shipbob", "FBA-119");
+        Assert.Equal(truth.GetProperty("onHand").GetInt64(), record!.Quantities.OnHand);
+        Assert.Equal(truth.GetProperty("available").GetInt64(), record.Quantities.Available);
+        Assert.Equal(truth.GetProperty("inbound").GetInt64(), record.Quantities.Inbound);
+    }
+
+    [Fact]
+    public async Task ARecordWithABadTimestampIsDeadLetteredAndNotApplied()
+    {
+        await _sim.MalformAsync("fba", "FBA-007", "BadTimestamp");
+
+        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+
+        Assert.Equal(1, sync.RecordsDeadLettered);
+        var letter = Assert.Single((await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = "us-shipbob" })).DeadLetters);
+        Assert.StartsWith("sourceTime:", letter.Reason);
+        Assert.Null(await _host.LedgerRecordAsync("us-shipbob", "FBA-007"));
+    }
+}
