@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Stockcast.Connector.Feeds;
 using Stockcast.Connector.V1;
 using Stockcast.Testing;
 
@@ -52,6 +54,19 @@ public sealed class AmazonFbaFeedTests(RedisServerFixture redis) : IClassFixture
         Assert.Equal(truth.GetProperty("onHand").GetInt64(), record!.Quantities.OnHand);
         Assert.Equal(truth.GetProperty("available").GetInt64(), record.Quantities.Available);
         Assert.Equal(truth.GetProperty("inbound").GetInt64(), record.Quantities.Inbound);
+    }
+
+    [Fact]
+    public async Task ACompletedReadLeavesADurableCursorAtTheNewestChangeItSaw()
+    {
+        await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+
+        var cursor = await _host.Services.GetRequiredService<FeedCursorStore>().GetAsync("us-shipbob");
+
+        using var state = JsonDocument.Parse(await _sim.StateAsync());
+        var newest = state.RootElement.GetProperty("warehouses")[0].GetProperty("skus").EnumerateArray().Max(s => s.GetProperty("updatedAt").GetDateTimeOffset());
+        Assert.NotNull(cursor);
+        Assert.InRange(cursor!.Value, newest.AddSeconds(-1), newest.AddSeconds(1));
     }
 
     [Fact]
