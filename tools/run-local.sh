@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make run`: a local Redis (with AOF persistence, as production needs), the stock-ledger and
-# live sample data, all on 127.0.0.1. Ctrl-C stops everything.
+# `make run`: a local Redis (with AOF persistence, as production needs), the stock-ledger, the
+# warehouse simulator and the connector reading it, and live sample data, all on 127.0.0.1.
+# Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${1:-Release}
@@ -8,6 +9,9 @@ RUN=.run
 REDIS_PORT=${REDIS_PORT:-6380}
 LEDGER_GRPC=${LEDGER_GRPC:-5101}
 LEDGER_HTTP=${LEDGER_HTTP:-9101}
+CONNECTOR_GRPC=${CONNECTOR_GRPC:-5102}
+CONNECTOR_HTTP=${CONNECTOR_HTTP:-9102}
+SIM_HTTP=${SIM_HTTP:-5301}
 mkdir -p "$RUN/redis"
 
 # A writer key made on this machine, never committed.
@@ -31,23 +35,50 @@ wait_for() { # url, what
   echo "Timed out waiting for $2 ($1); see $RUN/*.log" >&2; exit 1
 }
 
-ASPNETCORE_ENVIRONMENT=Development \
-Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$LEDGER_GRPC" \
-Kestrel__Endpoints__Http__Url="http://127.0.0.1:$LEDGER_HTTP" \
-Redis__Configuration="127.0.0.1:$REDIS_PORT" \
-Auth__ApiKeys__0__Name=local-writer Auth__ApiKeys__0__Key="$(cat "$RUN/writer.key")" Auth__ApiKeys__0__Access=Write \
-  dotnet "services/stock-ledger/bin/$CONFIG/net10.0/Stockcast.StockLedger.dll" > "$RUN/stock-ledger.log" 2>&1 &
+KEY="$(cat "$RUN/writer.key")"
+bin() { echo "$1/bin/$CONFIG/net10.0"; }
+
+# The ledger, with the two simulated warehouses the connector reads (sample-data registers its own).
+(cd "$(bin services/stock-ledger)" && exec env ASPNETCORE_ENVIRONMENT=Development \
+  Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$LEDGER_GRPC" Kestrel__Endpoints__Http__Url="http://127.0.0.1:$LEDGER_HTTP" \
+  Redis__Configuration="127.0.0.1:$REDIS_PORT" \
+  Auth__ApiKeys__0__Name=local-writer Auth__ApiKeys__0__Key="$KEY" Auth__ApiKeys__0__Access=Write \
+  Ledger__Warehouses__0__Id=us-east-shipbob Ledger__Warehouses__0__Region=us-central Ledger__Warehouses__0__Markets__0=US \
+  Ledger__Warehouses__1__Id=us-west-fba Ledger__Warehouses__1__Region=us-west Ledger__Warehouses__1__Markets__0=US \
+  dotnet Stockcast.StockLedger.dll) > "$RUN/stock-ledger.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$LEDGER_HTTP/readyz" "stock-ledger"
 
-dotnet "tools/sample-data/bin/$CONFIG/net10.0/Stockcast.SampleData.dll" "http://127.0.0.1:$LEDGER_GRPC" "$RUN/writer.key" --live > "$RUN/sample-data.log" 2>&1 &
+# Simulated ShipBob / Amazon / CK1 / ShipHero / Shopify, running the demo scenario in real time.
+(cd "$(bin tools/warehouse-sim)" && exec dotnet Stockcast.WarehouseSim.dll --Kestrel:Endpoints:Http:Url="http://127.0.0.1:$SIM_HTTP") > "$RUN/warehouse-sim.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$SIM_HTTP/sim/state" "warehouse-sim"
+
+# The connector polls the simulated ShipBob and Amazon accounts every 10 s into the ledger.
+(cd "$(bin services/warehouse-connector)" && exec env ASPNETCORE_ENVIRONMENT=Development \
+  Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$CONNECTOR_GRPC" Kestrel__Endpoints__Http__Url="http://127.0.0.1:$CONNECTOR_HTTP" \
+  Redis__Configuration="127.0.0.1:$REDIS_PORT" \
+  Auth__ApiKeys__0__Name=local-writer Auth__ApiKeys__0__Key="$KEY" Auth__ApiKeys__0__Access=Write \
+  Connector__LedgerAddress="http://127.0.0.1:$LEDGER_GRPC" Connector__LedgerApiKey="$KEY" \
+  Connector__Feeds__0__WarehouseId=us-east-shipbob Connector__Feeds__0__Source=shipbob \
+  Connector__Feeds__0__BaseUrl="http://127.0.0.1:$SIM_HTTP/" Connector__Feeds__0__Credentials=demo-shipbob-token Connector__Feeds__0__PollIntervalSeconds=10 \
+  Connector__Feeds__1__WarehouseId=us-west-fba Connector__Feeds__1__Source=amazon-fba Connector__Feeds__1__ExternalId=ATVPDKIKX0DER \
+  Connector__Feeds__1__BaseUrl="http://127.0.0.1:$SIM_HTTP/" Connector__Feeds__1__Credentials='Atza|demo-fba-token' Connector__Feeds__1__PollIntervalSeconds=10 \
+  dotnet Stockcast.WarehouseConnector.dll) > "$RUN/warehouse-connector.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$CONNECTOR_HTTP/readyz" "warehouse-connector"
+
+dotnet "$(bin tools/sample-data)/Stockcast.SampleData.dll" "http://127.0.0.1:$LEDGER_GRPC" "$RUN/writer.key" --live > "$RUN/sample-data.log" 2>&1 &
 pids+=($!)
 
 cat <<MSG
 
 Stockcast is running locally.
-  stock-ledger gRPC   127.0.0.1:$LEDGER_GRPC   (plaintext HTTP/2, server reflection on)
-  metrics / health    http://127.0.0.1:$LEDGER_HTTP/metrics   /readyz   /healthz
+  stock-ledger gRPC          127.0.0.1:$LEDGER_GRPC   (plaintext HTTP/2, server reflection on)
+  stock-ledger metrics       http://127.0.0.1:$LEDGER_HTTP/metrics   /readyz   /healthz
+  warehouse-connector gRPC   127.0.0.1:$CONNECTOR_GRPC   (ListFeeds, dead letters, TriggerFullSync)
+  connector push API         http://127.0.0.1:$CONNECTOR_HTTP/v1/warehouses/{id}/stock   metrics: /metrics
+  warehouse simulator        http://127.0.0.1:$SIM_HTTP/sim/state   (ShipBob, Amazon FBA, CK1 APIs; demo scenario)
   Redis               127.0.0.1:$REDIS_PORT (AOF in $RUN/redis)
   writer API key      $RUN/writer.key   (send as "authorization: Bearer <key>")
   logs                $RUN/*.log
@@ -56,6 +87,8 @@ Try (with grpcurl):
   grpcurl -plaintext 127.0.0.1:$LEDGER_GRPC list
   grpcurl -plaintext -d '{"sku":"TEE-OVERSIZE-WHT-M","market":"US"}' 127.0.0.1:$LEDGER_GRPC stockcast.ledger.v1.StockLedger/GetAvailability
   grpcurl -plaintext -d '{}' 127.0.0.1:$LEDGER_GRPC stockcast.ledger.v1.StockLedger/Watch
+  grpcurl -plaintext -d '{"sku":"LIP-RED-01","market":"US"}' 127.0.0.1:$LEDGER_GRPC stockcast.ledger.v1.StockLedger/GetAvailability
+  grpcurl -plaintext 127.0.0.1:$CONNECTOR_GRPC stockcast.connector.v1.WarehouseConnector/ListFeeds
 Ctrl-C stops everything.
 MSG
 wait -n "${pids[@]}"
