@@ -1,16 +1,16 @@
 using Grpc.Core;
+using Stockcast.ServiceDefaults.Grpc;
 
 namespace Stockcast.Ledger.Grpc;
 
 /// <summary>The ledger's error answers: the status code a client can act on, and the field or figure behind it.</summary>
 public static class Errors
 {
-    public const string FieldTrailer = "stockcast-field";
+    public const string FieldTrailer = RpcErrors.FieldTrailer;
     public const string OldestRevisionTrailer = "stockcast-oldest-revision";
     public const string ResumeRevisionTrailer = "stockcast-resume-revision";
 
-    public static RpcException InvalidArgument(string field, string reason)
-        => new(new Status(StatusCode.InvalidArgument, $"{field}: {reason}"), new Metadata { { FieldTrailer, field } });
+    public static RpcException InvalidArgument(string field, string reason) => RpcErrors.InvalidArgument(field, reason);
 
     public static RpcException NotFound(string what) => new(new Status(StatusCode.NotFound, what));
 

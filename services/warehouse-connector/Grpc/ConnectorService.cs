@@ -6,6 +6,7 @@ using Stockcast.Connector.DeadLetters;
 using Stockcast.Connector.Feeds;
 using Stockcast.Connector.V1;
 using Stockcast.ServiceDefaults.Auth;
+using Stockcast.ServiceDefaults.Grpc;
 
 namespace Stockcast.Connector.Grpc;
 
@@ -51,7 +52,7 @@ public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedSta
         var feed = Feed(request.WarehouseId);
         if (request.Limit is < 0 or > MaxLetters)
         {
-            throw InvalidArgument("limit", $"must be between 0 and {MaxLetters}");
+            throw RpcErrors.InvalidArgument("limit", $"must be between 0 and {MaxLetters}");
         }
         var letters = await deadLetters.ListAsync(feed.WarehouseId, request.Limit == 0 ? 100 : request.Limit);
         return new ListDeadLettersResponse { DeadLetters = { letters } };
@@ -90,12 +91,9 @@ public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedSta
     {
         if (warehouseId.Length == 0)
         {
-            throw InvalidArgument("warehouse_id", "required");
+            throw RpcErrors.InvalidArgument("warehouse_id", "required");
         }
         return options.Value.Feeds.FirstOrDefault(f => f.WarehouseId == warehouseId)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"no feed is configured for warehouse '{warehouseId}'"));
     }
-
-    private static RpcException InvalidArgument(string field, string reason)
-        => new(new Status(StatusCode.InvalidArgument, $"{field}: {reason}"), new Metadata { { "stockcast-field", field } });
 }
