@@ -60,6 +60,11 @@ public sealed class ShipBobFeed(IHttpClientFactory httpClients, FeedIntake intak
             {
                 total = total.Add(await intake.AcceptAsync(feed, records, cancellationToken));
             }
+            // Follow links only to the configured API: the token goes with every request.
+            if (page.Next is { } link && Uri.Compare(link, feed.BaseUrl!, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) != 0)
+            {
+                throw new FeedException($"ShipBob's next link points to another host ({link.Host}); not followed");
+            }
             next = page.Next;
         }
         return total;
