@@ -3,6 +3,7 @@ using Stockcast.Connector.DeadLetters;
 using Stockcast.Connector.Delivery;
 using Stockcast.Connector.Feeds;
 using Stockcast.Connector.Feeds.AmazonFba;
+using Stockcast.Connector.Feeds.Ck1;
 using Stockcast.Connector.Feeds.ShipBob;
 using Stockcast.ServiceDefaults;
 using Stockcast.ServiceDefaults.Redis;
@@ -23,6 +24,7 @@ public static class ConnectorExtensions
         builder.Services.AddHttpClient(ShipBobFeed.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton<IPolledFeed, ShipBobFeed>();
         builder.Services.AddSingleton<IPolledFeed, AmazonFbaFeed>();
+        builder.Services.AddSingleton<IPolledFeed, Ck1Feed>();
         builder.Services.AddSingleton<FeedCursorStore>();
         builder.Services.AddSingleton<FeedPoller>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedPoller>());

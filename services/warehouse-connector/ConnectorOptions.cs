@@ -33,13 +33,17 @@ public sealed class ConnectorOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:WarehouseId is required.", [nameof(Feeds)]);
             }
-            if (feed.Source is not (FeedOptions.CanonicalSource or FeedOptions.ShipBobSource or FeedOptions.AmazonFbaSource))
+            if (feed.Source is not (FeedOptions.CanonicalSource or FeedOptions.ShipBobSource or FeedOptions.AmazonFbaSource or FeedOptions.Ck1Source))
             {
-                yield return new ValidationResult($"Connector:Feeds:{i}:Source '{feed.Source}' is not supported (supported: {FeedOptions.CanonicalSource}, {FeedOptions.ShipBobSource}, {FeedOptions.AmazonFbaSource}).", [nameof(Feeds)]);
+                yield return new ValidationResult($"Connector:Feeds:{i}:Source '{feed.Source}' is not supported (supported: {FeedOptions.CanonicalSource}, {FeedOptions.ShipBobSource}, {FeedOptions.AmazonFbaSource}, {FeedOptions.Ck1Source}).", [nameof(Feeds)]);
             }
-            if (feed.Source == FeedOptions.AmazonFbaSource && string.IsNullOrEmpty(feed.ExternalId))
+            if (feed.Source is FeedOptions.AmazonFbaSource or FeedOptions.Ck1Source && string.IsNullOrEmpty(feed.ExternalId))
             {
-                yield return new ValidationResult($"Connector:Feeds:{i}:ExternalId (the Amazon marketplace id) is required for amazon-fba.", [nameof(Feeds)]);
+                yield return new ValidationResult($"Connector:Feeds:{i}:ExternalId (Amazon marketplace id, CK1 WarehouseId) is required for {feed.Source}.", [nameof(Feeds)]);
+            }
+            if (feed.Source == FeedOptions.Ck1Source && feed.Skus.Count == 0)
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:Skus must list the warehouse's SKUs to read (CK1 answers only for SKUs asked).", [nameof(Feeds)]);
             }
             if (feed.IsPolled && (feed.BaseUrl is null || string.IsNullOrEmpty(feed.Credentials)))
             {
@@ -71,6 +75,7 @@ public sealed class FeedOptions
     public const string CanonicalSource = "canonical";
     public const string ShipBobSource = "shipbob";
     public const string AmazonFbaSource = "amazon-fba";
+    public const string Ck1Source = "ck1";
 
     /// <summary>The ledger's warehouse id (registered there with its region and markets).</summary>
     public string WarehouseId { get; set; } = "";
@@ -99,5 +104,8 @@ public sealed class FeedOptions
     /// <summary>Polled feeds: the id the API itself uses for this warehouse (Amazon: the marketplace id).</summary>
     public string ExternalId { get; set; } = "";
 
-    public bool IsPolled => Source is ShipBobSource or AmazonFbaSource;
+    /// <summary>CK1: the warehouse's SKUs to ask for (its API answers only for SKUs named).</summary>
+    public List<string> Skus { get; set; } = [];
+
+    public bool IsPolled => Source is ShipBobSource or AmazonFbaSource or Ck1Source;
 }
