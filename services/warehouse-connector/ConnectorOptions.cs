@@ -33,13 +33,17 @@ public sealed class ConnectorOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:WarehouseId is required.", [nameof(Feeds)]);
             }
-            if (feed.Source is not (FeedOptions.CanonicalSource or FeedOptions.ShipBobSource or FeedOptions.AmazonFbaSource or FeedOptions.Ck1Source))
+            if (feed.Source is not (FeedOptions.CanonicalSource or FeedOptions.ShipBobSource or FeedOptions.AmazonFbaSource or FeedOptions.Ck1Source or FeedOptions.ShipHeroSource))
             {
-                yield return new ValidationResult($"Connector:Feeds:{i}:Source '{feed.Source}' is not supported (supported: {FeedOptions.CanonicalSource}, {FeedOptions.ShipBobSource}, {FeedOptions.AmazonFbaSource}, {FeedOptions.Ck1Source}).", [nameof(Feeds)]);
+                yield return new ValidationResult($"Connector:Feeds:{i}:Source '{feed.Source}' is not supported (supported: {FeedOptions.CanonicalSource}, {FeedOptions.ShipBobSource}, {FeedOptions.AmazonFbaSource}, {FeedOptions.Ck1Source}, {FeedOptions.ShipHeroSource}).", [nameof(Feeds)]);
             }
             if (feed.Source is FeedOptions.AmazonFbaSource or FeedOptions.Ck1Source && string.IsNullOrEmpty(feed.ExternalId))
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:ExternalId (Amazon marketplace id, CK1 WarehouseId) is required for {feed.Source}.", [nameof(Feeds)]);
+            }
+            if (feed.Source == FeedOptions.ShipHeroSource && feed.WebhookSecret.Length < 16)
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:WebhookSecret (at least 16 characters, from a secret) is required for shiphero.", [nameof(Feeds)]);
             }
             if (feed.Source == FeedOptions.Ck1Source && feed.Skus.Count == 0)
             {
@@ -76,6 +80,7 @@ public sealed class FeedOptions
     public const string ShipBobSource = "shipbob";
     public const string AmazonFbaSource = "amazon-fba";
     public const string Ck1Source = "ck1";
+    public const string ShipHeroSource = "shiphero";
 
     /// <summary>The ledger's warehouse id (registered there with its region and markets).</summary>
     public string WarehouseId { get; set; } = "";
@@ -106,6 +111,15 @@ public sealed class FeedOptions
 
     /// <summary>CK1: the warehouse's SKUs to ask for (its API answers only for SKUs named).</summary>
     public List<string> Skus { get; set; } = [];
+
+    /// <summary>Pushed webhooks: the shared secret their HMAC signature is checked with (from a secret).</summary>
+    public string WebhookSecret { get; set; } = "";
+
+    /// <summary>
+    /// ShipHero: also apply "Inventory Change" deltas. Off by default: "Inventory Update" carries the
+    /// absolute figure for the same change, and applying both would count it twice.
+    /// </summary>
+    public bool ApplyInventoryChanges { get; set; }
 
     public bool IsPolled => Source is ShipBobSource or AmazonFbaSource or Ck1Source;
 }

@@ -1,6 +1,7 @@
 using Stockcast.Connector;
 using Stockcast.Connector.Grpc;
 using Stockcast.Connector.Push;
+using Stockcast.Connector.Webhooks;
 using Stockcast.ServiceDefaults;
 
 // Settings live beside the binary, wherever the process is started from.
@@ -12,6 +13,7 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapGrpcService<ConnectorService>();
 app.MapCanonicalPush();
+app.MapShipHeroWebhook();
 app.Run();
 
 /// <summary>Visible to the tests' WebApplicationFactory.</summary>
