@@ -33,17 +33,21 @@ public sealed class ConnectorOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:WarehouseId is required.", [nameof(Feeds)]);
             }
-            if (feed.Source is not (FeedOptions.CanonicalSource or FeedOptions.ShipBobSource or FeedOptions.AmazonFbaSource or FeedOptions.Ck1Source or FeedOptions.ShipHeroSource))
+            if (feed.Source is not (FeedOptions.CanonicalSource or FeedOptions.ShipBobSource or FeedOptions.AmazonFbaSource or FeedOptions.Ck1Source or FeedOptions.ShipHeroSource or FeedOptions.ShopifySource))
             {
-                yield return new ValidationResult($"Connector:Feeds:{i}:Source '{feed.Source}' is not supported (supported: {FeedOptions.CanonicalSource}, {FeedOptions.ShipBobSource}, {FeedOptions.AmazonFbaSource}, {FeedOptions.Ck1Source}, {FeedOptions.ShipHeroSource}).", [nameof(Feeds)]);
+                yield return new ValidationResult($"Connector:Feeds:{i}:Source '{feed.Source}' is not supported (supported: {FeedOptions.CanonicalSource}, {FeedOptions.ShipBobSource}, {FeedOptions.AmazonFbaSource}, {FeedOptions.Ck1Source}, {FeedOptions.ShipHeroSource}, {FeedOptions.ShopifySource}).", [nameof(Feeds)]);
             }
             if (feed.Source is FeedOptions.AmazonFbaSource or FeedOptions.Ck1Source && string.IsNullOrEmpty(feed.ExternalId))
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:ExternalId (Amazon marketplace id, CK1 WarehouseId) is required for {feed.Source}.", [nameof(Feeds)]);
             }
-            if (feed.Source == FeedOptions.ShipHeroSource && feed.WebhookSecret.Length < 16)
+            if (feed.Source is FeedOptions.ShipHeroSource or FeedOptions.ShopifySource && feed.WebhookSecret.Length < 16)
             {
-                yield return new ValidationResult($"Connector:Feeds:{i}:WebhookSecret (at least 16 characters, from a secret) is required for shiphero.", [nameof(Feeds)]);
+                yield return new ValidationResult($"Connector:Feeds:{i}:WebhookSecret (at least 16 characters, from a secret) is required for {feed.Source}.", [nameof(Feeds)]);
+            }
+            if (feed.Source == FeedOptions.ShopifySource && string.IsNullOrEmpty(feed.ExternalId))
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:ExternalId (the Shopify location id) is required for shopify.", [nameof(Feeds)]);
             }
             if (feed.Source == FeedOptions.Ck1Source && feed.Skus.Count == 0)
             {
@@ -81,6 +85,7 @@ public sealed class FeedOptions
     public const string AmazonFbaSource = "amazon-fba";
     public const string Ck1Source = "ck1";
     public const string ShipHeroSource = "shiphero";
+    public const string ShopifySource = "shopify";
 
     /// <summary>The ledger's warehouse id (registered there with its region and markets).</summary>
     public string WarehouseId { get; set; } = "";

@@ -14,6 +14,7 @@ app.MapDefaultEndpoints();
 app.MapGrpcService<ConnectorService>();
 app.MapCanonicalPush();
 app.MapShipHeroWebhook();
+app.MapShopifyWebhook();
 app.Run();
 
 /// <summary>Visible to the tests' WebApplicationFactory.</summary>

@@ -25,9 +25,12 @@ public sealed class FeedIntake(
     ILogger<FeedIntake> log)
 {
     /// <param name="attempt">1 for new records; a replayed dead letter's attempt number.</param>
-    public async Task<IntakeResult> AcceptAsync(FeedOptions feed, IReadOnlyList<JsonElement> input, CancellationToken cancellationToken, int attempt = 1)
+    public Task<IntakeResult> AcceptAsync(FeedOptions feed, IReadOnlyList<JsonElement> input, CancellationToken cancellationToken, int attempt = 1)
+        => AcceptAsync(feed, [.. input.Select(r => records.Read(r, feed))], cancellationToken, attempt);
+
+    /// <summary>For adapters that refuse some records themselves (e.g. an unmapped item id) before the shared checks.</summary>
+    public async Task<IntakeResult> AcceptAsync(FeedOptions feed, IReadOnlyList<NormalisedRecord> normalised, CancellationToken cancellationToken, int attempt = 1)
     {
-        var normalised = input.Select(r => records.Read(r, feed)).ToList();
         var malformed = new List<(int Index, NormalisedRecord Record)>();
         var events = new List<(int Index, NormalisedRecord Record)>();
         for (var i = 0; i < normalised.Count; i++)
@@ -79,15 +82,15 @@ public sealed class FeedIntake(
         }
         refused.Sort((a, b) => a.Index.CompareTo(b.Index));
         var newest = events.Count == 0 ? (DateTimeOffset?)null : events.Max(e => e.Record.Event!.SourceTime.ToDateTimeOffset());
-        await status.RecordAsync(feed.WarehouseId, input.Count, applied, refused.Count, newest, null);
-        ConnectorMetrics.Records.WithLabels(feed.WarehouseId, "received").Inc(input.Count);
+        await status.RecordAsync(feed.WarehouseId, normalised.Count, applied, refused.Count, newest, null);
+        ConnectorMetrics.Records.WithLabels(feed.WarehouseId, "received").Inc(normalised.Count);
         ConnectorMetrics.Records.WithLabels(feed.WarehouseId, "applied").Inc(applied);
         ConnectorMetrics.Records.WithLabels(feed.WarehouseId, "duplicate").Inc(duplicate);
         ConnectorMetrics.Records.WithLabels(feed.WarehouseId, "stale").Inc(stale);
         ConnectorMetrics.Records.WithLabels(feed.WarehouseId, "dead_lettered").Inc(refused.Count);
         ConnectorMetrics.LastSuccessTimestamp.WithLabels(feed.WarehouseId).Set(clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
         ConnectorMetrics.DeadLetters.WithLabels(feed.WarehouseId).Set(await deadLetters.CountAsync(feed.WarehouseId));
-        return new IntakeResult(input.Count, applied, duplicate, stale, refused);
+        return new IntakeResult(normalised.Count, applied, duplicate, stale, refused);
     }
 
     private async Task<RefusedRecord> DeadLetterAsync(FeedOptions feed, int index, string payload, string reason, int attempt)

@@ -37,10 +37,8 @@ public static class ShipHeroWebhook
         {
             return Results.Problem(detail: $"no shiphero feed is configured for warehouse '{warehouseId}'", statusCode: StatusCodes.Status404NotFound);
         }
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
-        var body = buffer.ToArray();
-        if (!SignatureMatches(body, request.Headers[SignatureHeader].ToString(), feed.WebhookSecret))
+        var body = await WebhookSignature.ReadBodyAsync(request, cancellationToken);
+        if (!WebhookSignature.Matches(body, request.Headers[SignatureHeader].ToString(), feed.WebhookSecret))
         {
             return Results.Problem(detail: $"{SignatureHeader}: missing or not valid for this body", statusCode: StatusCodes.Status401Unauthorized);
         }
@@ -75,16 +73,6 @@ public static class ShipHeroWebhook
         {
             return Results.Problem(detail: $"the stock ledger is unavailable ({ex.Status.StatusCode}); deliver again", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
-    }
-
-    private static bool SignatureMatches(byte[] body, string presented, string secret)
-    {
-        if (presented.Length == 0)
-        {
-            return false;
-        }
-        var expected = Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
-        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(presented.Trim()));
     }
 
     /// <summary>The absolute levels of one item; ShipHero has no per-item time, so receipt time orders them.</summary>
