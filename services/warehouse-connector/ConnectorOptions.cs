@@ -57,6 +57,10 @@ public sealed class ConnectorOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}: a polled feed needs BaseUrl and Credentials.", [nameof(Feeds)]);
             }
+            if (feed.FullSyncIntervalMinutes < 1)
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:FullSyncIntervalMinutes must be at least 1.", [nameof(Feeds)]);
+            }
             if (feed.PollIntervalSeconds < 1)
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:PollIntervalSeconds must be at least 1.", [nameof(Feeds)]);

@@ -37,14 +37,21 @@ public sealed class FeedPoller(IOptions<ConnectorOptions> options, IEnumerable<I
     {
         var interval = TimeSpan.FromSeconds(feed.PollIntervalSeconds);
         var failures = 0;
-        var reads = 0;
+        var fullEvery = TimeSpan.FromMinutes(feed.FullSyncIntervalMinutes);
+        DateTimeOffset? lastFull = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan wait;
             try
             {
-                // The first read after start is a full one: it reconciles whatever drifted meanwhile.
-                await SyncNowAsync(feed, full: reads++ == 0, stoppingToken);
+                // The first read after start, and one every FullSyncIntervalMinutes, is a full one:
+                // it reconciles whatever drifted meanwhile.
+                var full = lastFull is null || clock.GetUtcNow() - lastFull >= fullEvery;
+                await SyncNowAsync(feed, full, stoppingToken);
+                if (full)
+                {
+                    lastFull = clock.GetUtcNow();
+                }
                 failures = 0;
                 wait = interval;
             }
