@@ -115,6 +115,9 @@ public sealed class FeedOptions
     /// <summary>Polled feeds: seconds between two full reads.</summary>
     public int PollIntervalSeconds { get; set; } = 60;
 
+    /// <summary>Incremental feeds: a full read (reconciliation) at least this often.</summary>
+    public int FullSyncIntervalMinutes { get; set; } = 60;
+
     /// <summary>Polled feeds: the id the API itself uses for this warehouse (Amazon: the marketplace id).</summary>
     public string ExternalId { get; set; } = "";
 
