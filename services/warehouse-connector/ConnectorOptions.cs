@@ -112,7 +112,7 @@ public sealed class FeedOptions
     /// <summary>Polled feeds: the API token, from a secret (never logged).</summary>
     public string Credentials { get; set; } = "";
 
-    /// <summary>Polled feeds: seconds between two full reads.</summary>
+    /// <summary>Polled feeds: seconds between reads.</summary>
     public int PollIntervalSeconds { get; set; } = 60;
 
     /// <summary>Incremental feeds: a full read (reconciliation) at least this often.</summary>
