@@ -4,6 +4,7 @@ using Stockcast.Connector.Delivery;
 using Stockcast.Connector.Feeds;
 using Stockcast.Connector.Feeds.AmazonFba;
 using Stockcast.Connector.Feeds.Ck1;
+using Stockcast.Connector.Feeds.FileDrop;
 using Stockcast.Connector.Feeds.ShipBob;
 using Stockcast.ServiceDefaults;
 using Stockcast.ServiceDefaults.Redis;
@@ -25,6 +26,7 @@ public static class ConnectorExtensions
         builder.Services.AddSingleton<IPolledFeed, ShipBobFeed>();
         builder.Services.AddSingleton<IPolledFeed, AmazonFbaFeed>();
         builder.Services.AddSingleton<IPolledFeed, Ck1Feed>();
+        builder.Services.AddSingleton<IPolledFeed, FileDropFeed>();
         builder.Services.AddSingleton<FeedCursorStore>();
         builder.Services.AddSingleton<FeedPoller>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedPoller>());

@@ -41,6 +41,6 @@ public static class ConnectorMetrics
 
     public static readonly Counter PollErrors = Metrics.CreateCounter(
         "stockcast_connector_poll_errors_total",
-        "Failed reads of a polled feed, by kind: api, network, ledger, timeout.",
+        "Failed reads of a polled feed, by kind: api, network, ledger, timeout, other.",
         "warehouse", "kind");
 }

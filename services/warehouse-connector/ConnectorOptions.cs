@@ -33,9 +33,9 @@ public sealed class ConnectorOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:WarehouseId is required.", [nameof(Feeds)]);
             }
-            if (feed.Source is not (FeedOptions.CanonicalSource or FeedOptions.ShipBobSource or FeedOptions.AmazonFbaSource or FeedOptions.Ck1Source or FeedOptions.ShipHeroSource or FeedOptions.ShopifySource))
+            if (feed.Source is not (FeedOptions.CanonicalSource or FeedOptions.ShipBobSource or FeedOptions.AmazonFbaSource or FeedOptions.Ck1Source or FeedOptions.ShipHeroSource or FeedOptions.ShopifySource or FeedOptions.FileDropSource))
             {
-                yield return new ValidationResult($"Connector:Feeds:{i}:Source '{feed.Source}' is not supported (supported: {FeedOptions.CanonicalSource}, {FeedOptions.ShipBobSource}, {FeedOptions.AmazonFbaSource}, {FeedOptions.Ck1Source}, {FeedOptions.ShipHeroSource}, {FeedOptions.ShopifySource}).", [nameof(Feeds)]);
+                yield return new ValidationResult($"Connector:Feeds:{i}:Source '{feed.Source}' is not supported (supported: {FeedOptions.CanonicalSource}, {FeedOptions.ShipBobSource}, {FeedOptions.AmazonFbaSource}, {FeedOptions.Ck1Source}, {FeedOptions.ShipHeroSource}, {FeedOptions.ShopifySource}, {FeedOptions.FileDropSource}).", [nameof(Feeds)]);
             }
             if (feed.Source is FeedOptions.AmazonFbaSource or FeedOptions.Ck1Source && string.IsNullOrEmpty(feed.ExternalId))
             {
@@ -53,7 +53,11 @@ public sealed class ConnectorOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:Skus must list the warehouse's SKUs to read (CK1 answers only for SKUs asked).", [nameof(Feeds)]);
             }
-            if (feed.IsPolled && (feed.BaseUrl is null || string.IsNullOrEmpty(feed.Credentials)))
+            if (feed.Source == FeedOptions.FileDropSource && string.IsNullOrEmpty(feed.Folder))
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:Folder is required for file-drop.", [nameof(Feeds)]);
+            }
+            if (feed.IsPolled && feed.Source != FeedOptions.FileDropSource && (feed.BaseUrl is null || string.IsNullOrEmpty(feed.Credentials)))
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}: a polled feed needs BaseUrl and Credentials.", [nameof(Feeds)]);
             }
@@ -90,6 +94,7 @@ public sealed class FeedOptions
     public const string Ck1Source = "ck1";
     public const string ShipHeroSource = "shiphero";
     public const string ShopifySource = "shopify";
+    public const string FileDropSource = "file-drop";
 
     /// <summary>The ledger's warehouse id (registered there with its region and markets).</summary>
     public string WarehouseId { get; set; } = "";
@@ -133,5 +138,8 @@ public sealed class FeedOptions
     /// </summary>
     public bool ApplyInventoryChanges { get; set; }
 
-    public bool IsPolled => Source is ShipBobSource or AmazonFbaSource or Ck1Source;
+    /// <summary>File drops: the folder an ERP drops its CSV/JSON exports into (a mounted volume).</summary>
+    public string Folder { get; set; } = "";
+
+    public bool IsPolled => Source is ShipBobSource or AmazonFbaSource or Ck1Source or FileDropSource;
 }

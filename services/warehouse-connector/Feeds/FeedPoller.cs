@@ -55,10 +55,11 @@ public sealed class FeedPoller(IOptions<ConnectorOptions> options, IEnumerable<I
                 failures = 0;
                 wait = interval;
             }
-            catch (Exception ex) when (ex is FeedException or HttpRequestException or RpcException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                // Whatever went wrong, this feed backs off and tries again; the others are not affected.
                 failures++;
-                var kind = ex switch { FeedException => "api", HttpRequestException => "network", RpcException => "ledger", _ => "timeout" };
+                var kind = ex switch { FeedException => "api", HttpRequestException => "network", RpcException => "ledger", TaskCanceledException => "timeout", _ => "other" };
                 ConnectorMetrics.PollErrors.WithLabels(feed.WarehouseId, kind).Inc();
                 await status.RecordAsync(feed.WarehouseId, 0, 0, 0, null, $"{kind}: {ex.Message}");
                 log.LogWarning("Reading {Warehouse} failed ({Kind}, attempt {Failures}): {Error}", feed.WarehouseId, kind, failures, ex.Message);
