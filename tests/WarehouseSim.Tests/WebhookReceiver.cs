@@ -24,7 +24,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        // The simulator's appsettings.json sits beside the tests and names a fixed port: override it,
+        // or two receivers (or a running simulator) collide on 5301.
+        builder.Configuration["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0";
         var app = builder.Build();
         var receiver = new WebhookReceiver(app);
         app.MapPost("/{**path}", async (HttpContext http) =>
