@@ -22,6 +22,8 @@ public sealed class WatchStreams(StockStore store, ChangeFeed feed, IOptions<Led
         var filter = await WatchFilter.CreateAsync(request, store);
         var progressEvery = TimeSpan.FromSeconds(request.ProgressIntervalSeconds > 0 ? request.ProgressIntervalSeconds : options.Value.WatchProgressIntervalSeconds);
 
+        // Shutdown only ends the wait for new changes, never a write in progress: a cancelled write
+        // would abort the stream (the client would see CANCELLED instead of UNAVAILABLE).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(callCancelled, lifetime.ApplicationStopping);
         var next = request.StartRevision > 0 ? request.StartRevision : await store.CurrentRevisionAsync() + 1;
         if (request.StartRevision > 0 && await store.OldestRevisionAsync() is var oldest && request.StartRevision < oldest)
@@ -34,10 +36,10 @@ public sealed class WatchStreams(StockStore store, ChangeFeed feed, IOptions<Led
         try
         {
             // Tell the client where it stands at once: it may resume from header + 1.
-            await responseStream.WriteAsync(new WatchResponse { HeaderRevision = next - 1 }, stop.Token);
+            await responseStream.WriteAsync(new WatchResponse { HeaderRevision = next - 1 }, callCancelled);
             var pending = new List<StockChange>(WatchBatch);
             var lastSent = clock.GetUtcNow();
-            while (true)
+            while (!lifetime.ApplicationStopping.IsCancellationRequested)
             {
                 pending.Clear();
                 if (!feed.TryRead(next, WatchBatch, pending))
@@ -59,7 +61,7 @@ public sealed class WatchStreams(StockStore store, ChangeFeed feed, IOptions<Led
                         // The last chunk vouches for everything read, matched or not.
                         var header = chunk == chunks[^1] ? next - 1 : chunk[^1].Revision;
                         var response = new WatchResponse { HeaderRevision = header, Changes = { chunk } };
-                        await responseStream.WriteAsync(response, stop.Token);
+                        await responseStream.WriteAsync(response, callCancelled);
                         LedgerMetrics.WatchChangesSent.Inc(chunk.Length);
                         lastSent = clock.GetUtcNow();
                     }
@@ -68,14 +70,17 @@ public sealed class WatchStreams(StockStore store, ChangeFeed feed, IOptions<Led
                 var quietFor = clock.GetUtcNow() - lastSent;
                 if (quietFor >= progressEvery)
                 {
-                    await responseStream.WriteAsync(new WatchResponse { HeaderRevision = next - 1 }, stop.Token);
+                    await responseStream.WriteAsync(new WatchResponse { HeaderRevision = next - 1 }, callCancelled);
                     lastSent = clock.GetUtcNow();
                     continue;
                 }
                 await feed.WaitBeyondAsync(next - 1, progressEvery - quietFor, stop.Token);
             }
+            throw Errors.ShuttingDown(next);
         }
-        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !callCancelled.IsCancellationRequested)
+        // On shutdown the request may be aborted at the same moment; answering UNAVAILABLE either way
+        // is harmless to a client that left and tells one that is still there where to resume.
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
         {
             throw Errors.ShuttingDown(next);
         }
