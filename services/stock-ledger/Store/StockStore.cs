@@ -13,7 +13,7 @@ namespace Stockcast.Ledger.Store;
 /// </summary>
 public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<LedgerOptions> ledgerOptions, TimeProvider clock)
 {
-    private readonly string _prefix = "{" + redisOptions.Value.Namespace + "}:";
+    private readonly string _prefix = redisOptions.Value.KeyPrefix;
     private readonly LedgerOptions _options = ledgerOptions.Value;
 
     private IDatabase Db => redis.GetDatabase();

@@ -15,7 +15,7 @@ namespace Stockcast.Connector.DeadLetters;
 /// </summary>
 public sealed class DeadLetterStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, TimeProvider clock)
 {
-    private readonly string _prefix = "{" + redisOptions.Value.Namespace + "}:cn:";
+    private readonly string _prefix = redisOptions.Value.KeyPrefix + "cn:";
 
     private IDatabase Db => redis.GetDatabase();
     private RedisKey Letters(string warehouseId) => _prefix + "dl:" + warehouseId;

@@ -10,7 +10,7 @@ namespace Stockcast.Connector.Feeds;
 /// </summary>
 public sealed class FeedCursorStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions)
 {
-    private readonly string _prefix = "{" + redisOptions.Value.Namespace + "}:cn:cursor:";
+    private readonly string _prefix = redisOptions.Value.KeyPrefix + "cn:cursor:";
 
     public async Task<DateTimeOffset?> GetAsync(string warehouseId)
     {

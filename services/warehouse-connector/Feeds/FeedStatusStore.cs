@@ -9,7 +9,7 @@ namespace Stockcast.Connector.Feeds;
 /// <summary>Each feed's sync status, kept in Redis so every replica and a restarted one report the same.</summary>
 public sealed class FeedStatusStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, TimeProvider clock)
 {
-    private readonly string _prefix = "{" + redisOptions.Value.Namespace + "}:cn:feed:";
+    private readonly string _prefix = redisOptions.Value.KeyPrefix + "cn:feed:";
 
     private IDatabase Db => redis.GetDatabase();
 

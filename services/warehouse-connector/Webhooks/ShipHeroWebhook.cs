@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Stockcast.Connector.Feeds;
 
@@ -32,25 +31,12 @@ public static class ShipHeroWebhook
 
     private static async Task<IResult> ReceiveAsync(string warehouseId, HttpRequest request, IOptions<ConnectorOptions> options, FeedIntake intake, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var feed = options.Value.Feeds.FirstOrDefault(f => f.WarehouseId == warehouseId && f.Source == FeedOptions.ShipHeroSource);
-        if (feed is null)
+        var (delivery, problem) = await SignedWebhook.ReadAsync(warehouseId, FeedOptions.ShipHeroSource, SignatureHeader, request, options.Value, cancellationToken);
+        if (delivery is null)
         {
-            return Results.Problem(detail: $"no shiphero feed is configured for warehouse '{warehouseId}'", statusCode: StatusCodes.Status404NotFound);
+            return problem!;
         }
-        var body = await WebhookSignature.ReadBodyAsync(request, cancellationToken);
-        if (!WebhookSignature.Matches(body, request.Headers[SignatureHeader].ToString(), feed.WebhookSecret))
-        {
-            return Results.Problem(detail: $"{SignatureHeader}: missing or not valid for this body", statusCode: StatusCodes.Status401Unauthorized);
-        }
-        JsonNode? payload;
-        try
-        {
-            payload = JsonNode.Parse(body);
-        }
-        catch (JsonException ex)
-        {
-            return Results.Problem(detail: $"body: not JSON ({ex.Message})", statusCode: StatusCodes.Status400BadRequest);
-        }
+        var (feed, payload, body) = delivery;
         var type = (payload?["webhook_type"] as JsonValue)?.ToString();
         if (type is not ("Inventory Update" or "Inventory Change"))
         {
@@ -64,15 +50,7 @@ public static class ShipHeroWebhook
         {
             return Results.Ok(new { received = 0 });
         }
-        try
-        {
-            var result = await intake.AcceptAsync(feed, records, cancellationToken);
-            return Results.Ok(new { received = result.Received, applied = result.Applied, deadLettered = result.DeadLettered.Count });
-        }
-        catch (RpcException ex)
-        {
-            return Results.Problem(detail: $"the stock ledger is unavailable ({ex.Status.StatusCode}); deliver again", statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
+        return await SignedWebhook.DeliverAsync(() => intake.AcceptAsync(feed, records, cancellationToken));
     }
 
     /// <summary>The absolute levels of one item; ShipHero has no per-item time, so receipt time orders them.</summary>

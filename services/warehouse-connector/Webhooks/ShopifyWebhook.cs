@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Stockcast.Connector.Feeds;
 
@@ -28,38 +27,16 @@ public static class ShopifyWebhook
 
     private static async Task<IResult> ReceiveAsync(string warehouseId, HttpRequest request, IOptions<ConnectorOptions> options, CanonicalRecords records, FeedIntake intake, CancellationToken cancellationToken)
     {
-        var feed = options.Value.Feeds.FirstOrDefault(f => f.WarehouseId == warehouseId && f.Source == FeedOptions.ShopifySource);
-        if (feed is null)
+        var (delivery, problem) = await SignedWebhook.ReadAsync(warehouseId, FeedOptions.ShopifySource, SignatureHeader, request, options.Value, cancellationToken);
+        if (delivery is null)
         {
-            return Results.Problem(detail: $"no shopify feed is configured for warehouse '{warehouseId}'", statusCode: StatusCodes.Status404NotFound);
-        }
-        var body = await WebhookSignature.ReadBodyAsync(request, cancellationToken);
-        if (!WebhookSignature.Matches(body, request.Headers[SignatureHeader].ToString(), feed.WebhookSecret))
-        {
-            return Results.Problem(detail: $"{SignatureHeader}: missing or not valid for this body", statusCode: StatusCodes.Status401Unauthorized);
+            return problem!;
         }
         if (request.Headers["X-Shopify-Topic"].ToString() != Topic)
         {
             return Results.Problem(detail: $"X-Shopify-Topic: only {Topic} is handled here", statusCode: StatusCodes.Status400BadRequest);
         }
-        JsonNode? level;
-        try
-        {
-            level = JsonNode.Parse(body);
-        }
-        catch (JsonException ex)
-        {
-            return Results.Problem(detail: $"body: not JSON ({ex.Message})", statusCode: StatusCodes.Status400BadRequest);
-        }
-        try
-        {
-            var result = await intake.AcceptAsync(feed, [Normalise(level, feed, records)], cancellationToken);
-            return Results.Ok(new { received = result.Received, applied = result.Applied, deadLettered = result.DeadLettered.Count });
-        }
-        catch (RpcException ex)
-        {
-            return Results.Problem(detail: $"the stock ledger is unavailable ({ex.Status.StatusCode}); deliver again", statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
+        return await SignedWebhook.DeliverAsync(() => intake.AcceptAsync(delivery.Feed, [Normalise(delivery.Payload, delivery.Feed, records)], cancellationToken));
     }
 
     private static NormalisedRecord Normalise(JsonNode? level, FeedOptions feed, CanonicalRecords records)

@@ -16,4 +16,7 @@ public sealed class RedisOptions
     /// </summary>
     [Required, RegularExpression("^[a-z0-9][a-z0-9-]{0,31}$", ErrorMessage = "Redis:Namespace must be 1-32 lowercase letters, digits or '-'.")]
     public string Namespace { get; set; } = "stockcast";
+
+    /// <summary>"{namespace}:", the start of every key: the hash tag keeps a service's keys in one slot.</summary>
+    public string KeyPrefix => "{" + Namespace + "}:";
 }

@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Grpc.Core;
+using Stockcast.Connector.Feeds;
+
+namespace Stockcast.Connector.Webhooks;
+
+/// <summary>
+/// What every signed inventory webhook goes through: find the warehouse's feed, check the signature
+/// (base64 HMAC-SHA256 of the raw body with the shared secret, as ShipHero and Shopify both sign) in
+/// fixed time before reading anything, parse the JSON, and after delivery answer 200, or 503 when the
+/// ledger did not accept the records so the sender delivers again.
+/// </summary>
+public static class SignedWebhook
+{
+    public sealed record Delivery(FeedOptions Feed, JsonNode? Payload, byte[] Body);
+
+    /// <summary>The verified delivery, or the problem to answer instead (404, 401, 400).</summary>
+    public static async Task<(Delivery? Delivery, IResult? Problem)> ReadAsync(
+        string warehouseId, string source, string signatureHeader, HttpRequest request, ConnectorOptions options, CancellationToken cancellationToken)
+    {
+        var feed = options.Feeds.FirstOrDefault(f => f.WarehouseId == warehouseId && f.Source == source);
+        if (feed is null)
+        {
+            return (null, Results.Problem(detail: $"no {source} feed is configured for warehouse '{warehouseId}'", statusCode: StatusCodes.Status404NotFound));
+        }
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        var body = buffer.ToArray();
+        if (!Matches(body, request.Headers[signatureHeader].ToString(), feed.WebhookSecret))
+        {
+            return (null, Results.Problem(detail: $"{signatureHeader}: missing or not valid for this body", statusCode: StatusCodes.Status401Unauthorized));
+        }
+        try
+        {
+            return (new Delivery(feed, JsonNode.Parse(body), body), null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Results.Problem(detail: $"body: not JSON ({ex.Message})", statusCode: StatusCodes.Status400BadRequest));
+        }
+    }
+
+    /// <summary>Runs the intake and answers with its counts; 503 when the ledger did not take them.</summary>
+    public static async Task<IResult> DeliverAsync(Func<Task<IntakeResult>> intake)
+    {
+        try
+        {
+            var result = await intake();
+            return Results.Ok(new { received = result.Received, applied = result.Applied, deadLettered = result.DeadLettered.Count });
+        }
+        catch (RpcException ex)
+        {
+            return Results.Problem(detail: $"the stock ledger is unavailable ({ex.Status.StatusCode}); deliver again", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    private static bool Matches(byte[] body, string presented, string secret)
+    {
+        if (presented.Length == 0)
+        {
+            return false;
+        }
+        var expected = Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(presented.Trim()));
+    }
+}
