@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Stockcast.Connector.DeadLetters;
 using Stockcast.Connector.Delivery;
+using Stockcast.Connector.Events;
 using Stockcast.Connector.Feeds;
 using Stockcast.Connector.Feeds.AmazonFba;
 using Stockcast.Connector.Feeds.Ck1;
@@ -20,7 +21,9 @@ public static class ConnectorExtensions
         builder.Services.AddSingleton(sp => new CanonicalRecords(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ConnectorOptions>>().Value.MaxClockSkewSeconds));
         builder.Services.AddSingleton<LedgerSink>();
         builder.Services.AddSingleton<DeadLetterStore>();
+        builder.Services.AddSingleton<FeedEventStore>();
         builder.Services.AddSingleton<FeedStatusStore>();
+        builder.Services.AddSingleton<Reconciliation>();
         builder.Services.AddSingleton<FeedIntake>();
         builder.Services.AddHttpClient(ShipBobFeed.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton<IPolledFeed, ShipBobFeed>();
@@ -30,6 +33,7 @@ public static class ConnectorExtensions
         builder.Services.AddSingleton<FeedCursorStore>();
         builder.Services.AddSingleton<FeedPoller>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedPoller>());
+        builder.Services.AddHostedService<StalenessMonitor>();
         return builder;
     }
 }

@@ -43,4 +43,34 @@ public static class ConnectorMetrics
         "stockcast_connector_poll_errors_total",
         "Failed reads of a polled feed, by kind: api, network, ledger, timeout, other.",
         "warehouse", "kind");
+
+    public static readonly Counter FeedEvents = Metrics.CreateCounter(
+        "stockcast_connector_feed_events_total",
+        "Feed events raised, by kind: FeedStale, FeedRecovered, UnexplainedZero, ImplausibleJump, DriftCorrected.",
+        "warehouse", "kind");
+
+    public static readonly Gauge FeedStale = Metrics.CreateGauge(
+        "stockcast_connector_feed_stale",
+        "1 while the feed has had no successful sync for longer than its StaleAfterSeconds.",
+        "warehouse");
+
+    public static readonly Counter DriftSkus = Metrics.CreateCounter(
+        "stockcast_connector_drift_skus_total",
+        "SKUs a full reconciliation found differing from the warehouse (and corrected).",
+        "warehouse");
+
+    public static readonly Counter DriftUnits = Metrics.CreateCounter(
+        "stockcast_connector_drift_units_total",
+        "Units of on-hand difference a full reconciliation found (and corrected).",
+        "warehouse");
+
+    public static readonly Gauge MissingSkus = Metrics.CreateGauge(
+        "stockcast_connector_reconciliation_missing_skus",
+        "SKUs the ledger holds for the warehouse that its last full picture lacked.",
+        "warehouse");
+
+    public static readonly Gauge LastReconciliationTimestamp = Metrics.CreateGauge(
+        "stockcast_connector_last_reconciliation_timestamp_seconds",
+        "When the last full reconciliation of this warehouse finished (Unix seconds).",
+        "warehouse");
 }

@@ -22,6 +22,10 @@ public sealed class ConnectorOptions : IValidatableObject
     [Range(0, 86_400)]
     public int MaxClockSkewSeconds { get; set; } = 600;
 
+    /// <summary>Feed events (anomalies, stale feeds, drift) kept for WatchFeedEvents, newest first.</summary>
+    [Range(100, 10_000_000)]
+    public int EventRetention { get; set; } = 10_000;
+
     public List<FeedOptions> Feeds { get; set; } = [];
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -77,6 +81,14 @@ public sealed class ConnectorOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:StaleAfterSeconds must be at least 1.", [nameof(Feeds)]);
             }
+            if (feed.UnexplainedZeroMinUnits < 1 || feed.ImplausibleJumpMinUnits < 1)
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:UnexplainedZeroMinUnits and ImplausibleJumpMinUnits must be at least 1.", [nameof(Feeds)]);
+            }
+            if (feed.ImplausibleJumpFactor <= 1)
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:ImplausibleJumpFactor must be greater than 1.", [nameof(Feeds)]);
+            }
         }
         if (Feeds.GroupBy(f => f.WarehouseId).Any(g => g.Count() > 1))
         {
@@ -110,6 +122,15 @@ public sealed class FeedOptions
 
     /// <summary>A feed with no accepted batch for this long is reported stale.</summary>
     public int StaleAfterSeconds { get; set; } = 900;
+
+    /// <summary>A fall to zero is reported when at least this many units of it are unexplained.</summary>
+    public long UnexplainedZeroMinUnits { get; set; } = 5;
+
+    /// <summary>A change is implausible when at least this many units of it are unexplained ...</summary>
+    public long ImplausibleJumpMinUnits { get; set; } = 100;
+
+    /// <summary>... and the larger figure is at least this many times the smaller.</summary>
+    public double ImplausibleJumpFactor { get; set; } = 5;
 
     /// <summary>Polled feeds: the API's base address.</summary>
     public Uri? BaseUrl { get; set; }

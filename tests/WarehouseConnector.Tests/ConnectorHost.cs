@@ -136,6 +136,16 @@ public sealed class ConnectorHost : WebApplicationFactory<Program>
         return new StockLedger.StockLedgerClient(channel);
     }
 
+    /// <summary>Changes the ledger behind the connector's back (as drift would), with the ledger's writer key.</summary>
+    public async Task ApplyToLedgerAsync(params StockEvent[] events)
+    {
+        using var call = LedgerClient().ApplyStockEvents(new Metadata { { "Authorization", "Bearer " + LedgerProcess.WriterKey } });
+        await call.RequestStream.WriteAsync(new ApplyStockEventsRequest { Events = { events } });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.All(call.ResponseStream.Current.Results, r => Assert.Equal(EventOutcome.Applied, r.Outcome));
+    }
+
     public async Task<StockRecord?> LedgerRecordAsync(string warehouse, string sku)
     {
         var found = await LedgerClient().BatchGetStockAsync(new BatchGetStockRequest { Keys = { new StockKey { WarehouseId = warehouse, Sku = sku } } });

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Grpc.Core;
 using Microsoft.Extensions.Time.Testing;
+using Google.Protobuf.WellKnownTypes;
 using Stockcast.Connector.V1;
+using Stockcast.Ledger.V1;
 using Stockcast.Testing;
 
 namespace Stockcast.Connector.Tests;
@@ -63,6 +65,39 @@ public sealed class ShipBobFeedTests(RedisServerFixture redis) : IClassFixture<R
         Assert.True(truth.GetProperty("sold").GetInt64() > 0);
         Assert.Equal(truth.GetProperty("onHand").GetInt64(), record!.Quantities.OnHand);
         Assert.Equal(truth.GetProperty("available").GetInt64(), record.Quantities.Available);
+    }
+
+    [Fact]
+    public async Task AFullSyncCorrectsDriftAndReportsItAsMetricAndEventAndNamesSkusTheWarehouseNoLongerLists()
+    {
+        await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+        var truth = (await _host.LedgerRecordAsync("us-shipbob", "SKU-005"))!.Quantities.OnHand;
+        var unitsBefore = DriftUnits(await _host.CreateClient().GetStringAsync("/metrics"));
+        using var events = _host.Client().WatchFeedEvents(new WatchFeedEventsRequest { AfterId = "0", WarehouseId = "us-shipbob" });
+        // Drift: a movement the connector never saw, and a SKU the warehouse does not list.
+        await _host.ApplyToLedgerAsync(
+            new StockEvent { WarehouseId = "us-shipbob", Sku = "SKU-005", SourceTime = Timestamp.FromDateTimeOffset(_clock.GetUtcNow()), Delta = new StockDelta { EventId = "lost-scan-1", Change = new Quantities { OnHand = -7, Available = -7 } } },
+            new StockEvent { WarehouseId = "us-shipbob", Sku = "GHOST-1", SourceTime = Timestamp.FromDateTimeOffset(_clock.GetUtcNow()), Snapshot = new StockSnapshot { SourceVersion = 1, Quantities = new Quantities { OnHand = 4 } } });
+        _clock.Advance(TimeSpan.FromSeconds(1));
+
+        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+
+        Assert.Equal((1, 7L, 1), (sync.SkusDrifted, sync.DriftUnits, sync.SkusMissing));
+        Assert.Equal(truth, (await _host.LedgerRecordAsync("us-shipbob", "SKU-005"))!.Quantities.OnHand);
+        Assert.Equal(4, (await _host.LedgerRecordAsync("us-shipbob", "GHOST-1"))!.Quantities.OnHand);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.True(await events.ResponseStream.MoveNext(deadline.Token));
+        var drift = events.ResponseStream.Current; // the first: nothing before it drifted or jumped
+        Assert.Equal((FeedEventKind.DriftCorrected, 1, 7L), (drift.Kind, drift.Skus, drift.Units));
+        Assert.Contains($"SKU-005 {truth - 7}->{truth}", drift.Detail);
+        Assert.Contains("GHOST-1", drift.Detail);
+        Assert.Equal(unitsBefore + 7, DriftUnits(await _host.CreateClient().GetStringAsync("/metrics")));
+    }
+
+    private static double DriftUnits(string metrics)
+    {
+        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("stockcast_connector_drift_units_total{warehouse=\"us-shipbob\"}", StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]

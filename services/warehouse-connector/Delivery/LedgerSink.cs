@@ -51,5 +51,29 @@ public sealed class LedgerSink : IDisposable
         }
     }
 
+    /// <summary>The ledger's current records for these keys (at most 1000), by SKU; missing ones are absent.</summary>
+    public async Task<Dictionary<string, StockRecord>> ReadAsync(string warehouseId, IEnumerable<string> skus, CancellationToken cancellationToken)
+    {
+        var request = new BatchGetStockRequest();
+        request.Keys.AddRange(skus.Distinct(StringComparer.Ordinal).Select(sku => new StockKey { WarehouseId = warehouseId, Sku = sku }));
+        var response = await _client.BatchGetStockAsync(request, _auth, cancellationToken: cancellationToken);
+        return response.Records.ToDictionary(r => r.Sku, StringComparer.Ordinal);
+    }
+
+    /// <summary>Every SKU the ledger holds for a warehouse.</summary>
+    public async Task<List<string>> ListSkusAsync(string warehouseId, CancellationToken cancellationToken)
+    {
+        var skus = new List<string>();
+        var request = new ListStockRequest { WarehouseId = warehouseId, PageSize = 1000 };
+        do
+        {
+            var page = await _client.ListStockAsync(request, _auth, cancellationToken: cancellationToken);
+            skus.AddRange(page.Records.Select(r => r.Sku));
+            request.PageToken = page.NextPageToken;
+        }
+        while (request.PageToken.Length > 0);
+        return skus;
+    }
+
     public void Dispose() => _channel.Dispose();
 }

@@ -9,7 +9,7 @@ namespace Stockcast.Connector.Feeds;
 /// interval). A full read can also be asked for at any time (gRPC TriggerFullSync); reads of one feed
 /// never overlap.
 /// </summary>
-public sealed class FeedPoller(IOptions<ConnectorOptions> options, IEnumerable<IPolledFeed> adapters, FeedStatusStore status, TimeProvider clock, ILogger<FeedPoller> log)
+public sealed class FeedPoller(IOptions<ConnectorOptions> options, IEnumerable<IPolledFeed> adapters, Reconciliation reconciliation, FeedStatusStore status, TimeProvider clock, ILogger<FeedPoller> log)
     : BackgroundService
 {
     private readonly Dictionary<string, SemaphoreSlim> _reading = options.Value.Feeds.Where(f => f.IsPolled)
@@ -18,14 +18,20 @@ public sealed class FeedPoller(IOptions<ConnectorOptions> options, IEnumerable<I
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
         => Task.WhenAll(options.Value.Feeds.Where(f => f.IsPolled).Select(f => RunAsync(f, stoppingToken)));
 
-    /// <summary>Reads the feed now (in full, or what changed), waiting for a read in progress to finish first.</summary>
+    /// <summary>
+    /// Reads the feed now (in full, or what changed), waiting for a read in progress to finish first.
+    /// A full read of a feed that gives its whole picture is a reconciliation: it reports the drift it corrected.
+    /// </summary>
     public async Task<SyncResult> SyncNowAsync(FeedOptions feed, bool full, CancellationToken cancellationToken)
     {
         var gate = _reading[feed.WarehouseId];
         await gate.WaitAsync(cancellationToken);
         try
         {
-            return await adapters.Single(a => a.Source == feed.Source).ReadAsync(feed, full, cancellationToken);
+            var adapter = adapters.Single(a => a.Source == feed.Source);
+            var read = new FeedRead(feed, full, reconciles: full && adapter.GivesWholePicture);
+            var result = await adapter.ReadAsync(read, cancellationToken);
+            return read.Reconciles ? await reconciliation.ReportAsync(read, result, cancellationToken) : result;
         }
         finally
         {

@@ -1,13 +1,18 @@
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
+using Stockcast.Connector.Events;
 using Stockcast.Connector.V1;
 using Stockcast.ServiceDefaults.Redis;
 using StackExchange.Redis;
 
 namespace Stockcast.Connector.Feeds;
 
-/// <summary>Each feed's sync status, kept in Redis so every replica and a restarted one report the same.</summary>
-public sealed class FeedStatusStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, TimeProvider clock)
+/// <summary>
+/// Each feed's sync status, kept in Redis so every replica and a restarted one report the same. A
+/// feed's stale episode is one field ("stale"), set and cleared by single commands, so however many
+/// replicas notice, one raises FEED_STALE and one FEED_RECOVERED.
+/// </summary>
+public sealed class FeedStatusStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, FeedEventStore feedEvents, TimeProvider clock)
 {
     private readonly string _prefix = redisOptions.Value.KeyPrefix + "cn:feed:";
 
@@ -20,10 +25,13 @@ public sealed class FeedStatusStore(IConnectionMultiplexer redis, IOptions<Redis
         _ = transaction.HashIncrementAsync(key, "received", received);
         _ = transaction.HashIncrementAsync(key, "applied", applied);
         _ = transaction.HashIncrementAsync(key, "dead", deadLettered);
+        Task<bool>? endedStaleEpisode = null;
+        var now = clock.GetUtcNow();
         if (error is null)
         {
-            _ = transaction.HashSetAsync(key, "success", clock.GetUtcNow().ToUnixTimeMilliseconds());
+            _ = transaction.HashSetAsync(key, "success", now.ToUnixTimeMilliseconds());
             _ = transaction.HashSetAsync(key, "error", "");
+            endedStaleEpisode = transaction.HashDeleteAsync(key, "stale");
         }
         else
         {
@@ -34,6 +42,54 @@ public sealed class FeedStatusStore(IConnectionMultiplexer redis, IOptions<Redis
             _ = transaction.HashSetAsync(key, "source", newest.ToUnixTimeMilliseconds());
         }
         await transaction.ExecuteAsync();
+        if (error is null)
+        {
+            ConnectorMetrics.LastSuccessTimestamp.WithLabels(warehouseId).Set(now.ToUnixTimeMilliseconds() / 1000.0);
+            ConnectorMetrics.FeedStale.WithLabels(warehouseId).Set(0);
+        }
+        if (endedStaleEpisode is not null && await endedStaleEpisode)
+        {
+            await feedEvents.AppendAsync(new FeedEvent
+            {
+                Kind = FeedEventKind.FeedRecovered,
+                WarehouseId = warehouseId,
+                LastSuccess = Timestamp.FromDateTimeOffset(now),
+                Detail = "the feed synced again",
+            });
+        }
+    }
+
+    /// <summary>
+    /// Raises FEED_STALE once per episode when the feed has had no success (or, never having had one,
+    /// has been configured) for longer than its bound; keeps the exported last-success timestamp in
+    /// line with Redis, whichever replica recorded it.
+    /// </summary>
+    public async Task CheckStaleAsync(FeedOptions feed)
+    {
+        var key = (RedisKey)(_prefix + feed.WarehouseId);
+        var now = clock.GetUtcNow();
+        await Db.HashSetAsync(key, "watched", now.ToUnixTimeMilliseconds(), When.NotExists);
+        var fields = await Db.HashGetAsync(key, ["success", "watched"]);
+        var success = (long?)fields[0];
+        if (success is long s)
+        {
+            ConnectorMetrics.LastSuccessTimestamp.WithLabels(feed.WarehouseId).Set(s / 1000.0);
+        }
+        var since = DateTimeOffset.FromUnixTimeMilliseconds(success ?? (long)fields[1]);
+        var stale = now - since > TimeSpan.FromSeconds(feed.StaleAfterSeconds);
+        ConnectorMetrics.FeedStale.WithLabels(feed.WarehouseId).Set(stale ? 1 : 0);
+        if (stale && await Db.HashSetAsync(key, "stale", now.ToUnixTimeMilliseconds(), When.NotExists))
+        {
+            await feedEvents.AppendAsync(new FeedEvent
+            {
+                Kind = FeedEventKind.FeedStale,
+                WarehouseId = feed.WarehouseId,
+                LastSuccess = success is null ? null : Timestamp.FromDateTimeOffset(since),
+                Detail = success is null
+                    ? $"no successful sync since the connector started watching it {(now - since).TotalSeconds:0}s ago (bound {feed.StaleAfterSeconds}s)"
+                    : $"no successful sync for {(now - since).TotalSeconds:0}s (bound {feed.StaleAfterSeconds}s)",
+            });
+        }
     }
 
     public async Task<Feed> GetAsync(FeedOptions options)

@@ -1,9 +1,32 @@
 namespace Stockcast.Connector.Feeds;
 
-/// <summary>What one full read of a feed did.</summary>
+/// <summary>What one read of a feed did; a reconciling read also says what drift it found.</summary>
 public sealed record SyncResult(int Received = 0, int Applied = 0, int DeadLettered = 0)
 {
-    public SyncResult Add(IntakeResult r) => new(Received + r.Received, Applied + r.Applied, DeadLettered + r.DeadLettered.Count);
+    public int SkusDrifted { get; init; }
+    public long DriftUnits { get; init; }
+    public int SkusMissing { get; init; }
+
+    public SyncResult Add(IntakeResult r) => this with { Received = Received + r.Received, Applied = Applied + r.Applied, DeadLettered = DeadLettered + r.DeadLettered.Count };
+}
+
+/// <summary>
+/// One read of a polled feed. A reconciling read (a full read of a feed that gives its whole
+/// picture) also collects, batch by batch, the SKUs it saw and where the ledger differed.
+/// </summary>
+public sealed class FeedRead(FeedOptions feed, bool full, bool reconciles)
+{
+    public FeedOptions Feed => feed;
+
+    /// <summary>The whole picture rather than what changed since the feed's cursor.</summary>
+    public bool Full => full;
+
+    public bool Reconciles => reconciles;
+
+    public HashSet<string> SeenSkus { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>SKUs whose ledger on-hand or available differed from the warehouse's figures.</summary>
+    public List<(string Sku, long LedgerOnHand, long WarehouseOnHand)> Drifted { get; } = [];
 }
 
 /// <summary>A feed read by polling the warehouse's API, one read at a time.</summary>
@@ -11,9 +34,12 @@ public interface IPolledFeed
 {
     string Source { get; }
 
-    /// <param name="full">The whole picture (reconciliation, on demand); otherwise only what changed since the
-    /// feed's durable cursor, where the API can say so.</param>
-    Task<SyncResult> ReadAsync(FeedOptions feed, bool full, CancellationToken cancellationToken);
+    /// <summary>True when a full read returns every SKU the warehouse holds (so it can be reconciled against the ledger).</summary>
+    bool GivesWholePicture { get; }
+
+    /// <param name="read">The feed, and whether to read the whole picture (reconciliation, on demand) or only what
+    /// changed since the feed's durable cursor, where the API can say so.</param>
+    Task<SyncResult> ReadAsync(FeedRead read, CancellationToken cancellationToken);
 }
 
 /// <summary>The warehouse's API answered in a way that stops this read (it is retried with backoff).</summary>

@@ -3,6 +3,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using Stockcast.Connector.DeadLetters;
+using Stockcast.Connector.Events;
 using Stockcast.Connector.Feeds;
 using Stockcast.Connector.V1;
 using Stockcast.ServiceDefaults.Auth;
@@ -11,10 +12,12 @@ using Stockcast.ServiceDefaults.Grpc;
 namespace Stockcast.Connector.Grpc;
 
 [Authorize(Policy = Policies.Read)]
-public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedStatusStore status, DeadLetterStore deadLetters, FeedIntake intake, FeedPoller poller)
+public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedStatusStore status, DeadLetterStore deadLetters, FeedIntake intake, FeedPoller poller, FeedEventStore feedEvents)
     : WarehouseConnector.WarehouseConnectorBase
 {
     private const int MaxLetters = 1000;
+    private const int EventsPerRead = 100;
+    private static readonly TimeSpan EventPoll = TimeSpan.FromSeconds(1);
 
     public override async Task<ListFeedsResponse> ListFeeds(ListFeedsRequest request, ServerCallContext context)
     {
@@ -39,7 +42,15 @@ public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedSta
         try
         {
             var result = await poller.SyncNowAsync(feed, full: true, context.CancellationToken);
-            return new TriggerFullSyncResponse { RecordsReceived = result.Received, RecordsApplied = result.Applied, RecordsDeadLettered = result.DeadLettered };
+            return new TriggerFullSyncResponse
+            {
+                RecordsReceived = result.Received,
+                RecordsApplied = result.Applied,
+                RecordsDeadLettered = result.DeadLettered,
+                SkusDrifted = result.SkusDrifted,
+                DriftUnits = result.DriftUnits,
+                SkusMissing = result.SkusMissing,
+            };
         }
         catch (Exception ex) when (ex is FeedException or HttpRequestException)
         {
@@ -85,6 +96,54 @@ public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedSta
             }
         }
         return response;
+    }
+
+    public override async Task WatchFeedEvents(WatchFeedEventsRequest request, IServerStreamWriter<FeedEvent> responseStream, ServerCallContext context)
+    {
+        if (request.WarehouseId.Length > 0)
+        {
+            Feed(request.WarehouseId);
+        }
+        string after;
+        if (request.AfterId.Length == 0)
+        {
+            after = await feedEvents.LastIdAsync();
+        }
+        else if (request.AfterId == "0" || FeedEventStore.IsId(request.AfterId))
+        {
+            after = request.AfterId == "0" ? "0-0" : request.AfterId;
+            // The last event seen is older than the oldest kept: whatever followed it may have been
+            // trimmed too, and resuming would skip it silently.
+            if (after != "0-0" && await feedEvents.OldestIdAsync() is { } oldest && FeedEventStore.Compare(oldest, after) > 0)
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"events after {after} were trimmed (oldest kept: {oldest}); start again from \"0\""));
+            }
+        }
+        else
+        {
+            throw RpcErrors.InvalidArgument("after_id", "must be empty, \"0\" or an event id such as 1764090000000-0");
+        }
+
+        var cancellationToken = context.CancellationToken;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            // Take the wake-up signal before reading, so an event appended in between is not missed.
+            var appended = await feedEvents.NextAppendAsync();
+            var batch = await feedEvents.ReadAfterAsync(after, EventsPerRead);
+            foreach (var e in batch)
+            {
+                after = e.Id;
+                if (request.WarehouseId.Length == 0 || e.WarehouseId == request.WarehouseId)
+                {
+                    await responseStream.WriteAsync(e, cancellationToken);
+                }
+            }
+            if (batch.Count < EventsPerRead)
+            {
+                // The poll covers a missed pub/sub message (a reconnect to Redis, say).
+                await Task.WhenAny(appended, Task.Delay(EventPoll, cancellationToken));
+            }
+        }
     }
 
     private FeedOptions Feed(string warehouseId)

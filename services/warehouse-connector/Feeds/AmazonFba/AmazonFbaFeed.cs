@@ -27,14 +27,18 @@ public sealed class AmazonFbaFeed(IHttpClientFactory httpClients, FeedIntake int
 
     public string Source => FeedOptions.AmazonFbaSource;
 
-    public async Task<SyncResult> ReadAsync(FeedOptions feed, bool full, CancellationToken cancellationToken)
+    /// <summary>Without startDateTime the summaries list every SKU of the marketplace.</summary>
+    public bool GivesWholePicture => true;
+
+    public async Task<SyncResult> ReadAsync(FeedRead read, CancellationToken cancellationToken)
     {
-        var since = full ? null : await cursors.GetAsync(feed.WarehouseId) - Overlap;
+        var feed = read.Feed;
+        var since = read.Full ? null : await cursors.GetAsync(feed.WarehouseId) - Overlap;
         for (var restart = 0; ; restart++)
         {
             try
             {
-                return await ReadPagesAsync(feed, since, cancellationToken);
+                return await ReadPagesAsync(read, since, cancellationToken);
             }
             catch (ExpiredTokenException) when (restart < MaxRestarts)
             {
@@ -43,8 +47,9 @@ public sealed class AmazonFbaFeed(IHttpClientFactory httpClients, FeedIntake int
         }
     }
 
-    private async Task<SyncResult> ReadPagesAsync(FeedOptions feed, DateTimeOffset? since, CancellationToken cancellationToken)
+    private async Task<SyncResult> ReadPagesAsync(FeedRead read, DateTimeOffset? since, CancellationToken cancellationToken)
     {
+        var feed = read.Feed;
         var client = httpClients.CreateClient(ShipBob.ShipBobFeed.HttpClientName);
         var baseQuery = $"fba/inventory/v1/summaries?details=true&granularityType=Marketplace&granularityId={Uri.EscapeDataString(feed.ExternalId)}&marketplaceIds={Uri.EscapeDataString(feed.ExternalId)}"
             + (since is { } start ? "&startDateTime=" + Uri.EscapeDataString(start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)) : "");
@@ -72,7 +77,7 @@ public sealed class AmazonFbaFeed(IHttpClientFactory httpClients, FeedIntake int
             }
             if (records.Count > 0)
             {
-                total = total.Add(await intake.AcceptAsync(feed, records, cancellationToken));
+                total = total.Add(await intake.AcceptAsync(read, records, cancellationToken));
             }
             nextToken = page.RootElement.TryGetProperty("pagination", out var pagination) && pagination.TryGetProperty("nextToken", out var token) && token.ValueKind == JsonValueKind.String
                 ? token.GetString() : null;

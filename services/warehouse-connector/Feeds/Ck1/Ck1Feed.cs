@@ -19,8 +19,12 @@ public sealed class Ck1Feed(IHttpClientFactory httpClients, FeedIntake intake, T
 
     public string Source => FeedOptions.Ck1Source;
 
-    public async Task<SyncResult> ReadAsync(FeedOptions feed, bool full, CancellationToken cancellationToken)
+    /// <summary>Every configured SKU is asked for on every read.</summary>
+    public bool GivesWholePicture => true;
+
+    public async Task<SyncResult> ReadAsync(FeedRead read, CancellationToken cancellationToken)
     {
+        var feed = read.Feed;
         var client = httpClients.CreateClient(ShipBob.ShipBobFeed.HttpClientName);
         var readAt = clock.GetUtcNow();
         var total = new SyncResult();
@@ -54,7 +58,7 @@ public sealed class Ck1Feed(IHttpClientFactory httpClients, FeedIntake intake, T
                 var records = page.RootElement.EnumerateArray().Select(r => ToCanonical(r, readAt)).ToList();
                 if (records.Count > 0)
                 {
-                    total = total.Add(await intake.AcceptAsync(feed, records, cancellationToken));
+                    total = total.Add(await intake.AcceptAsync(read, records, cancellationToken));
                 }
             }
         }

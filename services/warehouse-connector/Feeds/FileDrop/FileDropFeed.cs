@@ -17,8 +17,12 @@ public sealed class FileDropFeed(FeedIntake intake, ILogger<FileDropFeed> log) :
 
     public string Source => FeedOptions.FileDropSource;
 
-    public async Task<SyncResult> ReadAsync(FeedOptions feed, bool full, CancellationToken cancellationToken)
+    /// <summary>A drop holds what the ERP chose to export: nothing says it is everything.</summary>
+    public bool GivesWholePicture => false;
+
+    public async Task<SyncResult> ReadAsync(FeedRead read, CancellationToken cancellationToken)
     {
+        var feed = read.Feed;
         var folder = new DirectoryInfo(feed.Folder);
         if (!folder.Exists)
         {
@@ -43,7 +47,7 @@ public sealed class FileDropFeed(FeedIntake intake, ILogger<FileDropFeed> log) :
             {
                 foreach (var batch in records.Chunk(1000))
                 {
-                    total = total.Add(await intake.AcceptAsync(feed, batch, cancellationToken));
+                    total = total.Add(await intake.AcceptAsync(read, batch, cancellationToken));
                 }
             }
             Move(file, "processed");

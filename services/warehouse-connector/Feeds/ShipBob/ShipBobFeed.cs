@@ -31,9 +31,12 @@ public sealed class ShipBobFeed(IHttpClientFactory httpClients, FeedIntake intak
 
     public string Source => FeedOptions.ShipBobSource;
 
+    public bool GivesWholePicture => true;
+
     /// <summary>ShipBob has no incremental read: every read is the whole picture.</summary>
-    public async Task<SyncResult> ReadAsync(FeedOptions feed, bool full, CancellationToken cancellationToken)
+    public async Task<SyncResult> ReadAsync(FeedRead read, CancellationToken cancellationToken)
     {
+        var feed = read.Feed;
         var client = httpClients.CreateClient(HttpClientName);
         var fetchedAt = clock.GetUtcNow();
         var total = new SyncResult();
@@ -58,7 +61,7 @@ public sealed class ShipBobFeed(IHttpClientFactory httpClients, FeedIntake intak
             var records = page.Items.Select(item => ToCanonical(item, fetchedAt)).ToList();
             if (records.Count > 0)
             {
-                total = total.Add(await intake.AcceptAsync(feed, records, cancellationToken));
+                total = total.Add(await intake.AcceptAsync(read, records, cancellationToken));
             }
             // Follow links only to the configured API: the token goes with every request.
             if (page.Next is { } link && Uri.Compare(link, feed.BaseUrl!, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) != 0)
