@@ -16,8 +16,6 @@ public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedSta
     : WarehouseConnector.WarehouseConnectorBase
 {
     private const int MaxLetters = 1000;
-    private const int EventsPerRead = 100;
-    private static readonly TimeSpan EventPoll = TimeSpan.FromSeconds(1);
 
     public override async Task<ListFeedsResponse> ListFeeds(ListFeedsRequest request, ServerCallContext context)
     {
@@ -104,44 +102,13 @@ public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedSta
         {
             Feed(request.WarehouseId);
         }
-        string after;
-        if (request.AfterId.Length == 0)
+        var after = await feedEvents.Stream.ResumePointAsync(request.AfterId, "after_id");
+        await foreach (var (id, e) in feedEvents.Stream.FollowAsync(after, context.CancellationToken))
         {
-            after = await feedEvents.LastIdAsync();
-        }
-        else if (request.AfterId == "0" || FeedEventStore.IsId(request.AfterId))
-        {
-            after = request.AfterId == "0" ? "0-0" : request.AfterId;
-            // The last event seen is older than the oldest kept: whatever followed it may have been
-            // trimmed too, and resuming would skip it silently.
-            if (after != "0-0" && await feedEvents.OldestIdAsync() is { } oldest && FeedEventStore.Compare(oldest, after) > 0)
+            if (request.WarehouseId.Length == 0 || e.WarehouseId == request.WarehouseId)
             {
-                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"events after {after} were trimmed (oldest kept: {oldest}); start again from \"0\""));
-            }
-        }
-        else
-        {
-            throw RpcErrors.InvalidArgument("after_id", "must be empty, \"0\" or an event id such as 1764090000000-0");
-        }
-
-        var cancellationToken = context.CancellationToken;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            // Take the wake-up signal before reading, so an event appended in between is not missed.
-            var appended = await feedEvents.NextAppendAsync();
-            var batch = await feedEvents.ReadAfterAsync(after, EventsPerRead);
-            foreach (var e in batch)
-            {
-                after = e.Id;
-                if (request.WarehouseId.Length == 0 || e.WarehouseId == request.WarehouseId)
-                {
-                    await responseStream.WriteAsync(e, cancellationToken);
-                }
-            }
-            if (batch.Count < EventsPerRead)
-            {
-                // The poll covers a missed pub/sub message (a reconnect to Redis, say).
-                await Task.WhenAny(appended, Task.Delay(EventPoll, cancellationToken));
+                e.Id = id;
+                await responseStream.WriteAsync(e, context.CancellationToken);
             }
         }
     }

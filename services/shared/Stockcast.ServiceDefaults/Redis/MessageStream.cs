@@ -1,0 +1,128 @@
+using System.Runtime.CompilerServices;
+using Google.Protobuf;
+using Grpc.Core;
+using Stockcast.ServiceDefaults.Grpc;
+using StackExchange.Redis;
+
+namespace Stockcast.ServiceDefaults.Redis;
+
+/// <summary>
+/// An append-only log of protobuf messages in one Redis stream, newest kept up to a bound, that any
+/// replica appends to and any replica reads: its ids are the resume tokens clients hold. A pub/sub
+/// message on append wakes readers at once (they still poll, in case one is missed).
+/// </summary>
+public sealed class MessageStream<T>(IConnectionMultiplexer redis, string key, int retention, MessageParser<T> parser)
+    where T : IMessage<T>
+{
+    private const string Field = "m";
+    private readonly RedisKey _key = key;
+    private readonly RedisChannel _appended = RedisChannel.Literal(key);
+    private readonly Lock _gate = new();
+    private TaskCompletionSource _next = NewSignal();
+    private Task? _subscribed;
+
+    private IDatabase Db => redis.GetDatabase();
+
+    public RedisKey Key => _key;
+
+    public int Retention => retention;
+
+    /// <summary>Appends a message; returns its id.</summary>
+    public async Task<string> AppendAsync(T message)
+    {
+        var id = (await Db.StreamAddAsync(_key, Field, message.ToByteArray(), maxLength: retention, useApproximateMaxLength: true)).ToString();
+        await NotifyAsync(id);
+        return id;
+    }
+
+    /// <summary>Wakes readers after an append made some other way (inside a script, say).</summary>
+    public Task NotifyAsync(string id) => Db.PublishAsync(_appended, id);
+
+    /// <summary>The id of the newest message ("0-0" when none): where a reader starting "from now" begins.</summary>
+    public async Task<string> LastIdAsync()
+    {
+        var last = await Db.StreamRangeAsync(_key, "-", "+", count: 1, messageOrder: Order.Descending);
+        return last.Length == 0 ? "0-0" : last[0].Id.ToString();
+    }
+
+    /// <summary>The oldest id still kept, or null when none is.</summary>
+    public async Task<string?> OldestIdAsync()
+    {
+        var first = await Db.StreamRangeAsync(_key, "-", "+", count: 1);
+        return first.Length == 0 ? null : first[0].Id.ToString();
+    }
+
+    /// <summary>Messages after <paramref name="afterId"/> (exclusive), oldest first, with their ids.</summary>
+    public async Task<IReadOnlyList<(string Id, T Message)>> ReadAfterAsync(string afterId, int count)
+    {
+        var entries = await Db.StreamRangeAsync(_key, "(" + afterId, "+", count);
+        return [.. entries.Select(e => (e.Id.ToString(), parser.ParseFrom((byte[])e[Field]!)))];
+    }
+
+    /// <summary>Completes when the next message is appended (by any replica). Take it before reading, so none is missed.</summary>
+    public async Task<Task> NextAppendAsync()
+    {
+        lock (_gate)
+        {
+            _subscribed ??= redis.GetSubscriber().SubscribeAsync(_appended, (_, _) => Interlocked.Exchange(ref _next, NewSignal()).TrySetResult());
+        }
+        await _subscribed;
+        return Volatile.Read(ref _next).Task;
+    }
+
+    /// <summary>Messages after <paramref name="afterId"/>, then new ones as they are appended, until cancelled.</summary>
+    public async IAsyncEnumerable<(string Id, T Message)> FollowAsync(string afterId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        const int PerRead = 100;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var appended = await NextAppendAsync();
+            var batch = await ReadAfterAsync(afterId, PerRead);
+            foreach (var entry in batch)
+            {
+                afterId = entry.Id;
+                yield return entry;
+            }
+            if (batch.Count < PerRead)
+            {
+                // The poll covers a missed pub/sub message (a reconnect to Redis, say).
+                await Task.WhenAny(appended, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Where a client's resume token leads: "" = after the newest, "0" = from the oldest kept, else
+    /// after that id. A malformed token is INVALID_ARGUMENT naming <paramref name="field"/>; one older
+    /// than the oldest kept is FAILED_PRECONDITION — what followed it may have been trimmed, and
+    /// resuming would skip it silently.
+    /// </summary>
+    public async Task<string> ResumePointAsync(string token, string field)
+    {
+        if (token.Length == 0)
+        {
+            return await LastIdAsync();
+        }
+        if (token == "0")
+        {
+            return "0-0";
+        }
+        if (Parse(token) is not { } resume)
+        {
+            throw RpcErrors.InvalidArgument(field, "must be empty, \"0\" or an id such as 1764090000000-0");
+        }
+        if (await OldestIdAsync() is { } oldest && Parse(oldest)!.Value.CompareTo(resume) > 0)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"trimmed: what followed {token} is no longer kept (oldest: {oldest}); start again from \"0\""));
+        }
+        return token;
+    }
+
+    private static (ulong, ulong)? Parse(string id)
+    {
+        var dash = id.IndexOf('-', StringComparison.Ordinal);
+        return dash > 0 && ulong.TryParse(id.AsSpan(0, dash), out var ms) && ulong.TryParse(id.AsSpan(dash + 1), out var seq) ? (ms, seq) : null;
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
