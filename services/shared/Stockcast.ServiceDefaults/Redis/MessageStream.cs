@@ -14,7 +14,8 @@ namespace Stockcast.ServiceDefaults.Redis;
 public sealed class MessageStream<T>(IConnectionMultiplexer redis, string key, int retention, MessageParser<T> parser)
     where T : IMessage<T>
 {
-    private const string Field = "m";
+    /// <summary>The entry field holding the message (for scripts that append in one step with other writes).</summary>
+    public const string Field = "m";
     private readonly RedisKey _key = key;
     private readonly RedisChannel _appended = RedisChannel.Literal(key);
     private readonly Lock _gate = new();

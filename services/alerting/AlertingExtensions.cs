@@ -1,0 +1,40 @@
+using Stockcast.Alerting.Anomalies;
+using Stockcast.Alerting.Catalog;
+using Stockcast.Alerting.Delivery;
+using Stockcast.Alerting.Demand;
+using Stockcast.Alerting.Engine;
+using Stockcast.Alerting.Leadership;
+using Stockcast.Alerting.Signals;
+using Stockcast.Alerting.Stock;
+using Stockcast.ServiceDefaults;
+using Stockcast.ServiceDefaults.Redis;
+
+namespace Stockcast.Alerting;
+
+public static class AlertingExtensions
+{
+    public static IHostApplicationBuilder AddAlerting(this IHostApplicationBuilder builder)
+    {
+        builder.AddRedis();
+        builder.Services.AddValidatedOptions<AlertingOptions>(builder.Configuration, AlertingOptions.Section);
+        builder.Services.AddSingleton<StockView>();
+        builder.Services.AddSingleton<DemandMeter>();
+        builder.Services.AddSingleton<DirtySkus>();
+        builder.Services.AddSingleton<CatalogStore>();
+        builder.Services.AddSingleton<SignalStore>();
+        builder.Services.AddSingleton<NotificationLog>();
+        builder.Services.AddSingleton<LeaderLease>();
+        builder.Services.AddSingleton<AlertBook>();
+        builder.Services.AddSingleton<AlertEngine>();
+        builder.Services.AddSingleton<Preflight>();
+
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderLease>());
+        builder.Services.AddHostedService<CatalogSync>();
+        builder.Services.AddHostedService<LedgerFollower>();
+        builder.Services.AddHostedService<SignalFollower>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertEngine>());
+        builder.Services.AddHostedService<ConnectorFollower>();
+        builder.Services.AddHostedService<SinkPump>();
+        return builder;
+    }
+}

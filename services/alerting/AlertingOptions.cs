@@ -1,0 +1,155 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Stockcast.Alerting;
+
+public sealed class AlertingOptions : IValidatableObject
+{
+    public const string Section = "Alerting";
+
+    /// <summary>The stock-ledger's gRPC address (its Watch is the stock input).</summary>
+    [Required]
+    public Uri? LedgerAddress { get; set; }
+
+    /// <summary>A ledger key with Read access, when the ledger does not allow anonymous reads (from a secret).</summary>
+    public string LedgerApiKey { get; set; } = "";
+
+    /// <summary>The warehouse-connector's gRPC address (feed anomalies); unset = no connector events.</summary>
+    public Uri? ConnectorAddress { get; set; }
+
+    public string ConnectorApiKey { get; set; } = "";
+
+    /// <summary>The rule every scope falls back to; changeable at run time by SetRule(default_scope).</summary>
+    public DefaultRuleOptions Defaults { get; set; } = new();
+
+    /// <summary>Half-life of the sales rate (exponentially weighted): bursts fade, a steady pace shows.</summary>
+    [Range(1, 24 * 60)]
+    public double VelocityHalfLifeMinutes { get; set; } = 10;
+
+    /// <summary>Demand trend: the recent window's half-life, compared with the long one's.</summary>
+    [Range(1, 24 * 60)]
+    public double TrendShortMinutes { get; set; } = 15;
+
+    [Range(1, 7 * 24 * 60)]
+    public double TrendLongMinutes { get; set; } = 240;
+
+    /// <summary>Demand trends are checked for streams starting within this many hours.</summary>
+    [Range(1, 24 * 14)]
+    public double TrendLookaheadHours { get; set; } = 24;
+
+    /// <summary>Every alert is re-evaluated this often (clocks move even when stock does not).</summary>
+    [Range(1, 3600)]
+    public int EvaluateEverySeconds { get; set; } = 10;
+
+    /// <summary>Preflight calls data older than this stale.</summary>
+    [Range(1, 86_400)]
+    public int StaleDataSeconds { get; set; } = 600;
+
+    /// <summary>Committed reservations the warehouse has not reflected after this long raise RESERVATION_UNSETTLED.</summary>
+    [Range(1, 7 * 24 * 3600)]
+    public int UnsettledAfterSeconds { get; set; } = 1800;
+
+    /// <summary>Suggested pre-sale period when a SKU is out but stock is inbound.</summary>
+    [Range(1, 365)]
+    public int PreSaleDays { get; set; } = 7;
+
+    /// <summary>Signal event ids are remembered this long (redeliveries within it count once).</summary>
+    [Range(1, 24 * 30)]
+    public int SignalDedupHours { get; set; } = 24;
+
+    /// <summary>Notifications kept for WatchAlerts resume and the sinks.</summary>
+    [Range(1000, 10_000_000)]
+    public int NotificationRetention { get; set; } = 100_000;
+
+    /// <summary>Leader lease: the one replica that evaluates and delivers; another takes over within this.</summary>
+    [Range(2, 300)]
+    public int LeaseSeconds { get; set; } = 10;
+
+    public DaprOptions Dapr { get; set; } = new();
+
+    public List<WebhookOptions> Webhooks { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (TrendShortMinutes >= TrendLongMinutes)
+        {
+            yield return new ValidationResult("Alerting:TrendShortMinutes must be shorter than Alerting:TrendLongMinutes.", [nameof(TrendShortMinutes)]);
+        }
+        for (var i = 0; i < Webhooks.Count; i++)
+        {
+            var hook = Webhooks[i];
+            if (string.IsNullOrWhiteSpace(hook.Name) || Webhooks.Count(h => h.Name == hook.Name) > 1)
+            {
+                yield return new ValidationResult($"Alerting:Webhooks:{i}:Name is required and must be unique.", [nameof(Webhooks)]);
+            }
+            if (hook.Url is null || !hook.Url.IsAbsoluteUri || hook.Url.Scheme is not ("http" or "https"))
+            {
+                yield return new ValidationResult($"Alerting:Webhooks:{i}:Url must be an absolute http(s) address.", [nameof(Webhooks)]);
+            }
+            if (hook.Secret.Length < 16)
+            {
+                yield return new ValidationResult($"Alerting:Webhooks:{i}:Secret (from a secret) must be at least 16 characters.", [nameof(Webhooks)]);
+            }
+        }
+        foreach (var result in Defaults.Validate())
+        {
+            yield return result;
+        }
+    }
+}
+
+/// <summary>The built-in default rule (every field set).</summary>
+public sealed class DefaultRuleOptions
+{
+    public long LowStockUnits { get; set; } = 20;
+    public double LowStockPercent { get; set; } = 30;
+    public double SellOutHorizonMinutes { get; set; } = 120;
+    public double TrendRiseFactor { get; set; } = 1.5;
+    public double CartConversion { get; set; } = 0.1;
+    public long ShortageUnits { get; set; } = 5;
+    public double RearmMarginPercent { get; set; } = 20;
+    public double CoolDownSeconds { get; set; } = 300;
+
+    public IEnumerable<ValidationResult> Validate()
+    {
+        if (LowStockUnits < 0 || ShortageUnits < 0 || LowStockPercent is < 0 or > 100 || SellOutHorizonMinutes < 0
+            || TrendRiseFactor < 0 || CartConversion is < 0 or > 1 || RearmMarginPercent is < 0 or > 1000 || CoolDownSeconds < 0)
+        {
+            yield return new ValidationResult("Alerting:Defaults: thresholds must not be negative; LowStockPercent and CartConversion are 0-100 and 0-1.", [nameof(AlertingOptions.Defaults)]);
+        }
+    }
+}
+
+public sealed class DaprOptions
+{
+    /// <summary>The pub/sub component alerts are published to and signals come from; empty = Dapr off.</summary>
+    public string PubSubName { get; set; } = "";
+
+    /// <summary>Topic the alert notifications are published to.</summary>
+    public string AlertsTopic { get; set; } = "stockcast-alerts";
+
+    /// <summary>Topic the seller's systems publish sales and demand signals to.</summary>
+    public string SignalsTopic { get; set; } = "stockcast-signals";
+
+    /// <summary>The sidecar's gRPC endpoint; empty = Dapr's own default (DAPR_GRPC_ENDPOINT / DAPR_GRPC_PORT).</summary>
+    public string GrpcEndpoint { get; set; } = "";
+
+    /// <summary>
+    /// Dapr's app API token (the sidecar's APP_API_TOKEN, from a secret): when set, signal deliveries
+    /// must carry it in the dapr-api-token header. The sidecar's API token (DAPR_API_TOKEN) is read by Dapr's client.
+    /// </summary>
+    public string AppApiToken { get; set; } = "";
+
+    public bool Enabled => PubSubName.Length > 0;
+}
+
+public sealed class WebhookOptions
+{
+    public string Name { get; set; } = "";
+    public Uri? Url { get; set; }
+
+    /// <summary>HMAC-SHA256 signing secret shared with the receiver (from a secret; never logged).</summary>
+    public string Secret { get; set; } = "";
+
+    /// <summary>Only notifications of alerts at least this severe: Info, Warning or Critical.</summary>
+    public string MinSeverity { get; set; } = "Info";
+}

@@ -1,0 +1,129 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+using Stockcast.Alerting.V1;
+using Stockcast.ServiceDefaults.Redis;
+using StackExchange.Redis;
+
+namespace Stockcast.Alerting.Catalog;
+
+/// <summary>
+/// Rules, products and live streams: kept in Redis (the source every replica shares), read from
+/// memory. A change is written to Redis, then announced on pub/sub so every replica reloads at once;
+/// a reload every few seconds covers a missed announcement.
+/// </summary>
+public sealed class CatalogStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, ILogger<CatalogStore> log)
+{
+    private readonly string _prefix = redisOptions.Value.KeyPrefix + "al:";
+    private readonly RedisChannel _changed = RedisChannel.Literal(redisOptions.Value.KeyPrefix + "al:catalog");
+    private volatile Snapshot _current = new(new Dictionary<string, Rule>(), new Dictionary<string, Product>(), new Dictionary<string, LiveStream>());
+
+    private IDatabase Db => redis.GetDatabase();
+    private RedisKey RulesKey => _prefix + "rules";
+    private RedisKey ProductsKey => _prefix + "products";
+    private RedisKey StreamsKey => _prefix + "streams";
+    private RedisKey StartStockKey(string streamId) => _prefix + "start:" + streamId;
+
+    public IReadOnlyDictionary<string, Rule> Rules => _current.Rules;
+    public IReadOnlyDictionary<string, Product> Products => _current.Products;
+    public IReadOnlyDictionary<string, LiveStream> Streams => _current.Streams;
+
+    public async Task StartAsync()
+    {
+        await redis.GetSubscriber().SubscribeAsync(_changed, (_, _) => _ = ReloadSafelyAsync());
+        await ReloadAsync();
+    }
+
+    public async Task ReloadAsync()
+    {
+        var rules = await Db.HashGetAllAsync(RulesKey);
+        var products = await Db.HashGetAllAsync(ProductsKey);
+        var streams = await Db.HashGetAllAsync(StreamsKey);
+        var streamMap = new Dictionary<string, LiveStream>(StringComparer.Ordinal);
+        foreach (var entry in streams)
+        {
+            var stream = LiveStream.Parser.ParseFrom((byte[])entry.Value!);
+            foreach (var start in await Db.HashGetAllAsync(StartStockKey(stream.Id)))
+            {
+                stream.StartStock[(string)start.Name!] = (long)start.Value;
+            }
+            streamMap[stream.Id] = stream;
+        }
+        _current = new Snapshot(
+            rules.ToDictionary(e => (string)e.Name!, e => Rule.Parser.ParseFrom((byte[])e.Value!), StringComparer.Ordinal),
+            products.ToDictionary(e => (string)e.Name!, e => Product.Parser.ParseFrom((byte[])e.Value!), StringComparer.Ordinal),
+            streamMap);
+    }
+
+    public async Task SetRuleAsync(Rule rule)
+    {
+        await Db.HashSetAsync(RulesKey, rule.Id, rule.ToByteArray());
+        await ChangedAsync();
+    }
+
+    public async Task<bool> DeleteRuleAsync(string id)
+    {
+        var deleted = await Db.HashDeleteAsync(RulesKey, id);
+        await ChangedAsync();
+        return deleted;
+    }
+
+    public async Task UpsertProductsAsync(IEnumerable<Product> products)
+    {
+        await Db.HashSetAsync(ProductsKey, [.. products.Select(p => new HashEntry(p.Sku, p.ToByteArray()))]);
+        await ChangedAsync();
+    }
+
+    public async Task UpsertStreamAsync(LiveStream stream)
+    {
+        var stored = stream.Clone();
+        stored.StartStock.Clear();
+        await Db.HashSetAsync(StreamsKey, stored.Id, stored.ToByteArray());
+        await ChangedAsync();
+    }
+
+    public async Task<bool> DeleteStreamAsync(string id)
+    {
+        var transaction = Db.CreateTransaction();
+        var deleted = transaction.HashDeleteAsync(StreamsKey, id);
+        _ = transaction.KeyDeleteAsync(StartStockKey(id));
+        await transaction.ExecuteAsync();
+        await ChangedAsync();
+        return await deleted;
+    }
+
+    /// <summary>Records a SKU's ATP when its stream started; the first record stands.</summary>
+    public async Task RecordStartStockAsync(string streamId, string sku, long atp)
+    {
+        if (await Db.HashSetAsync(StartStockKey(streamId), sku, atp, When.NotExists))
+        {
+            if (_current.Streams.TryGetValue(streamId, out var stream))
+            {
+                stream.StartStock[sku] = atp;
+            }
+            await ChangedAsync();
+        }
+    }
+
+    private async Task ChangedAsync()
+    {
+        await ReloadAsync();
+        await redis.GetSubscriber().PublishAsync(_changed, "");
+    }
+
+    internal async Task ReloadSafelyAsync()
+    {
+        try
+        {
+            await ReloadAsync();
+        }
+        catch (Exception ex)
+        {
+            log.LogWarning("Reloading rules, products and streams failed: {Error}", ex.Message);
+        }
+    }
+
+    private sealed record Snapshot(
+        IReadOnlyDictionary<string, Rule> Rules,
+        IReadOnlyDictionary<string, Product> Products,
+        IReadOnlyDictionary<string, LiveStream> Streams);
+}

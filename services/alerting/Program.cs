@@ -1,0 +1,16 @@
+using Stockcast.Alerting;
+using Stockcast.Alerting.Grpc;
+using Stockcast.ServiceDefaults;
+
+// Settings live beside the binary, wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.AddServiceDefaults();
+builder.AddAlerting();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapGrpcService<AlertingService>();
+app.Run();
+
+/// <summary>Visible to the tests' WebApplicationFactory.</summary>
+public partial class Program;
