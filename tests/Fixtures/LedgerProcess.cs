@@ -38,21 +38,7 @@ public sealed class LedgerProcess : IDisposable
     public Uri GrpcAddress => new($"http://127.0.0.1:{GrpcPort}");
 
     /// <summary>The ledger's build output next to this test run (same configuration).</summary>
-    public static string Binary
-    {
-        get
-        {
-            var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var configuration = testBin.Parent!.Name;
-            var root = testBin;
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Microservices.sln")))
-            {
-                root = root.Parent;
-            }
-            return Path.Combine(root?.FullName ?? throw new InvalidOperationException("Microservices.sln not found above " + AppContext.BaseDirectory),
-                "services", "stock-ledger", "bin", configuration, "net10.0", "Stockcast.StockLedger.dll");
-        }
-    }
+    public static string Binary => BuildOutput.Of("services/stock-ledger", "Stockcast.StockLedger.dll");
 
     public async Task StartAsync()
     {
