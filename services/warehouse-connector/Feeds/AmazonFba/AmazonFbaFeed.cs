@@ -55,6 +55,7 @@ public sealed class AmazonFbaFeed(IHttpClientFactory httpClients, FeedIntake int
             + (since is { } start ? "&startDateTime=" + Uri.EscapeDataString(start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)) : "");
         var total = new SyncResult();
         DateTimeOffset? newest = null;
+        var readStarted = clock.GetUtcNow();
         string? nextToken = null;
         do
         {
@@ -85,7 +86,9 @@ public sealed class AmazonFbaFeed(IHttpClientFactory httpClients, FeedIntake int
         while (nextToken is not null);
         if (newest is { } readUpTo)
         {
-            await cursors.AdvanceAsync(feed.WarehouseId, readUpTo);
+            // Never past the read's start: a SKU on an early page that changed while later pages were
+            // read (a long read outlasts the overlap) must come again in the next incremental read.
+            await cursors.AdvanceAsync(feed.WarehouseId, readUpTo < readStarted ? readUpTo : readStarted);
         }
         return total;
     }
