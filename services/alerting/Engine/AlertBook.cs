@@ -138,8 +138,8 @@ public sealed class AlertBook(
                 _open[condition.Key] = higher;
                 Observe(changedAt);
                 return escalated;
-            case Standing.Firing when alert!.Message != condition.Message || alert.Severity != condition.Severity:
-                // Same condition, new numbers (or a lower severity): kept current for ListAlerts, not announced again.
+            case Standing.Firing or Standing.Hold when alert is not null && (alert.Message != condition.Message || alert.Severity != condition.Severity):
+                // Still open, new numbers (or a lower severity): kept current for ListAlerts, not announced again.
                 var current = Refreshed(alert, condition, now);
                 await WriteAsync(term, current, condition.Key, "keep", null, null);
                 _open[condition.Key] = current;

@@ -1,0 +1,159 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Stockcast.Alerting.V1;
+using Stockcast.Ledger.V1;
+using Stockcast.Testing;
+
+namespace Stockcast.Alerting.Tests;
+
+/// <summary>
+/// The alerting service in-process (TestServer) on a real Redis, following the real stock-ledger run
+/// as a process. Two hosts given the same ledger and namespace are two replicas of one deployment.
+/// </summary>
+public sealed class AlertingHost : WebApplicationFactory<Program>
+{
+    public const string WriterKey = "alerting-writer-key-0123456789abcdef";
+    private readonly Dictionary<string, string?> _settings;
+    private readonly TimeProvider? _clock;
+    private readonly Action<IServiceCollection>? _services;
+    private readonly List<GrpcChannel> _channels = [];
+
+    public AlertingHost(string redis, LedgerProcess ledger, string? redisNamespace = null, IDictionary<string, string?>? settings = null, TimeProvider? clock = null, Action<IServiceCollection>? services = null)
+    {
+        Ledger = ledger;
+        Namespace = redisNamespace ?? "a" + Guid.NewGuid().ToString("N")[..12];
+        _clock = clock;
+        _services = services;
+        _settings = new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Redis:Configuration"] = redis,
+            ["Redis:Namespace"] = Namespace,
+            ["Auth:ApiKeys:0:Name"] = "console",
+            ["Auth:ApiKeys:0:Key"] = WriterKey,
+            ["Auth:ApiKeys:0:Access"] = "Write",
+            ["Alerting:LedgerAddress"] = ledger.GrpcAddress.ToString(),
+            ["Alerting:ConnectorAddress"] = null,
+            ["Alerting:LeaseSeconds"] = "3",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public LedgerProcess Ledger { get; }
+
+    public string Namespace { get; }
+
+    /// <summary>A ledger with US (us-east), DE (eu-central) and SG (sea) warehouses.</summary>
+    public static async Task<LedgerProcess> StartLedgerAsync(string redis)
+    {
+        var ledger = new LedgerProcess(redis, new Dictionary<string, string>
+        {
+            ["Ledger:Warehouses:0:Id"] = "us-east",
+            ["Ledger:Warehouses:0:Region"] = "us-east",
+            ["Ledger:Warehouses:0:Markets:0"] = "US",
+            ["Ledger:Warehouses:1:Id"] = "eu-central",
+            ["Ledger:Warehouses:1:Region"] = "eu-central",
+            ["Ledger:Warehouses:1:Markets:0"] = "DE",
+            ["Ledger:Warehouses:1:Markets:1"] = "FR",
+            ["Ledger:Warehouses:2:Id"] = "sea-sg",
+            ["Ledger:Warehouses:2:Region"] = "sea",
+            ["Ledger:Warehouses:2:Markets:0"] = "SG",
+        });
+        await ledger.StartAsync();
+        return ledger;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+        builder.ConfigureTestServices(services =>
+        {
+            if (_clock is not null)
+            {
+                services.AddSingleton(_clock);
+            }
+            _services?.Invoke(services);
+        });
+    }
+
+    public V1.Alerting.AlertingClient Client(string? key = WriterKey)
+    {
+        var credentials = CallCredentials.FromInterceptor((_, metadata) =>
+        {
+            if (key is not null)
+            {
+                metadata.Add("Authorization", "Bearer " + key);
+            }
+            return Task.CompletedTask;
+        });
+        var channel = GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions
+        {
+            HttpHandler = Server.CreateHandler(),
+            Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, credentials),
+            UnsafeUseInsecureChannelCallCredentials = true,
+        });
+        _channels.Add(channel);
+        return new V1.Alerting.AlertingClient(channel);
+    }
+
+    /// <summary>Sets a SKU's figures at a warehouse in the ledger (a snapshot, as a warehouse feed would).</summary>
+    public async Task SetStockAsync(string warehouse, string sku, long available, long version, long inbound = 0)
+    {
+        var channel = GrpcChannel.ForAddress(Ledger.GrpcAddress);
+        _channels.Add(channel);
+        using var call = new StockLedger.StockLedgerClient(channel).ApplyStockEvents(new Metadata { { "Authorization", "Bearer " + LedgerProcess.WriterKey } });
+        await call.RequestStream.WriteAsync(new ApplyStockEventsRequest
+        {
+            Events =
+            {
+                new StockEvent
+                {
+                    WarehouseId = warehouse,
+                    Sku = sku,
+                    SourceTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-1)),
+                    Snapshot = new StockSnapshot { SourceVersion = version, Quantities = new Quantities { OnHand = available, Available = available, Inbound = inbound } },
+                },
+            },
+        });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(EventOutcome.Applied, call.ResponseStream.Current.Results[0].Outcome);
+    }
+
+    /// <summary>Reads notifications until one matches, within a deadline.</summary>
+    public static async Task<List<AlertNotification>> ReadUntilAsync(AsyncServerStreamingCall<AlertNotification> call, Func<AlertNotification, bool> last, TimeSpan? deadline = null)
+    {
+        using var timeout = new CancellationTokenSource(deadline ?? TimeSpan.FromSeconds(30));
+        var seen = new List<AlertNotification>();
+        while (await call.ResponseStream.MoveNext(timeout.Token))
+        {
+            seen.Add(call.ResponseStream.Current);
+            if (last(call.ResponseStream.Current))
+            {
+                return seen;
+            }
+        }
+        throw new InvalidOperationException("the alert stream ended");
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}
