@@ -28,6 +28,7 @@ public static class AlertingExtensions
         builder.Services.AddSingleton<AlertEngine>();
         builder.Services.AddSingleton<Preflight>();
 
+        builder.Services.AddHealthChecks().AddCheck<StockViewHealthCheck>("stock-view", tags: [HealthTags.Ready]);
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderLease>());
         builder.Services.AddHostedService<CatalogSync>();
         builder.Services.AddHostedService<LedgerFollower>();

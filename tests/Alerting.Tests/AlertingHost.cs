@@ -109,7 +109,7 @@ public sealed class AlertingHost : WebApplicationFactory<Program>
     }
 
     /// <summary>Sets a SKU's figures at a warehouse in the ledger (a snapshot, as a warehouse feed would).</summary>
-    public async Task SetStockAsync(string warehouse, string sku, long available, long version, long inbound = 0)
+    public async Task SetStockAsync(string warehouse, string sku, long available, long version, long inbound = 0, DateTimeOffset? sourceTime = null)
     {
         var channel = GrpcChannel.ForAddress(Ledger.GrpcAddress);
         _channels.Add(channel);
@@ -122,7 +122,7 @@ public sealed class AlertingHost : WebApplicationFactory<Program>
                 {
                     WarehouseId = warehouse,
                     Sku = sku,
-                    SourceTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-1)),
+                    SourceTime = Timestamp.FromDateTimeOffset(sourceTime ?? DateTimeOffset.UtcNow.AddSeconds(-1)),
                     Snapshot = new StockSnapshot { SourceVersion = version, Quantities = new Quantities { OnHand = available, Available = available, Inbound = inbound } },
                 },
             },
@@ -131,6 +131,25 @@ public sealed class AlertingHost : WebApplicationFactory<Program>
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
         Assert.Equal(EventOutcome.Applied, call.ResponseStream.Current.Results[0].Outcome);
     }
+
+    /// <summary>The ledger's gRPC client with the writer key (reservations).</summary>
+    public StockLedger.StockLedgerClient LedgerWriter(out Metadata auth)
+    {
+        var channel = GrpcChannel.ForAddress(Ledger.GrpcAddress);
+        _channels.Add(channel);
+        auth = new Metadata { { "Authorization", "Bearer " + LedgerProcess.WriterKey } };
+        return new StockLedger.StockLedgerClient(channel);
+    }
+
+    /// <summary>A live stream in <paramref name="market"/> that started a minute ago and runs <paramref name="hours"/> more.</summary>
+    public static LiveStream LiveNow(string id, string market, double hours, params string[] skus) => new()
+    {
+        Id = id,
+        Market = market,
+        Skus = { skus },
+        StartsAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-1)),
+        EndsAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(hours)),
+    };
 
     /// <summary>Reads notifications until one matches, within a deadline.</summary>
     public static async Task<List<AlertNotification>> ReadUntilAsync(AsyncServerStreamingCall<AlertNotification> call, Func<AlertNotification, bool> last, TimeSpan? deadline = null)

@@ -27,9 +27,12 @@ public sealed class CatalogStore(IConnectionMultiplexer redis, IOptions<RedisOpt
     public IReadOnlyDictionary<string, Product> Products => _current.Products;
     public IReadOnlyDictionary<string, LiveStream> Streams => _current.Streams;
 
+    /// <summary>Raised after a change announced by any replica has been loaded.</summary>
+    public event Action? Changed;
+
     public async Task StartAsync()
     {
-        await redis.GetSubscriber().SubscribeAsync(_changed, (_, _) => _ = ReloadSafelyAsync());
+        await redis.GetSubscriber().SubscribeAsync(_changed, (_, _) => _ = ReloadSafelyAsync(announce: true));
         await ReloadAsync();
     }
 
@@ -110,11 +113,15 @@ public sealed class CatalogStore(IConnectionMultiplexer redis, IOptions<RedisOpt
         await redis.GetSubscriber().PublishAsync(_changed, "");
     }
 
-    internal async Task ReloadSafelyAsync()
+    internal async Task ReloadSafelyAsync(bool announce = false)
     {
         try
         {
             await ReloadAsync();
+            if (announce)
+            {
+                Changed?.Invoke();
+            }
         }
         catch (Exception ex)
         {

@@ -145,7 +145,7 @@ public sealed class AlertBook(
                 _open[condition.Key] = current;
                 return null;
             case Standing.Clear when alert is not null:
-                return await ResolveCoreAsync(term, condition.Key, alert, coolDown, "recovered");
+                return await ResolveCoreAsync(term, condition.Key, Refreshed(alert, condition, now), coolDown, "recovered");
             default:
                 return null;
         }

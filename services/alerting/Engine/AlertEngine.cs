@@ -30,6 +30,14 @@ public sealed class AlertEngine(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A new or changed stream or rule is evaluated at once, not at the next tick.
+        catalog.Changed += () =>
+        {
+            foreach (var sku in catalog.Streams.Values.SelectMany(s => s.Skus).Concat(catalog.Rules.Values.Where(r => r.ScopeCase == Rule.ScopeOneofCase.Sku).Select(r => r.Sku)))
+            {
+                dirty.Mark(sku);
+            }
+        };
         while (!stoppingToken.IsCancellationRequested)
         {
             LeaderTerm? term = null;
@@ -63,6 +71,7 @@ public sealed class AlertEngine(
     private async Task LeadAsync(LeaderTerm term, CancellationToken cancellationToken)
     {
         var every = TimeSpan.FromSeconds(options.Value.EvaluateEverySeconds);
+        await view.Loaded.WaitAsync(cancellationToken);
         var tick = Task.CompletedTask; // evaluate everything at once on taking the lead
         while (true)
         {

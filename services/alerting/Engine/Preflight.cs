@@ -1,5 +1,6 @@
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Stockcast.Alerting.Catalog;
 using Stockcast.Alerting.Demand;
@@ -17,6 +18,10 @@ public sealed class Preflight(IOptions<AlertingOptions> options, StockView view,
 {
     public async Task<List<SkuVerdict>> CheckAsync(IReadOnlyList<string> skus, string market, TimeSpan duration, string? roomId)
     {
+        if (!view.Loaded.IsCompletedSuccessfully)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "still listing the stock-ledger; try again shortly"));
+        }
         var now = clock.GetUtcNow();
         var staleFeeds = (await book.ListAsync(a => a.Kind == AlertKind.FeedStale && a.State == AlertState.Firing)).Select(a => a.WarehouseId).ToHashSet(StringComparer.Ordinal);
         var verdicts = new List<SkuVerdict>();

@@ -24,12 +24,15 @@ public sealed class StockView
 
     public IReadOnlyDictionary<string, Warehouse> Warehouses => _warehouses;
 
-    public bool Loaded { get; private set; }
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the whole ledger has been listed: nothing is judged on a half-loaded view.</summary>
+    public Task Loaded => _loaded.Task;
 
     public void SetWarehouses(IEnumerable<Warehouse> warehouses)
         => _warehouses = warehouses.ToDictionary(w => w.WarehouseId, StringComparer.Ordinal);
 
-    public void MarkLoaded() => Loaded = true;
+    public void MarkLoaded() => _loaded.TrySetResult();
 
     public IEnumerable<string> Skus => _bySku.Keys;
 

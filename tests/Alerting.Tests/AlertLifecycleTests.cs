@@ -1,0 +1,156 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Stockcast.Alerting.V1;
+using Stockcast.Testing;
+
+namespace Stockcast.Alerting.Tests;
+
+/// <summary>Alerts from real ledger changes: dedup, hysteresis, escalation, restart, replicas.</summary>
+public sealed class AlertLifecycleTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+{
+    private LedgerProcess _ledger = null!;
+
+    public async Task InitializeAsync() => _ledger = await AlertingHost.StartLedgerAsync(redis.Configuration);
+
+    public Task DisposeAsync()
+    {
+        _ledger.Dispose();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Room rule: warn at 10 units, no percentage, re-arm 20 % above, no cool-down.</summary>
+    private static async Task SetUpRoomAsync(AlertingHost host, string sku)
+    {
+        await host.Client().SetRuleAsync(new Rule { RoomId = "room-1", LowStockUnits = 10, LowStockPercent = 0, RearmMarginPercent = 20, CoolDown = Duration.FromTimeSpan(TimeSpan.Zero) });
+        await host.Client().UpsertStreamAsync(AlertingHost.LiveNow("room-1", "US", 3, sku));
+        await Eventually.TrueAsync(async () => (await host.Client().ListStreamsAsync(new ListStreamsRequest())).Streams.Single().StartStock.ContainsKey(sku), "the stream's start stock is recorded");
+    }
+
+    private static async Task WaitForFiguresAsync(AlertingHost host, string sku, long atp)
+        => await Eventually.TrueAsync(async () =>
+            (await host.Client().ListAlertsAsync(new ListAlertsRequest { Sku = sku, Kind = AlertKind.LowStock })).Alerts.SingleOrDefault() is { } a && a.Figures["atp"] == atp,
+            $"the open alert shows {atp} left");
+
+    [Fact]
+    public async Task ALowStockAlertFiresOnceEscalatesAtZeroAndRearmsOnlyAfterRecoveringPastTheMargin()
+    {
+        using var host = new AlertingHost(redis.Configuration, _ledger);
+        await host.SetStockAsync("us-east", "TEE-1", 100, 1);
+        await SetUpRoomAsync(host, "TEE-1");
+        using var console = host.Client().WatchAlerts(new WatchAlertsRequest { AfterId = "0", Sku = "TEE-1" });
+
+        await host.SetStockAsync("us-east", "TEE-1", 9, 2);
+        var raised = (await AlertingHost.ReadUntilAsync(console, n => n.Alert.Kind == AlertKind.LowStock)).Last();
+        await host.SetStockAsync("us-east", "TEE-1", 8, 3);
+        await WaitForFiguresAsync(host, "TEE-1", 8);
+        await host.SetStockAsync("us-east", "TEE-1", 11, 4); // above the threshold, below the re-arm level (12)
+        await WaitForFiguresAsync(host, "TEE-1", 11);
+        await host.SetStockAsync("us-east", "TEE-1", 0, 5);
+        var escalated = (await AlertingHost.ReadUntilAsync(console, n => n.Alert.Kind == AlertKind.LowStock)).Last();
+        await host.SetStockAsync("us-east", "TEE-1", 12, 6);
+        var resolved = (await AlertingHost.ReadUntilAsync(console, n => n.Alert.Kind == AlertKind.LowStock)).Last();
+        await host.SetStockAsync("us-east", "TEE-1", 9, 7);
+        var again = (await AlertingHost.ReadUntilAsync(console, n => n.Alert.Kind == AlertKind.LowStock)).Last();
+
+        Assert.Equal((NotificationType.Raised, Severity.Warning, "TEE-1: only 9 left for US (threshold 10)", 100.0), (raised.Type, raised.Alert.Severity, raised.Alert.Message, raised.Alert.Figures["start_stock"]));
+        Assert.Equal((NotificationType.Escalated, Severity.Critical, raised.Alert.Id), (escalated.Type, escalated.Alert.Severity, escalated.Alert.Id));
+        Assert.Equal("TEE-1 is sold out for US", escalated.Alert.Message);
+        Assert.Equal((NotificationType.Resolved, raised.Alert.Id, "recovered"), (resolved.Type, resolved.Alert.Id, resolved.Alert.Resolution));
+        Assert.Equal(NotificationType.Raised, again.Type);
+        Assert.NotEqual(raised.Alert.Id, again.Alert.Id);
+        Assert.Contains("stockcast_alerting_alerts_total{type=\"Raised\",kind=\"LowStock\",severity=\"Warning\"}", await host.CreateClient().GetStringAsync("/metrics"));
+    }
+
+    [Fact]
+    public async Task AMarketOutOfStockWhileAnotherMarketsWarehouseHoldsSomeSuggestsATransfer()
+    {
+        using var host = new AlertingHost(redis.Configuration, _ledger);
+        await host.SetStockAsync("us-east", "MUG-1", 0, 1);
+        await host.SetStockAsync("eu-central", "MUG-1", 300, 1);
+        using var console = host.Client().WatchAlerts(new WatchAlertsRequest { AfterId = "0", Sku = "MUG-1" });
+
+        await host.Client().UpsertStreamAsync(AlertingHost.LiveNow("room-2", "US", 2, "MUG-1"));
+
+        var shortage = (await AlertingHost.ReadUntilAsync(console, n => n.Alert.Kind == AlertKind.RegionalShortage)).Last().Alert;
+        Assert.Equal((Severity.Critical, "US", "eu-central"), (shortage.Severity, shortage.Market, shortage.Transfer.FromWarehouseId));
+        Assert.Equal(40, shortage.Transfer.Units); // twice the default low-stock level of 20, no pace yet
+        Assert.Equal("transfer 40 units from eu-central to a warehouse serving US", shortage.SuggestedAction);
+        Assert.Equal("US has 0 of MUG-1 while eu-central holds 300 for other markets", shortage.Message);
+    }
+
+    [Fact]
+    public async Task AlertStateSurvivesARestartSoAnOpenAlertIsNeitherRaisedAgainNorLost()
+    {
+        var ns = "a" + Guid.NewGuid().ToString("N")[..12];
+        string alertId;
+        using (var first = new AlertingHost(redis.Configuration, _ledger, ns))
+        {
+            await first.SetStockAsync("us-east", "CAP-1", 50, 1);
+            await SetUpRoomAsync(first, "CAP-1");
+            using var console = first.Client().WatchAlerts(new WatchAlertsRequest { AfterId = "0" });
+            await first.SetStockAsync("us-east", "CAP-1", 5, 2);
+            alertId = (await AlertingHost.ReadUntilAsync(console, n => n.Alert.Kind == AlertKind.LowStock)).Last().Alert.Id;
+        }
+
+        using var second = new AlertingHost(redis.Configuration, _ledger, ns);
+        await second.SetStockAsync("us-east", "CAP-1", 4, 3);
+        await WaitForFiguresAsync(second, "CAP-1", 4);
+        await second.SetStockAsync("us-east", "CAP-1", 40, 4);
+        using var log = second.Client().WatchAlerts(new WatchAlertsRequest { AfterId = "0" });
+        var all = await AlertingHost.ReadUntilAsync(log, n => n.Type == NotificationType.Resolved);
+
+        Assert.Equal([NotificationType.Raised, NotificationType.Resolved], all.Where(n => n.Alert.Kind == AlertKind.LowStock).Select(n => n.Type));
+        Assert.All(all, n => Assert.Equal(alertId, n.Alert.Id));
+        Assert.Equal(40, (await second.Client().ListAlertsAsync(new ListAlertsRequest { IncludeResolved = true, Sku = "CAP-1" })).Alerts.Single().Figures["atp"]);
+    }
+
+    [Fact]
+    public async Task TwoReplicasSendEachNotificationOnceAndTheSurvivorCarriesOnWhenTheLeaderStops()
+    {
+        var ns = "a" + Guid.NewGuid().ToString("N")[..12];
+        var a = new AlertingHost(redis.Configuration, _ledger, ns);
+        using var b = new AlertingHost(redis.Configuration, _ledger, ns);
+        await a.SetStockAsync("us-east", "BAG-1", 50, 1);
+        await SetUpRoomAsync(a, "BAG-1");
+        _ = b.Server; // both running
+        using var console = b.Client().WatchAlerts(new WatchAlertsRequest { AfterId = "0", Sku = "BAG-1" });
+
+        long version = 2;
+        for (var round = 0; round < 3; round++)
+        {
+            if (round == 2)
+            {
+                a.Dispose(); // whichever led, one replica is left
+            }
+            await b.SetStockAsync("us-east", "BAG-1", 3, version++);
+            await AlertingHost.ReadUntilAsync(console, n => n.Type == NotificationType.Raised);
+            await b.SetStockAsync("us-east", "BAG-1", 30, version++);
+            await AlertingHost.ReadUntilAsync(console, n => n.Type == NotificationType.Resolved);
+        }
+
+        var everything = await b.Client().ListAlertsAsync(new ListAlertsRequest { IncludeResolved = true, Sku = "BAG-1" });
+        Assert.Equal(3, everything.Alerts.Count);
+        using var replay = b.Client().WatchAlerts(new WatchAlertsRequest { AfterId = "0", Sku = "BAG-1" });
+        var log = await AlertingHost.ReadUntilAsync(replay, n => n.Type == NotificationType.Resolved && n.Alert.Id == everything.Alerts.OrderBy(x => x.RaisedAt.ToDateTimeOffset()).Last().Id);
+        Assert.Equal(6, log.Count);
+        Assert.Equal(3, log.Count(n => n.Type == NotificationType.Raised));
+    }
+
+    [Fact]
+    public async Task WritesNeedAWriteKeyAndABadRuleIsRefusedNamingItsField()
+    {
+        using var host = new AlertingHost(redis.Configuration, _ledger);
+
+        var anonymous = await Assert.ThrowsAsync<RpcException>(async () => await host.Client(key: null).SetRuleAsync(new Rule { Sku = "X", LowStockUnits = 1 }));
+        var bad = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().SetRuleAsync(new Rule { Sku = "X", LowStockPercent = 130 }));
+        var noScope = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().SetRuleAsync(new Rule { LowStockUnits = 1 }));
+        var badStream = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertStreamAsync(new LiveStream { Id = "r", Market = "US", Skus = { "A" }, StartsAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) }));
+
+        Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
+        Assert.Equal((StatusCode.InvalidArgument, "low_stock_percent"), (bad.StatusCode, bad.Trailers.GetValue("stockcast-field")));
+        Assert.Equal("scope", noScope.Trailers.GetValue("stockcast-field"));
+        Assert.Equal("ends_at", badStream.Trailers.GetValue("stockcast-field"));
+        Assert.Empty((await host.Client().ListRulesAsync(new ListRulesRequest())).Rules);
+        Assert.Empty((await host.Client().ListStreamsAsync(new ListStreamsRequest())).Streams);
+    }
+}
