@@ -132,6 +132,10 @@ public sealed class AlertingHost : WebApplicationFactory<Program>
         Assert.Equal(EventOutcome.Applied, call.ResponseStream.Current.Results[0].Outcome);
     }
 
+    /// <summary>Starts the service and waits until it is ready (it has listed the ledger).</summary>
+    public async Task WaitReadyAsync()
+        => await Eventually.TrueAsync(async () => (await CreateClient().GetAsync("/readyz")).IsSuccessStatusCode, "the alerting service is ready");
+
     /// <summary>The ledger's gRPC client with the writer key (reservations).</summary>
     public StockLedger.StockLedgerClient LedgerWriter(out Metadata auth)
     {

@@ -70,6 +70,7 @@ public sealed class SignalsAndPreflightTests(RedisServerFixture redis) : IClassF
         {
             Products = { new Product { Sku = "GONE-1", Category = "tees" }, new Product { Sku = "OK-1", Category = "tees" } },
         });
+        await host.WaitReadyAsync();
 
         var verdicts = (await host.Client().PreflightAsync(new PreflightRequest
         {
