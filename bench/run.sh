@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# `make bench`: loads the real stock-ledger over gRPC on loopback and writes
-# bench/results/latest.md (also printed). Starts its own redis-server and ledger on free loopback
-# ports, measures redis-benchmark against that same redis as the ceiling, runs the scenarios of
-# bench/Stockcast.Bench, samples the ledger's memory throughout, and stops everything on exit.
+# `make bench`: loads the real stock-ledger over gRPC on loopback, then the warehouse-connector in
+# front of it, and writes bench/results/latest.md (also printed). Starts its own redis-server and
+# ledger on free loopback ports, measures redis-benchmark against that same redis as the ceiling,
+# runs the ledger scenarios of bench/Stockcast.Bench, then starts the connector (file-drop,
+# ShipHero-webhook and canonical-push feeds) and the warehouse simulator and runs the connector
+# scenarios, samples the services' memory throughout, and stops everything on exit.
 #
 # Usage: bash bench/run.sh [Release|Debug]
 # Knobs (environment): BENCH_SECONDS (10, measured seconds per scenario), APPLY_STREAMS (6),
 #   APPLY_BATCH (500), APPLY_SKUS (20000), WATCHERS (100), WATCH_RATE (5000), WATCH_BATCH (50),
 #   AVAIL_CALLERS (32), REDIS_BENCH_N (200000), BENCH_STRICT=1 (exit 1 when a goal is missed),
-#   BENCH_REDIS_AOF=1 (run redis with appendonly yes / appendfsync everysec, as production must).
+#   BENCH_REDIS_AOF=1 (run redis with appendonly yes / appendfsync everysec, as production must),
+#   BENCH_PARTS (ledger,connector: which scenarios to run), DROP_RECORDS (100000), WEBHOOK_SENDERS
+#   (16), SYNCLAG_RATE (200 changes/s), SYNCLAG_SIM_RATE (50 changes/s through the simulator),
+#   SYNCLAG_VIA (sim,webhook,push).
 # Each scenario also has an untimed warm-up (see bench/Stockcast.Bench --help).
 set -euo pipefail
 
@@ -25,22 +30,32 @@ WATCH_RATE="${WATCH_RATE:-5000}"
 WATCH_BATCH="${WATCH_BATCH:-50}"
 AVAIL_CALLERS="${AVAIL_CALLERS:-32}"
 REDIS_BENCH_N="${REDIS_BENCH_N:-200000}"
+BENCH_PARTS="${BENCH_PARTS:-ledger,connector}"
+DROP_RECORDS="${DROP_RECORDS:-100000}"
+WEBHOOK_SENDERS="${WEBHOOK_SENDERS:-16}"
+SYNCLAG_RATE="${SYNCLAG_RATE:-200}"
+SYNCLAG_SIM_RATE="${SYNCLAG_SIM_RATE:-50}"
+SYNCLAG_VIA="${SYNCLAG_VIA:-sim,webhook,push}"
+run_part() { [[ ",$BENCH_PARTS," == *",$1,"* ]]; }
 
 # Goals from the issue.
 GOAL_APPLY=100000      # events/s applied
 GOAL_WATCH_P99=25      # ms
 GOAL_AVAIL=25000       # calls/s
 GOAL_RSS_MIB=300       # MiB peak RSS of the ledger
+LAG_BOUND_MS=10000     # the product brief: stock shown live never lags more than 10 s (not a goal of this issue)
 
 LEDGER_DLL="services/stock-ledger/bin/$CONFIG/net10.0/Stockcast.StockLedger.dll"
 BENCH_DLL="bench/Stockcast.Bench/bin/$CONFIG/net10.0/Stockcast.Bench.dll"
+CONNECTOR_DLL="services/warehouse-connector/bin/$CONFIG/net10.0/Stockcast.WarehouseConnector.dll"
+SIM_DLL="tools/warehouse-sim/bin/$CONFIG/net10.0/Stockcast.WarehouseSim.dll"
 RESULTS_DIR="bench/results"
 REPORT="$RESULTS_DIR/latest.md"
 
 for tool in redis-server redis-cli redis-benchmark dotnet; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is not installed (run 'make deps')" >&2; exit 1; }
 done
-if [[ ! -f "$LEDGER_DLL" || ! -f "$BENCH_DLL" ]]; then
+if [[ ! -f "$LEDGER_DLL" || ! -f "$BENCH_DLL" || ! -f "$CONNECTOR_DLL" || ! -f "$SIM_DLL" ]]; then
   echo "bench: building ($CONFIG)..."
   dotnet build Microservices.sln -c "$CONFIG" -nologo -v q
 fi
@@ -48,6 +63,8 @@ fi
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/stockcast-bench.XXXXXX")"
 REDIS_PID=""
 LEDGER_PID=""
+CONNECTOR_PID=""
+SIM_PID=""
 SAMPLER_PID=""
 
 stop_pid() {  # pid, seconds to wait after SIGTERM before SIGKILL
@@ -67,6 +84,8 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   stop_pid "$SAMPLER_PID" 2
+  stop_pid "$SIM_PID" 5
+  stop_pid "$CONNECTOR_PID" 10
   stop_pid "$LEDGER_PID" 10
   stop_pid "$REDIS_PID" 5
   rm -rf "$WORK"
@@ -80,8 +99,12 @@ trap 'exit 130' INT TERM
 mkdir -p "$WORK/bin"
 cp -r "$(dirname "$LEDGER_DLL")" "$WORK/bin/ledger"
 cp -r "$(dirname "$BENCH_DLL")" "$WORK/bin/bench"
+cp -r "$(dirname "$CONNECTOR_DLL")" "$WORK/bin/connector"
+cp -r "$(dirname "$SIM_DLL")" "$WORK/bin/sim"
 LEDGER_DLL="$WORK/bin/ledger/$(basename "$LEDGER_DLL")"
 BENCH_DLL="$WORK/bin/bench/$(basename "$BENCH_DLL")"
+CONNECTOR_DLL="$WORK/bin/connector/$(basename "$CONNECTOR_DLL")"
+SIM_DLL="$WORK/bin/sim/$(basename "$SIM_DLL")"
 
 # free_port VAR: a loopback port nobody listens on (and not one picked before), into VAR.
 TAKEN=" "
@@ -174,20 +197,28 @@ API_KEY="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   export Ledger__Warehouses__0__Id=us-east Ledger__Warehouses__0__Region=us-east Ledger__Warehouses__0__Markets__0=US
   export Ledger__Warehouses__1__Id=us-west Ledger__Warehouses__1__Region=us-west Ledger__Warehouses__1__Markets__0=US
   export Ledger__Warehouses__2__Id=eu-de Ledger__Warehouses__2__Region=eu-de Ledger__Warehouses__2__Markets__0=DE
+  # The connector's warehouses (its scenarios run after the ledger's; no ledger scenario writes to them).
+  export Ledger__Warehouses__3__Id=cn-drop Ledger__Warehouses__3__Region=us-east Ledger__Warehouses__3__Markets__0=US
+  export Ledger__Warehouses__4__Id=cn-shiphero Ledger__Warehouses__4__Region=us-east Ledger__Warehouses__4__Markets__0=US
+  export Ledger__Warehouses__5__Id=cn-sim Ledger__Warehouses__5__Region=us-west Ledger__Warehouses__5__Markets__0=US
+  export Ledger__Warehouses__6__Id=cn-push Ledger__Warehouses__6__Region=eu-de Ledger__Warehouses__6__Markets__0=DE
   exec dotnet "$LEDGER_DLL"
 ) >"$WORK/ledger.log" 2>&1 &
 LEDGER_PID=$!
 echo "bench: stock-ledger pid $LEDGER_PID, gRPC 127.0.0.1:$GRPC_PORT, HTTP 127.0.0.1:$HTTP_PORT"
 
-# Memory sampler: VmRSS of the ledger (and redis) every 500 ms, tagged with the current phase.
-# Bounded: at most 1200 samples (10 min), and it ends with the ledger.
+# Memory sampler: VmRSS of the ledger, redis and (once started, its pid in connector.pid) the
+# connector every 500 ms, tagged with the current phase. Bounded: at most 1200 samples (10 min),
+# and it ends with the ledger.
 echo idle >"$WORK/phase"
 (
   for ((n = 0; n < 1200; n++)); do
     kill -0 "$LEDGER_PID" 2>/dev/null || break
     l="$(awk '/^VmRSS/ {print $2}' "/proc/$LEDGER_PID/status" 2>/dev/null || true)"
     r="$(awk '/^VmRSS/ {print $2}' "/proc/$REDIS_PID/status" 2>/dev/null || true)"
-    echo "$(cat "$WORK/phase" 2>/dev/null || echo ?) ${l:-0} ${r:-0}" >>"$WORK/rss.log"
+    c=""
+    if [[ -s "$WORK/connector.pid" ]]; then c="$(awk '/^VmRSS/ {print $2}' "/proc/$(cat "$WORK/connector.pid")/status" 2>/dev/null || true)"; fi
+    echo "$(cat "$WORK/phase" 2>/dev/null || echo ?) ${l:-0} ${r:-0} ${c:-0}" >>"$WORK/rss.log"
     sleep 0.5
   done
 ) &
@@ -198,8 +229,12 @@ RESULTS="$WORK/results.env"
 FAILED=()
 bench() {  # scenario, args...
   local scenario="$1"; shift
-  STOCKCAST_BENCH_KEY="$API_KEY" timeout 300 dotnet "$BENCH_DLL" "$scenario" --target "http://127.0.0.1:$GRPC_PORT" --out "$RESULTS" \
-    --ledger-pid "$LEDGER_PID" --redis-pid "$REDIS_PID" --clk-tck "$clk_tck" "$@"
+  local pids=(--ledger-pid "$LEDGER_PID" --redis-pid "$REDIS_PID")
+  [[ -n "$CONNECTOR_PID" ]] && pids+=(--connector-pid "$CONNECTOR_PID")
+  [[ -n "$SIM_PID" ]] && pids+=(--sim-pid "$SIM_PID")
+  STOCKCAST_BENCH_KEY="$API_KEY" STOCKCAST_BENCH_WEBHOOK_SECRET="${WEBHOOK_SECRET:-}" STOCKCAST_BENCH_SIM_SECRET="${SIM_SECRET:-}" \
+    timeout 300 dotnet "$BENCH_DLL" "$scenario" --target "http://127.0.0.1:$GRPC_PORT" --out "$RESULTS" \
+    "${pids[@]}" --clk-tck "$clk_tck" "$@"
 }
 # One scenario: phase marker for the memory sampler, Redis command stats reset before and saved after.
 scenario() {  # name, args...
@@ -214,6 +249,11 @@ scenario() {  # name, args...
   fi
   rcli info commandstats >"$WORK/cmdstats-$name.txt" || true
   kill -0 "$LEDGER_PID" 2>/dev/null || ledger_died
+  if [[ -n "$CONNECTOR_PID" ]] && ! kill -0 "$CONNECTOR_PID" 2>/dev/null; then
+    echo "bench: the connector exited during the run; its log:" >&2
+    tail -n 40 "$WORK/connector.log" >&2
+    exit 1
+  fi
 }
 ledger_died() {  # reports how the ledger ended (e.g. 137 = SIGKILL, 143 = SIGTERM, 135 = SIGBUS) and stops
   local rc=0
@@ -224,26 +264,93 @@ ledger_died() {  # reports how the ledger ended (e.g. 137 = SIGKILL, 143 = SIGTE
   exit 1
 }
 
-if ! bench ready --http "http://127.0.0.1:$HTTP_PORT" --warehouses 3 --timeout 60; then
+if ! bench ready --http "http://127.0.0.1:$HTTP_PORT" --warehouses 7 --timeout 60; then
   tail -n 40 "$WORK/ledger.log" >&2
   exit 1
 fi
 sleep 1  # a few idle samples
 
-scenario apply --streams "$APPLY_STREAMS" --batch "$APPLY_BATCH" --skus "$APPLY_SKUS" --seconds "$SECONDS_PER_SCENARIO"
-scenario watch --watchers "$WATCHERS" --rate "$WATCH_RATE" --batch "$WATCH_BATCH" --seconds "$SECONDS_PER_SCENARIO"
-scenario availability --callers "$AVAIL_CALLERS" --skus "$APPLY_SKUS" --seconds "$SECONDS_PER_SCENARIO"
-scenario health --callers "$AVAIL_CALLERS" --seconds "$SECONDS_PER_SCENARIO"
+if run_part ledger; then
+  scenario apply --streams "$APPLY_STREAMS" --batch "$APPLY_BATCH" --skus "$APPLY_SKUS" --seconds "$SECONDS_PER_SCENARIO"
+  scenario watch --watchers "$WATCHERS" --rate "$WATCH_RATE" --batch "$WATCH_BATCH" --seconds "$SECONDS_PER_SCENARIO"
+  scenario availability --callers "$AVAIL_CALLERS" --skus "$APPLY_SKUS" --seconds "$SECONDS_PER_SCENARIO"
+  scenario health --callers "$AVAIL_CALLERS" --seconds "$SECONDS_PER_SCENARIO"
+fi
+
+# ---------------------------------------------------------------- warehouse-connector
+# Started only now, so the ledger's figures above are measured without it. Its feeds: a file drop
+# polled every second, two ShipHero webhook receivers (one for the bench's own senders, one for
+# the simulator's) and a canonical push feed, each a warehouse registered in the ledger above.
+if run_part connector; then
+  echo connector-idle >"$WORK/phase"
+  free_port CN_GRPC_PORT
+  free_port CN_HTTP_PORT
+  free_port SIM_PORT
+  WEBHOOK_SECRET="hook-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  SIM_SECRET="sim-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  DROP_DIR="$WORK/drop"
+  mkdir -p "$DROP_DIR"
+  (
+    export ASPNETCORE_ENVIRONMENT=Production
+    export DOTNET_CLI_TELEMETRY_OPTOUT=1
+    export Logging__LogLevel__Default=Warning
+    export Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$CN_GRPC_PORT"
+    export Kestrel__Endpoints__Grpc__Protocols=Http2
+    export Kestrel__Endpoints__Http__Url="http://127.0.0.1:$CN_HTTP_PORT"
+    export Redis__Configuration="127.0.0.1:$REDIS_PORT"
+    export Redis__Namespace=bench
+    export Auth__ApiKeys__0__Name=bench
+    export Auth__ApiKeys__0__Key="$API_KEY"
+    export Auth__ApiKeys__0__Access=Write
+    export Connector__LedgerAddress="http://127.0.0.1:$GRPC_PORT"
+    export Connector__LedgerApiKey="$API_KEY"
+    export Connector__Feeds__0__WarehouseId=cn-drop Connector__Feeds__0__Source=file-drop
+    export Connector__Feeds__0__Folder="$DROP_DIR" Connector__Feeds__0__PollIntervalSeconds=1
+    export Connector__Feeds__1__WarehouseId=cn-shiphero Connector__Feeds__1__Source=shiphero Connector__Feeds__1__WebhookSecret="$WEBHOOK_SECRET"
+    export Connector__Feeds__2__WarehouseId=cn-sim Connector__Feeds__2__Source=shiphero Connector__Feeds__2__WebhookSecret="$SIM_SECRET"
+    export Connector__Feeds__3__WarehouseId=cn-push Connector__Feeds__3__Source=canonical
+    exec dotnet "$CONNECTOR_DLL"
+  ) >"$WORK/connector.log" 2>&1 &
+  CONNECTOR_PID=$!
+  echo "$CONNECTOR_PID" >"$WORK/connector.pid"
+  echo "bench: warehouse-connector pid $CONNECTOR_PID, gRPC 127.0.0.1:$CN_GRPC_PORT, HTTP 127.0.0.1:$CN_HTTP_PORT, drop folder $DROP_DIR"
+  # The simulator reads appsettings.json from its working directory; no scenario file, no real-time
+  # clock: the synclag scenario loads its own warehouse and makes every change itself.
+  (
+    cd "$(dirname "$SIM_DLL")"
+    export ASPNETCORE_ENVIRONMENT=Production
+    exec dotnet "$SIM_DLL" --Kestrel:Endpoints:Http:Url="http://127.0.0.1:$SIM_PORT" --Sim:ScenarioFile= --Sim:RealTime=false --Logging:LogLevel:Default=Warning
+  ) >"$WORK/sim.log" 2>&1 &
+  SIM_PID=$!
+  echo "bench: warehouse-sim pid $SIM_PID on 127.0.0.1:$SIM_PORT"
+  CONNECTOR_ARGS=(--connector "http://127.0.0.1:$CN_HTTP_PORT" --connector-grpc "http://127.0.0.1:$CN_GRPC_PORT")
+  if ! bench connector-ready "${CONNECTOR_ARGS[@]}" --feeds 4 --sim "http://127.0.0.1:$SIM_PORT" --timeout 60; then
+    tail -n 40 "$WORK/connector.log" "$WORK/sim.log" >&2
+    exit 1
+  fi
+
+  # Webhooks first: their 10 s warm-up also brings the connector's shared path (normalise, deliver,
+  # feed status) and the ledger's per-call path onto optimised code for the scenarios after it.
+  scenario webhooks "${CONNECTOR_ARGS[@]}" --warehouse cn-shiphero --senders "$WEBHOOK_SENDERS" --seconds "$SECONDS_PER_SCENARIO"
+  scenario connector-health "${CONNECTOR_ARGS[@]}" --senders "$WEBHOOK_SENDERS" --warmup 3 --seconds "$SECONDS_PER_SCENARIO"
+  scenario filedrop "${CONNECTOR_ARGS[@]}" --folder "$DROP_DIR" --warehouse cn-drop --records "$DROP_RECORDS"
+  scenario synclag "${CONNECTOR_ARGS[@]}" --via "$SYNCLAG_VIA" --rate "$SYNCLAG_RATE" --sim-rate "$SYNCLAG_SIM_RATE" --seconds "$SECONDS_PER_SCENARIO" \
+    --sim "http://127.0.0.1:$SIM_PORT" --sim-warehouse cn-sim --webhook-warehouse cn-shiphero --push-warehouse cn-push
+fi
 echo done >"$WORK/phase"
 sleep 1
 
 vmhwm_kb="$(awk '/^VmHWM/ {print $2}' "/proc/$LEDGER_PID/status")"
+connector_hwm_kb=""
+[[ -n "$CONNECTOR_PID" ]] && connector_hwm_kb="$(awk '/^VmHWM/ {print $2}' "/proc/$CONNECTOR_PID/status" 2>/dev/null || true)"
 stop_pid "$SAMPLER_PID" 2
 SAMPLER_PID=""
 
 # ---------------------------------------------------------------- report
 # shellcheck disable=SC1090
 source "$RESULTS"
+declare -A RESULTS_SEEN  # which keys this run produced: rows for scenarios not run are left out
+while IFS='=' read -r key _; do RESULTS_SEEN["$key"]=1; done <"$RESULTS"
 v() { local name="$1"; echo "${!name:-n/a}"; }
 num() { [[ "$1" =~ ^-?[0-9]+(\.[0-9]+)?$ ]]; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
@@ -254,9 +361,9 @@ passfail() {  # value, op (ge|le), goal
   num "$1" || { echo "FAIL (no result)"; return; }
   if awk "BEGIN { exit !($1 $([[ $2 == ge ]] && echo '>=' || echo '<=') $3) }"; then echo PASS; else echo "**FAIL**"; fi
 }
-busy_note() {  # says whether anything else competed for the cores during the scenarios
-  local worst
-  worst="$(printf '%s\n' "$(v apply_cpu_others)" "$(v watch_cpu_others)" "$(v availability_cpu_others)" "$(v health_cpu_others)" |
+busy_note() {  # result prefixes of the scenarios -> whether anything else competed for the cores during them
+  local worst k
+  worst="$(for k in "$@"; do v "${k}_cpu_others"; done |
     awk 'BEGIN { m = 0 } /^[0-9.]+$/ && $1 > m { m = $1 } END { print m }')"
   if awk "BEGIN { exit !($worst > 0.15) }"; then
     echo "**up to $worst cores were used by other work on this machine during the run, so these figures understate what an idle machine gives; run again on a quiet machine.**"
@@ -271,7 +378,7 @@ within() {  # value, limit, unit -> informational verdict for rows that are not 
 per_unit_us() {  # cores, units per second -> microseconds of CPU per unit
   if num "$1" && num "$2" && [[ "$2" != "0" ]]; then calc "%.1f" "$1 * 1000000 / $2"; else echo n/a; fi
 }
-rss_peak() {  # phase (or "all"), column (2 ledger, 3 redis) -> MiB
+rss_peak() {  # phase (or "all"), column (2 ledger, 3 redis, 4 connector) -> MiB
   awk -v p="$1" -v c="$2" '($1 == p || p == "all") && $c > m { m = $c } END { printf "%.0f", m / 1024 }' "$WORK/rss.log"
 }
 top_cmds() {  # scenario -> markdown rows: command, calls, usec/call, share of redis time
@@ -279,6 +386,97 @@ top_cmds() {  # scenario -> markdown rows: command, calls, usec/call, share of r
     END { for (n in usec) printf "%s %s %s %s %.1f\n", usec[n], n, calls[n], per[n], (total ? 100 * usec[n] / total : 0) }' \
     "$WORK/cmdstats-$1.txt" 2>/dev/null | sort -rn | head -n 8 |
     awk '{ printf "| %s | %s | %s | %s | %s%% |\n", "'"$1"'", $2, $3, $4, $5 }'
+}
+
+# The warehouse-connector's part of the report (it ran after the ledger's scenarios, same redis and ledger).
+seen() { [[ -n "${RESULTS_SEEN[$1]:-}" ]]; }
+drop_row() {  # csv|json
+  local p="filedrop_$1"
+  echo "| File drop, $1: $(v ${p}_records) records ($(v ${p}_file_mib) MiB), from the file landing in the folder to the last record on the ledger's Watch | **$(v ${p}_records_per_s) records/s** normalised and delivered ($(v ${p}_seconds) s; first record after $(v ${p}_first_change_ms) ms, then $(v ${p}_records_per_s_after_first) records/s); complete: $(v ${p}_complete) | $(ratio "$(v ${p}_records_per_s)" "$(v apply_events_per_s)") of the ledger's ApplyStockEvents rate in this run; $(ratio "$(v ${p}_records_per_s)" "${RB[plain.SET.rps]:-}") of redis SET unpipelined |"
+}
+lag_row() {  # sim|webhook|push, description
+  local p="synclag_$1"
+  echo "| Sync lag, $2; $(v ${p}_rate) changes/s for $(v ${p}_seconds) s | p50 **$(v ${p}_p50_ms) ms**, p99 **$(v ${p}_p99_ms) ms** (p90 $(v ${p}_p90_ms), max $(v ${p}_max_ms)); $(v ${p}_delivered) of $(v ${p}_sent) changes on the Watch, complete: $(v ${p}_complete) | p99 $(within "$(v ${p}_p99_ms)" "$LAG_BOUND_MS" ms) (the brief's bound) |"
+}
+cpu_row() {  # label, result prefix, records per second
+  local p="$2"
+  echo "| $1 | $(v ${p}_cpu_ledger) | $(v ${p}_cpu_connector) | $(v ${p}_cpu_redis) | $(v ${p}_cpu_sim) | $(v ${p}_cpu_bench) | $(v ${p}_cpu_total) | $(v ${p}_cpu_others) | $(per_unit_us "$(v ${p}_cpu_connector)" "$3") µs | $(per_unit_us "$(v ${p}_cpu_ledger)" "$3") µs | $(per_unit_us "$(v ${p}_cpu_redis)" "$3") µs |"
+}
+connector_report() {
+  local cn_hwm fmt via p
+  cn_hwm="$(calc "%.0f" "${connector_hwm_kb:-0} / 1024")"
+  cat <<EOF
+
+## warehouse-connector
+
+Started after the ledger's scenarios, in front of the same ledger and redis-server: a file-drop feed
+polled every second, a ShipHero webhook feed for the load generator's senders and one for the
+warehouse simulator's, and a canonical push feed. "On the ledger's Watch" is counted from the
+ledger's own change stream, filtered to the feed's warehouse, not from the connector's answers.
+
+| scenario | measured | compared with |
+|---|---|---|
+EOF
+  for fmt in csv json; do seen "filedrop_${fmt}_records" && drop_row "$fmt"; done
+  if seen webhooks_senders; then
+    echo "| Signed ShipHero \"Inventory Update\" webhooks, $(v webhooks_senders) concurrent senders (HTTP/1.1, one SKU per webhook), $(v webhooks_seconds) s | **$(v webhooks_records_accepted_per_s) records/s accepted** (HTTP 200), $(v webhooks_records_applied_per_s) applied; per webhook p50 $(v webhooks_p50_ms) ms, p99 $(v webhooks_p99_ms) ms, max $(v webhooks_max_ms) ms; on the Watch: $(v webhooks_watch_delivered) of $(v webhooks_applied_total) applied, complete: $(v webhooks_delivered_complete) | $(ratio "$(v webhooks_records_accepted_per_s)" "$(v connector_health_ok_per_s)") of the connector's /healthz ceiling; $(ratio "$(v webhooks_records_accepted_per_s)" "${RB[plain.SET.rps]:-}") of redis SET unpipelined |"
+  fi
+  if seen connector_health_senders; then
+    echo "| Reference: GET /healthz on the connector, same senders (Kestrel HTTP/1.1, nothing behind it) | $(v connector_health_ok_per_s) requests/s, p50 $(v connector_health_p50_ms) ms, p99 $(v connector_health_p99_ms) ms | |"
+  fi
+  seen synclag_sim_rate && lag_row sim "the simulator's change (POST /sim/adjust on its ShipHero warehouse, which posts the signed webhook) through the connector and the ledger to the Watch"
+  seen synclag_webhook_rate && lag_row webhook "a signed ShipHero webhook sent by the load generator, through the connector and the ledger to the Watch"
+  seen synclag_push_rate && lag_row push "a one-record canonical push, through the connector and the ledger to the Watch"
+  echo "| Connector memory (whole run) | **peak VmRSS $(rss_peak all 4) MiB**, VmHWM $cn_hwm MiB | |"
+  cat <<EOF
+
+### warehouse-connector details
+
+| scenario | figure | value |
+|---|---|---|
+| filedrop csv | records received / applied by the connector (its ListFeeds), dead-lettered | $(v filedrop_csv_connector_received) / $(v filedrop_csv_connector_applied), $(v filedrop_csv_dead_lettered) |
+| filedrop json | records received / applied by the connector (its ListFeeds), dead-lettered | $(v filedrop_json_connector_received) / $(v filedrop_json_connector_applied), $(v filedrop_json_dead_lettered) |
+| webhooks | requests in the window by HTTP status (0: no answer) | $(v webhooks_statuses) |
+| webhooks | accepted per second from the first send; the first $(v webhooks_warmup_s) s are the warm-up (settled, i.e. no longer climbing: $(v webhooks_settled)) | $(v webhooks_timeline) |
+| webhooks | accepted but not applied / dead-lettered | $(v webhooks_not_applied) / $(v webhooks_dead_lettered) |
+EOF
+  for via in sim webhook push; do
+    seen "synclag_${via}_rate" || continue
+    p="synclag_$via"
+    echo "| synclag $via | sent per second (measured) / sends > 5 ms late / refused / not on the Watch | $(v ${p}_sent_per_s) / $(v ${p}_late_sends) / $(v ${p}_failed) / $(v ${p}_lost) |"
+    echo "| synclag $via | the sending call itself (send to answer) p50 / p99 | $(v ${p}_call_p50_ms) / $(v ${p}_call_p99_ms) ms |"
+    echo "| synclag $via | split at record.source_time (ShipHero: the connector's receipt; push: the sender's stamp), wall clock: send to source_time p50 / p99; source_time to Watch p50 / p99 | $(v ${p}_send_to_receipt_p50_ms) / $(v ${p}_send_to_receipt_p99_ms) ms; $(v ${p}_receipt_to_watch_p50_ms) / $(v ${p}_receipt_to_watch_p99_ms) ms |"
+  done
+  cat <<EOF
+
+### warehouse-connector CPU split (cores busy over the measured window, from /proc/PID/stat; $cores cores in all)
+
+| scenario | ledger | connector | redis-server | simulator | load generator | total | other processes | connector CPU per record | ledger CPU per record | redis CPU per record |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+EOF
+  for fmt in csv json; do seen "filedrop_${fmt}_records" && cpu_row "filedrop $fmt" "filedrop_$fmt" "$(v filedrop_${fmt}_records_per_s)"; done
+  seen webhooks_senders && cpu_row webhooks webhooks "$(v webhooks_records_accepted_per_s)"
+  seen connector_health_senders && cpu_row "connector /healthz (per request)" connector_health "$(v connector_health_ok_per_s)"
+  for via in sim webhook push; do seen "synclag_${via}_rate" && cpu_row "synclag $via" "synclag_$via" "$(v synclag_${via}_sent_per_s)"; done
+  cat <<EOF
+
+The file drop's window runs from the landing to the last record (it includes the wait for the next
+poll); the others' are the measured seconds. "Other processes": $(busy_note filedrop_csv filedrop_json webhooks connector_health synclag_sim synclag_webhook synclag_push)
+
+### warehouse-connector memory by phase (VmRSS peak, MiB)
+
+| idle | filedrop | webhooks | connector /healthz | synclag | whole run | VmHWM at the end |
+|---:|---:|---:|---:|---:|---:|---:|
+| $(rss_peak connector-idle 4) | $(rss_peak filedrop 4) | $(rss_peak webhooks 4) | $(rss_peak connector-health 4) | $(rss_peak synclag 4) | $(rss_peak all 4) | $cn_hwm |
+
+### Where redis-server spends its time in the connector's scenarios (INFO commandstats, top 8 by time)
+
+| scenario | command | calls | µs/call | share |
+|---|---|---:|---:|---:|
+$(top_cmds filedrop)
+$(top_cmds webhooks)
+$(top_cmds synclag)
+EOF
 }
 
 apply_eps="$(v apply_events_per_s)"
@@ -294,7 +492,7 @@ watch_verdict="$(passfail "$watch_p99" le "$GOAL_WATCH_P99")"
 mkdir -p "$RESULTS_DIR"
 {
   cat <<EOF
-# Stockcast benchmark: stock-ledger over gRPC on loopback
+# Stockcast benchmark: stock-ledger and warehouse-connector on loopback
 
 Run $started_at, commit $git_rev, configuration $CONFIG. Produced by \`make bench\` (bench/run.sh).
 
@@ -310,7 +508,7 @@ Run $started_at, commit $git_rev, configuration $CONFIG. Produced by \`make benc
 | .NET SDK | $dotnet_version |
 | redis-server | $redis_version (fresh, \`$REDIS_PERSISTENCE_TEXT\`, loopback) |
 
-Everything (redis-server, the ledger, the load generator) shares these $cores cores.
+Everything (redis-server, the ledger, the connector, the simulator, the load generator) shares these $cores cores.
 
 ## Ceiling: redis-benchmark on the same redis-server
 
@@ -366,7 +564,7 @@ EOF
 | health | $(v health_cpu_ledger) | $(v health_cpu_redis) | $(v health_cpu_bench) | $(v health_cpu_total) | $(v health_cpu_others) | $(per_unit_us "$(v health_cpu_ledger)" "$(v health_calls_per_s)") µs/call | - |
 
 The load generator runs on the same cores; "per unit" divides each process's cores by the scenario's rate.
-"Other processes" is the rest of the machine's busy time (/proc/stat): $(busy_note)
+"Other processes" is the rest of the machine's busy time (/proc/stat): $(busy_note apply watch availability health)
 
 ### Ledger memory by phase (VmRSS peak, MiB)
 
@@ -384,6 +582,9 @@ $(top_cmds apply)
 $(top_cmds watch)
 $(top_cmds availability)
 EOF
+  if run_part connector; then
+    connector_report
+  fi
   if ((${#FAILED[@]})); then
     echo
     echo "**Scenarios that failed to run: ${FAILED[*]}** (see the console output of this run)."

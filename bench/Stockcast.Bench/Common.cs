@@ -180,17 +180,17 @@ public sealed class CpuMeter
     public CpuMeter(BenchArgs args)
     {
         _ticksPerSecond = args.Double("clk-tck", 100);
-        var list = new List<(string, int)> { ("bench", Environment.ProcessId) };
-        var ledger = args.Int("ledger-pid", 0);
-        var redis = args.Int("redis-pid", 0);
-        if (ledger > 0)
+        // In report order: the services, Redis, the simulator, then this load generator.
+        var list = new List<(string, int)>();
+        foreach (var name in (string[])["ledger", "connector", "redis", "sim"])
         {
-            list.Insert(0, ("ledger", ledger));
+            var pid = args.Int(name + "-pid", 0);
+            if (pid > 0)
+            {
+                list.Add((name, pid));
+            }
         }
-        if (redis > 0)
-        {
-            list.Insert(list.Count - 1, ("redis", redis));
-        }
+        list.Add(("bench", Environment.ProcessId));
         _processes = [.. list];
     }
 
@@ -256,18 +256,20 @@ public sealed class Results(string? path, string scenario)
 
     public void Add(string key, string value)
     {
-        var name = scenario + "_" + key;
+        // Shell variable names: "connector-health" becomes "connector_health".
+        var name = (scenario + "_" + key).Replace('-', '_');
         _lines.Add($"{name}='{value.Replace("'", "", StringComparison.Ordinal)}'");
         Console.WriteLine($"  {name,-34} {value}");
     }
 
-    public void AddCpu(IReadOnlyList<(string Name, double Cores)> cpu)
+    /// <param name="prefix">For scenarios that measure several windows (e.g. "csv_"): keys become prefix + "cpu_" + process.</param>
+    public void AddCpu(IReadOnlyList<(string Name, double Cores)> cpu, string prefix = "")
     {
         foreach (var (name, cores) in cpu)
         {
-            Add("cpu_" + name, cores, "F2");
+            Add(prefix + "cpu_" + name, cores, "F2");
         }
-        Add("cpu_total", cpu.Where(c => c.Name != "others").Sum(c => c.Cores), "F2");
+        Add(prefix + "cpu_total", cpu.Where(c => c.Name != "others").Sum(c => c.Cores), "F2");
     }
 
     public void Save()

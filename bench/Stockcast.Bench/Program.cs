@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Stockcast.Bench;
 
-// Usage: Stockcast.Bench <ready|apply|watch|availability|health> --target http://127.0.0.1:PORT [options]
+// Usage: Stockcast.Bench <ready|apply|watch|availability|health|connector-ready|filedrop|webhooks|connector-health|synclag> --target http://127.0.0.1:PORT [options]
 // Every scenario is bounded in time and in count and stops by itself; results are appended to
 // --out as shell-sourceable key=value lines (bench/run.sh turns them into bench/results/latest.md).
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -24,7 +24,26 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           health        the same callers on grpc.health.v1.Health/Check: the framework's unary ceiling
                         --callers 32  --seconds 10  --warmup 3  --channels 4
 
-        common: --ledger-pid PID --redis-pid PID --clk-tck 100 (CPU split from /proc/PID/stat)
+
+        warehouse-connector scenarios (--target is still the ledger, for the Watch that confirms delivery;
+        --connector http://127.0.0.1:PORT is the connector's HTTP endpoint, --connector-grpc its gRPC one):
+          connector-ready  wait for the connector's /readyz, its feeds and the simulator
+                        --feeds 4  --sim URL  --timeout 60
+          filedrop      a large CSV and JSON drop: landing to every record in the ledger's Watch
+                        --folder DIR (the feed's Folder)  --warehouse cn-drop  --records 100000  --warmup-records 10000
+                        --formats csv,json  --timeout 120
+          webhooks      concurrent senders of signed ShipHero Inventory Updates
+                        --warehouse cn-shiphero  --secret S (or STOCKCAST_BENCH_WEBHOOK_SECRET)  --senders 16
+                        --seconds 10  --warmup 10  --warmup-max 30 (measures once the rate stops climbing)  --skus 2000
+          connector-health  the same senders on the connector's GET /healthz: its HTTP/1.1 ceiling
+                        --senders 16  --seconds 10  --warmup 10  --warmup-max 30
+          synclag       source change -> ledger Watch at a paced rate, via the simulator, a webhook, a push
+                        --via sim,webhook,push  --rate 200  --sim-rate 50  --seconds 10  --warmup 5  --skus 1000
+                        --sim URL  --sim-warehouse cn-sim  --sim-secret S (or STOCKCAST_BENCH_SIM_SECRET)
+                        --webhook-warehouse cn-shiphero  --secret S  --push-warehouse cn-push  --max-in-flight 256
+
+        common: --ledger-pid PID --connector-pid PID --redis-pid PID --sim-pid PID --clk-tck 100
+                (CPU split from /proc/PID/stat)
         """);
     return args.Length == 0 ? 2 : 0;
 }
@@ -78,8 +97,46 @@ try
             await AvailabilityScenario.RunAsync(settings, ledger, results, cpu, health: scenario == "health");
             break;
         }
+        case "connector-ready":
+        {
+            var feeds = options.Int("feeds", 4);
+            var sim = options.Str("sim", "");
+            var timeout = TimeSpan.FromSeconds(options.Double("timeout", 60));
+            var pid = options.Int("connector-pid", 0);
+            using var connector = Connector(options, key, 1);
+            options.RejectUnknown();
+            await Readiness.WaitForConnectorAsync(connector, feeds, sim, timeout, pid);
+            return 0;
+        }
+        case "filedrop":
+        {
+            var settings = FileDropScenario.Settings.From(options);
+            using var connector = Connector(options, key, 1);
+            options.RejectUnknown();
+            using var ledger = new Ledger(target, key, 1);
+            await FileDropScenario.RunAsync(settings, ledger, connector, results, cpu);
+            break;
+        }
+        case "webhooks" or "connector-health":
+        {
+            var settings = WebhookScenario.Settings.From(options);
+            using var connector = Connector(options, key, settings.Senders);
+            options.RejectUnknown();
+            using var ledger = new Ledger(target, key, 1);
+            await WebhookScenario.RunAsync(settings, ledger, connector, results, cpu, health: scenario == "connector-health");
+            break;
+        }
+        case "synclag":
+        {
+            var settings = SyncLagScenario.Settings.From(options);
+            using var connector = Connector(options, key, settings.MaxInFlight);
+            options.RejectUnknown();
+            using var ledger = new Ledger(target, key, 1);
+            await SyncLagScenario.RunAsync(settings, ledger, connector, results, cpu);
+            break;
+        }
         default:
-            Console.Error.WriteLine($"unknown scenario '{scenario}' (ready, apply, watch, availability, health)");
+            Console.Error.WriteLine($"unknown scenario '{scenario}' (ready, apply, watch, availability, health, connector-ready, filedrop, webhooks, connector-health, synclag)");
             return 2;
     }
 }
@@ -97,3 +154,7 @@ catch (Exception ex) when (ex is RpcException or TimeoutException or InvalidOper
 }
 results.Save();
 return 0;
+
+// The connector's endpoints; the same write key serves the push API.
+static ConnectorUnderTest Connector(BenchArgs options, string key, int connections)
+    => new(options.Str("connector", "http://127.0.0.1:9102"), options.Str("connector-grpc", "http://127.0.0.1:5102"), key, connections);

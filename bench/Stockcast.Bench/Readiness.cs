@@ -50,4 +50,52 @@ public static class Readiness
         }
         throw new TimeoutException($"the ledger was not ready within {timeout.TotalSeconds:F0} s ({last})");
     }
+
+    /// <summary>Polls the connector's /readyz, then ListFeeds until the configured feeds are there, and the simulator's /healthz when given.</summary>
+    public static async Task WaitForConnectorAsync(ConnectorUnderTest connector, int feeds, string simUrl, TimeSpan timeout, int connectorPid = 0)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var ready = false;
+        var simReady = simUrl.Length == 0;
+        string last = "no answer yet";
+        while (Stopwatch.GetElapsedTime(started) < timeout)
+        {
+            if (connectorPid > 0 && !Directory.Exists($"/proc/{connectorPid}"))
+            {
+                throw new InvalidOperationException($"the connector (pid {connectorPid}) exited before it was ready");
+            }
+            try
+            {
+                if (!ready)
+                {
+                    using var response = await http.GetAsync(new Uri(connector.HttpBase, "readyz"));
+                    ready = response.IsSuccessStatusCode;
+                    last = $"the connector's /readyz answered {(int)response.StatusCode}";
+                }
+                if (!simReady)
+                {
+                    using var response = await http.GetAsync(simUrl.TrimEnd('/') + "/healthz");
+                    simReady = response.IsSuccessStatusCode;
+                    last = $"the simulator's /healthz answered {(int)response.StatusCode}";
+                }
+                if (ready && simReady)
+                {
+                    var list = await connector.Feeds.ListFeedsAsync(new Stockcast.Connector.V1.ListFeedsRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+                    last = $"ListFeeds returned {list.Feeds.Count}";
+                    if (list.Feeds.Count >= feeds)
+                    {
+                        Console.WriteLine($"  connector ready after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s: {string.Join(", ", list.Feeds.Select(f => $"{f.WarehouseId}[{f.Source}]"))}");
+                        return;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or RpcException)
+            {
+                last = ex.Message;
+            }
+            await Task.Delay(PollInterval); // between checks, until the deadline above
+        }
+        throw new TimeoutException($"the connector was not ready within {timeout.TotalSeconds:F0} s ({last})");
+    }
 }
