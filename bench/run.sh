@@ -304,7 +304,7 @@ if run_part connector; then
     export Auth__ApiKeys__0__Access=Write
     export Connector__LedgerAddress="http://127.0.0.1:$GRPC_PORT"
     export Connector__LedgerApiKey="$API_KEY"
-    export Connector__Feeds__0__WarehouseId=cn-drop Connector__Feeds__0__Source=file-drop
+    export Connector__Feeds__0__WarehouseId=cn-drop Connector__Feeds__0__Source=file-drop Connector__Feeds__0__SettleSeconds=0
     export Connector__Feeds__0__Folder="$DROP_DIR" Connector__Feeds__0__PollIntervalSeconds=1
     export Connector__Feeds__1__WarehouseId=cn-shiphero Connector__Feeds__1__Source=shiphero Connector__Feeds__1__WebhookSecret="$WEBHOOK_SECRET"
     export Connector__Feeds__2__WarehouseId=cn-sim Connector__Feeds__2__Source=shiphero Connector__Feeds__2__WebhookSecret="$SIM_SECRET"

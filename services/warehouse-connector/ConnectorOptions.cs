@@ -77,6 +77,10 @@ public sealed class ConnectorOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:UnitsPerWarehouseUnit must be at least 1.", [nameof(Feeds)]);
             }
+            if (feed.SettleSeconds is < 0 or > 3600)
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:SettleSeconds must be between 0 and 3600.", [nameof(Feeds)]);
+            }
             if (feed.StaleAfterSeconds < 1)
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:StaleAfterSeconds must be at least 1.", [nameof(Feeds)]);
@@ -161,6 +165,9 @@ public sealed class FeedOptions
 
     /// <summary>File drops: the folder an ERP drops its CSV/JSON exports into (a mounted volume).</summary>
     public string Folder { get; set; } = "";
+
+    /// <summary>File drops: a file is read once unchanged for this long (it may still be being written).</summary>
+    public int SettleSeconds { get; set; } = 5;
 
     public bool IsPolled => Source is ShipBobSource or AmazonFbaSource or Ck1Source or FileDropSource;
 }

@@ -47,6 +47,7 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
             {
                 ["Connector:Feeds:0:WarehouseId"] = DropWarehouse,
                 ["Connector:Feeds:0:Source"] = "file-drop",
+                ["Connector:Feeds:0:SettleSeconds"] = "0",
                 ["Connector:Feeds:0:Folder"] = folder,
                 ["Connector:Feeds:0:PollIntervalSeconds"] = "1",
             });

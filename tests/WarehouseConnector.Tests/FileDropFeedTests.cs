@@ -13,6 +13,7 @@ public sealed class FileDropFeedTests(RedisServerFixture redis) : IClassFixture<
     {
         ["Connector:Feeds:2:WarehouseId"] = "us-shipbob",
         ["Connector:Feeds:2:Source"] = "file-drop",
+        ["Connector:Feeds:2:SettleSeconds"] = "0",
         ["Connector:Feeds:2:Folder"] = _folder,
         ["Connector:Feeds:2:PollIntervalSeconds"] = "3600",
     });
@@ -62,5 +63,21 @@ public sealed class FileDropFeedTests(RedisServerFixture redis) : IClassFixture<
         Assert.Null(await _host.LedgerRecordAsync("us-shipbob", "BROKEN-1"));
         Assert.True(File.Exists(Path.Combine(_folder, "failed", "b.json")));
         Assert.Empty(Directory.GetFiles(_folder));
+    }
+
+    [Fact]
+    public async Task AFileStillBeingWrittenIsLeftAloneUntilItHasSettled()
+    {
+        var file = Path.Combine(_folder, "growing.json");
+        await File.WriteAllTextAsync(file, $$"""{"records":[{"sku":"GROW-1","available":4,"onHand":4,"sourceTime":"{{Now}}"}]}""");
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(5)); // as if the exporter were still writing
+
+        var early = await SyncAsync();
+        Assert.Equal(0, early.RecordsReceived);
+        Assert.True(File.Exists(file));
+
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(-1));
+        await SyncAsync();
+        Assert.Equal(4, (await _host.LedgerRecordAsync("us-shipbob", "GROW-1"))!.Quantities.Available);
     }
 }

@@ -29,7 +29,11 @@ public sealed class FileDropFeed(FeedIntake intake, ILogger<FileDropFeed> log) :
             throw new FeedException($"drop folder '{feed.Folder}' does not exist");
         }
         var total = new SyncResult();
-        var files = folder.EnumerateFiles().Where(f => f.Extension is ".json" or ".csv").OrderBy(f => f.LastWriteTimeUtc).ThenBy(f => f.Name, StringComparer.Ordinal);
+        // A file written in place may still be growing: take it once it has been left alone for
+        // SettleSeconds (file-system time). Exporters that write elsewhere and rename in can use 0.
+        var settled = DateTime.UtcNow.AddSeconds(-feed.SettleSeconds);
+        var files = folder.EnumerateFiles().Where(f => f.Extension is ".json" or ".csv" && f.LastWriteTimeUtc <= settled)
+            .OrderBy(f => f.LastWriteTimeUtc).ThenBy(f => f.Name, StringComparer.Ordinal);
         foreach (var file in files)
         {
             List<JsonElement> records;
