@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: a local Redis (with AOF persistence, as production needs), the stock-ledger, the
-# warehouse simulator and the connector reading it, and live sample data, all on 127.0.0.1.
+# warehouse simulator and the connector reading it, alerting, and live sample data, all on 127.0.0.1.
 # Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,8 @@ LEDGER_GRPC=${LEDGER_GRPC:-5101}
 LEDGER_HTTP=${LEDGER_HTTP:-9101}
 CONNECTOR_GRPC=${CONNECTOR_GRPC:-5102}
 CONNECTOR_HTTP=${CONNECTOR_HTTP:-9102}
+ALERTING_GRPC=${ALERTING_GRPC:-5103}
+ALERTING_HTTP=${ALERTING_HTTP:-9103}
 SIM_HTTP=${SIM_HTTP:-5301}
 mkdir -p "$RUN/redis"
 
@@ -68,7 +70,17 @@ wait_for "http://127.0.0.1:$SIM_HTTP/sim/state" "warehouse-sim"
 pids+=($!)
 wait_for "http://127.0.0.1:$CONNECTOR_HTTP/readyz" "warehouse-connector"
 
-dotnet "$(bin tools/sample-data)/Stockcast.SampleData.dll" "http://127.0.0.1:$LEDGER_GRPC" "$RUN/writer.key" --live > "$RUN/sample-data.log" 2>&1 &
+# Alerting follows the ledger's Watch and the connector's feed events.
+(cd "$(bin services/alerting)" && exec env ASPNETCORE_ENVIRONMENT=Development \
+  Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$ALERTING_GRPC" Kestrel__Endpoints__Http__Url="http://127.0.0.1:$ALERTING_HTTP" \
+  Redis__Configuration="127.0.0.1:$REDIS_PORT" \
+  Auth__ApiKeys__0__Name=local-writer Auth__ApiKeys__0__Key="$KEY" Auth__ApiKeys__0__Access=Write \
+  Alerting__LedgerAddress="http://127.0.0.1:$LEDGER_GRPC" Alerting__ConnectorAddress="http://127.0.0.1:$CONNECTOR_GRPC" \
+  dotnet Stockcast.Alerting.dll) > "$RUN/alerting.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$ALERTING_HTTP/healthz" "alerting"
+
+dotnet "$(bin tools/sample-data)/Stockcast.SampleData.dll" "http://127.0.0.1:$LEDGER_GRPC" "$RUN/writer.key" --live --alerting "http://127.0.0.1:$ALERTING_GRPC" > "$RUN/sample-data.log" 2>&1 &
 pids+=($!)
 
 cat <<MSG
@@ -79,6 +91,8 @@ Stockcast is running locally.
   warehouse-connector gRPC   127.0.0.1:$CONNECTOR_GRPC   (ListFeeds, dead letters, TriggerFullSync)
   connector push API         http://127.0.0.1:$CONNECTOR_HTTP/v1/warehouses/{id}/stock   metrics: /metrics
   warehouse simulator        http://127.0.0.1:$SIM_HTTP/sim/state   (ShipBob, Amazon FBA, CK1 APIs; demo scenario)
+  alerting gRPC              127.0.0.1:$ALERTING_GRPC   (WatchAlerts, Preflight, rules; rooms demo-room-us, demo-room-de)
+  alerting metrics           http://127.0.0.1:$ALERTING_HTTP/metrics
   Redis               127.0.0.1:$REDIS_PORT (AOF in $RUN/redis)
   writer API key      $RUN/writer.key   (send as "authorization: Bearer <key>")
   logs                $RUN/*.log
@@ -89,6 +103,8 @@ Try (with grpcurl):
   grpcurl -plaintext -d '{}' 127.0.0.1:$LEDGER_GRPC stockcast.ledger.v1.StockLedger/Watch
   grpcurl -plaintext -d '{"sku":"LIP-RED-01","market":"US"}' 127.0.0.1:$LEDGER_GRPC stockcast.ledger.v1.StockLedger/GetAvailability
   grpcurl -plaintext 127.0.0.1:$CONNECTOR_GRPC stockcast.connector.v1.WarehouseConnector/ListFeeds
+  grpcurl -plaintext -d '{"after_id":"0"}' 127.0.0.1:$ALERTING_GRPC stockcast.alerting.v1.Alerting/WatchAlerts
+  grpcurl -plaintext -d '{"room_id":"demo-room-de"}' 127.0.0.1:$ALERTING_GRPC stockcast.alerting.v1.Alerting/Preflight
 Ctrl-C stops everything.
 MSG
 wait -n "${pids[@]}"

@@ -3,12 +3,14 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Stockcast.Ledger.V1;
 
-// Usage: Stockcast.SampleData <ledger-url> <api-key-file> [--live]
+// Usage: Stockcast.SampleData <ledger-url> <api-key-file> [--live] [--alerting <alerting-url>]
 // Registers four warehouses, seeds ~100 SKU x warehouse records, and with --live keeps
-// selling, reserving and restocking (a few changes a second) until stopped.
+// selling, reserving and restocking (a few changes a second) until stopped. With --alerting it
+// also schedules a live room (on now, US) and one later tonight (DE) with rules and products, and
+// sends add-to-cart signals for the featured SKUs while live.
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: Stockcast.SampleData <ledger-url> <api-key-file> [--live]");
+    Console.Error.WriteLine("usage: Stockcast.SampleData <ledger-url> <api-key-file> [--live] [--alerting <alerting-url>]");
     return 2;
 }
 var key = (await File.ReadAllTextAsync(args[1])).Trim();
@@ -70,6 +72,30 @@ using (var apply = client.ApplyStockEvents(auth))
     Console.WriteLine($"Seeded {seed.Events.Count} stock records across {warehouses.Length} warehouses (revision {apply.ResponseStream.Current.Revision}).");
     await apply.RequestStream.CompleteAsync();
 }
+var alertingAt = Array.IndexOf(args, "--alerting") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+using var alertingChannel = alertingAt is null ? null : GrpcChannel.ForAddress(alertingAt);
+var alerting = alertingChannel is null ? null : new Stockcast.Alerting.V1.Alerting.AlertingClient(alertingChannel);
+string[] featured = ["TEE-OVERSIZE-WHT-M", "HOODIE-FLEECE-GRY-M", "LIPTINT-VELVET-ROSE", "EARBUDS-ANC-PRO", "STANLEY-CUP-40OZ", "SNEAKER-CLOUD-41"];
+if (alerting is not null)
+{
+    await alerting.UpsertProductsAsync(new Stockcast.Alerting.V1.UpsertProductsRequest
+    {
+        Products = { catalogue.Select(sku => new Stockcast.Alerting.V1.Product { Sku = sku, Category = sku.Split('-')[0].ToLowerInvariant(), Name = sku.Replace('-', ' ') }) },
+    }, auth);
+    var now = DateTimeOffset.UtcNow;
+    await alerting.UpsertStreamAsync(new Stockcast.Alerting.V1.LiveStream
+    {
+        Id = "demo-room-us", Market = "US", Skus = { featured },
+        StartsAt = Timestamp.FromDateTimeOffset(now.AddMinutes(-5)), EndsAt = Timestamp.FromDateTimeOffset(now.AddHours(3)),
+    }, auth);
+    await alerting.UpsertStreamAsync(new Stockcast.Alerting.V1.LiveStream
+    {
+        Id = "demo-room-de", Market = "DE", Skus = { featured.Take(4) },
+        StartsAt = Timestamp.FromDateTimeOffset(now.AddHours(2)), EndsAt = Timestamp.FromDateTimeOffset(now.AddHours(4)),
+    }, auth);
+    await alerting.SetRuleAsync(new Stockcast.Alerting.V1.Rule { RoomId = "demo-room-us", LowStockUnits = 30, LowStockPercent = 30 }, auth);
+    Console.WriteLine("Scheduled demo-room-us (live now, US) and demo-room-de (in 2 h, DE) on the alerting service.");
+}
 if (!args.Contains("--live"))
 {
     return 0;
@@ -124,6 +150,14 @@ try
         {
             await live.RequestStream.WriteAsync(new ApplyStockEventsRequest { BatchId = $"restock-{sale}", Events = { Snapshot(warehouse, sku, random.Next(100, 600)) } });
             await live.ResponseStream.MoveNext(stop.Token);
+        }
+        if (alerting is not null && random.NextDouble() < 0.3)
+        {
+            // Viewers adding featured items to their carts: the demand the trend rule watches.
+            await alerting.IngestAsync(new Stockcast.Alerting.V1.IngestRequest
+            {
+                Signals = { new Stockcast.Alerting.V1.Signal { EventId = $"cart-{Guid.NewGuid():N}", Kind = Stockcast.Alerting.V1.SignalKind.AddToCart, Sku = featured[random.Next(featured.Length)], Market = "US", RoomId = "demo-room-us" } },
+            }, auth, cancellationToken: stop.Token);
         }
         await Task.Delay(TimeSpan.FromMilliseconds(random.Next(150, 700)), stop.Token);
     }
