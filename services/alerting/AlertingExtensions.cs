@@ -35,6 +35,7 @@ public static class AlertingExtensions
         builder.Services.AddHostedService<SignalFollower>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertEngine>());
         builder.Services.AddHostedService<ConnectorFollower>();
+        builder.AddWebhookSinks();
         builder.Services.AddHostedService<SinkPump>();
         return builder;
     }

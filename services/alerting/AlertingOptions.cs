@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Stockcast.Alerting.V1;
 
 namespace Stockcast.Alerting;
 
@@ -89,6 +90,10 @@ public sealed class AlertingOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Alerting:Webhooks:{i}:Secret (from a secret) must be at least 16 characters.", [nameof(Webhooks)]);
             }
+            if (hook.ParsedMinSeverity() is null)
+            {
+                yield return new ValidationResult($"Alerting:Webhooks:{i}:MinSeverity must be Info, Warning or Critical (not '{hook.MinSeverity}').", [nameof(Webhooks)]);
+            }
         }
         foreach (var result in Defaults.Validate())
         {
@@ -152,4 +157,13 @@ public sealed class WebhookOptions
 
     /// <summary>Only notifications of alerts at least this severe: Info, Warning or Critical.</summary>
     public string MinSeverity { get; set; } = "Info";
+
+    /// <summary><see cref="MinSeverity"/> as a severity (any case; empty = Info); null when it is none of the three.</summary>
+    public Severity? ParsedMinSeverity() => MinSeverity.Trim().ToUpperInvariant() switch
+    {
+        "" or "INFO" => Severity.Info,
+        "WARNING" => Severity.Warning,
+        "CRITICAL" => Severity.Critical,
+        _ => null,
+    };
 }
