@@ -16,7 +16,7 @@ public static class AlertingMetrics
 
     public static readonly Counter Deliveries = Metrics.CreateCounter(
         "stockcast_alerting_deliveries_total",
-        "Notification deliveries per sink by outcome: delivered, failed (retried), refused (given up).",
+        "Notification deliveries per sink by outcome: delivered, failed (retried), refused (given up), trimmed (the sink fell behind the log).",
         "sink", "outcome");
 
     public static readonly Histogram DeliveryLatency = Metrics.CreateHistogram(

@@ -37,10 +37,18 @@ public sealed class SinkPump(
     private async Task RunAsync(IAlertSink sink, CancellationToken stoppingToken)
     {
         var cursorKey = (RedisKey)(redisOptions.Value.KeyPrefix + "al:sink:" + sink.Name);
+        var started = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (!started)
+                {
+                    // A new sink starts from when a replica configured with it started, before any
+                    // election: it is not sent the history, and misses nothing raised after.
+                    await redis.GetDatabase().StringSetAsync(cursorKey, await log.Stream.LastIdAsync(), when: When.NotExists);
+                    started = true;
+                }
                 var term = await lease.ElectedAsync(stoppingToken);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, term.Ended);
                 await PumpAsync(sink, term, cursorKey, linked.Token);
@@ -52,7 +60,14 @@ public sealed class SinkPump(
             catch (Exception ex)
             {
                 logger.LogWarning("Sink {Sink} pump stopped: {Error}; restarting", sink.Name, ex.Message);
-                await Task.Delay(FirstBackoff, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                try
+                {
+                    await Task.Delay(FirstBackoff, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
         }
     }
@@ -60,9 +75,13 @@ public sealed class SinkPump(
     private async Task PumpAsync(IAlertSink sink, LeaderTerm term, RedisKey cursorKey, CancellationToken cancellationToken)
     {
         var db = redis.GetDatabase();
-        // A new sink starts from now: it is not sent the history.
-        await db.StringSetAsync(cursorKey, await log.Stream.LastIdAsync(), when: When.NotExists);
         var cursor = (string)(await db.StringGetAsync(cursorKey))!;
+        if (await log.Stream.TrimmedAfterAsync(cursor) is { } oldest)
+        {
+            // The sink was down longer than the log keeps notifications: say so loudly, carry on.
+            AlertingMetrics.Deliveries.WithLabels(sink.Name, "trimmed").Inc();
+            logger.LogError("Sink {Sink} was behind the notification log: notifications after {Cursor} up to {Oldest} were trimmed before delivery", sink.Name, cursor, oldest);
+        }
         await foreach (var (id, notification) in log.Stream.FollowAsync(cursor, cancellationToken))
         {
             notification.Id = id;

@@ -53,6 +53,10 @@ public sealed class MessageStream<T>(IConnectionMultiplexer redis, string key, i
         return first.Length == 0 ? null : first[0].Id.ToString();
     }
 
+    /// <summary>The oldest id kept, when it is past <paramref name="afterId"/>: what followed that id may have been trimmed.</summary>
+    public async Task<string?> TrimmedAfterAsync(string afterId)
+        => afterId != "0-0" && Parse(afterId) is { } after && await OldestIdAsync() is { } oldest && Parse(oldest)!.Value.CompareTo(after) > 0 ? oldest : null;
+
     /// <summary>Messages after <paramref name="afterId"/> (exclusive), oldest first, with their ids.</summary>
     public async Task<IReadOnlyList<(string Id, T Message)>> ReadAfterAsync(string afterId, int count)
     {
@@ -108,11 +112,11 @@ public sealed class MessageStream<T>(IConnectionMultiplexer redis, string key, i
         {
             return "0-0";
         }
-        if (Parse(token) is not { } resume)
+        if (Parse(token) is null)
         {
             throw RpcErrors.InvalidArgument(field, "must be empty, \"0\" or an id such as 1764090000000-0");
         }
-        if (await OldestIdAsync() is { } oldest && Parse(oldest)!.Value.CompareTo(resume) > 0)
+        if (await TrimmedAfterAsync(token) is { } oldest)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"trimmed: what followed {token} is no longer kept (oldest: {oldest}); start again from \"0\""));
         }
