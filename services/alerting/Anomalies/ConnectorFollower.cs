@@ -59,7 +59,11 @@ public sealed class ConnectorFollower(
                     failures = 0;
                 }
             }
-            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
+            {
+                return; // the call was cancelled by the shutdown
+            }
+            catch (Exception ex) when (ex is OperationCanceledException || (ex is RpcException { StatusCode: StatusCode.Cancelled } && term?.Ended.IsCancellationRequested == true))
             {
                 // The term ended: wait to lead again.
             }

@@ -145,7 +145,11 @@ public sealed class AlertBook(
                 _open[condition.Key] = current;
                 return null;
             case Standing.Clear when alert is not null:
-                return await ResolveCoreAsync(term, condition.Key, Refreshed(alert, condition, now), coolDown, "recovered");
+                // The resolution shows the recovered figures at the alert's severity, so every sink
+                // that was told of the alert is told it is over.
+                var recovered = Refreshed(alert, condition, now);
+                recovered.Severity = alert.Severity;
+                return await ResolveCoreAsync(term, condition.Key, recovered, coolDown, "recovered");
             default:
                 return null;
         }

@@ -80,7 +80,7 @@ public sealed class LeaderLease(IConnectionMultiplexer redis, IOptions<RedisOpti
             {
                 await redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [_lease], [_holder]);
             }
-            catch (RedisException)
+            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
             {
                 // It expires by itself.
             }

@@ -48,6 +48,10 @@ public sealed class LedgerFollower(
                     failures = 0;
                 }
             }
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
+            {
+                return; // the call was cancelled by the shutdown
+            }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
             {
                 log.LogWarning("Ledger watch compacted at {Revision}; listing again", resumeFrom);
