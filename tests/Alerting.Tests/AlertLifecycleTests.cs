@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.Extensions.Time.Testing;
 using Stockcast.Alerting.V1;
 using Stockcast.Testing;
 
@@ -59,6 +60,44 @@ public sealed class AlertLifecycleTests(RedisServerFixture redis) : IClassFixtur
         Assert.Equal(NotificationType.Raised, again.Type);
         Assert.NotEqual(raised.Alert.Id, again.Alert.Id);
         Assert.Contains("stockcast_alerting_alerts_total{type=\"Raised\",kind=\"LowStock\",severity=\"Warning\"}", await host.CreateClient().GetStringAsync("/metrics"));
+    }
+
+    [Fact]
+    public async Task AfterResolvingTheSameConditionStaysQuietForItsCoolDown()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var host = new AlertingHost(redis.Configuration, _ledger, clock: clock);
+        foreach (var sku in new[] { "COOL-A", "COOL-B", "COOL-C" })
+        {
+            await host.SetStockAsync("us-east", sku, 100, 1);
+        }
+        await host.Client().SetRuleAsync(new Rule { RoomId = "room-4", LowStockUnits = 10, LowStockPercent = 0, CoolDown = Duration.FromTimeSpan(TimeSpan.FromMinutes(10)) });
+        var stream = AlertingHost.LiveNow("room-4", "US", 3, "COOL-A", "COOL-B", "COOL-C");
+        stream.StartsAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow().AddMinutes(-1));
+        stream.EndsAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow().AddHours(3));
+        await host.Client().UpsertStreamAsync(stream);
+        using var console = host.Client().WatchAlerts(new WatchAlertsRequest { AfterId = "0", RoomId = "room-4" });
+
+        await host.SetStockAsync("us-east", "COOL-A", 5, 2);
+        await AlertingHost.ReadUntilAsync(console, n => n.Alert.Sku == "COOL-A" && n.Type == NotificationType.Raised);
+        await host.SetStockAsync("us-east", "COOL-A", 50, 3);
+        await AlertingHost.ReadUntilAsync(console, n => n.Alert.Sku == "COOL-A" && n.Type == NotificationType.Resolved);
+        await host.SetStockAsync("us-east", "COOL-A", 5, 4); // low again, within the cool-down
+        // Markers changed after COOL-A: once C's alert is out, A's change has been evaluated too.
+        await host.SetStockAsync("us-east", "COOL-B", 5, 2);
+        var quiet = await AlertingHost.ReadUntilAsync(console, n => n.Alert.Sku == "COOL-B");
+        await host.SetStockAsync("us-east", "COOL-C", 5, 2);
+        quiet.AddRange(await AlertingHost.ReadUntilAsync(console, n => n.Alert.Sku == "COOL-C"));
+        Assert.DoesNotContain(quiet, n => n.Alert.Sku == "COOL-A");
+
+        var again = Task.Run(() => AlertingHost.ReadUntilAsync(console, n => n.Alert.Sku == "COOL-A"));
+        await Eventually.TrueAsync(() =>
+        {
+            clock.Advance(TimeSpan.FromMinutes(1));
+            return again.IsCompleted;
+        }, "the cool-down ends and the still-low SKU is raised again");
+        Assert.Equal(NotificationType.Raised, (await again).Last().Type);
+        Assert.True(clock.GetUtcNow() - quiet[0].Alert.RaisedAt.ToDateTimeOffset() >= TimeSpan.FromMinutes(10));
     }
 
     [Fact]
