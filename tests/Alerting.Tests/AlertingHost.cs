@@ -156,20 +156,8 @@ public sealed class AlertingHost : WebApplicationFactory<Program>
     };
 
     /// <summary>Reads notifications until one matches, within a deadline.</summary>
-    public static async Task<List<AlertNotification>> ReadUntilAsync(AsyncServerStreamingCall<AlertNotification> call, Func<AlertNotification, bool> last, TimeSpan? deadline = null)
-    {
-        using var timeout = new CancellationTokenSource(deadline ?? TimeSpan.FromSeconds(30));
-        var seen = new List<AlertNotification>();
-        while (await call.ResponseStream.MoveNext(timeout.Token))
-        {
-            seen.Add(call.ResponseStream.Current);
-            if (last(call.ResponseStream.Current))
-            {
-                return seen;
-            }
-        }
-        throw new InvalidOperationException("the alert stream ended");
-    }
+    public static Task<List<AlertNotification>> ReadUntilAsync(AsyncServerStreamingCall<AlertNotification> call, Func<AlertNotification, bool> last, TimeSpan? deadline = null)
+        => call.ResponseStream.ReadUntilAsync(last, deadline);
 
     protected override void Dispose(bool disposing)
     {

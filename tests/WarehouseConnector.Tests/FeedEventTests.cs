@@ -25,22 +25,6 @@ public sealed class FeedEventTests(RedisServerFixture redis) : IClassFixture<Red
     private async Task PushAsync(params object[] records)
         => Assert.Equal(HttpStatusCode.OK, (await ConnectorHost.PushAsync(_host.Pusher(), "us-erp", records)).StatusCode);
 
-    /// <summary>Reads events from the stream until <paramref name="last"/> matches one, within a deadline.</summary>
-    private static async Task<List<FeedEvent>> ReadUntilAsync(AsyncServerStreamingCall<FeedEvent> call, Func<FeedEvent, bool> last)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var seen = new List<FeedEvent>();
-        while (await call.ResponseStream.MoveNext(deadline.Token))
-        {
-            seen.Add(call.ResponseStream.Current);
-            if (last(call.ResponseStream.Current))
-            {
-                return seen;
-            }
-        }
-        throw new InvalidOperationException("the event stream ended");
-    }
-
     [Fact]
     public async Task FallsToZeroAndJumpsThatTheFiguresDoNotExplainAreRaisedAndExplainedOnesAreNot()
     {
@@ -59,7 +43,7 @@ public sealed class FeedEventTests(RedisServerFixture redis) : IClassFixture<Red
             new { sku = "LAST", onHand = 9, sourceTime = Now(), sourceVersion = 1 });
         await PushAsync(new { sku = "LAST", type = "delta", eventId = "shrink-1", onHand = -9, sourceTime = Now() });
 
-        var events = await ReadUntilAsync(call, e => e.Sku == "LAST");
+        var events = await call.ResponseStream.ReadUntilAsync(e => e.Sku == "LAST");
         Assert.Collection(events,
             e => Assert.Equal((FeedEventKind.UnexplainedZero, "LOST", 50L, 0L, 0L), (e.Kind, e.Sku, e.PreviousOnHand, e.OnHand, e.ExplainedUnits)),
             e => Assert.Equal((FeedEventKind.ImplausibleJump, "DOUBLED", 20L, 5000L), (e.Kind, e.Sku, e.PreviousOnHand, e.OnHand)),
@@ -76,7 +60,7 @@ public sealed class FeedEventTests(RedisServerFixture redis) : IClassFixture<Red
 
         // us-erp's bound is 60 s; the monitor checks every 15 s of the connector's clock, which the
         // test moves on until the monitor has noticed.
-        var staleRead = ReadUntilAsync(call, e => e.Kind == FeedEventKind.FeedStale);
+        var staleRead = call.ResponseStream.ReadUntilAsync(e => e.Kind == FeedEventKind.FeedStale);
         await Eventually.TrueAsync(() =>
         {
             _clock.Advance(TimeSpan.FromSeconds(15));
@@ -89,7 +73,7 @@ public sealed class FeedEventTests(RedisServerFixture redis) : IClassFixture<Red
 
         await PushAsync(new { sku = "S-1", onHand = 2, sourceTime = Now() });
 
-        var next = await ReadUntilAsync(call, _ => true);
+        var next = await call.ResponseStream.ReadUntilAsync(_ => true);
         Assert.Equal(FeedEventKind.FeedRecovered, next.Single().Kind);
         Assert.False((await _host.Client().ListFeedsAsync(new ListFeedsRequest())).Feeds.Single(f => f.WarehouseId == "us-erp").Stale);
     }
@@ -102,12 +86,12 @@ public sealed class FeedEventTests(RedisServerFixture redis) : IClassFixture<Red
         FeedEvent first;
         using (var call = _host.Client().WatchFeedEvents(new WatchFeedEventsRequest { AfterId = "0" }))
         {
-            first = (await ReadUntilAsync(call, e => e.Sku == "R-1")).Last();
+            first = (await call.ResponseStream.ReadUntilAsync(e => e.Sku == "R-1")).Last();
         }
         await PushAsync(new { sku = "R-2", onHand = 0, sourceTime = Now(), sourceVersion = 2 });
 
         using var resumed = _host.Client().WatchFeedEvents(new WatchFeedEventsRequest { AfterId = first.Id });
-        var after = await ReadUntilAsync(resumed, _ => true);
+        var after = await resumed.ResponseStream.ReadUntilAsync(_ => true);
         Assert.Equal("R-2", after.Single().Sku);
 
         var bad = await Assert.ThrowsAsync<RpcException>(async () =>
