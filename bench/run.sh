@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # `make bench`: loads the real stock-ledger over gRPC on loopback, then the warehouse-connector in
-# front of it, and writes bench/results/latest.md (also printed). Starts its own redis-server and
-# ledger on free loopback ports, measures redis-benchmark against that same redis as the ceiling,
-# runs the ledger scenarios of bench/Stockcast.Bench, then starts the connector (file-drop,
-# ShipHero-webhook and canonical-push feeds) and the warehouse simulator and runs the connector
-# scenarios, samples the services' memory throughout, and stops everything on exit.
+# front of it, then the alerting service behind it, and writes bench/results/latest.md (also
+# printed). Starts its own redis-server and ledger on free loopback ports, measures redis-benchmark
+# against that same redis as the ceiling, runs the ledger scenarios of bench/Stockcast.Bench, then
+# starts the connector (file-drop, ShipHero-webhook and canonical-push feeds) and the warehouse
+# simulator and runs the connector scenarios, then starts the alerting service (following the
+# ledger's Watch) and runs the alerting scenario, samples the services' memory throughout, and
+# stops everything on exit.
 #
 # Usage: bash bench/run.sh [Release|Debug]
 # Knobs (environment): BENCH_SECONDS (10, measured seconds per scenario), APPLY_STREAMS (6),
 #   APPLY_BATCH (500), APPLY_SKUS (20000), WATCHERS (100), WATCH_RATE (5000), WATCH_BATCH (50),
 #   AVAIL_CALLERS (32), REDIS_BENCH_N (200000), BENCH_STRICT=1 (exit 1 when a goal is missed),
 #   BENCH_REDIS_AOF=1 (run redis with appendonly yes / appendfsync everysec, as production must),
-#   BENCH_PARTS (ledger,connector: which scenarios to run), DROP_RECORDS (100000), WEBHOOK_SENDERS
-#   (16), SYNCLAG_RATE (200 changes/s), SYNCLAG_SIM_RATE (50 changes/s through the simulator),
-#   SYNCLAG_VIA (sim,webhook,push).
+#   BENCH_PARTS (ledger,connector,alerting: which scenarios to run), DROP_RECORDS (100000),
+#   WEBHOOK_SENDERS (16), SYNCLAG_RATE (200 changes/s), SYNCLAG_SIM_RATE (50 changes/s through the
+#   simulator), SYNCLAG_VIA (sim,webhook,push), ALERT_ROOMS (20), ALERT_SKUS_PER_ROOM (50),
+#   ALERT_LOAD_RATE (3000 background changes/s), ALERT_PROBE_RATE (20 raise+resolve cycles/s).
 # Each scenario also has an untimed warm-up (see bench/Stockcast.Bench --help).
 set -euo pipefail
 
@@ -30,12 +33,16 @@ WATCH_RATE="${WATCH_RATE:-5000}"
 WATCH_BATCH="${WATCH_BATCH:-50}"
 AVAIL_CALLERS="${AVAIL_CALLERS:-32}"
 REDIS_BENCH_N="${REDIS_BENCH_N:-200000}"
-BENCH_PARTS="${BENCH_PARTS:-ledger,connector}"
+BENCH_PARTS="${BENCH_PARTS:-ledger,connector,alerting}"
 DROP_RECORDS="${DROP_RECORDS:-100000}"
 WEBHOOK_SENDERS="${WEBHOOK_SENDERS:-16}"
 SYNCLAG_RATE="${SYNCLAG_RATE:-200}"
 SYNCLAG_SIM_RATE="${SYNCLAG_SIM_RATE:-50}"
 SYNCLAG_VIA="${SYNCLAG_VIA:-sim,webhook,push}"
+ALERT_ROOMS="${ALERT_ROOMS:-20}"
+ALERT_SKUS_PER_ROOM="${ALERT_SKUS_PER_ROOM:-50}"
+ALERT_LOAD_RATE="${ALERT_LOAD_RATE:-3000}"
+ALERT_PROBE_RATE="${ALERT_PROBE_RATE:-20}"
 run_part() { [[ ",$BENCH_PARTS," == *",$1,"* ]]; }
 
 # Goals from the issue.
@@ -49,13 +56,14 @@ LEDGER_DLL="services/stock-ledger/bin/$CONFIG/net10.0/Stockcast.StockLedger.dll"
 BENCH_DLL="bench/Stockcast.Bench/bin/$CONFIG/net10.0/Stockcast.Bench.dll"
 CONNECTOR_DLL="services/warehouse-connector/bin/$CONFIG/net10.0/Stockcast.WarehouseConnector.dll"
 SIM_DLL="tools/warehouse-sim/bin/$CONFIG/net10.0/Stockcast.WarehouseSim.dll"
+ALERTING_DLL="services/alerting/bin/$CONFIG/net10.0/Stockcast.Alerting.dll"
 RESULTS_DIR="bench/results"
 REPORT="$RESULTS_DIR/latest.md"
 
 for tool in redis-server redis-cli redis-benchmark dotnet; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is not installed (run 'make deps')" >&2; exit 1; }
 done
-if [[ ! -f "$LEDGER_DLL" || ! -f "$BENCH_DLL" || ! -f "$CONNECTOR_DLL" || ! -f "$SIM_DLL" ]]; then
+if [[ ! -f "$LEDGER_DLL" || ! -f "$BENCH_DLL" || ! -f "$CONNECTOR_DLL" || ! -f "$SIM_DLL" || ! -f "$ALERTING_DLL" ]]; then
   echo "bench: building ($CONFIG)..."
   dotnet build Microservices.sln -c "$CONFIG" -nologo -v q
 fi
@@ -65,6 +73,7 @@ REDIS_PID=""
 LEDGER_PID=""
 CONNECTOR_PID=""
 SIM_PID=""
+ALERTING_PID=""
 SAMPLER_PID=""
 
 stop_pid() {  # pid, seconds to wait after SIGTERM before SIGKILL
@@ -84,6 +93,7 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   stop_pid "$SAMPLER_PID" 2
+  stop_pid "$ALERTING_PID" 10
   stop_pid "$SIM_PID" 5
   stop_pid "$CONNECTOR_PID" 10
   stop_pid "$LEDGER_PID" 10
@@ -101,10 +111,12 @@ cp -r "$(dirname "$LEDGER_DLL")" "$WORK/bin/ledger"
 cp -r "$(dirname "$BENCH_DLL")" "$WORK/bin/bench"
 cp -r "$(dirname "$CONNECTOR_DLL")" "$WORK/bin/connector"
 cp -r "$(dirname "$SIM_DLL")" "$WORK/bin/sim"
+cp -r "$(dirname "$ALERTING_DLL")" "$WORK/bin/alerting"
 LEDGER_DLL="$WORK/bin/ledger/$(basename "$LEDGER_DLL")"
 BENCH_DLL="$WORK/bin/bench/$(basename "$BENCH_DLL")"
 CONNECTOR_DLL="$WORK/bin/connector/$(basename "$CONNECTOR_DLL")"
 SIM_DLL="$WORK/bin/sim/$(basename "$SIM_DLL")"
+ALERTING_DLL="$WORK/bin/alerting/$(basename "$ALERTING_DLL")"
 
 # free_port VAR: a loopback port nobody listens on (and not one picked before), into VAR.
 TAKEN=" "
@@ -207,9 +219,9 @@ API_KEY="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 LEDGER_PID=$!
 echo "bench: stock-ledger pid $LEDGER_PID, gRPC 127.0.0.1:$GRPC_PORT, HTTP 127.0.0.1:$HTTP_PORT"
 
-# Memory sampler: VmRSS of the ledger, redis and (once started, its pid in connector.pid) the
-# connector every 500 ms, tagged with the current phase. Bounded: at most 1200 samples (10 min),
-# and it ends with the ledger.
+# Memory sampler: VmRSS of the ledger, redis and (once started, their pids in connector.pid and
+# alerting.pid) the connector and the alerting service every 500 ms, tagged with the current phase.
+# Bounded: at most 1200 samples (10 min), and it ends with the ledger.
 echo idle >"$WORK/phase"
 (
   for ((n = 0; n < 1200; n++)); do
@@ -218,7 +230,9 @@ echo idle >"$WORK/phase"
     r="$(awk '/^VmRSS/ {print $2}' "/proc/$REDIS_PID/status" 2>/dev/null || true)"
     c=""
     if [[ -s "$WORK/connector.pid" ]]; then c="$(awk '/^VmRSS/ {print $2}' "/proc/$(cat "$WORK/connector.pid")/status" 2>/dev/null || true)"; fi
-    echo "$(cat "$WORK/phase" 2>/dev/null || echo ?) ${l:-0} ${r:-0} ${c:-0}" >>"$WORK/rss.log"
+    a=""
+    if [[ -s "$WORK/alerting.pid" ]]; then a="$(awk '/^VmRSS/ {print $2}' "/proc/$(cat "$WORK/alerting.pid")/status" 2>/dev/null || true)"; fi
+    echo "$(cat "$WORK/phase" 2>/dev/null || echo ?) ${l:-0} ${r:-0} ${c:-0} ${a:-0}" >>"$WORK/rss.log"
     sleep 0.5
   done
 ) &
@@ -232,6 +246,7 @@ bench() {  # scenario, args...
   local pids=(--ledger-pid "$LEDGER_PID" --redis-pid "$REDIS_PID")
   [[ -n "$CONNECTOR_PID" ]] && pids+=(--connector-pid "$CONNECTOR_PID")
   [[ -n "$SIM_PID" ]] && pids+=(--sim-pid "$SIM_PID")
+  [[ -n "$ALERTING_PID" ]] && pids+=(--alerting-pid "$ALERTING_PID")
   STOCKCAST_BENCH_KEY="$API_KEY" STOCKCAST_BENCH_WEBHOOK_SECRET="${WEBHOOK_SECRET:-}" STOCKCAST_BENCH_SIM_SECRET="${SIM_SECRET:-}" \
     timeout 300 dotnet "$BENCH_DLL" "$scenario" --target "http://127.0.0.1:$GRPC_PORT" --out "$RESULTS" \
     "${pids[@]}" --clk-tck "$clk_tck" "$@"
@@ -246,12 +261,21 @@ scenario() {  # name, args...
     FAILED+=("$name")
     echo "bench: $name FAILED; last lines of the ledger log:" >&2
     tail -n 20 "$WORK/ledger.log" >&2 || true
+    if [[ -n "$ALERTING_PID" ]]; then
+      echo "bench: last lines of the alerting service's log:" >&2
+      tail -n 20 "$WORK/alerting.log" >&2 || true
+    fi
   fi
   rcli info commandstats >"$WORK/cmdstats-$name.txt" || true
   kill -0 "$LEDGER_PID" 2>/dev/null || ledger_died
   if [[ -n "$CONNECTOR_PID" ]] && ! kill -0 "$CONNECTOR_PID" 2>/dev/null; then
     echo "bench: the connector exited during the run; its log:" >&2
     tail -n 40 "$WORK/connector.log" >&2
+    exit 1
+  fi
+  if [[ -n "$ALERTING_PID" ]] && ! kill -0 "$ALERTING_PID" 2>/dev/null; then
+    echo "bench: the alerting service exited during the run; its log:" >&2
+    tail -n 40 "$WORK/alerting.log" >&2
     exit 1
   fi
 }
@@ -337,12 +361,51 @@ if run_part connector; then
   scenario synclag "${CONNECTOR_ARGS[@]}" --via "$SYNCLAG_VIA" --rate "$SYNCLAG_RATE" --sim-rate "$SYNCLAG_SIM_RATE" --seconds "$SECONDS_PER_SCENARIO" \
     --sim "http://127.0.0.1:$SIM_PORT" --sim-warehouse cn-sim --webhook-warehouse cn-shiphero --push-warehouse cn-push
 fi
+
+# ---------------------------------------------------------------- alerting
+# Started only now (so the figures above are measured without it following the ledger's Watch).
+# It lists the whole ledger at start, then follows its Watch; feed anomalies are left out
+# (ConnectorAddress empty): the scenario measures the path from a stock change to the alert.
+if run_part alerting; then
+  echo alerting-idle >"$WORK/phase"
+  free_port AL_GRPC_PORT
+  free_port AL_HTTP_PORT
+  (
+    export ASPNETCORE_ENVIRONMENT=Production
+    export DOTNET_CLI_TELEMETRY_OPTOUT=1
+    export Logging__LogLevel__Default=Warning
+    export Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$AL_GRPC_PORT"
+    export Kestrel__Endpoints__Grpc__Protocols=Http2
+    export Kestrel__Endpoints__Http__Url="http://127.0.0.1:$AL_HTTP_PORT"
+    export Redis__Configuration="127.0.0.1:$REDIS_PORT"
+    export Redis__Namespace=bench
+    export Auth__ApiKeys__0__Name=bench
+    export Auth__ApiKeys__0__Key="$API_KEY"
+    export Auth__ApiKeys__0__Access=Write
+    export Alerting__LedgerAddress="http://127.0.0.1:$GRPC_PORT"
+    export Alerting__LedgerApiKey="$API_KEY"
+    export Alerting__ConnectorAddress=
+    exec dotnet "$ALERTING_DLL"
+  ) >"$WORK/alerting.log" 2>&1 &
+  ALERTING_PID=$!
+  echo "$ALERTING_PID" >"$WORK/alerting.pid"
+  echo "bench: alerting pid $ALERTING_PID, gRPC 127.0.0.1:$AL_GRPC_PORT, HTTP 127.0.0.1:$AL_HTTP_PORT"
+  ALERTING_ARGS=(--alerting "http://127.0.0.1:$AL_GRPC_PORT" --alerting-http "http://127.0.0.1:$AL_HTTP_PORT")
+  if ! bench alerting-ready "${ALERTING_ARGS[@]}" --timeout 120; then
+    tail -n 40 "$WORK/alerting.log" >&2
+    exit 1
+  fi
+  scenario alerts "${ALERTING_ARGS[@]}" --rooms "$ALERT_ROOMS" --skus-per-room "$ALERT_SKUS_PER_ROOM" --market US --warehouse us-east \
+    --load-rate "$ALERT_LOAD_RATE" --probe-rate "$ALERT_PROBE_RATE" --seconds "$SECONDS_PER_SCENARIO"
+fi
 echo done >"$WORK/phase"
 sleep 1
 
 vmhwm_kb="$(awk '/^VmHWM/ {print $2}' "/proc/$LEDGER_PID/status")"
 connector_hwm_kb=""
 [[ -n "$CONNECTOR_PID" ]] && connector_hwm_kb="$(awk '/^VmHWM/ {print $2}' "/proc/$CONNECTOR_PID/status" 2>/dev/null || true)"
+alerting_hwm_kb=""
+[[ -n "$ALERTING_PID" ]] && alerting_hwm_kb="$(awk '/^VmHWM/ {print $2}' "/proc/$ALERTING_PID/status" 2>/dev/null || true)"
 stop_pid "$SAMPLER_PID" 2
 SAMPLER_PID=""
 
@@ -378,7 +441,7 @@ within() {  # value, limit, unit -> informational verdict for rows that are not 
 per_unit_us() {  # cores, units per second -> microseconds of CPU per unit
   if num "$1" && num "$2" && [[ "$2" != "0" ]]; then calc "%.1f" "$1 * 1000000 / $2"; else echo n/a; fi
 }
-rss_peak() {  # phase (or "all"), column (2 ledger, 3 redis, 4 connector) -> MiB
+rss_peak() {  # phase (or "all"), column (2 ledger, 3 redis, 4 connector, 5 alerting) -> MiB
   awk -v p="$1" -v c="$2" '($1 == p || p == "all") && $c > m { m = $c } END { printf "%.0f", m / 1024 }' "$WORK/rss.log"
 }
 top_cmds() {  # scenario -> markdown rows: command, calls, usec/call, share of redis time
@@ -479,6 +542,70 @@ $(top_cmds synclag)
 EOF
 }
 
+# The alerting service's part of the report (it ran last, following the same ledger, same redis).
+alerting_report() {
+  local al_hwm p=alerts
+  al_hwm="$(calc "%.0f" "${alerting_hwm_kb:-0} / 1024")"
+  cat <<EOF
+
+## alerting
+
+Started after the other scenarios, following the same ledger's Watch, on the same redis-server (feed
+anomalies off: no connector address). $(v alerts_rooms) live rooms x $(v alerts_skus_per_room) SKUs
+($(v alerts_skus) SKUs, market $(v alerts_market), one warehouse), each room's rule: low stock at
+$(v alerts_threshold) units, no percentage, re-arm at $(v alerts_rearm_level), no cool-down. A background
+writer keeps changing those SKUs (always above the re-arm level) while probe cycles take one SKU at a
+time to $(v alerts_probe_low) units (RAISED) and back to $(v alerts_base_stock) (RESOLVED). Latency = the
+notification's arrival on a WatchAlerts console stream - the arrival of the ledger's acknowledgement of
+the probe, both in the load generator.
+
+| figure | measured | compared with |
+|---|---|---|
+| Stock change in the ledger -> alert on the console stream; $(v alerts_probe_rate) cycles/s ($(v alerts_probes_measured) probes in $(v alerts_seconds) s) under $(v alerts_load_applied_per_s) background changes/s | p50 **$(v alerts_p50_ms) ms**, p99 **$(v alerts_p99_ms) ms** (p90 $(v alerts_p90_ms), max $(v alerts_max_ms)); exactly one notification per probe: $(v alerts_exactly_one) of $(v alerts_probes_measured), complete: $(v alerts_complete) | p99 $(within "$(v alerts_p99_ms)" "$LAG_BOUND_MS" ms) (the brief's bound for stock shown live) |
+| RAISED (below the threshold) / RESOLVED (back above the re-arm level) | p50 $(v alerts_raise_p50_ms) / $(v alerts_resolve_p50_ms) ms, p99 $(v alerts_raise_p99_ms) / $(v alerts_resolve_p99_ms) ms, max $(v alerts_raise_max_ms) / $(v alerts_resolve_max_ms) ms | |
+| Rules evaluated | **$(v alerts_evaluations_per_s) SKU evaluations/s** x $(v alerts_rules_per_evaluation) stock rules x $(v alerts_rule_contexts_per_evaluation) room = **$(v alerts_rules_per_s) rules/s**; $(v alerts_evaluation_mean_us) µs per SKU evaluation (the engine evaluating $(v alerts_evaluation_busy) of the time) | $(v alerts_ledger_changes_per_s) ledger changes/s to those SKUs ($(ratio "$(v alerts_evaluations_per_s)" "$(v alerts_ledger_changes_per_s)") evaluations per change); $(ratio "$(v alerts_ledger_changes_per_s)" "${RB[plain.SET.rps]:-}") of redis SET unpipelined |
+| Alerting memory (whole run) | **peak VmRSS $(rss_peak all 5) MiB**, VmHWM $al_hwm MiB | the ledger: $(rss_peak all 2) MiB |
+
+### alerting details
+
+| figure | value |
+|---|---|
+| set-up: ledger seeded / the service's stock view had it / rules and streams until every start stock was recorded | $(v alerts_seed_s) s / $(v alerts_view_s) s / $(v alerts_start_stock_s) s |
+| cycles (warm-up $(v alerts_warmup_s) s included) / measured; failed cycles | $(v alerts_cycles) / $(v alerts_cycles_measured); $(v alerts_failed_cycles) |
+| notifications: missing / repeated or other types / for bench SKUs not being probed / other alerts on the stream | $(v alerts_missing) / $(v alerts_repeats) / $(v alerts_unexpected) / $(v alerts_foreign) |
+| alerts in ListAlerts for the probed SKUs at the end / still firing | $(v alerts_alerts_listed) / $(v alerts_alerts_open_at_end) |
+| notifications that arrived before the ledger's acknowledgement (counted as 0 ms) | $(v alerts_notified_before_ack) |
+| warm-up (the service's first seconds of this load): p50 / p99 / max | $(v alerts_warmup_p50_ms) / $(v alerts_warmup_p99_ms) / $(v alerts_warmup_max_ms) ms |
+| probe: send -> ledger acknowledgement p50 / p99; send -> notification p50 / p99 | $(v alerts_probe_ack_p50_ms) / $(v alerts_probe_ack_p99_ms) ms; $(v alerts_send_p50_ms) / $(v alerts_send_p99_ms) ms |
+| the service's own stock_change_to_alert histogram (change received from the ledger -> alert in its log; raises only): mean, p99 bucket, count | $(v alerts_service_change_to_alert_mean_ms) ms, <= $(v alerts_service_change_to_alert_p99_le_ms) ms, $(v alerts_service_change_to_alert_count) |
+| background writer: sent / applied / not applied / skipped (SKU under probe) / batches > 5 ms late; ack p50 / p99 | $(v alerts_load_sent) / $(v alerts_load_applied) / $(v alerts_load_not_applied) / $(v alerts_load_skipped) / $(v alerts_load_late_batches); $(v alerts_load_ack_p50_ms) / $(v alerts_load_ack_p99_ms) ms |
+| SKU evaluations in the window (stockcast_alerting_rule_evaluations_total) | $(v alerts_evaluations) |
+
+### alerting CPU split (cores busy over the measured window, from /proc/PID/stat; $cores cores in all)
+
+| ledger | alerting | redis-server | load generator | total | other processes | alerting CPU per SKU evaluation | alerting CPU per ledger change | ledger CPU per change | redis CPU per change |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| $(v ${p}_cpu_ledger) | $(v ${p}_cpu_alerting) | $(v ${p}_cpu_redis) | $(v ${p}_cpu_bench) | $(v ${p}_cpu_total) | $(v ${p}_cpu_others) | $(per_unit_us "$(v ${p}_cpu_alerting)" "$(v alerts_evaluations_per_s)") µs | $(per_unit_us "$(v ${p}_cpu_alerting)" "$(v alerts_ledger_changes_per_s)") µs | $(per_unit_us "$(v ${p}_cpu_ledger)" "$(v alerts_ledger_changes_per_s)") µs | $(per_unit_us "$(v ${p}_cpu_redis)" "$(v alerts_ledger_changes_per_s)") µs |
+
+"Total" includes the connector and the simulator when they ran before (idle here). "Other processes": $(busy_note alerts)
+
+### alerting memory by phase (VmRSS peak, MiB)
+
+| idle (after listing the ledger) | alerts | whole run | VmHWM at the end |
+|---:|---:|---:|---:|
+| $(rss_peak alerting-idle 5) | $(rss_peak alerts 5) | $(rss_peak all 5) | $al_hwm |
+
+### Where redis-server spends its time in the alerting scenario (INFO commandstats, top 8 by time)
+
+Set-up included: recording each SKU's start stock reloads the service's whole catalogue (an HGETALL per
+room and three more, twice), so HGETALL counts grow with SKUs x rooms.
+
+| scenario | command | calls | µs/call | share |
+|---|---|---:|---:|---:|
+$(top_cmds alerts)
+EOF
+}
+
 apply_eps="$(v apply_events_per_s)"
 watch_p99="$(v watch_p99_ms)"
 avail_cps="$(v availability_calls_per_s)"
@@ -492,7 +619,7 @@ watch_verdict="$(passfail "$watch_p99" le "$GOAL_WATCH_P99")"
 mkdir -p "$RESULTS_DIR"
 {
   cat <<EOF
-# Stockcast benchmark: stock-ledger and warehouse-connector on loopback
+# Stockcast benchmark: stock-ledger, warehouse-connector and alerting on loopback
 
 Run $started_at, commit $git_rev, configuration $CONFIG. Produced by \`make bench\` (bench/run.sh).
 
@@ -508,7 +635,7 @@ Run $started_at, commit $git_rev, configuration $CONFIG. Produced by \`make benc
 | .NET SDK | $dotnet_version |
 | redis-server | $redis_version (fresh, \`$REDIS_PERSISTENCE_TEXT\`, loopback) |
 
-Everything (redis-server, the ledger, the connector, the simulator, the load generator) shares these $cores cores.
+Everything (redis-server, the ledger, the connector, the simulator, the alerting service, the load generator) shares these $cores cores.
 
 ## Ceiling: redis-benchmark on the same redis-server
 
@@ -584,6 +711,9 @@ $(top_cmds availability)
 EOF
   if run_part connector; then
     connector_report
+  fi
+  if run_part alerting; then
+    alerting_report
   fi
   if ((${#FAILED[@]})); then
     echo

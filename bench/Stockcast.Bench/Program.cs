@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Stockcast.Bench;
 
-// Usage: Stockcast.Bench <ready|apply|watch|availability|health|connector-ready|filedrop|webhooks|connector-health|synclag> --target http://127.0.0.1:PORT [options]
+// Usage: Stockcast.Bench <ready|apply|watch|availability|health|connector-ready|filedrop|webhooks|connector-health|synclag|alerting-ready|alerts> --target http://127.0.0.1:PORT [options]
 // Every scenario is bounded in time and in count and stops by itself; results are appended to
 // --out as shell-sourceable key=value lines (bench/run.sh turns them into bench/results/latest.md).
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -42,7 +42,17 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
                         --sim URL  --sim-warehouse cn-sim  --sim-secret S (or STOCKCAST_BENCH_SIM_SECRET)
                         --webhook-warehouse cn-shiphero  --secret S  --push-warehouse cn-push  --max-in-flight 256
 
-        common: --ledger-pid PID --connector-pid PID --redis-pid PID --sim-pid PID --clk-tck 100
+        alerting scenarios (--target is still the ledger, which the bench writes stock to; --alerting
+        http://127.0.0.1:PORT is the alerting service's gRPC endpoint, --alerting-http its HTTP one):
+          alerting-ready  wait for the alerting service's /readyz and for it to lead (stockcast_alerting_leader 1)
+                        --timeout 60
+          alerts        ledger stock change -> alert on the WatchAlerts console stream, under a background writer;
+                        rules evaluated/s from the service's counters
+                        --rooms 20  --skus-per-room 50  --market US  --warehouse us-east  --threshold 10  --rearm-percent 20
+                        --base-stock 1000  --load-rate 3000  --load-batch 30  --probe-rate 20 (raise+resolve cycles/s)
+                        --seconds 10  --warmup 5  --drain-seconds 30  --setup-seconds 120  --sku-prefix ALR
+
+        common: --ledger-pid PID --connector-pid PID --alerting-pid PID --redis-pid PID --sim-pid PID --clk-tck 100
                 (CPU split from /proc/PID/stat)
         """);
     return args.Length == 0 ? 2 : 0;
@@ -135,8 +145,26 @@ try
             await SyncLagScenario.RunAsync(settings, ledger, connector, results, cpu);
             break;
         }
+        case "alerting-ready":
+        {
+            var timeout = TimeSpan.FromSeconds(options.Double("timeout", 60));
+            var pid = options.Int("alerting-pid", 0);
+            using var alerting = Alerting(options, key);
+            options.RejectUnknown();
+            await Readiness.WaitForAlertingAsync(alerting, timeout, pid);
+            return 0;
+        }
+        case "alerts":
+        {
+            var settings = AlertScenario.Settings.From(options);
+            using var alerting = Alerting(options, key);
+            options.RejectUnknown();
+            using var ledger = new Ledger(target, key, 1);
+            await AlertScenario.RunAsync(settings, ledger, alerting, results, cpu);
+            break;
+        }
         default:
-            Console.Error.WriteLine($"unknown scenario '{scenario}' (ready, apply, watch, availability, health, connector-ready, filedrop, webhooks, connector-health, synclag)");
+            Console.Error.WriteLine($"unknown scenario '{scenario}' (ready, apply, watch, availability, health, connector-ready, filedrop, webhooks, connector-health, synclag, alerting-ready, alerts)");
             return 2;
     }
 }
@@ -158,3 +186,7 @@ return 0;
 // The connector's endpoints; the same write key serves the push API.
 static ConnectorUnderTest Connector(BenchArgs options, string key, int connections)
     => new(options.Str("connector", "http://127.0.0.1:9102"), options.Str("connector-grpc", "http://127.0.0.1:5102"), key, connections);
+
+// The alerting service's endpoints; the same write key serves its write calls.
+static AlertingUnderTest Alerting(BenchArgs options, string key)
+    => new(options.Str("alerting", "http://127.0.0.1:5103"), options.Str("alerting-http", "http://127.0.0.1:9103"), key);

@@ -98,4 +98,47 @@ public static class Readiness
         }
         throw new TimeoutException($"the connector was not ready within {timeout.TotalSeconds:F0} s ({last})");
     }
+
+    /// <summary>
+    /// Polls the alerting service's /readyz (it has listed the whole ledger) and then its metrics until
+    /// it leads (stockcast_alerting_leader 1): only the leader evaluates rules, so before that no alert comes.
+    /// </summary>
+    public static async Task WaitForAlertingAsync(AlertingUnderTest alerting, TimeSpan timeout, int alertingPid = 0)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var ready = false;
+        string last = "no answer yet";
+        while (Stopwatch.GetElapsedTime(started) < timeout)
+        {
+            if (alertingPid > 0 && !Directory.Exists($"/proc/{alertingPid}"))
+            {
+                throw new InvalidOperationException($"the alerting service (pid {alertingPid}) exited before it was ready");
+            }
+            try
+            {
+                if (!ready)
+                {
+                    using var response = await alerting.Http.GetAsync(new Uri(alerting.HttpBase, "readyz"));
+                    ready = response.IsSuccessStatusCode;
+                    last = $"the alerting service's /readyz answered {(int)response.StatusCode}";
+                }
+                if (ready)
+                {
+                    var leader = (await alerting.ScrapeAsync(CancellationToken.None)).Sum("stockcast_alerting_leader");
+                    last = $"stockcast_alerting_leader is {leader}";
+                    if (leader == 1)
+                    {
+                        Console.WriteLine($"  alerting ready and leading after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+                        return;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                last = ex.Message;
+            }
+            await Task.Delay(PollInterval); // between checks, until the deadline above
+        }
+        throw new TimeoutException($"the alerting service was not ready within {timeout.TotalSeconds:F0} s ({last})");
+    }
 }

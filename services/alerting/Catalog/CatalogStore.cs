@@ -99,10 +99,8 @@ public sealed class CatalogStore(IConnectionMultiplexer redis, IOptions<RedisOpt
     {
         if (await Db.HashSetAsync(StartStockKey(streamId), sku, atp, When.NotExists))
         {
-            if (_current.Streams.TryGetValue(streamId, out var stream))
-            {
-                stream.StartStock[sku] = atp;
-            }
+            // The reload publishes a new snapshot holding it. The current one is never written to: ListStreams and
+            // UpsertStream serialise its streams on other threads (a write mid-way truncated their replies).
             await ChangedAsync();
         }
     }
