@@ -32,9 +32,12 @@ public sealed class CatalogSnapshotTests(RedisServerFixture redis) : IClassFixtu
         });
         var served = catalog.Streams["room-1"];
 
-        await catalog.RecordStartStockAsync("room-1", "TEE-1", 40);
+        var recorded = await catalog.RecordStartStockAsync(served, "TEE-1", 40);
+        var again = await catalog.RecordStartStockAsync(served, "TEE-1", 7); // the first record stands
+        await catalog.ReloadAsync();
 
         Assert.Empty(served.StartStock);
+        Assert.Equal((40L, 40L), (recorded.StartStock["TEE-1"], again.StartStock["TEE-1"]));
         Assert.Equal(40, catalog.Streams["room-1"].StartStock["TEE-1"]);
     }
 }

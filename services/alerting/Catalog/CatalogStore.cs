@@ -15,6 +15,7 @@ public sealed class CatalogStore(IConnectionMultiplexer redis, IOptions<RedisOpt
 {
     private readonly string _prefix = redisOptions.Value.KeyPrefix + "al:";
     private readonly RedisChannel _changed = RedisChannel.Literal(redisOptions.Value.KeyPrefix + "al:catalog");
+    private readonly Lock _gate = new();
     private volatile Snapshot _current = new(new Dictionary<string, Rule>(), new Dictionary<string, Product>(), new Dictionary<string, LiveStream>());
 
     private IDatabase Db => redis.GetDatabase();
@@ -51,10 +52,14 @@ public sealed class CatalogStore(IConnectionMultiplexer redis, IOptions<RedisOpt
             }
             streamMap[stream.Id] = stream;
         }
-        _current = new Snapshot(
+        var loaded = new Snapshot(
             rules.ToDictionary(e => (string)e.Name!, e => Rule.Parser.ParseFrom((byte[])e.Value!), StringComparer.Ordinal),
             products.ToDictionary(e => (string)e.Name!, e => Product.Parser.ParseFrom((byte[])e.Value!), StringComparer.Ordinal),
             streamMap);
+        lock (_gate)
+        {
+            _current = loaded;
+        }
     }
 
     public async Task SetRuleAsync(Rule rule)
@@ -94,14 +99,25 @@ public sealed class CatalogStore(IConnectionMultiplexer redis, IOptions<RedisOpt
         return await deleted;
     }
 
-    /// <summary>Records a SKU's ATP when its stream started; the first record stands.</summary>
-    public async Task RecordStartStockAsync(string streamId, string sku, long atp)
+    /// <summary>
+    /// Records a SKU's ATP when its stream started (the first record stands) and returns the stream
+    /// with it. No reload and no announcement: a room going live records every SKU, and reloading the
+    /// catalogue each time held up the engine (~10 ms a SKU); other replicas see it on their next
+    /// periodic reload. The cached streams are replaced, never written to: gRPC replies serialise them
+    /// on other threads.
+    /// </summary>
+    public async Task<LiveStream> RecordStartStockAsync(LiveStream stream, string sku, long atp)
     {
-        if (await Db.HashSetAsync(StartStockKey(streamId), sku, atp, When.NotExists))
+        var key = StartStockKey(stream.Id);
+        var recorded = await Db.HashSetAsync(key, sku, atp, When.NotExists) ? atp : (long)await Db.HashGetAsync(key, sku);
+        lock (_gate)
         {
-            // The reload publishes a new snapshot holding it. The current one is never written to: ListStreams and
-            // UpsertStream serialise its streams on other threads (a write mid-way truncated their replies).
-            await ChangedAsync();
+            var streams = new Dictionary<string, LiveStream>(_current.Streams, StringComparer.Ordinal);
+            var updated = (streams.GetValueOrDefault(stream.Id) ?? stream).Clone();
+            updated.StartStock[sku] = recorded;
+            streams[stream.Id] = updated;
+            _current = _current with { Streams = streams };
+            return updated;
         }
     }
 

@@ -114,13 +114,12 @@ public sealed class AlertEngine(
         var started = Stopwatch.GetTimestamp();
         var now = clock.GetUtcNow();
         var produced = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (stream, market) in Contexts(sku, now))
+        foreach (var (listed, market) in Contexts(sku, now).ToList())
         {
             var stock = view.ForMarket(sku, market);
-            if (stream is not null && stream.StartsAt.ToDateTimeOffset() <= now && !stream.StartStock.ContainsKey(sku))
-            {
-                await catalog.RecordStartStockAsync(stream.Id, sku, stock.AvailableToPromise);
-            }
+            var stream = listed is not null && listed.StartsAt.ToDateTimeOffset() <= now && !listed.StartStock.ContainsKey(sku)
+                ? await catalog.RecordStartStockAsync(listed, sku, stock.AvailableToPromise)
+                : listed;
             var rule = EffectiveRule.Resolve(catalog, options.Value.Defaults, sku, stream?.Id);
             var situation = new Situation(sku, now, rule, stock, view.Elsewhere(sku, market), demand.Now(sku, now), stream,
                 Replacement(sku, market, rule), options.Value.PreSaleDays, TimeSpan.FromHours(options.Value.TrendLookaheadHours));
