@@ -68,6 +68,10 @@ public sealed class ConnectorFollower(
                 log.LogWarning("Connector events were trimmed past our cursor; following from the oldest kept: {Error}", ex.Status.Detail);
                 await redis.GetDatabase().StringSetAsync(_cursor, "0");
             }
+            catch (RpcException) when (stoppingToken.IsCancellationRequested)
+            {
+                return; // shutting down: the cancelled call is not a failure of the service
+            }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is not FencedException)
             {
                 failures++;

@@ -80,9 +80,9 @@ public sealed class LeaderLease(IConnectionMultiplexer redis, IOptions<RedisOpti
             {
                 await redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [_lease], [_holder]);
             }
-            catch (RedisException)
+            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
             {
-                // It expires by itself.
+                // It expires by itself. (Disposed: the host is being torn down around this stop.)
             }
         }
     }

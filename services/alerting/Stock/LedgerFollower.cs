@@ -53,6 +53,10 @@ public sealed class LedgerFollower(
                 log.LogWarning("Ledger watch compacted at {Revision}; listing again", resumeFrom);
                 resumeFrom = 0;
             }
+            catch (RpcException) when (stoppingToken.IsCancellationRequested)
+            {
+                return; // shutting down: the cancelled call is not a failure of the service
+            }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 failures++;
