@@ -37,6 +37,26 @@ public static class AlertingExtensions
         builder.Services.AddHostedService<ConnectorFollower>();
         builder.AddWebhookSinks();
         builder.Services.AddHostedService<SinkPump>();
+        builder.AddDaprDelivery();
         return builder;
+    }
+
+    /// <summary>With Alerting:Dapr:PubSubName set: the sidecar client and the Dapr sink (the subscription is mapped by MapSignalSubscription).</summary>
+    private static void AddDaprDelivery(this IHostApplicationBuilder builder)
+    {
+        var dapr = builder.Configuration.GetSection(AlertingOptions.Section + ":" + nameof(AlertingOptions.Dapr)).Get<DaprOptions>() ?? new DaprOptions();
+        if (!dapr.Enabled)
+        {
+            return;
+        }
+        // The client reads DAPR_API_TOKEN (and DAPR_GRPC_ENDPOINT / DAPR_GRPC_PORT when no endpoint is set) itself.
+        builder.Services.AddDaprClient(client =>
+        {
+            if (dapr.GrpcEndpoint.Length > 0)
+            {
+                client.UseGrpcEndpoint(dapr.GrpcEndpoint);
+            }
+        });
+        builder.Services.AddSingleton<IAlertSink, DaprSink>();
     }
 }

@@ -40,7 +40,7 @@ public static class AlertingMetrics
 
     public static readonly Counter Signals = Metrics.CreateCounter(
         "stockcast_alerting_signals_total",
-        "Sales and demand signals by outcome: accepted, duplicate.",
+        "Sales and demand signals by source (grpc, dapr) and outcome: accepted, duplicate, rejected (dropped for good).",
         "source", "outcome");
 
     public static readonly Gauge IsLeader = Metrics.CreateGauge(

@@ -99,6 +99,10 @@ public sealed class AlertingOptions : IValidatableObject
         {
             yield return result;
         }
+        foreach (var result in Dapr.Validate())
+        {
+            yield return result;
+        }
     }
 }
 
@@ -145,6 +149,22 @@ public sealed class DaprOptions
     public string AppApiToken { get; set; } = "";
 
     public bool Enabled => PubSubName.Length > 0;
+
+    public IEnumerable<ValidationResult> Validate()
+    {
+        if (!Enabled)
+        {
+            yield break;
+        }
+        if (string.IsNullOrWhiteSpace(AlertsTopic) || string.IsNullOrWhiteSpace(SignalsTopic))
+        {
+            yield return new ValidationResult("Alerting:Dapr:AlertsTopic and Alerting:Dapr:SignalsTopic must not be empty when Alerting:Dapr:PubSubName is set.", [nameof(AlertingOptions.Dapr)]);
+        }
+        if (GrpcEndpoint.Length > 0 && (!Uri.TryCreate(GrpcEndpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https")))
+        {
+            yield return new ValidationResult("Alerting:Dapr:GrpcEndpoint must be an absolute http(s) address, e.g. http://127.0.0.1:50001.", [nameof(AlertingOptions.Dapr)]);
+        }
+    }
 }
 
 public sealed class WebhookOptions

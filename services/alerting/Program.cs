@@ -1,5 +1,6 @@
 using Stockcast.Alerting;
 using Stockcast.Alerting.Grpc;
+using Stockcast.Alerting.Signals;
 using Stockcast.ServiceDefaults;
 
 // Settings live beside the binary, wherever the process is started from.
@@ -9,6 +10,7 @@ builder.AddAlerting();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapSignalSubscription();
 app.MapGrpcService<AlertingService>();
 app.Run();
 

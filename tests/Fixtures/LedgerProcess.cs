@@ -49,8 +49,20 @@ public sealed class LedgerProcess : IDisposable
             start.Environment[key] = value;
         }
         _process = Process.Start(start) ?? throw new InvalidOperationException("could not start the stock-ledger");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        var lastLines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        void Keep(string? line)
+        {
+            // The last few lines say why a process that died at start-up did (a port taken, say).
+            if (line is not null)
+            {
+                lastLines.Enqueue(line);
+                while (lastLines.Count > 20 && lastLines.TryDequeue(out _))
+                {
+                }
+            }
+        }
+        _process.OutputDataReceived += (_, e) => Keep(e.Data);
+        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -58,7 +70,7 @@ public sealed class LedgerProcess : IDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"the stock-ledger exited with {_process.ExitCode}");
+                throw new InvalidOperationException($"the stock-ledger exited with {_process.ExitCode}: {string.Join('\n', lastLines)}");
             }
             return (await http.GetAsync($"http://127.0.0.1:{HttpPort}/readyz")).IsSuccessStatusCode;
         }, "the stock-ledger process is ready");

@@ -82,7 +82,7 @@ public sealed class LeaderLease(IConnectionMultiplexer redis, IOptions<RedisOpti
             }
             catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
             {
-                // It expires by itself.
+                // It expires by itself. (Disposed: the host is being torn down around this stop.)
             }
         }
     }

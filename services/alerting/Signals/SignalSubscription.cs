@@ -1,0 +1,130 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dapr;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Stockcast.Alerting.V1;
+
+namespace Stockcast.Alerting.Signals;
+
+/// <summary>
+/// Sales and demand signals through Dapr pub/sub: a programmatic subscription (GET /dapr/subscribe)
+/// to the signals topic, delivered as CloudEvents to <see cref="Route"/>. The body (the CloudEvent's
+/// data) is one Signal or {"signals": [...]} in protobuf JSON. Dapr delivers at least once, so each
+/// signal is kept once per event id — its own event_id, else the CloudEvent id — on any replica
+/// (<see cref="SignalStore"/>). Answers follow Dapr's subscriber contract: SUCCESS (also for a
+/// redelivery), DROP for a message that can never be taken, RETRY when the store failed.
+/// </summary>
+public static class SignalSubscription
+{
+    public const string Route = "/dapr/signals";
+
+    /// <summary>The header Dapr sends the app API token in.</summary>
+    public const string AppTokenHeader = "dapr-api-token";
+
+    /// <summary>Where Dapr.AspNetCore's CloudEvents middleware puts the CloudEvent id (when asked to forward it).</summary>
+    public const string CloudEventIdHeader = "Cloudevent.id";
+
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+
+    /// <summary>Maps the subscription when Alerting:Dapr:PubSubName is set; otherwise does nothing.</summary>
+    public static WebApplication MapSignalSubscription(this WebApplication app)
+    {
+        var dapr = app.Services.GetRequiredService<IOptions<AlertingOptions>>().Value.Dapr;
+        if (!dapr.Enabled)
+        {
+            return app;
+        }
+        // Unwraps structured CloudEvents to their data, and hands on only the id: the dedup key of last resort.
+        app.UseCloudEvents(new CloudEventsMiddlewareOptions { ForwardCloudEventPropertiesAsHeaders = true, IncludedCloudEventPropertiesAsHeaders = ["id"] });
+        app.MapSubscribeHandler();
+        app.MapPost(Route, DeliverAsync).WithTopic(dapr.PubSubName, dapr.SignalsTopic);
+        return app;
+    }
+
+    private static async Task<IResult> DeliverAsync(HttpContext http, SignalStore store, IOptions<AlertingOptions> options, ILoggerFactory logs)
+    {
+        var log = logs.CreateLogger(typeof(SignalSubscription));
+        if (!TokenMatches(options.Value.Dapr.AppApiToken, http.Request.Headers[AppTokenHeader]))
+        {
+            // Not DROP: Dapr retries a 401, so a token being rotated loses no signal.
+            return Results.Unauthorized();
+        }
+        List<Signal> signals;
+        try
+        {
+            using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
+            signals = Parse(await reader.ReadToEndAsync(http.RequestAborted), http.Request.Headers[CloudEventIdHeader].ToString());
+            SignalStore.Validate(signals, "data");
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidProtocolBufferException or InvalidJsonException or RpcException { StatusCode: StatusCode.InvalidArgument })
+        {
+            var reason = ex is RpcException rpc ? rpc.Status.Detail : ex.Message;
+            log.LogWarning("Dropped a signal delivery on {Topic} that can never be taken: {Reason}", options.Value.Dapr.SignalsTopic, reason);
+            AlertingMetrics.Signals.WithLabels("dapr", "rejected").Inc();
+            return Answer("DROP", reason);
+        }
+        int accepted;
+        try
+        {
+            accepted = await store.AppendAsync(signals);
+        }
+        catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            log.LogWarning("Keeping a signal delivery failed, Dapr will retry it: {Error}", ex.Message);
+            return Answer("RETRY", "the signal store is unavailable");
+        }
+        AlertingMetrics.Signals.WithLabels("dapr", "accepted").Inc(accepted);
+        AlertingMetrics.Signals.WithLabels("dapr", "duplicate").Inc(signals.Count - accepted);
+        return Answer("SUCCESS");
+    }
+
+    /// <summary>One Signal or {"signals": [...]}; a signal without event_id takes the CloudEvent's id (with its index in a batch).</summary>
+    public static List<Signal> Parse(string body, string cloudEventId)
+    {
+        using var document = JsonDocument.Parse(body);
+        if (document.RootElement.ValueKind == JsonValueKind.String)
+        {
+            // A publisher that serialised its JSON as a string (data: "{\"sku\": ...}"): unwrap it once.
+            body = document.RootElement.GetString()!;
+        }
+        using var unwrapped = JsonDocument.Parse(body);
+        var root = unwrapped.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new JsonException($"data must be a Signal or {{\"signals\": [...]}} (got a JSON {root.ValueKind.ToString().ToLowerInvariant()})");
+        }
+        var batch = root.TryGetProperty("signals", out _);
+        List<Signal> signals = batch ? [.. Parser.Parse<IngestRequest>(body).Signals] : [Parser.Parse<Signal>(body)];
+        for (var i = 0; i < signals.Count; i++)
+        {
+            if (signals[i].EventId.Length == 0 && cloudEventId.Length > 0)
+            {
+                signals[i].EventId = batch ? $"{cloudEventId}#{i}" : cloudEventId;
+            }
+        }
+        return signals;
+    }
+
+    /// <summary>No token configured: open (the sidecar is the only caller on the pod). Else a fixed-time comparison.</summary>
+    private static bool TokenMatches(string expected, string? presented)
+    {
+        if (expected.Length == 0)
+        {
+            return true;
+        }
+        // Hashing first makes the comparison independent of the lengths too.
+        return CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(expected)),
+            SHA256.HashData(Encoding.UTF8.GetBytes(presented ?? "")));
+    }
+
+    private static IResult Answer(string status, string? reason = null)
+        => Results.Json(reason is null ? new SubscriberAnswer(status) : new SubscriberAnswer(status, reason));
+
+    /// <summary>Dapr reads "status"; "reason" is for people reading the answer.</summary>
+    private sealed record SubscriberAnswer(string Status, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason = null);
+}
