@@ -28,6 +28,11 @@ public sealed class CatalogStore(IConnectionMultiplexer redis, IOptions<RedisOpt
     public IReadOnlyDictionary<string, Product> Products => _current.Products;
     public IReadOnlyDictionary<string, LiveStream> Streams => _current.Streams;
 
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once rules, products and streams have been read: without them every open alert would look obsolete.</summary>
+    public Task Loaded => _loaded.Task;
+
     /// <summary>Raised after a change announced by any replica has been loaded.</summary>
     public event Action? Changed;
 
@@ -60,6 +65,7 @@ public sealed class CatalogStore(IConnectionMultiplexer redis, IOptions<RedisOpt
         {
             _current = loaded;
         }
+        _loaded.TrySetResult();
     }
 
     public async Task SetRuleAsync(Rule rule)

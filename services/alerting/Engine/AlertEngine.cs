@@ -71,7 +71,7 @@ public sealed class AlertEngine(
     private async Task LeadAsync(LeaderTerm term, CancellationToken cancellationToken)
     {
         var every = TimeSpan.FromSeconds(options.Value.EvaluateEverySeconds);
-        await view.Loaded.WaitAsync(cancellationToken);
+        await Task.WhenAll(view.Loaded, catalog.Loaded).WaitAsync(cancellationToken);
         var tick = Task.CompletedTask; // evaluate everything at once on taking the lead
         while (true)
         {
