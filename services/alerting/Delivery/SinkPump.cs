@@ -109,10 +109,12 @@ public sealed class SinkPump(
                 AlertingMetrics.Deliveries.WithLabels(sink.Name, "delivered").Inc();
                 return;
             }
-            catch (SinkException ex) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                AlertingMetrics.Deliveries.WithLabels(sink.Name, ex.Permanent ? "refused" : "failed").Inc();
-                if (ex.Permanent)
+                // Anything a sink throws short of our own shutdown is a failed attempt: counted, retried.
+                var permanent = ex is SinkException { Permanent: true };
+                AlertingMetrics.Deliveries.WithLabels(sink.Name, permanent ? "refused" : "failed").Inc();
+                if (permanent)
                 {
                     logger.LogError("Sink {Sink} refused notification {Id} for good: {Error}", sink.Name, notification.Id, ex.Message);
                     return;
