@@ -40,6 +40,9 @@ public sealed class LiveStockTests(RedisServerFixture redis) : IClassFixture<Red
         Assert.Equal(("Only 9 left", StockColour.Yellow), (shown.First(s => s.AvailableToPromise == 9).Label, shown.First(s => s.AvailableToPromise == 9).Colour));
         Assert.Equal(("Only 4 left", StockColour.Red), (shown.First(s => s.AvailableToPromise == 4).Label, shown.First(s => s.AvailableToPromise == 4).Colour));
         Assert.Equal(("Sold out", StockColour.SoldOut), (shown[^1].Label, shown[^1].Colour));
+        var metrics = await host.CreateClient().GetStringAsync("/metrics");
+        Assert.Contains("stockcast_overlay_viewers{transport=\"sse\"} 1", metrics);
+        Assert.Contains("stockcast_overlay_ledger_stream_up 1", metrics);
     }
 
     [Fact]

@@ -91,6 +91,7 @@ public sealed class RoomChannel(string roomId, RoomCatalog catalog, RoomComposer
         _latest = update;
         _latestContent = content;
         _lastSentAt = now;
+        OverlayMetrics.RoomUpdates.Inc();
         foreach (var subscriber in _subscribers.Keys)
         {
             subscriber.Offer(update);

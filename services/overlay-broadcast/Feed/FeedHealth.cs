@@ -17,10 +17,13 @@ public sealed class FeedHealth(IOptions<OverlayOptions> options, TimeProvider cl
 
     public void Heard()
     {
-        Interlocked.Exchange(ref _heardAtTicks, clock.GetUtcNow().UtcTicks);
+        var now = clock.GetUtcNow();
+        Interlocked.Exchange(ref _heardAtTicks, now.UtcTicks);
+        OverlayMetrics.LedgerLastHeard.Set(now.ToUnixTimeMilliseconds() / 1000.0);
         if (_downReason.Length > 0)
         {
             _downReason = "";
+            OverlayMetrics.LedgerStreamUp.Set(1);
             Changed?.Invoke();
         }
     }
@@ -30,6 +33,7 @@ public sealed class FeedHealth(IOptions<OverlayOptions> options, TimeProvider cl
         if (_downReason.Length == 0)
         {
             _downReason = reason;
+            OverlayMetrics.LedgerStreamUp.Set(0);
             Changed?.Invoke();
         }
     }

@@ -22,6 +22,7 @@ public sealed class LedgerFeed(
 {
     private const int ProgressIntervalSeconds = 1;
     private const int MaxKeysPerRead = 1000;
+    private static readonly TimeSpan WarehouseRefresh = TimeSpan.FromSeconds(30);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -130,6 +131,7 @@ public sealed class LedgerFeed(
     {
         var request = new WatchRequest { StartRevision = startRevision, ProgressIntervalSeconds = ProgressIntervalSeconds, Skus = { skus } };
         using var call = ledger.Watch(request, auth, cancellationToken: cancellationToken);
+        var warehousesAt = clock.GetUtcNow();
         while (await call.ResponseStream.MoveNext(cancellationToken))
         {
             var response = call.ResponseStream.Current;
@@ -137,7 +139,14 @@ public sealed class LedgerFeed(
             {
                 book.Apply(change.Record);
             }
+            OverlayMetrics.LedgerChanges.Inc(response.Changes.Count);
             health.Heard();
+            if (clock.GetUtcNow() - warehousesAt > WarehouseRefresh)
+            {
+                // Warehouses registered later (a new one, new markets) do not come through the Watch.
+                book.SetWarehouses((await ledger.ListWarehousesAsync(new ListWarehousesRequest(), auth, cancellationToken: cancellationToken)).Warehouses);
+                warehousesAt = clock.GetUtcNow();
+            }
             yield return Math.Max(response.HeaderRevision, response.Changes.Count == 0 ? 0 : response.Changes[^1].Revision);
         }
     }

@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
+using Prometheus;
 using Stockcast.Overlay.Broadcast;
 using Stockcast.Overlay.Rooms;
 using Stockcast.Overlay.V1;
@@ -100,6 +101,7 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
         var channel = hub.Find(request.RoomId) ?? throw NotFound(request.RoomId);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, channel.Closed);
         using var subscription = channel.Subscribe();
+        using var viewer = OverlayMetrics.Viewers.WithLabels("grpc").TrackInProgress();
         long sent = 0;
         try
         {

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Prometheus;
 using Stockcast.Overlay.Broadcast;
 using Stockcast.Overlay.Rooms;
 
@@ -50,6 +51,7 @@ public static class OverlayEvents
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, channel.Closed);
         using var subscription = channel.Subscribe();
+        using var viewer = OverlayMetrics.Viewers.WithLabels("sse").TrackInProgress();
         var heartbeat = TimeSpan.FromSeconds(options.Value.HeartbeatSeconds);
         long sent = 0;
         try
