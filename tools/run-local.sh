@@ -96,7 +96,7 @@ dotnet "$(bin tools/sample-data)/Stockcast.SampleData.dll" "http://127.0.0.1:$LE
 pids+=($!)
 # The demo rooms' viewer tokens are printed by sample-data once it has created them.
 for _ in $(seq 1 150); do grep -q "overlay demo-room-de" "$RUN/sample-data.log" 2>/dev/null && break; sleep 0.2; done
-OVERLAY_URLS=$(sed -n "s|^overlay \([a-z-]*\) events: |  \1 events (SSE)   http://127.0.0.1:$OVERLAY_HTTP|p" "$RUN/sample-data.log")
+OVERLAY_URLS=$(sed -n "s|^overlay \([a-z-]*\) events: \(/overlay/[a-z-]*\)/events\(.*\)|  \1 overlay page     http://127.0.0.1:$OVERLAY_HTTP\2\3\n  \1 events (SSE)     http://127.0.0.1:$OVERLAY_HTTP\2/events\3|p" "$RUN/sample-data.log")
 
 cat <<MSG
 

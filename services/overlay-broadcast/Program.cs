@@ -1,5 +1,6 @@
 using Stockcast.Overlay;
 using Stockcast.Overlay.Grpc;
+using Stockcast.Overlay.Pages;
 using Stockcast.Overlay.Sse;
 using Stockcast.ServiceDefaults;
 
@@ -12,6 +13,7 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapGrpcService<OverlayService>();
 app.MapOverlayEvents();
+app.MapOverlayPage();
 app.Run();
 
 /// <summary>Visible to the tests' WebApplicationFactory.</summary>

@@ -88,4 +88,26 @@ public sealed class RoomTests(RedisServerFixture redis) : IClassFixture<RedisSer
         Assert.Equal(HttpStatusCode.Forbidden, afterRevoke.StatusCode);
         Assert.Empty(await afterRevoke.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task TheOverlayPageIsServedOnlyWithTheRoomsTokenAndFollowsItsEventStream()
+    {
+        using var host = new OverlayHost(redis.Configuration, _ledger);
+        await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("page-room", "US", "TEE-1"));
+        var token = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "page-room" });
+        var http = host.CreateClient();
+
+        var page = await http.GetAsync(token.OverlayPath);
+        var html = await page.Content.ReadAsStringAsync();
+        var missing = await http.GetAsync("/overlay/page-room");
+        var wrong = await http.GetAsync("/overlay/page-room?token=not-the-token");
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("new EventSource(`/overlay/${encodeURIComponent(room)}/events?token=", html);
+        Assert.Contains("background: transparent", html);
+        Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
+        Assert.Empty(await wrong.Content.ReadAsStringAsync());
+    }
 }

@@ -26,5 +26,11 @@ public sealed class ViewerTokens(RoomStore store)
     public Task<bool> IsValidAsync(string roomId, string token)
         => token.Length is 0 or > 100 ? Task.FromResult(false) : store.HasTokenAsync(roomId, Hash(token));
 
+    /// <summary>Why a viewer is refused: 401 without a token, 403 with a wrong or revoked one; null when allowed.</summary>
+    public async Task<int?> RefusalAsync(string roomId, string? token)
+        => string.IsNullOrEmpty(token) ? StatusCodes.Status401Unauthorized
+            : await IsValidAsync(roomId, token) ? null
+            : StatusCodes.Status403Forbidden;
+
     private static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }

@@ -25,14 +25,9 @@ public static class OverlayEvents
 
     private static async Task StreamAsync(string roomId, string? token, HttpContext http, ViewerTokens tokens, RoomCatalog catalog, RoomHub hub, IOptions<OverlayOptions> options)
     {
-        if (string.IsNullOrEmpty(token))
+        if (await tokens.RefusalAsync(roomId, token) is { } status)
         {
-            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            return;
-        }
-        if (!await tokens.IsValidAsync(roomId, token))
-        {
-            http.Response.StatusCode = StatusCodes.Status403Forbidden;
+            http.Response.StatusCode = status;
             return;
         }
         if (hub.Find(roomId) is null)
@@ -62,7 +57,7 @@ public static class OverlayEvents
                 var update = await subscription.NextAsync(heartbeat, stop.Token);
                 if (update is null)
                 {
-                    if (!await tokens.IsValidAsync(roomId, token))
+                    if (!await tokens.IsValidAsync(roomId, token!))
                     {
                         await WriteAsync(http, "event: revoked\ndata: {}\n\n", stop.Token);
                         return;
