@@ -17,10 +17,10 @@ public sealed class OverlayHost(string redis, LedgerProcess ledger) : WebApplica
 
     public LedgerProcess Ledger => ledger;
 
-    /// <summary>A ledger with US (us-east, us-west), DE (eu-central) warehouses.</summary>
-    public static async Task<LedgerProcess> StartLedgerAsync(string redis)
+    /// <summary>A ledger with US (us-east, us-west), DE (eu-central) warehouses; extra settings make e.g. a second replica.</summary>
+    public static async Task<LedgerProcess> StartLedgerAsync(string redis, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var ledger = new LedgerProcess(redis, new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["Ledger:Warehouses:0:Id"] = "us-east",
             ["Ledger:Warehouses:0:Region"] = "us-east",
@@ -32,7 +32,12 @@ public sealed class OverlayHost(string redis, LedgerProcess ledger) : WebApplica
             ["Ledger:Warehouses:2:Region"] = "eu-central",
             ["Ledger:Warehouses:2:Markets:0"] = "DE",
             ["Ledger:Warehouses:2:Markets:1"] = "FR",
-        });
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+        var ledger = new LedgerProcess(redis, settings);
         await ledger.StartAsync();
         return ledger;
     }
@@ -105,9 +110,9 @@ public sealed class OverlayHost(string redis, LedgerProcess ledger) : WebApplica
         => ApplyAsync([(warehouse, sku, available, version)], sourceTime);
 
     /// <summary>Applies snapshots as fast as the ledger takes them, one batch each, on one call.</summary>
-    public async Task ApplyAsync(IReadOnlyList<(string Warehouse, string Sku, long Available, long Version)> snapshots, DateTimeOffset? sourceTime = null)
+    public async Task ApplyAsync(IReadOnlyList<(string Warehouse, string Sku, long Available, long Version)> snapshots, DateTimeOffset? sourceTime = null, LedgerProcess? via = null)
     {
-        var channel = GrpcChannel.ForAddress(Ledger.GrpcAddress);
+        var channel = GrpcChannel.ForAddress((via ?? Ledger).GrpcAddress);
         _channels.Add(channel);
         using var call = new StockLedger.StockLedgerClient(channel).ApplyStockEvents(new Metadata { { "Authorization", "Bearer " + LedgerProcess.WriterKey } });
         foreach (var (warehouse, sku, available, version) in snapshots)
