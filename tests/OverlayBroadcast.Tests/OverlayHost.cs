@@ -9,13 +9,18 @@ using Stockcast.Testing;
 
 namespace Stockcast.Overlay.Tests;
 
-/// <summary>The overlay service in-process (TestServer) on a real Redis, fed by the real stock-ledger run as a process.</summary>
-public sealed class OverlayHost(string redis, LedgerProcess ledger) : WebApplicationFactory<Program>
+/// <summary>
+/// The overlay service in-process (TestServer) on a real Redis, fed by the real stock-ledger run as
+/// a process. Two hosts given the same namespace are two replicas of one deployment.
+/// </summary>
+public sealed class OverlayHost(string redis, LedgerProcess ledger, string? redisNamespace = null) : WebApplicationFactory<Program>
 {
     public const string WriterKey = "overlay-writer-key-0123456789abcdef";
     private readonly List<GrpcChannel> _channels = [];
 
     public LedgerProcess Ledger => ledger;
+
+    public string Namespace { get; } = redisNamespace ?? "o" + Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>A ledger with US (us-east, us-west), DE (eu-central) warehouses; extra settings make e.g. a second replica.</summary>
     public static async Task<LedgerProcess> StartLedgerAsync(string redis, IReadOnlyDictionary<string, string>? extra = null)
@@ -49,7 +54,7 @@ public sealed class OverlayHost(string redis, LedgerProcess ledger) : WebApplica
         {
             ["Logging:LogLevel:Default"] = "Warning",
             ["Redis:Configuration"] = redis,
-            ["Redis:Namespace"] = "o" + Guid.NewGuid().ToString("N")[..12],
+            ["Redis:Namespace"] = Namespace,
             ["Auth:ApiKeys:0:Name"] = "console",
             ["Auth:ApiKeys:0:Key"] = WriterKey,
             ["Auth:ApiKeys:0:Access"] = "Write",

@@ -90,6 +90,26 @@ public sealed class RoomTests(RedisServerFixture redis) : IClassFixture<RedisSer
     }
 
     [Fact]
+    public async Task AnyReplicaServesARoomItsTokenAndItsSpotlightMadeThroughAnother()
+    {
+        using var made = new OverlayHost(redis.Configuration, _ledger);
+        using var other = new OverlayHost(redis.Configuration, _ledger, made.Namespace);
+        var room = OverlayHost.LiveRoom("two-replicas", "US", "TEE-R1", "HOOD-R1");
+        room.Featured[1].Aliases.Add("grey hoodie");
+        await made.Client().UpsertRoomAsync(room);
+        var token = await made.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "two-replicas" });
+
+        using var viewer = await SseReader.OpenAsync(other.CreateClient(), token.EventsPath);
+        await viewer.ReadUntilAsync(u => u.RoomId == "two-replicas");
+        await made.Client().SpotlightAsync(new SpotlightRequest { RoomId = "two-replicas", Query = "grey hoodie pls" });
+        var shown = (await viewer.ReadUntilAsync(u => u.Spotlight is not null)).Last().Update;
+        await made.Client().RevokeTokenAsync(new RevokeTokenRequest { RoomId = "two-replicas", TokenId = token.TokenId });
+
+        Assert.Equal(("HOOD-R1", "grey hoodie pls"), (shown.Spotlight.Stock.Sku, shown.Spotlight.Query));
+        Assert.Equal(HttpStatusCode.Forbidden, (await other.CreateClient().GetAsync(token.EventsPath)).StatusCode);
+    }
+
+    [Fact]
     public async Task TheOverlayPageIsServedOnlyWithTheRoomsTokenAndFollowsItsEventStream()
     {
         using var host = new OverlayHost(redis.Configuration, _ledger);

@@ -33,9 +33,7 @@ public sealed class RoomSubscription(Action<RoomSubscription> unsubscribe) : IDi
         return Volatile.Read(ref _latest);
     }
 
-    public void Dispose()
-    {
-        unsubscribe(this);
-        _signal.Dispose();
-    }
+    // The semaphore is not disposed: a publisher that took its subscriber list just before this
+    // unsubscribed may still offer once, and a SemaphoreSlim without a wait handle holds nothing to free.
+    public void Dispose() => unsubscribe(this);
 }
