@@ -54,7 +54,7 @@ clean:
 	$(DOTNET) clean Microservices.sln -nologo -v q
 	rm -rf .run bench/results
 
-SERVICES := stock-ledger warehouse-connector alerting
+SERVICES := stock-ledger warehouse-connector alerting overlay-broadcast
 IMAGE_REPO ?= stockcast
 IMAGE_TAG ?= dev
 .PHONY: images

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: a local Redis (with AOF persistence, as production needs), the stock-ledger, the
-# warehouse simulator and the connector reading it, alerting, and live sample data, all on 127.0.0.1.
+# warehouse simulator and the connector reading it, alerting, overlay-broadcast, and live sample data, all on 127.0.0.1.
 # Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,8 @@ CONNECTOR_GRPC=${CONNECTOR_GRPC:-5102}
 CONNECTOR_HTTP=${CONNECTOR_HTTP:-9102}
 ALERTING_GRPC=${ALERTING_GRPC:-5103}
 ALERTING_HTTP=${ALERTING_HTTP:-9103}
+OVERLAY_GRPC=${OVERLAY_GRPC:-5104}
+OVERLAY_HTTP=${OVERLAY_HTTP:-9104}
 SIM_HTTP=${SIM_HTTP:-5301}
 mkdir -p "$RUN/redis"
 
@@ -80,8 +82,21 @@ wait_for "http://127.0.0.1:$CONNECTOR_HTTP/readyz" "warehouse-connector"
 pids+=($!)
 wait_for "http://127.0.0.1:$ALERTING_HTTP/healthz" "alerting"
 
-dotnet "$(bin tools/sample-data)/Stockcast.SampleData.dll" "http://127.0.0.1:$LEDGER_GRPC" "$RUN/writer.key" --live --alerting "http://127.0.0.1:$ALERTING_GRPC" > "$RUN/sample-data.log" 2>&1 &
+# overlay-broadcast: one ledger Watch for its rooms, updates over SSE and gRPC.
+(cd "$(bin services/overlay-broadcast)" && exec env ASPNETCORE_ENVIRONMENT=Development \
+  Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$OVERLAY_GRPC" Kestrel__Endpoints__Http__Url="http://127.0.0.1:$OVERLAY_HTTP" \
+  Redis__Configuration="127.0.0.1:$REDIS_PORT" \
+  Auth__ApiKeys__0__Name=local-writer Auth__ApiKeys__0__Key="$KEY" Auth__ApiKeys__0__Access=Write \
+  Overlay__LedgerAddress="http://127.0.0.1:$LEDGER_GRPC" \
+  dotnet Stockcast.OverlayBroadcast.dll) > "$RUN/overlay-broadcast.log" 2>&1 &
 pids+=($!)
+wait_for "http://127.0.0.1:$OVERLAY_HTTP/healthz" "overlay-broadcast"
+
+dotnet "$(bin tools/sample-data)/Stockcast.SampleData.dll" "http://127.0.0.1:$LEDGER_GRPC" "$RUN/writer.key" --live --alerting "http://127.0.0.1:$ALERTING_GRPC" --overlay "http://127.0.0.1:$OVERLAY_GRPC" > "$RUN/sample-data.log" 2>&1 &
+pids+=($!)
+# The demo rooms' viewer tokens are printed by sample-data once it has created them.
+for _ in $(seq 1 150); do grep -q "overlay demo-room-de" "$RUN/sample-data.log" 2>/dev/null && break; sleep 0.2; done
+OVERLAY_URLS=$(sed -n "s|^overlay \([a-z-]*\) events: \(/overlay/[a-z-]*\)/events\(.*\)|  \1 overlay page     http://127.0.0.1:$OVERLAY_HTTP\2\3\n  \1 events (SSE)     http://127.0.0.1:$OVERLAY_HTTP\2/events\3|p" "$RUN/sample-data.log")
 
 cat <<MSG
 
@@ -93,6 +108,8 @@ Stockcast is running locally.
   warehouse simulator        http://127.0.0.1:$SIM_HTTP/sim/state   (ShipBob, Amazon FBA, CK1 APIs; demo scenario)
   alerting gRPC              127.0.0.1:$ALERTING_GRPC   (WatchAlerts, Preflight, rules; rooms demo-room-us, demo-room-de)
   alerting metrics           http://127.0.0.1:$ALERTING_HTTP/metrics
+  overlay-broadcast gRPC     127.0.0.1:$OVERLAY_GRPC   (rooms, tokens, Spotlight, WatchRoom)   metrics: http://127.0.0.1:$OVERLAY_HTTP/metrics
+$OVERLAY_URLS
   Redis               127.0.0.1:$REDIS_PORT (AOF in $RUN/redis)
   writer API key      $RUN/writer.key   (send as "authorization: Bearer <key>")
   logs                $RUN/*.log
@@ -105,6 +122,7 @@ Try (with grpcurl):
   grpcurl -plaintext 127.0.0.1:$CONNECTOR_GRPC stockcast.connector.v1.WarehouseConnector/ListFeeds
   grpcurl -plaintext -d '{"after_id":"0"}' 127.0.0.1:$ALERTING_GRPC stockcast.alerting.v1.Alerting/WatchAlerts
   grpcurl -plaintext -d '{"room_id":"demo-room-de"}' 127.0.0.1:$ALERTING_GRPC stockcast.alerting.v1.Alerting/Preflight
+  grpcurl -plaintext -d '{"room_id":"demo-room-us"}' 127.0.0.1:$OVERLAY_GRPC stockcast.overlay.v1.Overlay/WatchRoom
 Ctrl-C stops everything.
 MSG
 wait -n "${pids[@]}"

@@ -3,14 +3,15 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Stockcast.Ledger.V1;
 
-// Usage: Stockcast.SampleData <ledger-url> <api-key-file> [--live] [--alerting <alerting-url>]
+// Usage: Stockcast.SampleData <ledger-url> <api-key-file> [--live] [--alerting <alerting-url>] [--overlay <overlay-url>]
 // Registers four warehouses, seeds ~100 SKU x warehouse records, and with --live keeps
 // selling, reserving and restocking (a few changes a second) until stopped. With --alerting it
 // also schedules a live room (on now, US) and one later tonight (DE) with rules and products, and
-// sends add-to-cart signals for the featured SKUs while live.
+// sends add-to-cart signals for the featured SKUs while live. With --overlay it creates the same two
+// rooms on overlay-broadcast and prints a viewer token's event-stream path for each.
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: Stockcast.SampleData <ledger-url> <api-key-file> [--live] [--alerting <alerting-url>]");
+    Console.Error.WriteLine("usage: Stockcast.SampleData <ledger-url> <api-key-file> [--live] [--alerting <alerting-url>] [--overlay <overlay-url>]");
     return 2;
 }
 var key = (await File.ReadAllTextAsync(args[1])).Trim();
@@ -95,6 +96,26 @@ if (alerting is not null)
     }, auth);
     await alerting.SetRuleAsync(new Stockcast.Alerting.V1.Rule { RoomId = "demo-room-us", LowStockUnits = 30, LowStockPercent = 30 }, auth);
     Console.WriteLine("Scheduled demo-room-us (live now, US) and demo-room-de (in 2 h, DE) on the alerting service.");
+}
+var overlayAt = Array.IndexOf(args, "--overlay") is var oat and >= 0 && oat + 1 < args.Length ? args[oat + 1] : null;
+if (overlayAt is not null)
+{
+    using var overlayChannel = GrpcChannel.ForAddress(overlayAt);
+    var overlay = new Stockcast.Overlay.V1.Overlay.OverlayClient(overlayChannel);
+    var now = DateTimeOffset.UtcNow;
+    foreach (var (id, market, skus) in new[] { ("demo-room-us", "US", featured), ("demo-room-de", "DE", featured[..4]) })
+    {
+        await overlay.UpsertRoomAsync(new Stockcast.Overlay.V1.Room
+        {
+            Id = id, Title = "Stockcast demo", Market = market,
+            Platforms = { Stockcast.Overlay.V1.Platform.Tiktok, Stockcast.Overlay.V1.Platform.Youtube },
+            Featured = { skus.Select(sku => new Stockcast.Overlay.V1.FeaturedSku { Sku = sku, DisplayName = sku.Replace('-', ' '), GreenAtOrAbove = 100, YellowAtOrAbove = 30 }) },
+            Display = new Stockcast.Overlay.V1.DisplayOptions { CountDown = true, HeatMap = true, SoldOutCard = true },
+            StartsAt = Timestamp.FromDateTimeOffset(now.AddMinutes(-5)), EndsAt = Timestamp.FromDateTimeOffset(now.AddHours(4)),
+        }, auth);
+        var token = await overlay.IssueTokenAsync(new Stockcast.Overlay.V1.IssueTokenRequest { RoomId = id }, auth);
+        Console.WriteLine($"overlay {id} events: {token.EventsPath}");
+    }
 }
 if (!args.Contains("--live"))
 {

@@ -1,0 +1,81 @@
+using Google.Protobuf.WellKnownTypes;
+using Stockcast.Overlay.Feed;
+using Stockcast.Overlay.V1;
+
+namespace Stockcast.Overlay.Broadcast;
+
+/// <summary>
+/// A room's full state at one instant, computed when it is sent (so it is always the latest): the
+/// market's ATP per featured SKU, its colour, the age of its oldest warehouse figure, and whether it
+/// may be shown as live.
+/// </summary>
+public sealed class RoomComposer(StockBook book, FeedHealth health)
+{
+    public RoomUpdate Compose(Room room, SpotlightCard? spotlight, DateTimeOffset now)
+    {
+        var feedDown = health.DownReason(now);
+        var staleAfter = TimeSpan.FromSeconds(room.StaleAfterSeconds);
+        var language = room.Display?.Language ?? "en";
+        var update = new RoomUpdate { RoomId = room.Id, Language = language, SentAt = Timestamp.FromDateTimeOffset(now) };
+        foreach (var featured in room.Featured)
+        {
+            update.Skus.Add(Stock(featured, room.Market, language, feedDown.Length > 0, staleAfter, now));
+        }
+        if (spotlight is not null && room.Featured.FirstOrDefault(f => f.Sku == spotlight.Stock.Sku) is { } shown)
+        {
+            update.Spotlight = new SpotlightCard
+            {
+                Query = spotlight.Query,
+                ShownAt = spotlight.ShownAt,
+                Stock = update.Skus[room.Featured.IndexOf(shown)].Clone(),
+            };
+        }
+        update.StaleReason = feedDown.Length > 0 ? feedDown : StaleReason(update, room.StaleAfterSeconds);
+        update.Stale = update.StaleReason.Length > 0;
+        return update;
+    }
+
+    private static string StaleReason(RoomUpdate update, int staleAfterSeconds)
+    {
+        var stale = update.Skus.Where(s => s.Stale).Select(s => s.Sku).ToList();
+        if (stale.Count == 0)
+        {
+            return "";
+        }
+        return update.Skus.First(s => s.Stale).Colour == StockColour.Unspecified
+            ? $"waiting for the first figures of {string.Join(", ", stale)}"
+            : $"warehouse data older than {staleAfterSeconds} s for {string.Join(", ", stale)}";
+    }
+
+    private SkuStock Stock(FeaturedSku featured, string market, string language, bool feedDown, TimeSpan staleAfter, DateTimeOffset now)
+    {
+        var stock = new SkuStock { Sku = featured.Sku, Name = featured.DisplayName.Length > 0 ? featured.DisplayName : featured.Sku };
+        var figures = book.ForMarket(featured.Sku, market);
+        if (figures.Count == 0 && !book.IsLoaded(featured.Sku))
+        {
+            stock.Stale = true; // never read yet: no figure to show
+        }
+        else
+        {
+            var age = figures.Count == 0 ? TimeSpan.Zero : now - figures.Min(f => f.SourceTime);
+            stock.AvailableToPromise = figures.Sum(f => f.AvailableToPromise);
+            stock.AgeMs = (long)Math.Max(0, age.TotalMilliseconds);
+            stock.Stale = feedDown || age > staleAfter;
+            stock.Colour = Colour(featured, stock.AvailableToPromise);
+            stock.Warehouses.AddRange(figures.Select(f => new WarehouseStock
+            {
+                WarehouseId = f.WarehouseId,
+                AvailableToPromise = f.AvailableToPromise,
+                AgeMs = (long)Math.Max(0, (now - f.SourceTime).TotalMilliseconds),
+            }));
+        }
+        stock.Label = Labels.For(language, stock);
+        return stock;
+    }
+
+    private static StockColour Colour(FeaturedSku featured, long atp)
+        => atp <= 0 ? StockColour.SoldOut
+            : atp >= featured.GreenAtOrAbove ? StockColour.Green
+            : atp >= featured.YellowAtOrAbove ? StockColour.Yellow
+            : StockColour.Red;
+}

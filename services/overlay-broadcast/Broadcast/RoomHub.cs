@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Stockcast.Overlay.Feed;
+using Stockcast.Overlay.Rooms;
+
+namespace Stockcast.Overlay.Broadcast;
+
+/// <summary>
+/// Every room's channel on this replica. Routes a SKU change to the rooms featuring it, a feed
+/// outage to all, and re-checks every room each second (figures age without any change).
+/// </summary>
+public sealed class RoomHub(RoomCatalog catalog, StockBook book, FeedHealth health, RoomComposer composer, TimeProvider clock, ILogger<RoomHub> log) : BackgroundService
+{
+    private static readonly TimeSpan AgeCheck = TimeSpan.FromSeconds(1);
+    private readonly ConcurrentDictionary<string, (RoomChannel Channel, CancellationTokenSource Stop)> _channels = new(StringComparer.Ordinal);
+    private volatile ImmutableDictionary<string, ImmutableArray<string>> _roomsBySku = ImmutableDictionary<string, ImmutableArray<string>>.Empty;
+    private CancellationToken _stopping;
+
+    public RoomChannel? Find(string roomId) => _channels.TryGetValue(roomId, out var entry) ? entry.Channel : null;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        catalog.Changed += Reconcile;
+        book.SkuChanged += OnSkuChanged;
+        health.Changed += MarkAll;
+        try
+        {
+            Reconcile();
+            using var timer = new PeriodicTimer(AgeCheck, clock);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                MarkAll();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+        finally
+        {
+            catalog.Changed -= Reconcile;
+            book.SkuChanged -= OnSkuChanged;
+            health.Changed -= MarkAll;
+            foreach (var (_, stop) in _channels.Values)
+            {
+                stop.Cancel();
+            }
+        }
+    }
+
+    private void OnSkuChanged(string sku)
+    {
+        if (_roomsBySku.TryGetValue(sku, out var rooms))
+        {
+            foreach (var roomId in rooms)
+            {
+                Find(roomId)?.MarkDirty();
+            }
+        }
+    }
+
+    private void MarkAll()
+    {
+        foreach (var (channel, _) in _channels.Values)
+        {
+            channel.MarkDirty();
+        }
+    }
+
+    /// <summary>A channel per room in the catalog; rooms gone lose theirs (and their viewers' streams end).</summary>
+    private void Reconcile()
+    {
+        var rooms = catalog.Current.Rooms;
+        _roomsBySku = rooms.Values
+            .SelectMany(r => r.Featured.Select(f => (f.Sku, r.Id)))
+            .GroupBy(p => p.Sku, StringComparer.Ordinal)
+            .ToImmutableDictionary(g => g.Key, g => g.Select(p => p.Id).ToImmutableArray(), StringComparer.Ordinal);
+        foreach (var roomId in rooms.Keys.Where(id => !_channels.ContainsKey(id)))
+        {
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
+            var channel = new RoomChannel(roomId, catalog, composer, clock, stop.Token);
+            if (_channels.TryAdd(roomId, (channel, stop)))
+            {
+                _ = RunAsync(channel);
+            }
+            else
+            {
+                stop.Dispose();
+            }
+        }
+        foreach (var roomId in _channels.Keys.Where(id => !rooms.ContainsKey(id)))
+        {
+            if (_channels.TryRemove(roomId, out var gone))
+            {
+                gone.Stop.Cancel();
+            }
+        }
+        MarkAll();
+    }
+
+    private async Task RunAsync(RoomChannel channel)
+    {
+        try
+        {
+            await channel.RunAsync();
+        }
+        catch (OperationCanceledException) when (channel.Closed.IsCancellationRequested)
+        {
+            // The room was deleted or the service is stopping.
+        }
+        catch (Exception ex)
+        {
+            log.LogError(ex, "Room {Room} stopped sending updates", channel.RoomId);
+        }
+    }
+}

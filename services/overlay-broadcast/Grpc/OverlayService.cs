@@ -1,0 +1,131 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+using Prometheus;
+using Stockcast.Overlay.Broadcast;
+using Stockcast.Overlay.Rooms;
+using Stockcast.Overlay.V1;
+using Stockcast.ServiceDefaults.Auth;
+using OverlayBase = Stockcast.Overlay.V1.Overlay.OverlayBase;
+
+namespace Stockcast.Overlay.Grpc;
+
+[Authorize(Policy = Policies.Read)]
+public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerTokens tokens, RoomHub hub, TimeProvider clock) : OverlayBase
+{
+    [Authorize(Policy = Policies.Write)]
+    public override async Task<Room> UpsertRoom(Room request, ServerCallContext context)
+    {
+        var room = RoomValidation.Normalised(request);
+        await store.PutRoomAsync(room);
+        await catalog.RefreshAsync();
+        return room;
+    }
+
+    public override async Task<Room> GetRoom(GetRoomRequest request, ServerCallContext context)
+    {
+        RoomValidation.RoomId(request.RoomId);
+        return await store.GetRoomAsync(request.RoomId) ?? throw NotFound(request.RoomId);
+    }
+
+    public override async Task<ListRoomsResponse> ListRooms(ListRoomsRequest request, ServerCallContext context)
+        => new() { Rooms = { (await store.RoomsAsync()).Values.OrderBy(r => r.Id, StringComparer.Ordinal) } };
+
+    [Authorize(Policy = Policies.Write)]
+    public override async Task<DeleteRoomResponse> DeleteRoom(DeleteRoomRequest request, ServerCallContext context)
+    {
+        RoomValidation.RoomId(request.RoomId);
+        var deleted = await store.DeleteRoomAsync(request.RoomId);
+        await catalog.RefreshAsync();
+        return new DeleteRoomResponse { Deleted = deleted };
+    }
+
+    [Authorize(Policy = Policies.Write)]
+    public override async Task<IssueTokenResponse> IssueToken(IssueTokenRequest request, ServerCallContext context)
+    {
+        await ExistingRoomAsync(request.RoomId);
+        var issued = await tokens.IssueAsync(request.RoomId);
+        var query = "?token=" + issued.Token;
+        return new IssueTokenResponse
+        {
+            TokenId = issued.TokenId,
+            Token = issued.Token,
+            OverlayPath = $"/overlay/{request.RoomId}{query}",
+            EventsPath = $"/overlay/{request.RoomId}/events{query}",
+        };
+    }
+
+    [Authorize(Policy = Policies.Write)]
+    public override async Task<RevokeTokenResponse> RevokeToken(RevokeTokenRequest request, ServerCallContext context)
+    {
+        RoomValidation.RoomId(request.RoomId);
+        if (request.TokenId.Length == 0)
+        {
+            throw ServiceDefaults.Grpc.RpcErrors.InvalidArgument("token_id", "required");
+        }
+        return new RevokeTokenResponse { Revoked = await tokens.RevokeAsync(request.RoomId, request.TokenId) };
+    }
+
+    [Authorize(Policy = Policies.Write)]
+    public override async Task<SpotlightResponse> Spotlight(SpotlightRequest request, ServerCallContext context)
+    {
+        var room = await ExistingRoomAsync(request.RoomId);
+        if (string.IsNullOrWhiteSpace(request.Query))
+        {
+            await store.SetSpotlightAsync(room.Id, null);
+            await catalog.RefreshAsync();
+            return new SpotlightResponse();
+        }
+        if (request.Query.Length > 500)
+        {
+            throw ServiceDefaults.Grpc.RpcErrors.InvalidArgument("query", "at most 500 characters");
+        }
+        var featured = SpotlightMatch.Find(room, request.Query)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"no featured SKU of room '{room.Id}' matches '{request.Query}'"));
+        var name = featured.DisplayName.Length > 0 ? featured.DisplayName : featured.Sku;
+        await store.SetSpotlightAsync(room.Id, new SpotlightCard
+        {
+            Query = request.Query,
+            ShownAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow()),
+            Stock = new SkuStock { Sku = featured.Sku, Name = name },
+        });
+        await catalog.RefreshAsync();
+        return new SpotlightResponse { Sku = featured.Sku, Name = name };
+    }
+
+    public override async Task WatchRoom(WatchRoomRequest request, IServerStreamWriter<RoomUpdate> responseStream, ServerCallContext context)
+    {
+        await ExistingRoomAsync(request.RoomId);
+        // The room was just read from Redis; this replica's catalog may be a refresh behind.
+        await catalog.RefreshAsync();
+        var channel = hub.Find(request.RoomId) ?? throw NotFound(request.RoomId);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, channel.Closed);
+        using var subscription = channel.Subscribe();
+        using var viewer = OverlayMetrics.Viewers.WithLabels("grpc").TrackInProgress();
+        long sent = 0;
+        try
+        {
+            while (true)
+            {
+                var update = await subscription.NextAsync(Timeout.InfiniteTimeSpan, stop.Token);
+                if (update is not null && update.Sequence > sent)
+                {
+                    await responseStream.WriteAsync(update, stop.Token);
+                    sent = update.Sequence;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (channel.Closed.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw NotFound(request.RoomId);
+        }
+    }
+
+    private async Task<Room> ExistingRoomAsync(string roomId)
+    {
+        RoomValidation.RoomId(roomId);
+        return await store.GetRoomAsync(roomId) ?? throw NotFound(roomId);
+    }
+
+    private static RpcException NotFound(string roomId) => new(new Status(StatusCode.NotFound, $"no room '{roomId}'"));
+}

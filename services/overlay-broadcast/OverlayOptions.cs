@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Stockcast.Overlay;
+
+public sealed class OverlayOptions
+{
+    public const string Section = "Overlay";
+
+    /// <summary>The stock-ledger's gRPC address (its Watch feeds every room).</summary>
+    [Required]
+    public Uri? LedgerAddress { get; set; }
+
+    /// <summary>A ledger key with Read access, when the ledger does not allow anonymous reads (from a secret).</summary>
+    public string LedgerApiKey { get; set; } = "";
+
+    /// <summary>How often rooms and spotlights are re-read from Redis (changes made through another replica).</summary>
+    [Range(100, 60_000)]
+    public int RoomRefreshMilliseconds { get; set; } = 1000;
+
+    /// <summary>The ledger stream counts as down when nothing (not even a progress notification) came for this long.</summary>
+    [Range(2, 60)]
+    public int LedgerSilenceSeconds { get; set; } = 3;
+
+    /// <summary>SSE comment sent on a quiet connection, so proxies keep it open and dead clients are found.</summary>
+    [Range(1, 300)]
+    public int HeartbeatSeconds { get; set; } = 15;
+}

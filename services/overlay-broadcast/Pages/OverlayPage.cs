@@ -1,0 +1,35 @@
+using Stockcast.Overlay.Rooms;
+
+namespace Stockcast.Overlay.Pages;
+
+/// <summary>
+/// GET /overlay/{room}?token=…: the viewer overlay page (a browser source). The token is checked
+/// here too, so a wrong link shows nothing; the page itself reads it from its own URL.
+/// </summary>
+public static class OverlayPage
+{
+    private static readonly Lazy<byte[]> Html = new(() =>
+    {
+        using var resource = typeof(OverlayPage).Assembly.GetManifestResourceStream("Stockcast.Overlay.Pages.overlay.html")
+            ?? throw new InvalidOperationException("the overlay page is not embedded");
+        using var copy = new MemoryStream();
+        resource.CopyTo(copy);
+        return copy.ToArray();
+    });
+
+    public static IEndpointRouteBuilder MapOverlayPage(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/overlay/{roomId}", async (string roomId, string? token, HttpContext http, ViewerTokens tokens) =>
+        {
+            if (await tokens.RefusalAsync(roomId, token) is { } status)
+            {
+                http.Response.StatusCode = status;
+                return;
+            }
+            http.Response.ContentType = "text/html; charset=utf-8";
+            http.Response.Headers.CacheControl = "no-store";
+            await http.Response.Body.WriteAsync(Html.Value);
+        }).AllowAnonymous();
+        return app;
+    }
+}

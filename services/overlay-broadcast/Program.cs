@@ -1,0 +1,20 @@
+using Stockcast.Overlay;
+using Stockcast.Overlay.Grpc;
+using Stockcast.Overlay.Pages;
+using Stockcast.Overlay.Sse;
+using Stockcast.ServiceDefaults;
+
+// Settings live beside the binary, wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.AddServiceDefaults();
+builder.AddOverlay();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapGrpcService<OverlayService>();
+app.MapOverlayEvents();
+app.MapOverlayPage();
+app.Run();
+
+/// <summary>Visible to the tests' WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,60 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Stockcast.Overlay.V1;
+using Stockcast.ServiceDefaults.Redis;
+
+namespace Stockcast.Overlay.Rooms;
+
+/// <summary>
+/// Rooms, spotlights and viewer-token hashes in Redis, all under "{namespace}:ov:" so every replica
+/// serves every room. Each value is one protobuf message written whole, so a room is never half-applied.
+/// </summary>
+public sealed class RoomStore(IConnectionMultiplexer redis, IOptions<RedisOptions> options)
+{
+    private readonly string _prefix = options.Value.KeyPrefix + "ov:";
+
+    private IDatabase Db => redis.GetDatabase();
+    private RedisKey Rooms => _prefix + "rooms";
+    private RedisKey Spotlights => _prefix + "spotlight";
+    private RedisKey Tokens(string roomId) => _prefix + "tokens:" + roomId;
+
+    public Task PutRoomAsync(Room room) => Db.HashSetAsync(Rooms, room.Id, room.ToByteArray());
+
+    public async Task<Room?> GetRoomAsync(string roomId)
+    {
+        var value = await Db.HashGetAsync(Rooms, roomId);
+        return value.IsNull ? null : Room.Parser.ParseFrom((byte[])value!);
+    }
+
+    public async Task<IReadOnlyDictionary<string, Room>> RoomsAsync()
+        => (await Db.HashGetAllAsync(Rooms)).ToDictionary(e => (string)e.Name!, e => Room.Parser.ParseFrom((byte[])e.Value!));
+
+    public async Task<IReadOnlyDictionary<string, SpotlightCard>> SpotlightsAsync()
+        => (await Db.HashGetAllAsync(Spotlights)).ToDictionary(e => (string)e.Name!, e => SpotlightCard.Parser.ParseFrom((byte[])e.Value!));
+
+    public Task SetSpotlightAsync(string roomId, SpotlightCard? card)
+        => card is null ? Db.HashDeleteAsync(Spotlights, roomId) : Db.HashSetAsync(Spotlights, roomId, card.ToByteArray());
+
+    /// <summary>The room with its spotlight and tokens, in one transaction.</summary>
+    public async Task<bool> DeleteRoomAsync(string roomId)
+    {
+        var transaction = Db.CreateTransaction();
+        var deleted = transaction.HashDeleteAsync(Rooms, roomId);
+        _ = transaction.HashDeleteAsync(Spotlights, roomId);
+        _ = transaction.KeyDeleteAsync(Tokens(roomId));
+        await transaction.ExecuteAsync();
+        return await deleted;
+    }
+
+    public Task AddTokenAsync(string roomId, string tokenHash, string tokenId) => Db.HashSetAsync(Tokens(roomId), tokenHash, tokenId);
+
+    public Task<bool> HasTokenAsync(string roomId, string tokenHash) => Db.HashExistsAsync(Tokens(roomId), tokenHash);
+
+    public async Task<bool> RevokeTokenAsync(string roomId, string tokenId)
+    {
+        // A handful of tokens per room: finding the one by id is a short scan.
+        var entry = (await Db.HashGetAllAsync(Tokens(roomId))).FirstOrDefault(e => e.Value == tokenId);
+        return !entry.Name.IsNull && await Db.HashDeleteAsync(Tokens(roomId), entry.Name);
+    }
+}

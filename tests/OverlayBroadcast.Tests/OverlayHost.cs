@@ -1,0 +1,155 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Stockcast.Ledger.V1;
+using Stockcast.Overlay.V1;
+using Stockcast.Testing;
+
+namespace Stockcast.Overlay.Tests;
+
+/// <summary>
+/// The overlay service in-process (TestServer) on a real Redis, fed by the real stock-ledger run as
+/// a process. Two hosts given the same namespace are two replicas of one deployment.
+/// </summary>
+public sealed class OverlayHost(string redis, LedgerProcess ledger, string? redisNamespace = null) : WebApplicationFactory<Program>
+{
+    public const string WriterKey = "overlay-writer-key-0123456789abcdef";
+    private readonly List<GrpcChannel> _channels = [];
+
+    public LedgerProcess Ledger => ledger;
+
+    public string Namespace { get; } = redisNamespace ?? "o" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>A ledger with US (us-east, us-west), DE (eu-central) warehouses; extra settings make e.g. a second replica.</summary>
+    public static async Task<LedgerProcess> StartLedgerAsync(string redis, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Ledger:Warehouses:0:Id"] = "us-east",
+            ["Ledger:Warehouses:0:Region"] = "us-east",
+            ["Ledger:Warehouses:0:Markets:0"] = "US",
+            ["Ledger:Warehouses:1:Id"] = "us-west",
+            ["Ledger:Warehouses:1:Region"] = "us-west",
+            ["Ledger:Warehouses:1:Markets:0"] = "US",
+            ["Ledger:Warehouses:2:Id"] = "eu-central",
+            ["Ledger:Warehouses:2:Region"] = "eu-central",
+            ["Ledger:Warehouses:2:Markets:0"] = "DE",
+            ["Ledger:Warehouses:2:Markets:1"] = "FR",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+        var ledger = new LedgerProcess(redis, settings);
+        await ledger.StartAsync();
+        return ledger;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        var settings = new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Redis:Configuration"] = redis,
+            ["Redis:Namespace"] = Namespace,
+            ["Auth:ApiKeys:0:Name"] = "console",
+            ["Auth:ApiKeys:0:Key"] = WriterKey,
+            ["Auth:ApiKeys:0:Access"] = "Write",
+            ["Overlay:LedgerAddress"] = ledger.GrpcAddress.ToString(),
+            ["Overlay:RoomRefreshMilliseconds"] = "200",
+            ["Overlay:LedgerSilenceSeconds"] = "2",
+        };
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public V1.Overlay.OverlayClient Client(string? key = WriterKey)
+    {
+        var credentials = CallCredentials.FromInterceptor((_, metadata) =>
+        {
+            if (key is not null)
+            {
+                metadata.Add("Authorization", "Bearer " + key);
+            }
+            return Task.CompletedTask;
+        });
+        var channel = GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions
+        {
+            HttpHandler = Server.CreateHandler(),
+            Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, credentials),
+            UnsafeUseInsecureChannelCallCredentials = true,
+        });
+        _channels.Add(channel);
+        return new V1.Overlay.OverlayClient(channel);
+    }
+
+    /// <summary>A room live now in <paramref name="market"/> featuring <paramref name="skus"/> (red below 5, yellow below 20).</summary>
+    public static Room LiveRoom(string id, string market, params string[] skus) => new()
+    {
+        Id = id,
+        Title = "Spring drop",
+        Platforms = { Platform.Tiktok, Platform.Youtube },
+        Market = market,
+        Featured = { skus.Select(sku => new FeaturedSku { Sku = sku, DisplayName = sku, GreenAtOrAbove = 20, YellowAtOrAbove = 5 }) },
+        Display = new DisplayOptions { CountDown = true, HeatMap = true, SoldOutCard = true },
+        StartsAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-1)),
+        EndsAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(3)),
+        MaxUpdatesPerSecond = 30,
+    };
+
+    /// <summary>Creates the room and opens its Server-Sent Events stream with a fresh viewer token.</summary>
+    public async Task<SseReader> OpenOverlayAsync(Room room)
+    {
+        await Client().UpsertRoomAsync(room);
+        var token = await Client().IssueTokenAsync(new IssueTokenRequest { RoomId = room.Id });
+        return await SseReader.OpenAsync(CreateClient(), token.EventsPath);
+    }
+
+    /// <summary>Sets a SKU's figures at a warehouse in the ledger (a snapshot, as a warehouse feed would).</summary>
+    public Task SetStockAsync(string warehouse, string sku, long available, long version, DateTimeOffset? sourceTime = null)
+        => ApplyAsync([(warehouse, sku, available, version)], sourceTime);
+
+    /// <summary>Applies snapshots as fast as the ledger takes them, one batch each, on one call.</summary>
+    public async Task ApplyAsync(IReadOnlyList<(string Warehouse, string Sku, long Available, long Version)> snapshots, DateTimeOffset? sourceTime = null, LedgerProcess? via = null)
+    {
+        var channel = GrpcChannel.ForAddress((via ?? Ledger).GrpcAddress);
+        _channels.Add(channel);
+        using var call = new StockLedger.StockLedgerClient(channel).ApplyStockEvents(new Metadata { { "Authorization", "Bearer " + LedgerProcess.WriterKey } });
+        foreach (var (warehouse, sku, available, version) in snapshots)
+        {
+            await call.RequestStream.WriteAsync(new ApplyStockEventsRequest
+            {
+                Events =
+                {
+                    new StockEvent
+                    {
+                        WarehouseId = warehouse,
+                        Sku = sku,
+                        SourceTime = Timestamp.FromDateTimeOffset(sourceTime ?? DateTimeOffset.UtcNow),
+                        Snapshot = new StockSnapshot { SourceVersion = version, Quantities = new Quantities { OnHand = available, Available = available } },
+                    },
+                },
+            });
+        }
+        await call.RequestStream.CompleteAsync();
+        for (var i = 0; i < snapshots.Count; i++)
+        {
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+            Assert.Equal(EventOutcome.Applied, call.ResponseStream.Current.Results[0].Outcome);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,133 @@
+using System.Net;
+using Grpc.Core;
+using Stockcast.Overlay.V1;
+using Stockcast.Testing;
+
+namespace Stockcast.Overlay.Tests;
+
+/// <summary>Rooms over gRPC, the credentials they need, and viewer tokens on the event stream.</summary>
+public sealed class RoomTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+{
+    private LedgerProcess _ledger = null!;
+
+    public async Task InitializeAsync() => _ledger = await OverlayHost.StartLedgerAsync(redis.Configuration);
+
+    public Task DisposeAsync()
+    {
+        _ledger.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task ARoomIsStoredWithItsDefaultsAndCanBeReadListedAndDeleted()
+    {
+        using var host = new OverlayHost(redis.Configuration, _ledger);
+        var room = OverlayHost.LiveRoom("spring-drop", "US", "TEE-1", "HOOD-1");
+        room.MaxUpdatesPerSecond = 0;
+
+        var stored = await host.Client().UpsertRoomAsync(room);
+        var read = await host.Client(key: null).GetRoomAsync(new GetRoomRequest { RoomId = "spring-drop" });
+        var listed = await host.Client(key: null).ListRoomsAsync(new ListRoomsRequest());
+        var deleted = await host.Client().DeleteRoomAsync(new DeleteRoomRequest { RoomId = "spring-drop" });
+        var gone = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().GetRoomAsync(new GetRoomRequest { RoomId = "spring-drop" }));
+
+        Assert.Equal((10, 10, "en"), (stored.StaleAfterSeconds, stored.MaxUpdatesPerSecond, stored.Display.Language));
+        Assert.Equal(stored, read);
+        Assert.Equal(["spring-drop"], listed.Rooms.Select(r => r.Id));
+        Assert.True(deleted.Deleted);
+        Assert.Equal(StatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
+    public async Task ChangingRoomsNeedsAWriterKeyAndABadFieldIsNamedWithNothingStored()
+    {
+        using var host = new OverlayHost(redis.Configuration, _ledger);
+        var anonymous = await Assert.ThrowsAsync<RpcException>(async () => await host.Client(key: null).UpsertRoomAsync(OverlayHost.LiveRoom("r1", "US", "TEE-1")));
+        var badThresholds = OverlayHost.LiveRoom("r1", "US", "TEE-1", "TEE-2");
+        badThresholds.Featured[1].YellowAtOrAbove = 50;
+        var bad = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(badThresholds));
+        var twice = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("r1", "US", "TEE-1", "TEE-1")));
+        var language = OverlayHost.LiveRoom("r1", "US", "TEE-1");
+        language.Display.Language = "fr";
+        var badLanguage = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(language));
+
+        Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
+        Assert.Equal((StatusCode.InvalidArgument, "featured[1].yellow_at_or_above"), (bad.StatusCode, bad.Trailers.GetValue("stockcast-field")));
+        Assert.Equal("featured[1].sku", twice.Trailers.GetValue("stockcast-field"));
+        Assert.Equal("display.language", badLanguage.Trailers.GetValue("stockcast-field"));
+        Assert.Empty((await host.Client().ListRoomsAsync(new ListRoomsRequest())).Rooms);
+    }
+
+    [Fact]
+    public async Task AViewerTokenOpensOnlyItsRoomAndAMissingWrongOrRevokedTokenGetsNoData()
+    {
+        using var host = new OverlayHost(redis.Configuration, _ledger);
+        await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("room-a", "US", "TEE-1"));
+        await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("room-b", "US", "TEE-1"));
+        var token = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "room-a" });
+        var http = host.CreateClient();
+
+        using (var viewer = await SseReader.OpenAsync(http, token.EventsPath))
+        {
+            Assert.Equal("text/event-stream", viewer.Response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("room-a", (await viewer.ReadUntilAsync(_ => true)).Single().Update.RoomId);
+        }
+        var missing = await http.GetAsync("/overlay/room-a/events");
+        var wrong = await http.GetAsync("/overlay/room-a/events?token=" + token.Token[..^2] + "xx");
+        var otherRoom = await http.GetAsync($"/overlay/room-b/events?token={token.Token}");
+        var readOnly = await Assert.ThrowsAsync<RpcException>(async () => await host.Client(key: token.Token).DeleteRoomAsync(new DeleteRoomRequest { RoomId = "room-a" }));
+        var revoked = await host.Client().RevokeTokenAsync(new RevokeTokenRequest { RoomId = "room-a", TokenId = token.TokenId });
+        var afterRevoke = await http.GetAsync(token.EventsPath);
+
+        Assert.Equal(43, token.Token.Length);
+        Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, otherRoom.StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, readOnly.StatusCode);
+        Assert.True(revoked.Revoked);
+        Assert.Equal(HttpStatusCode.Forbidden, afterRevoke.StatusCode);
+        Assert.Empty(await afterRevoke.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task AnyReplicaServesARoomItsTokenAndItsSpotlightMadeThroughAnother()
+    {
+        using var made = new OverlayHost(redis.Configuration, _ledger);
+        using var other = new OverlayHost(redis.Configuration, _ledger, made.Namespace);
+        var room = OverlayHost.LiveRoom("two-replicas", "US", "TEE-R1", "HOOD-R1");
+        room.Featured[1].Aliases.Add("grey hoodie");
+        await made.Client().UpsertRoomAsync(room);
+        var token = await made.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "two-replicas" });
+
+        using var viewer = await SseReader.OpenAsync(other.CreateClient(), token.EventsPath);
+        await viewer.ReadUntilAsync(u => u.RoomId == "two-replicas");
+        await made.Client().SpotlightAsync(new SpotlightRequest { RoomId = "two-replicas", Query = "grey hoodie pls" });
+        var shown = (await viewer.ReadUntilAsync(u => u.Spotlight is not null)).Last().Update;
+        await made.Client().RevokeTokenAsync(new RevokeTokenRequest { RoomId = "two-replicas", TokenId = token.TokenId });
+
+        Assert.Equal(("HOOD-R1", "grey hoodie pls"), (shown.Spotlight.Stock.Sku, shown.Spotlight.Query));
+        Assert.Equal(HttpStatusCode.Forbidden, (await other.CreateClient().GetAsync(token.EventsPath)).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheOverlayPageIsServedOnlyWithTheRoomsTokenAndFollowsItsEventStream()
+    {
+        using var host = new OverlayHost(redis.Configuration, _ledger);
+        await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("page-room", "US", "TEE-1"));
+        var token = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "page-room" });
+        var http = host.CreateClient();
+
+        var page = await http.GetAsync(token.OverlayPath);
+        var html = await page.Content.ReadAsStringAsync();
+        var missing = await http.GetAsync("/overlay/page-room");
+        var wrong = await http.GetAsync("/overlay/page-room?token=not-the-token");
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("new EventSource(`/overlay/${encodeURIComponent(room)}/events?token=", html);
+        Assert.Contains("background: transparent", html);
+        Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
+        Assert.Empty(await wrong.Content.ReadAsStringAsync());
+    }
+}

@@ -1,0 +1,64 @@
+using Google.Protobuf;
+using Stockcast.Overlay.V1;
+using Stockcast.Testing;
+
+namespace Stockcast.Overlay.Tests;
+
+/// <summary>A viewer's Server-Sent Events connection: reads "update" events as RoomUpdates, with their ids.</summary>
+public sealed class SseReader : IDisposable
+{
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+    private readonly HttpResponseMessage _response;
+    private readonly StreamReader _reader;
+
+    private SseReader(HttpResponseMessage response, StreamReader reader)
+    {
+        _response = response;
+        _reader = reader;
+    }
+
+    public HttpResponseMessage Response => _response;
+
+    public static async Task<SseReader> OpenAsync(HttpClient http, string path)
+    {
+        var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, path), HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        return new SseReader(response, new StreamReader(await response.Content.ReadAsStreamAsync()));
+    }
+
+    /// <summary>Reads updates until one matches (returning all read), within a deadline.</summary>
+    public async Task<List<(long Id, RoomUpdate Update)>> ReadUntilAsync(Func<RoomUpdate, bool> last, TimeSpan? deadline = null)
+    {
+        using var timeout = new CancellationTokenSource(deadline ?? Eventually.DefaultDeadline);
+        var seen = new List<(long, RoomUpdate)>();
+        long id = 0;
+        string? kind = null;
+        while (await _reader.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                id = long.Parse(line[4..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                kind = line[7..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal) && kind == "update")
+            {
+                var update = Parser.Parse<RoomUpdate>(line[6..]);
+                seen.Add((id, update));
+                if (last(update))
+                {
+                    return seen;
+                }
+            }
+        }
+        throw new InvalidOperationException("the event stream ended before the awaited update");
+    }
+
+    public void Dispose()
+    {
+        _reader.Dispose();
+        _response.Dispose();
+    }
+}
