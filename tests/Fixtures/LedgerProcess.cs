@@ -11,6 +11,7 @@ public sealed class LedgerProcess : IDisposable
     public const string WriterKey = "ledger-process-writer-key-0123456789";
     private readonly Dictionary<string, string> _environment;
     private Process? _process;
+    private bool _started;
 
     public LedgerProcess(string redisConfiguration, IReadOnlyDictionary<string, string>? settings = null)
     {
@@ -33,14 +34,39 @@ public sealed class LedgerProcess : IDisposable
         }
     }
 
-    public int GrpcPort { get; }
-    public int HttpPort { get; }
+    public int GrpcPort { get; private set; }
+    public int HttpPort { get; private set; }
     public Uri GrpcAddress => new($"http://127.0.0.1:{GrpcPort}");
 
     /// <summary>The ledger's build output next to this test run (same configuration).</summary>
     public static string Binary => BuildOutput.Of("services/stock-ledger", "Stockcast.StockLedger.dll");
 
+    /// <summary>
+    /// Starts the ledger and waits until it is ready. The first start moves to fresh ports when the
+    /// chosen ones were taken meanwhile (a free port can be grabbed before the process binds it);
+    /// a restart keeps its ports, as clients hold them.
+    /// </summary>
     public async Task StartAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartOnceAsync();
+                _started = true;
+                return;
+            }
+            catch (PortTakenException) when (!_started && attempt < 3)
+            {
+                GrpcPort = FreePort.Next();
+                HttpPort = FreePort.Next();
+                _environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{GrpcPort}";
+                _environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{HttpPort}";
+            }
+        }
+    }
+
+    private async Task StartOnceAsync()
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Binary);
@@ -66,14 +92,20 @@ public sealed class LedgerProcess : IDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        string? exited = null;
         await Eventually.TrueAsync(async () =>
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"the stock-ledger exited with {_process.ExitCode}: {string.Join('\n', lastLines)}");
+                exited = $"the stock-ledger exited with {_process.ExitCode}: {string.Join('\n', lastLines)}";
+                return true;
             }
             return (await http.GetAsync($"http://127.0.0.1:{HttpPort}/readyz")).IsSuccessStatusCode;
         }, "the stock-ledger process is ready");
+        if (exited is not null)
+        {
+            throw exited.Contains("address already in use", StringComparison.OrdinalIgnoreCase) ? new PortTakenException(exited) : new InvalidOperationException(exited);
+        }
     }
 
     public void Stop()
@@ -89,3 +121,5 @@ public sealed class LedgerProcess : IDisposable
 
     public void Dispose() => Stop();
 }
+
+internal sealed class PortTakenException(string message) : Exception(message);
