@@ -25,6 +25,32 @@ public sealed class WatchTests(RedisServerFixture redis) : IClassFixture<RedisSe
     }
 
     [Fact]
+    public async Task ChangeLogEntriesFromAPreReleaseBuildDoNotBreakEveryWatch()
+    {
+        var ns = "t" + Guid.NewGuid().ToString("N")[..16];
+        using (var redisClient = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Configuration))
+        {
+            // One change per entry, fields named by the old layout ("f" was not the first revision then).
+            var db = redisClient.GetDatabase();
+            await db.StreamAddAsync($"{{{ns}}}:log", [new("c", "S"), new("s", "OLD-1"), new("w", "us-east"), new("f", ""), new("oh", 5)], "1-0");
+            await db.StringSetAsync($"{{{ns}}}:rev", 1);
+        }
+        using var host = await new LedgerHost(redis.Configuration, @namespace: ns).ReadyAsync();
+        var client = host.Client();
+        var revision = (await client.ApplyAsync(Stock.Snapshot("us-east", "NEW-1", 3, version: 1))).Results[0].Revision;
+
+        using var cts = new CancellationTokenSource(Eventually.DefaultDeadline);
+        using var watch = client.Watch(new WatchRequest { StartRevision = revision }, cancellationToken: cts.Token);
+        var seen = new List<StockChange>();
+        while (seen.Count == 0 && await watch.ResponseStream.MoveNext(cts.Token))
+        {
+            seen.AddRange(watch.ResponseStream.Current.Changes);
+        }
+
+        Assert.Equal((2L, "NEW-1"), (seen.Single().Revision, seen.Single().Record.Sku));
+    }
+
+    [Fact]
     public async Task WatchDeliversOnlyTheSkusAndMarketAsked()
     {
         using var host = await new LedgerHost(redis.Configuration).ReadyAsync();

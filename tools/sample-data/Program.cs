@@ -125,6 +125,7 @@ if (!args.Contains("--live"))
 // Live: a stream is on; sales trickle in as deltas, viewers reserve and check out, a restock lands now and then.
 Console.WriteLine("Live activity running (sales, reservations, restocks); Ctrl-C stops it.");
 var sale = 0;
+var run = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 var stocked = seed.Events.Select(e => (e.WarehouseId, e.Sku)).ToArray();
 using var live = client.ApplyStockEvents(auth, cancellationToken: stop.Token);
 try
@@ -153,7 +154,7 @@ try
         else if (roll < 0.9)
         {
             var market = warehouses.First(w => w.WarehouseId == warehouse).Markets[0];
-            var order = $"live-order-{++sale}";
+            var order = $"live-order-{run}-{++sale}"; // unique across runs: make run's Redis keeps earlier orders
             try
             {
                 await client.ReserveAsync(new ReserveRequest { OrderId = order, Sku = sku, Market = market, Quantity = 1, HoldSeconds = 120 }, auth, cancellationToken: stop.Token);

@@ -227,11 +227,20 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
         _ => ChangeCause.Unspecified,
     };
 
-    private static long FirstRevisionOf(StreamEntry entry) => (long)entry["f"];
+    /// <summary>
+    /// An entry's first revision. Entries written before one entry per script (pre-release builds;
+    /// a local Redis may still hold some) have no numeric "f": their id is their revision.
+    /// </summary>
+    private static long FirstRevisionOf(StreamEntry entry)
+        => entry["f"].TryParse(out long first) ? first : long.Parse(entry.Id.ToString().AsSpan(0, entry.Id.ToString().IndexOf('-')), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Adds the entry's changes from <paramref name="fromRevision"/> on. The line layout is fixed by append() in LedgerScripts.</summary>
     internal static void ParseEntry(StreamEntry entry, long fromRevision, List<StockChange> into)
     {
+        if (!entry["f"].TryParse(out long _))
+        {
+            return; // a pre-release entry (see FirstRevisionOf): nothing this build can read
+        }
         var revision = FirstRevisionOf(entry);
         var text = ((string)entry["c"]!).AsSpan();
         Span<Range> parts = stackalloc Range[14];
