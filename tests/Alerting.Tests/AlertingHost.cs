@@ -90,20 +90,7 @@ public sealed class AlertingHost : WebApplicationFactory<Program>
 
     public V1.Alerting.AlertingClient Client(string? key = WriterKey)
     {
-        var credentials = CallCredentials.FromInterceptor((_, metadata) =>
-        {
-            if (key is not null)
-            {
-                metadata.Add("Authorization", "Bearer " + key);
-            }
-            return Task.CompletedTask;
-        });
-        var channel = GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions
-        {
-            HttpHandler = Server.CreateHandler(),
-            Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, credentials),
-            UnsafeUseInsecureChannelCallCredentials = true,
-        });
+        var channel = TestChannels.WithApiKey(Server.BaseAddress, Server.CreateHandler(), key);
         _channels.Add(channel);
         return new V1.Alerting.AlertingClient(channel);
     }

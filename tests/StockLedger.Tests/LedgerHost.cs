@@ -1,3 +1,4 @@
+using Stockcast.Testing;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
@@ -87,22 +88,9 @@ public sealed class LedgerHost : WebApplicationFactory<Program>
 
     public GrpcChannel Channel(string? apiKey = WriterKey)
     {
-        var credentials = CallCredentials.FromInterceptor((_, metadata) =>
-        {
-            if (apiKey is not null)
-            {
-                metadata.Add("Authorization", "Bearer " + apiKey);
-            }
-            return Task.CompletedTask;
-        });
-        var channel = GrpcChannel.ForAddress(
-            _kestrelGrpcPort is int port ? new Uri($"http://127.0.0.1:{port}") : Server.BaseAddress,
-            new GrpcChannelOptions
-        {
-            HttpHandler = _kestrelGrpcPort is null ? Server.CreateHandler() : new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
-            Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, credentials),
-            UnsafeUseInsecureChannelCallCredentials = true,
-        });
+        var channel = _kestrelGrpcPort is int port
+            ? TestChannels.WithApiKey(new Uri($"http://127.0.0.1:{port}"), new SocketsHttpHandler { EnableMultipleHttp2Connections = true }, apiKey)
+            : TestChannels.WithApiKey(Server.BaseAddress, Server.CreateHandler(), apiKey);
         _channels.Add(channel);
         return channel;
     }

@@ -113,17 +113,7 @@ public sealed class ConnectorHost : WebApplicationFactory<Program>
 
     public WarehouseConnector.WarehouseConnectorClient Client()
     {
-        var credentials = CallCredentials.FromInterceptor((_, metadata) =>
-        {
-            metadata.Add("Authorization", "Bearer " + PusherKey);
-            return Task.CompletedTask;
-        });
-        var channel = GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions
-        {
-            HttpHandler = Server.CreateHandler(),
-            Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, credentials),
-            UnsafeUseInsecureChannelCallCredentials = true,
-        });
+        var channel = TestChannels.WithApiKey(Server.BaseAddress, Server.CreateHandler(), PusherKey);
         _channels.Add(channel);
         return new WarehouseConnector.WarehouseConnectorClient(channel);
     }
