@@ -88,4 +88,21 @@ public sealed class SignalsAndPreflightTests(RedisServerFixture redis) : IClassF
         Assert.Equal((Verdict.Out, "OK-1", "replace the featured SKU with OK-1"), (verdicts["GONE-1"].Verdict, verdicts["GONE-1"].ReplacementSku, verdicts["GONE-1"].SuggestedAction));
         Assert.Equal((Verdict.Out, "transfer from eu-central (60 there)"), (verdicts["EU-ONLY-1"].Verdict, verdicts["EU-ONLY-1"].SuggestedAction));
     }
+
+    [Fact]
+    public async Task AWarehouseRegisteredAfterStartIsKnownBeforeItsStockIsJudged()
+    {
+        using var host = new AlertingHost(redis.Configuration, _ledger);
+        await host.WaitReadyAsync();
+        var ledger = host.LedgerWriter(out var auth);
+        var id = "us-new-" + Guid.NewGuid().ToString("N")[..6];
+        await ledger.RegisterWarehouseAsync(new Ledger.V1.RegisterWarehouseRequest { Warehouse = new Ledger.V1.Warehouse { WarehouseId = id, Region = "us-west", Markets = { "US" } } }, auth);
+
+        await host.SetStockAsync(id, "NEWWH-1", 100, 1);
+
+        // Well inside the periodic warehouse refresh (30 s): the unknown warehouse is read on sight.
+        await Eventually.TrueAsync(async () =>
+            (await host.Client().PreflightAsync(new PreflightRequest { Skus = { "NEWWH-1" }, Market = "US" })).Verdicts.Single() is { Verdict: Verdict.Ok, AvailableToPromise: 100 },
+            "the new warehouse's stock counts for US", TimeSpan.FromSeconds(10));
+    }
 }

@@ -65,6 +65,16 @@ foreach (var warehouse in warehouses)
 {
     // Not every warehouse stocks everything, and a few items are nearly gone: as in real life.
     seed.Events.AddRange(catalogue.Where(_ => random.NextDouble() < 0.8).Select(sku => Snapshot(warehouse.WarehouseId, sku, random.NextDouble() < 0.15 ? random.Next(0, 12) : random.Next(40, 900))));
+    // The demo's hot item is nearly gone for US viewers while Europe has plenty: the alerting demo
+    // room shows a low-stock alert and a transfer suggestion from the start.
+    if (warehouse.WarehouseId != "de-fra-ck1")
+    {
+        seed.Events.Add(Snapshot(warehouse.WarehouseId, "STANLEY-CUP-40OZ", random.Next(1, 4)));
+    }
+    else
+    {
+        seed.Events.Add(Snapshot(warehouse.WarehouseId, "STANLEY-CUP-40OZ", 480));
+    }
 }
 using (var apply = client.ApplyStockEvents(auth))
 {

@@ -76,7 +76,6 @@ public sealed class LedgerFollower(
 
     private async Task<long> ListAsync(StockLedger.StockLedgerClient ledger, Metadata auth, CancellationToken cancellationToken)
     {
-        view.SetWarehouses((await ledger.ListWarehousesAsync(new ListWarehousesRequest(), auth, cancellationToken: cancellationToken)).Warehouses);
         var request = new ListStockRequest { PageSize = 1000 };
         long revision = -1;
         var now = clock.GetUtcNow();
@@ -93,6 +92,8 @@ public sealed class LedgerFollower(
             request.PageToken = page.NextPageToken;
         }
         while (request.PageToken.Length > 0);
+        // Read after the records: a warehouse is registered before any of its stock, so every listed one is known.
+        view.SetWarehouses((await ledger.ListWarehousesAsync(new ListWarehousesRequest(), auth, cancellationToken: cancellationToken)).Warehouses);
         view.MarkLoaded();
         log.LogInformation("Listed the ledger at revision {Revision}: {Skus} SKUs", revision, view.Skus.Count());
         return revision;
@@ -107,6 +108,13 @@ public sealed class LedgerFollower(
         {
             var response = call.ResponseStream.Current;
             var now = clock.GetUtcNow();
+            if (response.Changes.Any(c => !view.Warehouses.ContainsKey(c.Record.WarehouseId)))
+            {
+                // A warehouse registered since the last read: without its markets its stock would be
+                // judged as serving nobody (false shortages), so read them before applying.
+                view.SetWarehouses((await ledger.ListWarehousesAsync(new ListWarehousesRequest(), auth, cancellationToken: cancellationToken)).Warehouses);
+                warehousesAt = DateTimeOffset.UtcNow;
+            }
             foreach (var change in response.Changes)
             {
                 var (taken, previous) = view.Apply(change.Record, now);

@@ -79,7 +79,7 @@ public sealed class StockView
 
     /// <summary>Warehouses holding the SKU that do not serve <paramref name="market"/>, with their ATP: where a transfer could come from.</summary>
     public IReadOnlyList<(string WarehouseId, long Atp)> Elsewhere(string sku, string market)
-        => [.. Records(sku).Where(r => !Serves(r.WarehouseId, market) && r.AvailableToPromise > 0)
+        => [.. Records(sku).Where(r => _warehouses.ContainsKey(r.WarehouseId) && !Serves(r.WarehouseId, market) && r.AvailableToPromise > 0)
             .OrderByDescending(r => r.AvailableToPromise).ThenBy(r => r.WarehouseId, StringComparer.Ordinal)
             .Select(r => (r.WarehouseId, r.AvailableToPromise))];
 
