@@ -298,7 +298,7 @@ public static class AlertScenario
         Snapshot = new StockSnapshot { SourceVersion = version, Quantities = new Quantities { OnHand = units, Available = units } },
     };
 
-    /// <summary>Polls a condition every 100 ms until it holds, within a deadline.</summary>
+    /// <summary>Polls a condition at the readiness poll interval until it holds, within a deadline.</summary>
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, double seconds, CancellationToken cancel)
     {
         var started = Stopwatch.GetTimestamp();
@@ -308,7 +308,7 @@ public static class AlertScenario
             {
                 throw new TimeoutException($"not within {seconds:F0} s: {what}");
             }
-            await Task.Delay(100, cancel); // between checks, until the deadline above
+            await Task.Delay(Readiness.PollInterval, cancel); // between checks, until the deadline above
         }
     }
 

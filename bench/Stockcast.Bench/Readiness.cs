@@ -6,7 +6,7 @@ namespace Stockcast.Bench;
 
 public static class Readiness
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Polls /readyz, then ListWarehouses until the configured warehouses are registered, within a deadline.</summary>
     public static async Task WaitAsync(Ledger ledger, string httpBase, int warehouses, TimeSpan timeout, int ledgerPid = 0)
