@@ -1,3 +1,4 @@
+using Stockcast.Overlay.Board;
 using Stockcast.Overlay.Broadcast;
 using Stockcast.Overlay.Feed;
 using Stockcast.Overlay.Rooms;
@@ -15,14 +16,22 @@ public static class OverlayExtensions
         builder.Services.AddSingleton<RoomStore>();
         builder.Services.AddSingleton<RoomCatalog>();
         builder.Services.AddSingleton<ViewerTokens>();
+        builder.Services.AddSingleton<SpotlightControl>();
+        builder.Services.AddSingleton<SalesPace>();
         builder.Services.AddSingleton<StockBook>();
+        builder.Services.AddSingleton<FeedConfirmations>();
         builder.Services.AddSingleton<FeedHealth>();
         builder.Services.AddSingleton<RoomComposer>();
         builder.Services.AddSingleton<RoomHub>();
+        builder.Services.AddSingleton<StartStock>();
+        builder.Services.AddSingleton<AlertFeed>();
+        builder.Services.AddSingleton<BoardComposer>();
 
         builder.Services.AddHostedService<RoomSync>();
         builder.Services.AddHostedService<LedgerFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RoomHub>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedConfirmations>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertFeed>());
         return builder;
     }
 }

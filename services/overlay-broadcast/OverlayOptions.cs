@@ -13,6 +13,25 @@ public sealed class OverlayOptions
     /// <summary>A ledger key with Read access, when the ledger does not allow anonymous reads (from a secret).</summary>
     public string LedgerApiKey { get; set; } = "";
 
+    /// <summary>
+    /// The warehouse-connector's gRPC address (optional). Its feed status tells when each warehouse's
+    /// figures were last confirmed, so a SKU whose stock simply did not change is not shown as old.
+    /// </summary>
+    public Uri? ConnectorAddress { get; set; }
+
+    /// <summary>A connector key with Read access, when it does not allow anonymous reads (from a secret).</summary>
+    public string ConnectorApiKey { get; set; } = "";
+
+    /// <summary>The alerting service's gRPC address (optional): its firing alerts are shown on the operator board.</summary>
+    public Uri? AlertingAddress { get; set; }
+
+    /// <summary>An alerting key with Read access, when it does not allow anonymous reads (from a secret).</summary>
+    public string AlertingApiKey { get; set; } = "";
+
+    /// <summary>The board's velocity is the units that left the room's market over this trailing window.</summary>
+    [Range(1, 180)]
+    public int VelocityWindowMinutes { get; set; } = 10;
+
     /// <summary>How often rooms and spotlights are re-read from Redis (changes made through another replica).</summary>
     [Range(100, 60_000)]
     public int RoomRefreshMilliseconds { get; set; } = 1000;

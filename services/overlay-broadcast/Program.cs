@@ -1,4 +1,5 @@
 using Stockcast.Overlay;
+using Stockcast.Overlay.Board;
 using Stockcast.Overlay.Grpc;
 using Stockcast.Overlay.Pages;
 using Stockcast.Overlay.Sse;
@@ -14,6 +15,7 @@ app.MapDefaultEndpoints();
 app.MapGrpcService<OverlayService>();
 app.MapOverlayEvents();
 app.MapOverlayPage();
+app.MapBoard();
 app.Run();
 
 /// <summary>Visible to the tests' WebApplicationFactory.</summary>

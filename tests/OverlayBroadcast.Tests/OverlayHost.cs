@@ -11,9 +11,10 @@ namespace Stockcast.Overlay.Tests;
 
 /// <summary>
 /// The overlay service in-process (TestServer) on a real Redis, fed by the real stock-ledger run as
-/// a process. Two hosts given the same namespace are two replicas of one deployment.
+/// a process. Two hosts given the same namespace are two replicas of one deployment; extra settings
+/// point it at e.g. a connector or alerting process.
 /// </summary>
-public sealed class OverlayHost(string redis, LedgerProcess ledger, string? redisNamespace = null) : WebApplicationFactory<Program>
+public sealed class OverlayHost(string redis, LedgerProcess ledger, string? redisNamespace = null, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
 {
     public const string WriterKey = "overlay-writer-key-0123456789abcdef";
     private readonly List<GrpcChannel> _channels = [];
@@ -50,7 +51,7 @@ public sealed class OverlayHost(string redis, LedgerProcess ledger, string? redi
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        var settings = new Dictionary<string, string?>
+        var defaults = new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Default"] = "Warning",
             ["Redis:Configuration"] = redis,
@@ -62,7 +63,11 @@ public sealed class OverlayHost(string redis, LedgerProcess ledger, string? redi
             ["Overlay:RoomRefreshMilliseconds"] = "200",
             ["Overlay:LedgerSilenceSeconds"] = "2",
         };
-        foreach (var (key, value) in settings)
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            defaults[key] = value;
+        }
+        foreach (var (key, value) in defaults)
         {
             builder.UseSetting(key, value);
         }
@@ -95,6 +100,14 @@ public sealed class OverlayHost(string redis, LedgerProcess ledger, string? redi
         await Client().UpsertRoomAsync(room);
         var token = await Client().IssueTokenAsync(new IssueTokenRequest { RoomId = room.Id });
         return await SseReader.OpenAsync(CreateClient(), token.EventsPath);
+    }
+
+    /// <summary>Creates the room and opens its operator board's event stream with a fresh operator token.</summary>
+    public async Task<(SseReader Board, IssueTokenResponse Token)> OpenBoardAsync(Room room)
+    {
+        await Client().UpsertRoomAsync(room);
+        var token = await Client().IssueTokenAsync(new IssueTokenRequest { RoomId = room.Id, Scope = TokenScope.Operator });
+        return (await SseReader.OpenAsync(CreateClient(), $"/board/{room.Id}/events?token={token.Token}"), token);
     }
 
     /// <summary>Sets a SKU's figures at a warehouse in the ledger (a snapshot, as a warehouse feed would).</summary>

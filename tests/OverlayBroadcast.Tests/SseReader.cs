@@ -4,7 +4,7 @@ using Stockcast.Testing;
 
 namespace Stockcast.Overlay.Tests;
 
-/// <summary>A viewer's Server-Sent Events connection: reads "update" events as RoomUpdates, with their ids.</summary>
+/// <summary>A Server-Sent Events connection: reads a viewer's "update" events as RoomUpdates (or a board's "board" events), with their ids.</summary>
 public sealed class SseReader : IDisposable
 {
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
@@ -27,10 +27,15 @@ public sealed class SseReader : IDisposable
     }
 
     /// <summary>Reads updates until one matches (returning all read), within a deadline.</summary>
-    public async Task<List<(long Id, RoomUpdate Update)>> ReadUntilAsync(Func<RoomUpdate, bool> last, TimeSpan? deadline = null)
+    public Task<List<(long Id, RoomUpdate Update)>> ReadUntilAsync(Func<RoomUpdate, bool> last, TimeSpan? deadline = null)
+        => ReadUntilAsync("update", last, deadline);
+
+    /// <summary>Reads events of one kind (JSON of <typeparamref name="T"/>) until one matches, within a deadline.</summary>
+    public async Task<List<(long Id, T Update)>> ReadUntilAsync<T>(string eventKind, Func<T, bool> last, TimeSpan? deadline = null)
+        where T : IMessage<T>, new()
     {
         using var timeout = new CancellationTokenSource(deadline ?? Eventually.DefaultDeadline);
-        var seen = new List<(long, RoomUpdate)>();
+        var seen = new List<(long, T)>();
         long id = 0;
         string? kind = null;
         while (await _reader.ReadLineAsync(timeout.Token) is { } line)
@@ -43,9 +48,9 @@ public sealed class SseReader : IDisposable
             {
                 kind = line[7..];
             }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal) && kind == "update")
+            else if (line.StartsWith("data: ", StringComparison.Ordinal) && kind == eventKind)
             {
-                var update = Parser.Parse<RoomUpdate>(line[6..]);
+                var update = Parser.Parse<T>(line[6..]);
                 seen.Add((id, update));
                 if (last(update))
                 {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Stockcast.Connector.Feeds;
 using Stockcast.Connector.V1;
 using Stockcast.Testing;
@@ -67,6 +68,22 @@ public sealed class AmazonFbaFeedTests(RedisServerFixture redis) : IClassFixture
         var newest = state.RootElement.GetProperty("warehouses")[0].GetProperty("skus").EnumerateArray().Max(s => s.GetProperty("updatedAt").GetDateTimeOffset());
         Assert.NotNull(cursor);
         Assert.InRange(cursor!.Value, newest.AddSeconds(-1), newest.AddSeconds(1));
+    }
+
+    [Fact]
+    public async Task AnIncrementalReadThatFindsNothingNewStillCountsAsASuccessfulSync()
+    {
+        await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+        // Nothing changed after this cursor: the incremental read returns no records at all.
+        await _host.Services.GetRequiredService<FeedCursorStore>().AdvanceAsync("us-shipbob", DateTimeOffset.UtcNow.AddHours(1));
+        var before = DateTimeOffset.UtcNow;
+
+        var feed = _host.Services.GetRequiredService<IOptions<ConnectorOptions>>().Value.Feeds.Single(f => f.WarehouseId == "us-shipbob");
+        await _host.Services.GetRequiredService<FeedPoller>().SyncNowAsync(feed, full: false, CancellationToken.None);
+
+        var status = (await _host.Client().ListFeedsAsync(new ListFeedsRequest())).Feeds.Single(f => f.WarehouseId == "us-shipbob");
+        Assert.True(status.LastSuccess.ToDateTimeOffset() >= before.AddMilliseconds(-1), "a quiet feed must not look stale");
+        Assert.False(status.Stale);
     }
 
     [Fact]

@@ -58,7 +58,7 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
             {
                 var target = before + (long)(records * share);
                 await Eventually.TrueAsync(async () => await RevisionAsync(ledgerClient) >= target, $"{share:P0} of the drop is applied");
-                connector.Kill();
+                connector.Stop();
                 var left = DropFilesLeft(folder);
                 output.WriteLine($"killed at revision {await RevisionAsync(ledgerClient) - before} of {records}, {left} files left");
                 Assert.True(left > 0, "the connector was killed before it had drained the drop");
@@ -128,7 +128,7 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
         // Kill 1: in the first (full) read, after two pages were applied, while the third waits for quota.
         await Eventually.TrueAsync(async () => await RateLimitWaitsAsync(connector) >= 1 && (await LedgerStockAsync(ledgerClient)).Count >= 100,
             "two pages are applied and the third is held up by the quota");
-        connector.Kill();
+        connector.Stop();
         Assert.Equal(100, (await LedgerStockAsync(ledgerClient)).Count);
 
         // Sales go on while it is down; after the restart, time passes until a read has completed.
@@ -141,7 +141,7 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
         await sim.AdvanceAsync(5);
         var waits = await RateLimitWaitsAsync(connector);
         await Eventually.TrueAsync(async () => await RateLimitWaitsAsync(connector) >= waits + 2, "the connector used the quota and is held up mid-read");
-        connector.Kill();
+        connector.Stop();
         Assert.NotEmpty(Differences(await SimStateAsync(sim), await LedgerStockAsync(ledgerClient)));
         await connector.StartAsync();
 

@@ -5,6 +5,7 @@ using Stockcast.Alerting.Engine;
 using Stockcast.Alerting.Leadership;
 using Stockcast.Alerting.V1;
 using Stockcast.Connector.V1;
+using Stockcast.ServiceDefaults.Auth;
 using Stockcast.ServiceDefaults.Redis;
 using StackExchange.Redis;
 using Condition = Stockcast.Alerting.Engine.Condition;
@@ -36,11 +37,7 @@ public sealed class ConnectorFollower(
         }
         using var channel = GrpcChannel.ForAddress(address);
         var connector = new WarehouseConnector.WarehouseConnectorClient(channel);
-        var auth = new Metadata();
-        if (options.Value.ConnectorApiKey.Length > 0)
-        {
-            auth.Add("Authorization", "Bearer " + options.Value.ConnectorApiKey);
-        }
+        var auth = CallerApiKey.Headers(options.Value.ConnectorApiKey);
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {

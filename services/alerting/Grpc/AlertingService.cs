@@ -111,6 +111,8 @@ public sealed class AlertingService(CatalogStore catalog, SignalStore signals, P
     public override async Task WatchAlerts(WatchAlertsRequest request, IServerStreamWriter<AlertNotification> responseStream, ServerCallContext context)
     {
         var after = await notifications.Stream.ResumePointAsync(request.AfterId, "after_id");
+        // Headers now: a client that lists alerts once it has them misses nothing in between.
+        await context.WriteResponseHeadersAsync([]);
         await foreach (var (id, notification) in notifications.Stream.FollowAsync(after, context.CancellationToken))
         {
             var alert = notification.Alert;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Stockcast.Alerting.Demand;
 using Stockcast.Alerting.Engine;
 using Stockcast.Ledger.V1;
+using Stockcast.ServiceDefaults.Auth;
 
 namespace Stockcast.Alerting.Stock;
 
@@ -27,11 +28,7 @@ public sealed class LedgerFollower(
     {
         using var channel = GrpcChannel.ForAddress(options.Value.LedgerAddress!);
         var ledger = new StockLedger.StockLedgerClient(channel);
-        var auth = new Metadata();
-        if (options.Value.LedgerApiKey.Length > 0)
-        {
-            auth.Add("Authorization", "Bearer " + options.Value.LedgerApiKey);
-        }
+        var auth = CallerApiKey.Headers(options.Value.LedgerApiKey);
         long resumeFrom = 0;
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)

@@ -22,6 +22,9 @@ public sealed class RoomChannel(string roomId, RoomCatalog catalog, RoomComposer
 
     public string RoomId => roomId;
 
+    /// <summary>The last update sent to the room's viewers (null before the first).</summary>
+    public RoomUpdate? Latest => Volatile.Read(ref _latest);
+
     /// <summary>Cancelled when the room is deleted or the service stops: viewers' streams end with it.</summary>
     public CancellationToken Closed => closed;
 

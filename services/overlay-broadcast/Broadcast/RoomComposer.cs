@@ -6,10 +6,10 @@ namespace Stockcast.Overlay.Broadcast;
 
 /// <summary>
 /// A room's full state at one instant, computed when it is sent (so it is always the latest): the
-/// market's ATP per featured SKU, its colour, the age of its oldest warehouse figure, and whether it
-/// may be shown as live.
+/// market's ATP per featured SKU, its colour, the age of its oldest warehouse figure (since it was
+/// last confirmed: see <see cref="FeedConfirmations"/>), and whether it may be shown as live.
 /// </summary>
-public sealed class RoomComposer(StockBook book, FeedHealth health)
+public sealed class RoomComposer(StockBook book, FeedHealth health, FeedConfirmations confirmations)
 {
     public RoomUpdate Compose(Room room, SpotlightCard? spotlight, DateTimeOffset now)
     {
@@ -57,7 +57,7 @@ public sealed class RoomComposer(StockBook book, FeedHealth health)
         }
         else
         {
-            var age = figures.Count == 0 ? TimeSpan.Zero : now - figures.Min(f => f.SourceTime);
+            var age = figures.Count == 0 ? TimeSpan.Zero : figures.Max(f => Age(f, now));
             stock.AvailableToPromise = figures.Sum(f => f.AvailableToPromise);
             stock.AgeMs = (long)Math.Max(0, age.TotalMilliseconds);
             stock.Stale = feedDown || age > staleAfter;
@@ -66,12 +66,15 @@ public sealed class RoomComposer(StockBook book, FeedHealth health)
             {
                 WarehouseId = f.WarehouseId,
                 AvailableToPromise = f.AvailableToPromise,
-                AgeMs = (long)Math.Max(0, (now - f.SourceTime).TotalMilliseconds),
+                AgeMs = (long)Math.Max(0, Age(f, now).TotalMilliseconds),
             }));
         }
         stock.Label = Labels.For(language, stock);
         return stock;
     }
+
+    /// <summary>How long ago the warehouse figure was last known right.</summary>
+    public TimeSpan Age(StockBook.WarehouseFigure figure, DateTimeOffset now) => now - confirmations.AsOf(figure.WarehouseId, figure.SourceTime);
 
     private static StockColour Colour(FeaturedSku featured, long atp)
         => atp <= 0 ? StockColour.SoldOut

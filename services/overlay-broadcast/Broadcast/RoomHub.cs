@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using StackExchange.Redis;
+using Stockcast.Overlay.Board;
 using Stockcast.Overlay.Feed;
 using Stockcast.Overlay.Rooms;
 
@@ -7,9 +9,10 @@ namespace Stockcast.Overlay.Broadcast;
 
 /// <summary>
 /// Every room's channel on this replica. Routes a SKU change to the rooms featuring it, a feed
-/// outage to all, and re-checks every room each second (figures age without any change).
+/// outage to all, and re-checks every room each second (figures age without any change), which is
+/// also when a room that went live gets its start stock recorded.
 /// </summary>
-public sealed class RoomHub(RoomCatalog catalog, StockBook book, FeedHealth health, RoomComposer composer, TimeProvider clock, ILogger<RoomHub> log) : BackgroundService
+public sealed class RoomHub(RoomCatalog catalog, StockBook book, FeedHealth health, RoomComposer composer, StartStock start, TimeProvider clock, ILogger<RoomHub> log) : BackgroundService
 {
     private static readonly TimeSpan AgeCheck = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, (RoomChannel Channel, CancellationTokenSource Stop)> _channels = new(StringComparer.Ordinal);
@@ -31,6 +34,7 @@ public sealed class RoomHub(RoomCatalog catalog, StockBook book, FeedHealth heal
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 MarkAll();
+                await RecordStartStockAsync();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -45,6 +49,25 @@ public sealed class RoomHub(RoomCatalog catalog, StockBook book, FeedHealth heal
             foreach (var (_, stop) in _channels.Values)
             {
                 stop.Cancel();
+            }
+        }
+    }
+
+    private async Task RecordStartStockAsync()
+    {
+        var rooms = catalog.Current.Rooms;
+        foreach (var (channel, _) in _channels.Values)
+        {
+            if (rooms.TryGetValue(channel.RoomId, out var room))
+            {
+                try
+                {
+                    await start.ObserveAsync(room, channel.Latest, clock.GetUtcNow());
+                }
+                catch (RedisException ex)
+                {
+                    log.LogWarning("Recording the start stock of room {Room} failed: {Error}", room.Id, ex.Message);
+                }
             }
         }
     }

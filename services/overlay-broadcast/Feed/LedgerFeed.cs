@@ -3,6 +3,7 @@ using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using Stockcast.Ledger.V1;
 using Stockcast.Overlay.Rooms;
+using Stockcast.ServiceDefaults.Auth;
 
 namespace Stockcast.Overlay.Feed;
 
@@ -28,11 +29,7 @@ public sealed class LedgerFeed(
     {
         using var channel = GrpcChannel.ForAddress(options.Value.LedgerAddress!);
         var ledger = new StockLedger.StockLedgerClient(channel);
-        var auth = new Metadata();
-        if (options.Value.LedgerApiKey.Length > 0)
-        {
-            auth.Add("Authorization", "Bearer " + options.Value.LedgerApiKey);
-        }
+        var auth = CallerApiKey.Headers(options.Value.LedgerApiKey);
         IReadOnlySet<string> watched = new HashSet<string>();
         long resumeFrom = 0;
         var failures = 0;

@@ -8,7 +8,7 @@ namespace Stockcast.Overlay.Feed;
 /// The figures of the SKUs the rooms show: ATP and source time per SKU x warehouse, plus which
 /// warehouses serve which market, so any room's market total is a sum over its warehouses.
 /// </summary>
-public sealed class StockBook
+public sealed class StockBook(SalesPace pace)
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, WarehouseFigure>> _figures = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _loaded = new(StringComparer.Ordinal);
@@ -27,11 +27,13 @@ public sealed class StockBook
     {
         var figures = _figures.GetOrAdd(record.Sku, _ => new ConcurrentDictionary<string, WarehouseFigure>(StringComparer.Ordinal));
         var figure = new WarehouseFigure(record.WarehouseId, record.AvailableToPromise, record.SourceTime?.ToDateTimeOffset() ?? DateTimeOffset.MinValue, record.ModRevision);
-        if (figures.TryGetValue(record.WarehouseId, out var held) && held.ModRevision > figure.ModRevision)
+        var known = figures.TryGetValue(record.WarehouseId, out var held);
+        if (known && held.ModRevision >= figure.ModRevision)
         {
             return;
         }
         figures[record.WarehouseId] = figure;
+        pace.Observe(record.Sku, record.WarehouseId, known ? held.AvailableToPromise : null, figure.AvailableToPromise);
         SkuChanged?.Invoke(record.Sku);
     }
 
@@ -50,6 +52,14 @@ public sealed class StockBook
     public bool IsLoaded(string sku) => _loaded.ContainsKey(sku);
 
     public IReadOnlyCollection<string> Warehouses => _marketsByWarehouse.Keys.ToList();
+
+    /// <summary>The markets a warehouse serves (none when unknown).</summary>
+    public IReadOnlySet<string> MarketsOf(string warehouseId)
+        => _marketsByWarehouse.TryGetValue(warehouseId, out var markets) ? markets : ImmutableHashSet<string>.Empty;
+
+    /// <summary>The SKU's figures at every warehouse, in warehouse order.</summary>
+    public IReadOnlyList<WarehouseFigure> All(string sku)
+        => _figures.TryGetValue(sku, out var figures) ? [.. figures.Values.OrderBy(f => f.WarehouseId, StringComparer.Ordinal)] : [];
 
     /// <summary>The SKU's figures at the warehouses serving <paramref name="market"/>, in warehouse order.</summary>
     public IReadOnlyList<WarehouseFigure> ForMarket(string sku, string market)

@@ -1,4 +1,3 @@
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Prometheus;
@@ -11,7 +10,7 @@ using OverlayBase = Stockcast.Overlay.V1.Overlay.OverlayBase;
 namespace Stockcast.Overlay.Grpc;
 
 [Authorize(Policy = Policies.Read)]
-public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerTokens tokens, RoomHub hub, TimeProvider clock) : OverlayBase
+public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerTokens tokens, RoomHub hub, SpotlightControl spotlight) : OverlayBase
 {
     [Authorize(Policy = Policies.Write)]
     public override async Task<Room> UpsertRoom(Room request, ServerCallContext context)
@@ -44,14 +43,20 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
     public override async Task<IssueTokenResponse> IssueToken(IssueTokenRequest request, ServerCallContext context)
     {
         await ExistingRoomAsync(request.RoomId);
-        var issued = await tokens.IssueAsync(request.RoomId);
+        if (!System.Enum.IsDefined(request.Scope))
+        {
+            throw ServiceDefaults.Grpc.RpcErrors.InvalidArgument("scope", "VIEWER or OPERATOR");
+        }
+        var issued = await tokens.IssueAsync(request.RoomId, request.Scope);
         var query = "?token=" + issued.Token;
         return new IssueTokenResponse
         {
             TokenId = issued.TokenId,
             Token = issued.Token,
+            Scope = issued.Scope,
             OverlayPath = $"/overlay/{request.RoomId}{query}",
             EventsPath = $"/overlay/{request.RoomId}/events{query}",
+            BoardPath = issued.Scope == TokenScope.Operator ? $"/board/{request.RoomId}{query}" : "",
         };
     }
 
@@ -67,31 +72,8 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
     }
 
     [Authorize(Policy = Policies.Write)]
-    public override async Task<SpotlightResponse> Spotlight(SpotlightRequest request, ServerCallContext context)
-    {
-        var room = await ExistingRoomAsync(request.RoomId);
-        if (string.IsNullOrWhiteSpace(request.Query))
-        {
-            await store.SetSpotlightAsync(room.Id, null);
-            await catalog.RefreshAsync();
-            return new SpotlightResponse();
-        }
-        if (request.Query.Length > 500)
-        {
-            throw ServiceDefaults.Grpc.RpcErrors.InvalidArgument("query", "at most 500 characters");
-        }
-        var featured = SpotlightMatch.Find(room, request.Query)
-            ?? throw new RpcException(new Status(StatusCode.NotFound, $"no featured SKU of room '{room.Id}' matches '{request.Query}'"));
-        var name = featured.DisplayName.Length > 0 ? featured.DisplayName : featured.Sku;
-        await store.SetSpotlightAsync(room.Id, new SpotlightCard
-        {
-            Query = request.Query,
-            ShownAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow()),
-            Stock = new SkuStock { Sku = featured.Sku, Name = name },
-        });
-        await catalog.RefreshAsync();
-        return new SpotlightResponse { Sku = featured.Sku, Name = name };
-    }
+    public override Task<SpotlightResponse> Spotlight(SpotlightRequest request, ServerCallContext context)
+        => spotlight.SetAsync(request.RoomId, request.Query);
 
     public override async Task WatchRoom(WatchRoomRequest request, IServerStreamWriter<RoomUpdate> responseStream, ServerCallContext context)
     {

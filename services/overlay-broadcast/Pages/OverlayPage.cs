@@ -8,14 +8,7 @@ namespace Stockcast.Overlay.Pages;
 /// </summary>
 public static class OverlayPage
 {
-    private static readonly Lazy<byte[]> Html = new(() =>
-    {
-        using var resource = typeof(OverlayPage).Assembly.GetManifestResourceStream("Stockcast.Overlay.Pages.overlay.html")
-            ?? throw new InvalidOperationException("the overlay page is not embedded");
-        using var copy = new MemoryStream();
-        resource.CopyTo(copy);
-        return copy.ToArray();
-    });
+    private static readonly Lazy<byte[]> Html = new(() => EmbeddedPages.Load("overlay.html"));
 
     public static IEndpointRouteBuilder MapOverlayPage(this IEndpointRouteBuilder app)
     {
@@ -26,9 +19,7 @@ public static class OverlayPage
                 http.Response.StatusCode = status;
                 return;
             }
-            http.Response.ContentType = "text/html; charset=utf-8";
-            http.Response.Headers.CacheControl = "no-store";
-            await http.Response.Body.WriteAsync(Html.Value);
+            await EmbeddedPages.WriteAsync(http, Html.Value);
         }).AllowAnonymous();
         return app;
     }

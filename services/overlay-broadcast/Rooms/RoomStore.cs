@@ -18,6 +18,7 @@ public sealed class RoomStore(IConnectionMultiplexer redis, IOptions<RedisOption
     private RedisKey Rooms => _prefix + "rooms";
     private RedisKey Spotlights => _prefix + "spotlight";
     private RedisKey Tokens(string roomId) => _prefix + "tokens:" + roomId;
+    private RedisKey StartStock(string roomId) => _prefix + "start:" + roomId;
 
     public Task PutRoomAsync(Room room) => Db.HashSetAsync(Rooms, room.Id, room.ToByteArray());
 
@@ -36,25 +37,48 @@ public sealed class RoomStore(IConnectionMultiplexer redis, IOptions<RedisOption
     public Task SetSpotlightAsync(string roomId, SpotlightCard? card)
         => card is null ? Db.HashDeleteAsync(Spotlights, roomId) : Db.HashSetAsync(Spotlights, roomId, card.ToByteArray());
 
-    /// <summary>The room with its spotlight and tokens, in one transaction.</summary>
+    /// <summary>
+    /// The SKU's ATP when the room went live: the first figure recorded wins, whichever replica
+    /// records it, and a restart keeps it. Returns the figure kept.
+    /// </summary>
+    public async Task<long> RecordStartStockAsync(string roomId, string sku, long availableToPromise)
+    {
+        var transaction = Db.CreateTransaction();
+        _ = transaction.HashSetAsync(StartStock(roomId), sku, availableToPromise, When.NotExists);
+        var kept = transaction.HashGetAsync(StartStock(roomId), sku);
+        await transaction.ExecuteAsync();
+        return (long)await kept;
+    }
+
+    /// <summary>The room with its spotlight, tokens and start stock, in one transaction.</summary>
     public async Task<bool> DeleteRoomAsync(string roomId)
     {
         var transaction = Db.CreateTransaction();
         var deleted = transaction.HashDeleteAsync(Rooms, roomId);
         _ = transaction.HashDeleteAsync(Spotlights, roomId);
         _ = transaction.KeyDeleteAsync(Tokens(roomId));
+        _ = transaction.KeyDeleteAsync(StartStock(roomId));
         await transaction.ExecuteAsync();
         return await deleted;
     }
 
-    public Task AddTokenAsync(string roomId, string tokenHash, string tokenId) => Db.HashSetAsync(Tokens(roomId), tokenHash, tokenId);
+    /// <summary>Stores the token's hash with "{tokenId} {scope}".</summary>
+    public Task AddTokenAsync(string roomId, string tokenHash, string tokenId, TokenScope scope)
+        => Db.HashSetAsync(Tokens(roomId), tokenHash, $"{tokenId} {(int)scope}");
 
-    public Task<bool> HasTokenAsync(string roomId, string tokenHash) => Db.HashExistsAsync(Tokens(roomId), tokenHash);
+    /// <summary>The scope of the token with this hash; null when the room has no such token.</summary>
+    public async Task<TokenScope?> TokenScopeAsync(string roomId, string tokenHash)
+    {
+        var value = (string?)await Db.HashGetAsync(Tokens(roomId), tokenHash);
+        return value is null ? null
+            : int.TryParse(value.AsSpan(value.IndexOf(' ') + 1), out var scope) ? (TokenScope)scope
+            : TokenScope.Viewer;
+    }
 
     public async Task<bool> RevokeTokenAsync(string roomId, string tokenId)
     {
         // A handful of tokens per room: finding the one by id is a short scan.
-        var entry = (await Db.HashGetAllAsync(Tokens(roomId))).FirstOrDefault(e => e.Value == tokenId);
+        var entry = (await Db.HashGetAllAsync(Tokens(roomId))).FirstOrDefault(e => ((string?)e.Value)?.Split(' ')[0] == tokenId);
         return !entry.Name.IsNull && await Db.HashDeleteAsync(Tokens(roomId), entry.Name);
     }
 }

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using Stockcast.Ledger.V1;
+using Stockcast.ServiceDefaults.Auth;
 
 namespace Stockcast.Connector.Delivery;
 
@@ -23,7 +24,7 @@ public sealed class LedgerSink : IDisposable
     {
         _channel = GrpcChannel.ForAddress(options.Value.LedgerAddress!);
         _client = new StockLedger.StockLedgerClient(_channel);
-        _auth = new Metadata { { "Authorization", "Bearer " + options.Value.LedgerApiKey } };
+        _auth = CallerApiKey.Headers(options.Value.LedgerApiKey);
     }
 
     public async Task<ApplyStockEventsResponse> ApplyAsync(string warehouseId, IReadOnlyList<StockEvent> events, CancellationToken cancellationToken)

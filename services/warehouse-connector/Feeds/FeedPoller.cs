@@ -31,6 +31,8 @@ public sealed class FeedPoller(IOptions<ConnectorOptions> options, IEnumerable<I
             var adapter = adapters.Single(a => a.Source == feed.Source);
             var read = new FeedRead(feed, full, reconciles: full && adapter.GivesWholePicture);
             var result = await adapter.ReadAsync(read, cancellationToken);
+            // A completed read is a success even when nothing changed: a quiet feed is not a stale one.
+            await status.RecordAsync(feed.WarehouseId, 0, 0, 0, null, null);
             return read.Reconciles ? await reconciliation.ReportAsync(read, result, cancellationToken) : result;
         }
         finally

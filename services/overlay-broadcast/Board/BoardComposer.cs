@@ -1,0 +1,69 @@
+using Google.Protobuf.WellKnownTypes;
+using Stockcast.Alerting.V1;
+using Stockcast.Overlay.Broadcast;
+using Stockcast.Overlay.Feed;
+using Stockcast.Overlay.V1;
+
+namespace Stockcast.Overlay.Board;
+
+/// <summary>
+/// The operator board's state: exactly what the viewers see, plus per SKU the split by warehouse
+/// and market, the start-of-room figure, the pace and the sell-out ETA, and the firing alerts that
+/// concern the room.
+/// </summary>
+public sealed class BoardComposer(StockBook book, RoomComposer rooms, SalesPace pace, StartStock start, AlertFeed alerts)
+{
+    public BoardUpdate Compose(Room room, RoomUpdate shown, DateTimeOffset now)
+    {
+        bool ServesRoom(string warehouseId) => book.MarketsOf(warehouseId).Contains(room.Market);
+        var board = new BoardUpdate
+        {
+            Room = shown,
+            Title = room.Title,
+            Market = room.Market,
+            AlertsStatus = alerts.Status,
+            VelocityWindowSeconds = (long)pace.Window.TotalSeconds,
+            SentAt = Timestamp.FromDateTimeOffset(now),
+        };
+        foreach (var stock in shown.Skus)
+        {
+            var figures = book.All(stock.Sku);
+            var sku = new BoardSku { Sku = stock.Sku, VelocityPerHour = Math.Round(pace.PerHour(stock.Sku, ServesRoom), 1) };
+            sku.Warehouses.AddRange(figures.Select(f => new BoardWarehouse
+            {
+                WarehouseId = f.WarehouseId,
+                Markets = { book.MarketsOf(f.WarehouseId).Order(StringComparer.Ordinal) },
+                AvailableToPromise = f.AvailableToPromise,
+                AgeMs = (long)Math.Max(0, rooms.Age(f, now).TotalMilliseconds),
+                ServesRoom = ServesRoom(f.WarehouseId),
+            }));
+            sku.Markets.AddRange(figures
+                .SelectMany(f => book.MarketsOf(f.WarehouseId).Select(market => (Market: market, f.AvailableToPromise)))
+                .GroupBy(m => m.Market, StringComparer.Ordinal)
+                .OrderBy(g => g.Key != room.Market).ThenBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new MarketStock { Market = g.Key, AvailableToPromise = g.Sum(m => m.AvailableToPromise) }));
+            if (sku.VelocityPerHour > 0 && stock.AvailableToPromise > 0)
+            {
+                sku.SellOutEtaSeconds = (long)(stock.AvailableToPromise / sku.VelocityPerHour * 3600);
+            }
+            if (start.Known(room.Id, stock.Sku) is { } atStart)
+            {
+                sku.StartAvailable = atStart;
+                sku.SoldSinceStart = Math.Max(0, atStart - stock.AvailableToPromise);
+            }
+            board.Skus.Add(sku);
+        }
+        var featured = room.Featured.Select(f => f.Sku).ToHashSet(StringComparer.Ordinal);
+        board.Alerts.AddRange(alerts.Firing(a => Concerns(a, room, featured, ServesRoom)));
+        return board;
+    }
+
+    /// <summary>
+    /// Alerts of this room; of its SKUs in its market (or any market, or a transfer into it); and
+    /// feed alerts of the warehouses serving its market.
+    /// </summary>
+    private static bool Concerns(Alert alert, Room room, IReadOnlySet<string> featured, Func<string, bool> servesRoom)
+        => alert.RoomId.Length > 0 ? alert.RoomId == room.Id
+            : alert.Sku.Length > 0 ? featured.Contains(alert.Sku) && (alert.Market.Length == 0 || alert.Market == room.Market || alert.Transfer?.ToMarket == room.Market)
+            : alert.WarehouseId.Length > 0 && servesRoom(alert.WarehouseId);
+}

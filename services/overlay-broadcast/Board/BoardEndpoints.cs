@@ -1,0 +1,129 @@
+using System.Text.Json;
+using Google.Protobuf;
+using Grpc.Core;
+using Prometheus;
+using Stockcast.Overlay.Broadcast;
+using Stockcast.Overlay.Pages;
+using Stockcast.Overlay.Rooms;
+using Stockcast.Overlay.Sse;
+using Stockcast.Overlay.V1;
+using Stockcast.ServiceDefaults.Grpc;
+
+namespace Stockcast.Overlay.Board;
+
+/// <summary>
+/// The operator board, opened with a room's operator token: the page (/board/{room}), its state as
+/// Server-Sent Events (/board/{room}/events, a BoardUpdate per event) and the spotlight control
+/// (POST /board/{room}/spotlight {"query": "..."}). A viewer token gets 403 here.
+/// </summary>
+public static class BoardEndpoints
+{
+    private static readonly Lazy<byte[]> Html = new(() => EmbeddedPages.Load("board.html"));
+    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan TokenRecheck = TimeSpan.FromSeconds(5);
+
+    public sealed record SpotlightBody(string? Query);
+
+    public static IEndpointRouteBuilder MapBoard(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/board/{roomId}", async (string roomId, string? token, HttpContext http, ViewerTokens tokens) =>
+        {
+            if (await tokens.RefusalAsync(roomId, token, TokenScope.Operator) is { } status)
+            {
+                http.Response.StatusCode = status;
+                return;
+            }
+            await EmbeddedPages.WriteAsync(http, Html.Value);
+        }).AllowAnonymous();
+        app.MapGet("/board/{roomId}/events", StreamAsync).AllowAnonymous();
+        app.MapPost("/board/{roomId}/spotlight", SpotlightAsync).AllowAnonymous();
+        return app;
+    }
+
+    private static async Task<IResult> SpotlightAsync(string roomId, string? token, HttpContext http, ViewerTokens tokens, SpotlightControl spotlight)
+    {
+        if (await tokens.RefusalAsync(roomId, token, TokenScope.Operator) is { } status)
+        {
+            return Results.StatusCode(status);
+        }
+        SpotlightBody? body;
+        try
+        {
+            body = await http.Request.ReadFromJsonAsync<SpotlightBody>(http.RequestAborted);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "the body must be JSON like {\"query\": \"white tee\"}", detail: ex.Message);
+        }
+        try
+        {
+            var shown = await spotlight.SetAsync(roomId, body?.Query ?? "");
+            return Results.Ok(new { sku = shown.Sku, name = shown.Name });
+        }
+        catch (RpcException ex)
+        {
+            var field = ex.Trailers.GetValue(RpcErrors.FieldTrailer);
+            return Results.Problem(
+                statusCode: ex.StatusCode == StatusCode.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest,
+                title: ex.Status.Detail,
+                extensions: field is null ? null : new Dictionary<string, object?> { ["field"] = field });
+        }
+    }
+
+    /// <summary>
+    /// The board's state on every room update and at least once a second (ages, pace and alerts move
+    /// without one). Operators are few: composing per connection is cheap.
+    /// </summary>
+    private static async Task StreamAsync(string roomId, string? token, HttpContext http, ViewerTokens tokens, RoomCatalog catalog, RoomHub hub, BoardComposer composer, TimeProvider clock)
+    {
+        if (await tokens.RefusalAsync(roomId, token, TokenScope.Operator) is { } status)
+        {
+            http.Response.StatusCode = status;
+            return;
+        }
+        if (hub.Find(roomId) is null)
+        {
+            await catalog.RefreshAsync(); // created through another replica a moment ago
+        }
+        if (hub.Find(roomId) is not { } channel)
+        {
+            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, channel.Closed);
+        using var subscription = channel.Subscribe();
+        using var viewer = OverlayMetrics.Viewers.WithLabels("board").TrackInProgress();
+        var tokenCheckedAt = clock.GetUtcNow();
+        long sequence = 0;
+        try
+        {
+            await SseResponse.StartAsync(http, stop.Token);
+            while (true)
+            {
+                var update = await subscription.NextAsync(Tick, stop.Token) ?? channel.Latest;
+                var now = clock.GetUtcNow();
+                if (now - tokenCheckedAt > TokenRecheck)
+                {
+                    if (!await tokens.IsValidAsync(roomId, token!, TokenScope.Operator))
+                    {
+                        await SseResponse.WriteAsync(http, "event: revoked\ndata: {}\n\n", stop.Token);
+                        return;
+                    }
+                    tokenCheckedAt = now;
+                }
+                if (update is null || !catalog.Current.Rooms.TryGetValue(roomId, out var room))
+                {
+                    continue;
+                }
+                var board = composer.Compose(room, update, now);
+                sequence = Math.Max(sequence + 1, now.ToUnixTimeMilliseconds());
+                await SseResponse.WriteAsync(http, $"id: {sequence}\nevent: board\ndata: {Json.Format(board)}\n\n", stop.Token);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The operator left, the room was deleted, or the service is stopping.
+        }
+    }
+}

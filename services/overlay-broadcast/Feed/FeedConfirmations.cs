@@ -1,0 +1,65 @@
+using System.Collections.Immutable;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
+using Stockcast.Connector.V1;
+using Stockcast.ServiceDefaults.Auth;
+
+namespace Stockcast.Overlay.Feed;
+
+/// <summary>
+/// When each warehouse's figures were last confirmed: a ledger record keeps the warehouse's time of
+/// its last change, so a SKU that simply did not sell would look older and older. The connector's
+/// feed status says when the warehouse's feed last synced (a read that completed, or a push
+/// accepted), which confirms every figure it did not change. Without a connector address, ages
+/// are the records' own.
+/// </summary>
+public sealed class FeedConfirmations(IOptions<OverlayOptions> options, TimeProvider clock, ILogger<FeedConfirmations> log) : BackgroundService
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private volatile ImmutableDictionary<string, DateTimeOffset> _confirmed = ImmutableDictionary<string, DateTimeOffset>.Empty;
+
+    /// <summary>The later of the figure's own source time and its warehouse feed's last sync.</summary>
+    public DateTimeOffset AsOf(string warehouseId, DateTimeOffset sourceTime)
+        => _confirmed.TryGetValue(warehouseId, out var synced) && synced > sourceTime ? synced : sourceTime;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.Value.ConnectorAddress is not { } address)
+        {
+            return;
+        }
+        using var channel = GrpcChannel.ForAddress(address);
+        var connector = new WarehouseConnector.WarehouseConnectorClient(channel);
+        var auth = CallerApiKey.Headers(options.Value.ConnectorApiKey);
+        using var timer = new PeriodicTimer(Interval, clock);
+        var failing = false;
+        try
+        {
+            do
+            {
+                try
+                {
+                    var feeds = await connector.ListFeedsAsync(new ListFeedsRequest(), auth, deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: stoppingToken);
+                    _confirmed = feeds.Feeds.Where(f => f.LastSuccess is not null)
+                        .ToImmutableDictionary(f => f.WarehouseId, f => f.LastSuccess.ToDateTimeOffset(), StringComparer.Ordinal);
+                    failing = false;
+                }
+                catch (RpcException ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // The last known sync times stay: figures age past the room's bound and show "updating…".
+                    if (!failing)
+                    {
+                        log.LogWarning("Reading feed status from the connector failed: {Status} {Detail}", ex.StatusCode, ex.Status.Detail);
+                    }
+                    failing = true;
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+}
