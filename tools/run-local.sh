@@ -58,7 +58,8 @@ wait_for "http://127.0.0.1:$LEDGER_HTTP/readyz" "stock-ledger"
 pids+=($!)
 wait_for "http://127.0.0.1:$SIM_HTTP/sim/state" "warehouse-sim"
 
-# The connector polls the simulated ShipBob and Amazon accounts every 10 s into the ledger.
+# The connector polls the simulated ShipBob and Amazon accounts every 10 s into the ledger; the
+# sample data's four warehouses report through its push API (their heartbeats keep them fresh).
 (cd "$(bin services/warehouse-connector)" && exec env ASPNETCORE_ENVIRONMENT=Development \
   Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$CONNECTOR_GRPC" Kestrel__Endpoints__Http__Url="http://127.0.0.1:$CONNECTOR_HTTP" \
   Redis__Configuration="127.0.0.1:$REDIS_PORT" \
@@ -68,6 +69,8 @@ wait_for "http://127.0.0.1:$SIM_HTTP/sim/state" "warehouse-sim"
   Connector__Feeds__0__BaseUrl="http://127.0.0.1:$SIM_HTTP/" Connector__Feeds__0__Credentials=demo-shipbob-token Connector__Feeds__0__PollIntervalSeconds=10 \
   Connector__Feeds__1__WarehouseId=us-west-fba Connector__Feeds__1__Source=amazon-fba Connector__Feeds__1__ExternalId=ATVPDKIKX0DER \
   Connector__Feeds__1__BaseUrl="http://127.0.0.1:$SIM_HTTP/" Connector__Feeds__1__Credentials='Atza|demo-fba-token' Connector__Feeds__1__PollIntervalSeconds=10 \
+  Connector__Feeds__2__WarehouseId=us-lax-shipbob Connector__Feeds__3__WarehouseId=us-nj-fba \
+  Connector__Feeds__4__WarehouseId=de-fra-ck1 Connector__Feeds__5__WarehouseId=my-kul-3pl \
   dotnet Stockcast.WarehouseConnector.dll) > "$RUN/warehouse-connector.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$CONNECTOR_HTTP/readyz" "warehouse-connector"
@@ -82,21 +85,24 @@ wait_for "http://127.0.0.1:$CONNECTOR_HTTP/readyz" "warehouse-connector"
 pids+=($!)
 wait_for "http://127.0.0.1:$ALERTING_HTTP/healthz" "alerting"
 
-# overlay-broadcast: one ledger Watch for its rooms, updates over SSE and gRPC.
+# overlay-broadcast: one ledger Watch for its rooms, updates over SSE and gRPC; feed freshness from
+# the connector, alerts for the operator board from alerting.
 (cd "$(bin services/overlay-broadcast)" && exec env ASPNETCORE_ENVIRONMENT=Development \
   Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$OVERLAY_GRPC" Kestrel__Endpoints__Http__Url="http://127.0.0.1:$OVERLAY_HTTP" \
   Redis__Configuration="127.0.0.1:$REDIS_PORT" \
   Auth__ApiKeys__0__Name=local-writer Auth__ApiKeys__0__Key="$KEY" Auth__ApiKeys__0__Access=Write \
-  Overlay__LedgerAddress="http://127.0.0.1:$LEDGER_GRPC" \
+  Overlay__LedgerAddress="http://127.0.0.1:$LEDGER_GRPC" Overlay__ConnectorAddress="http://127.0.0.1:$CONNECTOR_GRPC" \
+  Overlay__AlertingAddress="http://127.0.0.1:$ALERTING_GRPC" \
   dotnet Stockcast.OverlayBroadcast.dll) > "$RUN/overlay-broadcast.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$OVERLAY_HTTP/healthz" "overlay-broadcast"
 
-dotnet "$(bin tools/sample-data)/Stockcast.SampleData.dll" "http://127.0.0.1:$LEDGER_GRPC" "$RUN/writer.key" --live --alerting "http://127.0.0.1:$ALERTING_GRPC" --overlay "http://127.0.0.1:$OVERLAY_GRPC" > "$RUN/sample-data.log" 2>&1 &
+dotnet "$(bin tools/sample-data)/Stockcast.SampleData.dll" "http://127.0.0.1:$LEDGER_GRPC" "$RUN/writer.key" --live --alerting "http://127.0.0.1:$ALERTING_GRPC" --overlay "http://127.0.0.1:$OVERLAY_GRPC" --connector "http://127.0.0.1:$CONNECTOR_HTTP/" > "$RUN/sample-data.log" 2>&1 &
 pids+=($!)
-# The demo rooms' viewer tokens are printed by sample-data once it has created them.
-for _ in $(seq 1 150); do grep -q "overlay demo-room-de" "$RUN/sample-data.log" 2>/dev/null && break; sleep 0.2; done
-OVERLAY_URLS=$(sed -n "s|^overlay \([a-z-]*\) events: \(/overlay/[a-z-]*\)/events\(.*\)|  \1 overlay page     http://127.0.0.1:$OVERLAY_HTTP\2\3\n  \1 events (SSE)     http://127.0.0.1:$OVERLAY_HTTP\2/events\3|p" "$RUN/sample-data.log")
+# The demo rooms' viewer and operator tokens are printed by sample-data once it has created them.
+for _ in $(seq 1 150); do grep -q "board demo-room-de" "$RUN/sample-data.log" 2>/dev/null && break; sleep 0.2; done
+OVERLAY_URLS=$(sed -n -e "s|^overlay \([a-z-]*\) events: \(/overlay/[a-z-]*\)/events\(.*\)|  \1 overlay page     http://127.0.0.1:$OVERLAY_HTTP\2\3\n  \1 events (SSE)     http://127.0.0.1:$OVERLAY_HTTP\2/events\3|p" \
+  -e "s|^board \([a-z-]*\): \(.*\)|  \1 operator board   http://127.0.0.1:$OVERLAY_HTTP\2|p" "$RUN/sample-data.log")
 
 cat <<MSG
 

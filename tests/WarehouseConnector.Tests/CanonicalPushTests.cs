@@ -155,6 +155,19 @@ public sealed class CanonicalPushTests(RedisServerFixture redis) : IClassFixture
     }
 
     [Fact]
+    public async Task AnEmptyPushIsAHeartbeatThatKeepsAQuietFeedFreshAndCountsNoRecords()
+    {
+        Assert.True((await _host.Client().ListFeedsAsync(new ListFeedsRequest())).Feeds.Single(f => f.WarehouseId == "eu-cases").Stale);
+
+        var heartbeat = await _host.Pusher().PostAsJsonAsync("/v1/warehouses/eu-cases/stock", new { records = Array.Empty<object>() });
+
+        Assert.Equal(HttpStatusCode.OK, heartbeat.StatusCode);
+        var feed = (await _host.Client().ListFeedsAsync(new ListFeedsRequest())).Feeds.Single(f => f.WarehouseId == "eu-cases");
+        Assert.False(feed.Stale);
+        Assert.Equal(0, feed.RecordsReceived);
+    }
+
+    [Fact]
     public async Task FeedsReportTheirLastSuccessCountsAndStaleness()
     {
         await OkJsonAsync(await ConnectorHost.PushAsync(_host.Pusher(), "us-erp",

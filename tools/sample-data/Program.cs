@@ -3,15 +3,17 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Stockcast.Ledger.V1;
 
-// Usage: Stockcast.SampleData <ledger-url> <api-key-file> [--live] [--alerting <alerting-url>] [--overlay <overlay-url>]
+// Usage: Stockcast.SampleData <ledger-url> <api-key-file> [--live] [--alerting <alerting-url>] [--overlay <overlay-url>] [--connector <connector-http-url>]
 // Registers four warehouses, seeds ~100 SKU x warehouse records, and with --live keeps
 // selling, reserving and restocking (a few changes a second) until stopped. With --alerting it
 // also schedules a live room (on now, US) and one later tonight (DE) with rules and products, and
 // sends add-to-cart signals for the featured SKUs while live. With --overlay it creates the same two
-// rooms on overlay-broadcast and prints a viewer token's event-stream path for each.
+// rooms on overlay-broadcast and prints a viewer token's event-stream path and an operator token's
+// board path for each. With --connector it plays the four warehouses' systems reporting in: an
+// empty push (a heartbeat: nothing else changed) every 2 s, so their feeds stay fresh.
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: Stockcast.SampleData <ledger-url> <api-key-file> [--live] [--alerting <alerting-url>] [--overlay <overlay-url>]");
+    Console.Error.WriteLine("usage: Stockcast.SampleData <ledger-url> <api-key-file> [--live] [--alerting <alerting-url>] [--overlay <overlay-url>] [--connector <connector-http-url>]");
     return 2;
 }
 var key = (await File.ReadAllTextAsync(args[1])).Trim();
@@ -125,6 +127,8 @@ if (overlayAt is not null)
         }, auth);
         var token = await overlay.IssueTokenAsync(new Stockcast.Overlay.V1.IssueTokenRequest { RoomId = id }, auth);
         Console.WriteLine($"overlay {id} events: {token.EventsPath}");
+        var board = await overlay.IssueTokenAsync(new Stockcast.Overlay.V1.IssueTokenRequest { RoomId = id, Scope = Stockcast.Overlay.V1.TokenScope.Operator }, auth);
+        Console.WriteLine($"board {id}: {board.BoardPath}");
     }
 }
 if (!args.Contains("--live"))
@@ -136,12 +140,24 @@ if (!args.Contains("--live"))
 Console.WriteLine("Live activity running (sales, reservations, restocks); Ctrl-C stops it.");
 var sale = 0;
 var run = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+var connectorAt = Array.IndexOf(args, "--connector") is var cat and >= 0 && cat + 1 < args.Length ? new Uri(args[cat + 1]) : null;
+using var pusher = new HttpClient { BaseAddress = connectorAt };
+pusher.DefaultRequestHeaders.Authorization = new("Bearer", key);
+var heartbeatAt = DateTimeOffset.MinValue;
 var stocked = seed.Events.Select(e => (e.WarehouseId, e.Sku)).ToArray();
 using var live = client.ApplyStockEvents(auth, cancellationToken: stop.Token);
 try
 {
     while (!stop.IsCancellationRequested)
     {
+        if (connectorAt is not null && DateTimeOffset.UtcNow - heartbeatAt > TimeSpan.FromSeconds(2))
+        {
+            foreach (var w in warehouses)
+            {
+                using var beat = await pusher.PostAsync($"v1/warehouses/{w.WarehouseId}/stock", new StringContent("""{"records":[]}""", System.Text.Encoding.UTF8, "application/json"), stop.Token);
+            }
+            heartbeatAt = DateTimeOffset.UtcNow;
+        }
         var (warehouse, sku) = stocked[random.Next(stocked.Length)];
         var roll = random.NextDouble();
         if (roll < 0.6)

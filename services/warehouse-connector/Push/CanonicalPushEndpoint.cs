@@ -8,7 +8,7 @@ namespace Stockcast.Connector.Push;
 
 /// <summary>
 /// The canonical JSON push API (v1) for any ERP/WMS without an adapter:
-/// POST /v1/warehouses/{warehouseId}/stock with {"records": [...]}. See docs/connector-push-api.md.
+/// POST /v1/warehouses/{warehouseId}/stock with {"records": [...]}. See docs/connector.md.
 /// </summary>
 public static class CanonicalPushEndpoint
 {
@@ -41,9 +41,10 @@ public static class CanonicalPushEndpoint
                 return Problem(StatusCodes.Status400BadRequest, "records: required, an array of records");
             }
             var count = records.GetArrayLength();
-            if (count == 0 || count > options.Value.MaxRecordsPerPush)
+            // An empty push is a heartbeat: the warehouse confirms nothing changed, so its feed is not stale.
+            if (count > options.Value.MaxRecordsPerPush)
             {
-                return Problem(StatusCodes.Status400BadRequest, $"records: {count} records; send 1 to {options.Value.MaxRecordsPerPush} per call");
+                return Problem(StatusCodes.Status400BadRequest, $"records: {count} records; send 0 (a heartbeat) to {options.Value.MaxRecordsPerPush} per call");
             }
             try
             {
