@@ -26,6 +26,7 @@ public static class OverlayExtensions
         builder.Services.AddSingleton<StartStock>();
         builder.Services.AddSingleton<AlertFeed>();
         builder.Services.AddSingleton<BoardComposer>();
+        builder.Services.AddSingleton<BoardStream>();
 
         builder.Services.AddHostedService<RoomSync>();
         builder.Services.AddHostedService<LedgerFeed>();

@@ -137,6 +137,10 @@ public sealed class BoardTests(RedisServerFixture redis) : IClassFixture<RedisSe
         var alert = low.Alerts.First(a => a.Kind == AlertKind.LowStock);
         Assert.Equal(("TEE-ALERT", room.Id, AlertState.Firing), (alert.Sku, alert.RoomId, alert.State));
         Assert.NotEmpty(alert.SuggestedAction);
+        // An internal client (an AI host) gets the same over gRPC.
+        using var watch = host.Client().WatchBoard(new WatchRoomRequest { RoomId = room.Id });
+        var viaGrpc = (await watch.ResponseStream.ReadUntilAsync(b => b.Alerts.Any(a => a.Id == alert.Id)))[^1];
+        Assert.Equal(4, viaGrpc.Room.Skus[0].AvailableToPromise);
 
         await host.SetStockAsync("us-east", "TEE-ALERT", 60, 3);
         await board.ReadUntilAsync<BoardUpdate>("board", b => b.Room.Skus[0].AvailableToPromise == 60 && b.Alerts.All(a => a.Kind != AlertKind.LowStock));

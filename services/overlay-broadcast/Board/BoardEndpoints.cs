@@ -20,8 +20,6 @@ public static class BoardEndpoints
 {
     private static readonly Lazy<byte[]> Html = new(() => EmbeddedPages.Load("board.html"));
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
-    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan TokenRecheck = TimeSpan.FromSeconds(5);
 
     public sealed record SpotlightBody(string? Query);
 
@@ -71,11 +69,7 @@ public static class BoardEndpoints
         }
     }
 
-    /// <summary>
-    /// The board's state on every room update and at least once a second (ages, pace and alerts move
-    /// without one). Operators are few: composing per connection is cheap.
-    /// </summary>
-    private static async Task StreamAsync(string roomId, string? token, HttpContext http, ViewerTokens tokens, RoomCatalog catalog, RoomHub hub, BoardComposer composer, TimeProvider clock)
+    private static async Task StreamAsync(string roomId, string? token, HttpContext http, ViewerTokens tokens, RoomCatalog catalog, RoomHub hub, BoardStream stream, TimeProvider clock)
     {
         if (await tokens.RefusalAsync(roomId, token, TokenScope.Operator) is { } status)
         {
@@ -92,33 +86,19 @@ public static class BoardEndpoints
             return;
         }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, channel.Closed);
-        using var subscription = channel.Subscribe();
         using var viewer = OverlayMetrics.Viewers.WithLabels("board").TrackInProgress();
-        var tokenCheckedAt = clock.GetUtcNow();
         long sequence = 0;
         try
         {
             await SseResponse.StartAsync(http, stop.Token);
-            while (true)
+            var allowed = await stream.RunAsync(channel, board =>
             {
-                var update = await subscription.NextAsync(Tick, stop.Token) ?? channel.Latest;
-                var now = clock.GetUtcNow();
-                if (now - tokenCheckedAt > TokenRecheck)
-                {
-                    if (!await tokens.IsValidAsync(roomId, token!, TokenScope.Operator))
-                    {
-                        await SseResponse.WriteAsync(http, "event: revoked\ndata: {}\n\n", stop.Token);
-                        return;
-                    }
-                    tokenCheckedAt = now;
-                }
-                if (update is null || !catalog.Current.Rooms.TryGetValue(roomId, out var room))
-                {
-                    continue;
-                }
-                var board = composer.Compose(room, update, now);
-                sequence = Math.Max(sequence + 1, now.ToUnixTimeMilliseconds());
-                await SseResponse.WriteAsync(http, $"id: {sequence}\nevent: board\ndata: {Json.Format(board)}\n\n", stop.Token);
+                sequence = Math.Max(sequence + 1, clock.GetUtcNow().ToUnixTimeMilliseconds());
+                return SseResponse.WriteAsync(http, $"id: {sequence}\nevent: board\ndata: {Json.Format(board)}\n\n", stop.Token);
+            }, () => tokens.IsValidAsync(roomId, token!, TokenScope.Operator), stop.Token);
+            if (!allowed)
+            {
+                await SseResponse.WriteAsync(http, "event: revoked\ndata: {}\n\n", stop.Token);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

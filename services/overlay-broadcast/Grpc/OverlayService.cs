@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Prometheus;
+using Stockcast.Overlay.Board;
 using Stockcast.Overlay.Broadcast;
 using Stockcast.Overlay.Rooms;
 using Stockcast.Overlay.V1;
@@ -10,7 +11,7 @@ using OverlayBase = Stockcast.Overlay.V1.Overlay.OverlayBase;
 namespace Stockcast.Overlay.Grpc;
 
 [Authorize(Policy = Policies.Read)]
-public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerTokens tokens, RoomHub hub, SpotlightControl spotlight) : OverlayBase
+public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerTokens tokens, RoomHub hub, SpotlightControl spotlight, BoardStream boards) : OverlayBase
 {
     [Authorize(Policy = Policies.Write)]
     public override async Task<Room> UpsertRoom(Room request, ServerCallContext context)
@@ -96,6 +97,23 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
                     sent = update.Sequence;
                 }
             }
+        }
+        catch (OperationCanceledException) when (channel.Closed.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw NotFound(request.RoomId);
+        }
+    }
+
+    public override async Task WatchBoard(WatchRoomRequest request, IServerStreamWriter<BoardUpdate> responseStream, ServerCallContext context)
+    {
+        await ExistingRoomAsync(request.RoomId);
+        await catalog.RefreshAsync();
+        var channel = hub.Find(request.RoomId) ?? throw NotFound(request.RoomId);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, channel.Closed);
+        using var viewer = OverlayMetrics.Viewers.WithLabels("board").TrackInProgress();
+        try
+        {
+            await boards.RunAsync(channel, board => responseStream.WriteAsync(board, stop.Token), stillAllowed: null, stop.Token);
         }
         catch (OperationCanceledException) when (channel.Closed.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
