@@ -293,7 +293,7 @@ metadata:
   labels:
     {{- include "stockcast.serviceLabels" . | nindent 4 }}
 spec:
-  {{- if hasKey .svc.pdb "maxUnavailable" }}
+  {{- if .svc.pdb.maxUnavailable }}
   maxUnavailable: {{ .svc.pdb.maxUnavailable }}
   {{- else }}
   minAvailable: {{ .svc.pdb.minAvailable }}
