@@ -107,7 +107,7 @@ public sealed partial class ServiceSettingsTests
         {
             var sectionInValues = (string?)ChartFiles.DefaultValues()["services"]![service]!["warehousesSection"];
             var valuesName = char.ToLowerInvariant(property[0]) + property[1..];
-            return sectionInValues == section && Regex.IsMatch(helpers, $"\"{property}\" \\(?\\.{valuesName}\\b");
+            return sectionInValues == section && Regex.IsMatch(helpers, $"\"{property}\" (\\(get \\. \"{valuesName}\"|\\.{valuesName}\\b)");
         }
         return false;
     }

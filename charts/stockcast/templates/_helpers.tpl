@@ -20,7 +20,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: stockcast
-stockcast.io/region: {{ .Values.region | quote }}
+stockcast.io/region: {{ required "region is required: install with -f values-<region>.yaml" .Values.region | quote }}
 {{- end -}}
 
 {{/* One service's names and labels; context: dict "root" $ "name" <service> "svc" <its values>. */}}
@@ -76,7 +76,7 @@ warehouses for the service that registers them.
 {{- if .svc.warehousesSection -}}
 {{- $warehouses := list -}}
 {{- range .root.Values.warehouses -}}
-{{- $warehouses = append $warehouses (dict "Id" .id "Region" .region "Markets" .markets "AllocationDelayMs" (.allocationDelayMs | default 0)) -}}
+{{- $warehouses = append $warehouses (dict "Id" .id "Region" .region "Markets" .markets "AllocationDelayMs" (get . "allocationDelayMs" | default 0)) -}}
 {{- end -}}
 {{- $section := deepCopy (get $config .svc.warehousesSection | default dict) -}}
 {{- $_ := set $section "Warehouses" $warehouses -}}
