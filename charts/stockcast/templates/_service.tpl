@@ -107,6 +107,9 @@ spec:
         {{- with $root.Values.dapr.appTokenSecret }}
         dapr.io/app-token-secret: {{ . }}
         {{- end }}
+        {{- with $root.Values.dapr.apiTokenSecret }}
+        dapr.io/api-token-secret: {{ . }}
+        {{- end }}
         {{- end }}
         {{- with .svc.podAnnotations }}
         {{- toYaml . | nindent 8 }}
