@@ -14,7 +14,7 @@ help:
 	@echo "make test        build and run every test (installs redis-server when missing)"
 	@echo "make bench       load the real services on loopback; writes bench/results/latest.md"
 	@echo "make chart-lint  helm lint + template per region (skipped, and says so, without helm)"
-	@echo "make images      container images, one per service (needs a Docker engine)"
+	@echo "make images      container images, one OCI tarball per service (.NET SDK container publishing, no Docker)"
 
 # System packages the tests and `make run` need; installed from Debian when missing.
 deps:
@@ -22,6 +22,7 @@ deps:
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v redis-cli >/dev/null || missing="$$missing redis-tools"; \
 	command -v redis-benchmark >/dev/null || missing="$$missing redis-tools"; \
+	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -57,7 +58,18 @@ clean:
 SERVICES := stock-ledger warehouse-connector alerting overlay-broadcast
 IMAGE_REPO ?= stockcast
 IMAGE_TAG ?= dev
-.PHONY: images
+.PHONY: images images-docker
+# .NET SDK container publishing: pulls the chiseled base image from the registry, writes
+# .run/images/<service>.tar.gz (load with `docker load` / push with crane or skopeo); no Docker daemon.
 images:
-	@command -v docker >/dev/null && docker info >/dev/null 2>&1 || { echo "images: SKIPPED, no Docker engine here"; exit 0; }; \
+	@mkdir -p .run/images; \
+	for s in $(SERVICES); do \
+	  $(DOTNET) publish services/$$s -c $(CONFIG) -nologo -v q -t:PublishContainer -r linux-x64 -p:PublishReadyToRun=true \
+	    -p:ContainerRepository=$(IMAGE_REPO)/$$s -p:ContainerImageTag=$(IMAGE_TAG) \
+	    -p:ContainerArchiveOutputPath=$(CURDIR)/.run/images/$$s.tar.gz || exit 1; \
+	done
+
+# The same images with a Docker engine, from services/Dockerfile.
+images-docker:
+	@command -v docker >/dev/null && docker info >/dev/null 2>&1 || { echo "images-docker: SKIPPED, no Docker engine here"; exit 0; }; \
 	for s in $(SERVICES); do docker build -f services/Dockerfile --build-arg SERVICE=$$s -t $(IMAGE_REPO)/$$s:$(IMAGE_TAG) . || exit 1; done

@@ -2,6 +2,8 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using Microsoft.Extensions.Options;
 using Stockcast.Ledger.V1;
+using Stockcast.ServiceDefaults;
+using Stockcast.ServiceDefaults.Redis;
 using Stockcast.Testing;
 
 namespace Stockcast.Ledger.Tests;
@@ -23,6 +25,23 @@ public sealed class HealthAndAccessTests(RedisServerFixture redis) : IClassFixtu
 
         own.Start();
         await Eventually.TrueAsync(async () => await Status() == HealthCheckResponse.Types.ServingStatus.Serving, "health reports SERVING again");
+    }
+
+    [Fact]
+    public async Task LivenessStaysServingAndRedisErrorsAreCountedWhileRedisIsDown()
+    {
+        using var own = new RedisProcess();
+        own.Start();
+        using var host = await new LedgerHost(own.EndPoint).ReadyAsync();
+        var health = new Health.HealthClient(host.Channel(apiKey: null));
+        var failuresBefore = RedisMetrics.Errors.WithLabels(RedisMetrics.ConnectionFailed).Value;
+
+        own.Stop();
+        await Eventually.TrueAsync(async () => (await health.CheckAsync(new HealthCheckRequest())).Status == HealthCheckResponse.Types.ServingStatus.NotServing, "readiness reports NOT_SERVING");
+        await Eventually.TrueAsync(() => RedisMetrics.Errors.WithLabels(RedisMetrics.ConnectionFailed).Value > failuresBefore, "stockcast_redis_errors_total counts the lost connection");
+
+        var liveness = await health.CheckAsync(new HealthCheckRequest { Service = HealthTags.LivenessService });
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, liveness.Status);
     }
 
     [Fact]

@@ -50,8 +50,12 @@ public static class ServiceDefaultsExtensions
 
         // gRPC health (grpc.health.v1) reports the "ready" checks, so Kubernetes' native gRPC
         // probes and load balancers stop sending work when Redis is unreachable.
-        builder.Services.AddHealthChecks();
-        builder.Services.AddGrpcHealthChecks(o => o.Services.Map("", r => r.Tags.Contains(HealthTags.Ready)));
+        builder.Services.AddHealthChecks().AddCheck("process", () => HealthCheckResult.Healthy(), tags: [HealthTags.Live]);
+        builder.Services.AddGrpcHealthChecks(o =>
+        {
+            o.Services.Map("", r => r.Tags.Contains(HealthTags.Ready));
+            o.Services.Map(HealthTags.LivenessService, r => r.Tags.Contains(HealthTags.Live));
+        });
         builder.Services.Configure<HealthCheckPublisherOptions>(o =>
         {
             o.Delay = TimeSpan.Zero;

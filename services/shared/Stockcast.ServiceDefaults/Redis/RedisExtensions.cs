@@ -24,6 +24,7 @@ public static class RedisExtensions
             var multiplexer = ConnectionMultiplexer.Connect(config);
             multiplexer.ConnectionFailed += (_, e) => log.LogWarning("Redis connection to {Endpoint} failed: {FailureType}", e.EndPoint, e.FailureType);
             multiplexer.ConnectionRestored += (_, e) => log.LogInformation("Redis connection to {Endpoint} restored", e.EndPoint);
+            RedisMetrics.Observe(multiplexer);
             return multiplexer;
         });
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthTags.Ready]);

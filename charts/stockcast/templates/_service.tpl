@@ -1,0 +1,378 @@
+{{/*
+Everything one service needs, rendered by services.yaml for each enabled entry of .Values.services.
+Context: dict "root" $ "name" <service name> "svc" <its value block>. Per-service differences come
+from values only.
+*/}}
+
+{{- define "stockcast.service.settings" -}}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ include "stockcast.serviceName" . }}-settings
+  labels:
+    {{- include "stockcast.serviceLabels" . | nindent 4 }}
+data:
+  appsettings.Production.json: |
+    {{- include "stockcast.settings" . | nindent 4 }}
+{{- end -}}
+
+{{- define "stockcast.service.env" -}}
+{{- $root := .root -}}
+- name: ASPNETCORE_ENVIRONMENT
+  value: Production
+- name: Kestrel__Endpoints__Grpc__Url
+  value: {{ printf "http://0.0.0.0:%v" .svc.ports.grpc | quote }}
+- name: Kestrel__Endpoints__Http__Url
+  value: {{ printf "http://0.0.0.0:%v" .svc.ports.http | quote }}
+- name: Grpc__ShutdownTimeoutSeconds
+  value: {{ .svc.shutdown.drainSeconds | quote }}
+{{- with $root.Values.redis.passwordSecret }}
+{{- if .name }}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .name }}
+      key: {{ .key }}
+{{- end }}
+{{- end }}
+- name: Redis__Configuration
+  value: {{ include "stockcast.redisConfiguration" $root | quote }}
+- name: Redis__Namespace
+  value: {{ $root.Values.redis.namespace | quote }}
+{{- range $key, $target := .svc.addresses }}
+- name: {{ $key | replace ":" "__" }}
+  {{- if contains "://" $target }}
+  value: {{ $target | quote }}
+  {{- else }}
+  {{- $peer := index $root.Values.services $target }}
+  value: {{ printf "http://%s:%v" (include "stockcast.serviceName" (dict "root" $root "name" $target)) $peer.ports.grpc | quote }}
+  {{- end }}
+{{- end }}
+{{- range $i, $k := .svc.apiKeys }}
+- name: Auth__ApiKeys__{{ $i }}__Name
+  value: {{ $k.name | quote }}
+- name: Auth__ApiKeys__{{ $i }}__Access
+  value: {{ $k.access | quote }}
+- name: Auth__ApiKeys__{{ $i }}__Key
+  valueFrom:
+    secretKeyRef:
+      name: {{ $k.secretName }}
+      key: {{ $k.secretKey }}
+{{- end }}
+{{- range $key, $ref := .svc.secretConfig }}
+- name: {{ $key | replace ":" "__" }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $ref.secretName }}
+      key: {{ $ref.key }}
+{{- end }}
+{{- with .svc.env }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "stockcast.service.deployment" -}}
+{{- $root := .root -}}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "stockcast.serviceName" . }}
+  labels:
+    {{- include "stockcast.serviceLabels" . | nindent 4 }}
+spec:
+  {{- if not .svc.autoscaling.enabled }}
+  replicas: {{ .svc.replicas }}
+  {{- end }}
+  revisionHistoryLimit: 5
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxUnavailable: 0
+      maxSurge: 1
+  selector:
+    matchLabels:
+      {{- include "stockcast.selectorLabels" . | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "stockcast.serviceLabels" . | nindent 8 }}
+      annotations:
+        checksum/settings: {{ include "stockcast.settings" . | sha256sum }}
+        {{- if and $root.Values.dapr.enabled .svc.dapr.enabled }}
+        dapr.io/enabled: "true"
+        dapr.io/app-id: {{ include "stockcast.serviceName" . }}
+        dapr.io/app-port: {{ .svc.ports.http | quote }}
+        dapr.io/app-protocol: http
+        dapr.io/log-level: {{ $root.Values.dapr.logLevel }}
+        {{- with $root.Values.dapr.appTokenSecret }}
+        dapr.io/app-token-secret: {{ . }}
+        {{- end }}
+        {{- with $root.Values.dapr.apiTokenSecret }}
+        dapr.io/api-token-secret: {{ . }}
+        {{- end }}
+        {{- end }}
+        {{- with .svc.podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    spec:
+      serviceAccountName: {{ include "stockcast.serviceAccountName" $root }}
+      automountServiceAccountToken: false
+      {{- with $root.Values.image.pullSecrets }}
+      imagePullSecrets:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      # preStop pause + Watch/SSE drain (Grpc:ShutdownTimeoutSeconds) + a margin before SIGKILL.
+      terminationGracePeriodSeconds: {{ add .svc.shutdown.preStopSeconds .svc.shutdown.drainSeconds 5 }}
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 1654
+        runAsGroup: 1654
+        fsGroup: 1654
+        seccompProfile:
+          type: RuntimeDefault
+      containers:
+        - name: {{ .name }}
+          image: {{ include "stockcast.image" . }}
+          imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          ports:
+            - name: grpc
+              containerPort: {{ .svc.ports.grpc }}
+            - name: http
+              containerPort: {{ .svc.ports.http }}
+          env:
+            {{- include "stockcast.service.env" . | nindent 12 }}
+          startupProbe:
+            grpc:
+              port: {{ .svc.ports.grpc }}
+              service: liveness
+            periodSeconds: 2
+            failureThreshold: 30
+          # Liveness: the process answers (a Redis outage must not restart pods).
+          livenessProbe:
+            grpc:
+              port: {{ .svc.ports.grpc }}
+              service: liveness
+            periodSeconds: 10
+            failureThreshold: 3
+          # Readiness: grpc.health.v1 with the "ready" checks (Redis reachable).
+          readinessProbe:
+            grpc:
+              port: {{ .svc.ports.grpc }}
+            periodSeconds: 5
+            failureThreshold: 2
+          lifecycle:
+            preStop:
+              sleep:
+                seconds: {{ .svc.shutdown.preStopSeconds }}
+          resources:
+            {{- toYaml .svc.resources | nindent 12 }}
+          securityContext:
+            runAsNonRoot: true
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities:
+              drop: [ALL]
+            seccompProfile:
+              type: RuntimeDefault
+          volumeMounts:
+            - name: settings
+              mountPath: /app/appsettings.Production.json
+              subPath: appsettings.Production.json
+              readOnly: true
+            - name: tmp
+              mountPath: /tmp
+            {{- with .svc.extraVolumeMounts }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+      volumes:
+        - name: settings
+          configMap:
+            name: {{ include "stockcast.serviceName" . }}-settings
+        - name: tmp
+          emptyDir:
+            sizeLimit: 64Mi
+        {{- with .svc.extraVolumes }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+      {{- with .svc.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with .svc.tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with .svc.affinity }}
+      affinity:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: topology.kubernetes.io/zone
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+              {{- include "stockcast.selectorLabels" . | nindent 14 }}
+{{- end -}}
+
+{{- define "stockcast.service.service" -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "stockcast.serviceName" . }}
+  labels:
+    {{- include "stockcast.serviceLabels" . | nindent 4 }}
+    stockcast.io/metrics: "true"
+spec:
+  type: ClusterIP
+  selector:
+    {{- include "stockcast.selectorLabels" . | nindent 4 }}
+  ports:
+    - name: grpc
+      port: {{ .svc.ports.grpc }}
+      targetPort: grpc
+      appProtocol: kubernetes.io/h2c
+    - name: http
+      port: {{ .svc.ports.http }}
+      targetPort: http
+{{- if .svc.headless }}
+---
+# Headless: one DNS record per ready pod, for clients that balance gRPC calls across pods themselves.
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "stockcast.serviceName" . }}-headless
+  labels:
+    {{- include "stockcast.serviceLabels" . | nindent 4 }}
+spec:
+  clusterIP: None
+  selector:
+    {{- include "stockcast.selectorLabels" . | nindent 4 }}
+  ports:
+    - name: grpc
+      port: {{ .svc.ports.grpc }}
+      targetPort: grpc
+      appProtocol: kubernetes.io/h2c
+{{- end }}
+{{- end -}}
+
+{{- define "stockcast.service.autoscaling" -}}
+{{- if .svc.autoscaling.enabled }}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ include "stockcast.serviceName" . }}
+  labels:
+    {{- include "stockcast.serviceLabels" . | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ include "stockcast.serviceName" . }}
+  minReplicas: {{ .svc.autoscaling.minReplicas }}
+  maxReplicas: {{ .svc.autoscaling.maxReplicas }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ .svc.autoscaling.targetCPUUtilizationPercentage }}
+  behavior:
+    # Long-lived streams re-balance only as clients reconnect: scale down slowly.
+    scaleDown:
+      stabilizationWindowSeconds: 600
+      policies:
+        - type: Pods
+          value: 1
+          periodSeconds: 120
+{{- end }}
+{{- if .svc.pdb.enabled }}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ include "stockcast.serviceName" . }}
+  labels:
+    {{- include "stockcast.serviceLabels" . | nindent 4 }}
+spec:
+  {{- if .svc.pdb.maxUnavailable }}
+  maxUnavailable: {{ .svc.pdb.maxUnavailable }}
+  {{- else }}
+  minAvailable: {{ .svc.pdb.minAvailable }}
+  {{- end }}
+  selector:
+    matchLabels:
+      {{- include "stockcast.selectorLabels" . | nindent 6 }}
+{{- end }}
+{{- end -}}
+
+{{- define "stockcast.service.serviceMonitor" -}}
+{{- $root := .root -}}
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata:
+  name: {{ include "stockcast.serviceName" . }}
+  labels:
+    {{- include "stockcast.serviceLabels" . | nindent 4 }}
+    {{- with $root.Values.metrics.serviceMonitor.labels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  selector:
+    matchLabels:
+      {{- include "stockcast.selectorLabels" . | nindent 6 }}
+      stockcast.io/metrics: "true"
+  endpoints:
+    - port: http
+      path: /metrics
+      interval: {{ $root.Values.metrics.serviceMonitor.interval }}
+      scrapeTimeout: {{ $root.Values.metrics.serviceMonitor.scrapeTimeout }}
+      # The alert rules and the dashboard select by these two labels, whatever the release is called.
+      relabelings:
+        - action: replace
+          targetLabel: stockcast_service
+          replacement: {{ .name }}
+        - action: replace
+          targetLabel: region
+          replacement: {{ $root.Values.region | quote }}
+{{- end -}}
+
+{{- define "stockcast.service.networkPolicy" -}}
+{{- $root := .root -}}
+{{- $grpcFrom := list -}}
+{{- range .svc.callers -}}
+{{- $grpcFrom = append $grpcFrom (dict "podSelector" (dict "matchLabels" (fromYaml (include "stockcast.selectorLabels" (dict "root" $root "name" .))))) -}}
+{{- end -}}
+{{- $grpcFrom = concat $grpcFrom $root.Values.networkPolicy.internalCallers -}}
+{{- $httpFrom := concat $root.Values.networkPolicy.metricsFrom .svc.httpFrom -}}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: {{ include "stockcast.serviceName" . }}
+  labels:
+    {{- include "stockcast.serviceLabels" . | nindent 4 }}
+spec:
+  podSelector:
+    matchLabels:
+      {{- include "stockcast.selectorLabels" . | nindent 6 }}
+  policyTypes: [Ingress]
+  ingress:
+    {{- if $grpcFrom }}
+    # gRPC: only the named services of this release and the configured internal callers.
+    - ports:
+        - port: grpc
+      from:
+        {{- toYaml $grpcFrom | nindent 8 }}
+    {{- end }}
+    {{- if .svc.public }}
+    # Public: the overlay pages and their SSE stream, from anywhere.
+    - ports:
+        - port: http
+    {{- else if $httpFrom }}
+    - ports:
+        - port: http
+      from:
+        {{- toYaml $httpFrom | nindent 8 }}
+    {{- end }}
+{{- end -}}
