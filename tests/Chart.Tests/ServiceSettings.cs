@@ -24,12 +24,6 @@ public static class ServiceSettings
         _ => throw new ArgumentOutOfRangeException(nameof(service), service, null),
     };
 
-    /// <summary>Settings the overlay gains in a parallel branch: the chart sets them already.</summary>
-    public static readonly IReadOnlyDictionary<string, string[]> Arriving = new Dictionary<string, string[]>
-    {
-        ["overlay-broadcast"] = ["Overlay:AlertingAddress", "Overlay:AlertingApiKey", "Overlay:ConnectorAddress", "Overlay:ConnectorApiKey"],
-    };
-
     /// <summary>Every options class the service binds: section name -> type.</summary>
     public static IReadOnlyDictionary<string, Type> OptionsOf(string service) =>
         new[] { Defaults, AssemblyOf(service) }
@@ -41,9 +35,7 @@ public static class ServiceSettings
     /// <summary>Every setting the service reads, as configuration keys ("Connector:Feeds:0:BaseUrl").</summary>
     public static IReadOnlyList<string> KeysOf(string service)
     {
-        var keys = OptionsOf(service).SelectMany(o => Leaves(o.Value, o.Key)).ToList();
-        keys.AddRange(Arriving.GetValueOrDefault(service, []).Except(keys));
-        return keys;
+        return [.. OptionsOf(service).SelectMany(o => Leaves(o.Value, o.Key))];
     }
 
     private static IEnumerable<string> Leaves(Type type, string prefix)
