@@ -16,12 +16,14 @@ help:
 	@echo "make chart-lint  helm lint + template per region (skipped, and says so, without helm)"
 	@echo "make images      container images, one per service (needs a Docker engine)"
 
-# System packages the tests and `make run` need; installed from Debian when missing.
+# System packages the tests and `make run` need (chromium and CJK fonts: the page tests); installed from Debian when missing.
 deps:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v redis-cli >/dev/null || missing="$$missing redis-tools"; \
 	command -v redis-benchmark >/dev/null || missing="$$missing redis-tools"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
