@@ -42,12 +42,25 @@ public sealed class OverlayHost : WebApplicationFactory<Program>
         }
     }
 
-    /// <summary>The service on Kestrel, started: <see cref="PageAddress"/> is where a browser finds its pages.</summary>
+    /// <summary>
+    /// The service on Kestrel, started: <see cref="PageAddress"/> is where a browser finds its pages.
+    /// Moves to fresh ports when the chosen ones were taken before Kestrel bound them.
+    /// </summary>
     public static OverlayHost OnSockets(string redis, LedgerProcess ledger, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var host = new OverlayHost(redis, ledger, null, sockets: true, settings);
-        host.StartServer();
-        return host;
+        for (var attempt = 1; ; attempt++)
+        {
+            var host = new OverlayHost(redis, ledger, null, sockets: true, settings);
+            try
+            {
+                host.StartServer();
+                return host;
+            }
+            catch (IOException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                host.Dispose();
+            }
+        }
     }
 
     public LedgerProcess Ledger => _ledger;

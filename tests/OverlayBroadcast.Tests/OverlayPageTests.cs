@@ -183,7 +183,7 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
     }
 
     [Fact]
-    public async Task RevokingTheTokenTakesTheStockOffAnOpenPage()
+    public async Task RevokingTheTokenBlanksAnOpenPage()
     {
         await _host.SetStockAsync("us-east", "TEE-REV", 42, 1);
         var room = OverlayHost.LiveRoom("page-revoked", "US", "TEE-REV");
@@ -195,8 +195,10 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
 
         await _host.Client().RevokeTokenAsync(new RevokeTokenRequest { RoomId = room.Id, TokenId = token.TokenId });
 
+        // Blank, as OBS should show it: no figure, and no "updating…" that would never clear.
         await page.UntilAsync(() => Microsoft.Playwright.Assertions.Expect(page[".tile"]).ToHaveCountAsync(0, new() { Timeout = 15_000 }));
-        await page.IsVisibleAsync("#status");
+        await page.IsHiddenAsync("#status");
+        await page.IsHiddenAsync("#spotlight");
         await page.ScreenshotAsync();
     }
 
