@@ -29,7 +29,7 @@ public sealed class OverlayHost : WebApplicationFactory<Program>
     {
     }
 
-    private OverlayHost(string redis, LedgerProcess ledger, string? redisNamespace, bool sockets, IReadOnlyDictionary<string, string>? settings)
+    private OverlayHost(string redis, LedgerProcess ledger, string? redisNamespace, bool sockets, IReadOnlyDictionary<string, string>? settings, (int Grpc, int Http)? ports = null)
     {
         _redis = redis;
         _ledger = ledger;
@@ -37,7 +37,7 @@ public sealed class OverlayHost : WebApplicationFactory<Program>
         Namespace = redisNamespace ?? "o" + Guid.NewGuid().ToString("N")[..12];
         if (sockets)
         {
-            _ports = (FreePort.Next(), FreePort.Next());
+            _ports = ports ?? (FreePort.Next(), FreePort.Next());
             UseKestrel();
         }
     }
@@ -61,6 +61,19 @@ public sealed class OverlayHost : WebApplicationFactory<Program>
                 host.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Stops this host and starts the same deployment again on the same ports and Redis namespace:
+    /// a service restart as a connected browser sees it.
+    /// </summary>
+    public OverlayHost Restart()
+    {
+        var ports = _ports ?? throw new InvalidOperationException("only a host on sockets can be restarted");
+        Dispose();
+        var host = new OverlayHost(_redis, _ledger, Namespace, sockets: true, _settings, ports);
+        host.StartServer();
+        return host;
     }
 
     public LedgerProcess Ledger => _ledger;

@@ -130,6 +130,43 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
     }
 
     [Fact]
+    public async Task ThePageReconnectsByItselfWhenTheOverlayServiceRestarts()
+    {
+        await _host.SetStockAsync("us-east", "TEE-RESTART", 42, 1);
+        // A host of its own: the class's shared one keeps serving the other tests.
+        var service = OverlayHost.OnSockets(server.Redis.Configuration, _ledger);
+        try
+        {
+            await using var page = await browser.OpenPageAsync(output);
+            await page.GoToAsync(await service.OverlayPageAsync(OverlayHost.LiveRoom("page-restart", "US", "TEE-RESTART")));
+            await page.ShowsTextAsync(Label("TEE-RESTART"), "42 in stock");
+            await page.IsHiddenAsync("#status");
+            // The outage may be shorter than one wait's poll: remember whether "updating…" ever showed.
+            await page.Page.EvaluateAsync("""
+                () => new MutationObserver(() => window.sawUpdating ||= document.body.classList.contains('stale'))
+                  .observe(document.body, { attributes: true, attributeFilter: ['class'] })
+                """);
+
+            var restart = System.Diagnostics.Stopwatch.StartNew();
+            service = service.Restart();
+            var restarted = restart.Elapsed;
+            await _host.SetStockAsync("us-east", "TEE-RESTART", 41, 2);
+
+            await page.ShowsTextAsync(Label("TEE-RESTART"), "41 in stock");
+            await page.IsHiddenAsync("#status");
+            await page.ScreenshotAsync();
+            Assert.True(await page.Page.EvaluateAsync<bool>("() => window.sawUpdating === true"), "the page said \"updating…\" while the service was away");
+            // Its open event stream ends when the service stops, instead of holding the stop for the
+            // shutdown timeout (about 20 s here before that was fixed).
+            Assert.True(restarted < TimeSpan.FromSeconds(10), $"the restart took {restarted.TotalSeconds:0.0} s");
+        }
+        finally
+        {
+            await service.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task ASpotlightAskedForInFreeTextShowsItsCardWithLiveStock()
     {
         await _host.SetStockAsync("us-east", "TEE-WHT-M", 25, 1);
