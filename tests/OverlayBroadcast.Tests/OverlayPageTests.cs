@@ -48,6 +48,7 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
         var shown = await page.Page.EvaluateAsync<string[]>("() => window.shown");
         await page.ScreenshotAsync();
 
+        Assert.Empty(page.ScriptErrors);
         Assert.Equal(Enumerable.Range(1, 10).Reverse().Select(n => $"Only {n} left"), shown.Where(label => label != "Updating…"));
     }
 
@@ -188,6 +189,7 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
         await _host.SetStockAsync("us-east", "TEE-WHT-M", 7, 2);
         await page.ShowsTextAsync("#spotlight .label", "Only 7 left");
         await page.ScreenshotAsync();
+        Assert.Empty(page.ScriptErrors);
     }
 
     [Fact]
@@ -233,10 +235,11 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
         await _host.Client().RevokeTokenAsync(new RevokeTokenRequest { RoomId = room.Id, TokenId = token.TokenId });
 
         // Blank, as OBS should show it: no figure, and no "updating…" that would never clear.
-        await page.UntilAsync(() => Microsoft.Playwright.Assertions.Expect(page[".tile"]).ToHaveCountAsync(0, new() { Timeout = 15_000 }));
+        await page.HasCountAsync(".tile", 0);
         await page.IsHiddenAsync("#status");
         await page.IsHiddenAsync("#spotlight");
         await page.ScreenshotAsync();
+        Assert.Empty(page.ScriptErrors);
     }
 
     [Fact]
@@ -275,6 +278,7 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
         await _host.SetStockAsync("us-east", "ZH-HOOD", 0, 2);
         await page.ShowsTextAsync(Label("ZH-HOOD"), "已售罄");
         await page.ScreenshotAsync();
+        Assert.Empty(page.ScriptErrors);
     }
 
     /// <summary>The alpha of an RGBA PNG's first pixel (which every PNG row filter leaves as stored).</summary>
