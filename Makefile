@@ -16,13 +16,15 @@ help:
 	@echo "make chart-lint  helm lint + template per region (skipped, and says so, without helm)"
 	@echo "make images      container images, one OCI tarball per service (.NET SDK container publishing, no Docker)"
 
-# System packages the tests and `make run` need; installed from Debian when missing.
+# System packages the tests and `make run` need (chromium and CJK fonts: the page tests); installed from Debian when missing.
 deps:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v redis-cli >/dev/null || missing="$$missing redis-tools"; \
 	command -v redis-benchmark >/dev/null || missing="$$missing redis-tools"; \
 	command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -12,16 +12,76 @@ namespace Stockcast.Overlay.Tests;
 /// <summary>
 /// The overlay service in-process (TestServer) on a real Redis, fed by the real stock-ledger run as
 /// a process. Two hosts given the same namespace are two replicas of one deployment; extra settings
-/// point it at e.g. a connector or alerting process.
+/// point it at e.g. a connector or alerting process. <see cref="OnSockets"/> runs it on Kestrel instead, with its real two endpoints on free loopback
+/// ports (gRPC over HTTP/2, pages and SSE over HTTP/1.1), for a browser, which needs a socket.
 /// </summary>
-public sealed class OverlayHost(string redis, LedgerProcess ledger, string? redisNamespace = null, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
+public sealed class OverlayHost : WebApplicationFactory<Program>
 {
     public const string WriterKey = "overlay-writer-key-0123456789abcdef";
     private readonly List<GrpcChannel> _channels = [];
+    private readonly string _redis;
+    private readonly LedgerProcess _ledger;
+    private readonly IReadOnlyDictionary<string, string> _settings;
+    private readonly (int Grpc, int Http)? _ports;
 
-    public LedgerProcess Ledger => ledger;
+    public OverlayHost(string redis, LedgerProcess ledger, string? redisNamespace = null, IReadOnlyDictionary<string, string>? settings = null)
+        : this(redis, ledger, redisNamespace, sockets: false, settings)
+    {
+    }
 
-    public string Namespace { get; } = redisNamespace ?? "o" + Guid.NewGuid().ToString("N")[..12];
+    private OverlayHost(string redis, LedgerProcess ledger, string? redisNamespace, bool sockets, IReadOnlyDictionary<string, string>? settings, (int Grpc, int Http)? ports = null)
+    {
+        _redis = redis;
+        _ledger = ledger;
+        _settings = settings ?? new Dictionary<string, string>();
+        Namespace = redisNamespace ?? "o" + Guid.NewGuid().ToString("N")[..12];
+        if (sockets)
+        {
+            _ports = ports ?? (FreePort.Next(), FreePort.Next());
+            UseKestrel();
+        }
+    }
+
+    /// <summary>
+    /// The service on Kestrel, started: <see cref="PageAddress"/> is where a browser finds its pages.
+    /// Moves to fresh ports when the chosen ones were taken before Kestrel bound them.
+    /// </summary>
+    public static OverlayHost OnSockets(string redis, LedgerProcess ledger, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var host = new OverlayHost(redis, ledger, null, sockets: true, settings);
+            try
+            {
+                host.StartServer();
+                return host;
+            }
+            catch (IOException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                host.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stops this host and starts the same deployment again on the same ports and Redis namespace:
+    /// a service restart as a connected browser sees it.
+    /// </summary>
+    public OverlayHost Restart()
+    {
+        var ports = _ports ?? throw new InvalidOperationException("only a host on sockets can be restarted");
+        Dispose();
+        var host = new OverlayHost(_redis, _ledger, Namespace, sockets: true, _settings, ports);
+        host.StartServer();
+        return host;
+    }
+
+    public LedgerProcess Ledger => _ledger;
+
+    public string Namespace { get; }
+
+    /// <summary>The HTTP/1.1 endpoint (pages, SSE, metrics) of a host <see cref="OnSockets"/>.</summary>
+    public Uri PageAddress => _ports is { } ports ? new($"http://127.0.0.1:{ports.Http}") : throw new InvalidOperationException("only a host on sockets has a page address");
 
     /// <summary>A ledger with US (us-east, us-west), DE (eu-central) warehouses; extra settings make e.g. a second replica.</summary>
     public static async Task<LedgerProcess> StartLedgerAsync(string redis, IReadOnlyDictionary<string, string>? extra = null)
@@ -51,23 +111,28 @@ public sealed class OverlayHost(string redis, LedgerProcess ledger, string? redi
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        var defaults = new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Default"] = "Warning",
-            ["Redis:Configuration"] = redis,
+            ["Redis:Configuration"] = _redis,
             ["Redis:Namespace"] = Namespace,
             ["Auth:ApiKeys:0:Name"] = "console",
             ["Auth:ApiKeys:0:Key"] = WriterKey,
             ["Auth:ApiKeys:0:Access"] = "Write",
-            ["Overlay:LedgerAddress"] = ledger.GrpcAddress.ToString(),
+            ["Overlay:LedgerAddress"] = _ledger.GrpcAddress.ToString(),
             ["Overlay:RoomRefreshMilliseconds"] = "200",
             ["Overlay:LedgerSilenceSeconds"] = "2",
         };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        if (_ports is { } ports)
         {
-            defaults[key] = value;
+            settings["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{ports.Grpc}";
+            settings["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{ports.Http}";
         }
-        foreach (var (key, value) in defaults)
+        foreach (var (key, value) in _settings)
+        {
+            settings[key] = value;
+        }
+        foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
         }
@@ -75,7 +140,9 @@ public sealed class OverlayHost(string redis, LedgerProcess ledger, string? redi
 
     public V1.Overlay.OverlayClient Client(string? key = WriterKey)
     {
-        var channel = TestChannels.WithApiKey(Server.BaseAddress, Server.CreateHandler(), key);
+        var channel = _ports is { } ports
+            ? TestChannels.WithApiKey(new Uri($"http://127.0.0.1:{ports.Grpc}"), new SocketsHttpHandler(), key)
+            : TestChannels.WithApiKey(Server.BaseAddress, Server.CreateHandler(), key);
         _channels.Add(channel);
         return new V1.Overlay.OverlayClient(channel);
     }
@@ -108,6 +175,14 @@ public sealed class OverlayHost(string redis, LedgerProcess ledger, string? redi
         await Client().UpsertRoomAsync(room);
         var token = await Client().IssueTokenAsync(new IssueTokenRequest { RoomId = room.Id, Scope = TokenScope.Operator });
         return (await SseReader.OpenAsync(CreateClient(), $"/board/{room.Id}/events?token={token.Token}"), token);
+    }
+
+    /// <summary>Creates the room and returns its overlay page's address with a fresh viewer token (a host <see cref="OnSockets"/>).</summary>
+    public async Task<Uri> OverlayPageAsync(Room room)
+    {
+        await Client().UpsertRoomAsync(room);
+        var token = await Client().IssueTokenAsync(new IssueTokenRequest { RoomId = room.Id });
+        return new Uri(PageAddress, token.OverlayPath);
     }
 
     /// <summary>Sets a SKU's figures at a warehouse in the ledger (a snapshot, as a warehouse feed would).</summary>

@@ -23,7 +23,7 @@ public static class OverlayEvents
         return app;
     }
 
-    private static async Task StreamAsync(string roomId, string? token, HttpContext http, ViewerTokens tokens, RoomCatalog catalog, RoomHub hub, IOptions<OverlayOptions> options)
+    private static async Task StreamAsync(string roomId, string? token, HttpContext http, ViewerTokens tokens, RoomCatalog catalog, RoomHub hub, IOptions<OverlayOptions> options, IHostApplicationLifetime lifetime)
     {
         if (await tokens.RefusalAsync(roomId, token) is { } status)
         {
@@ -44,7 +44,9 @@ public static class OverlayEvents
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no";
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, channel.Closed);
+        // Stopping ends the stream at once: Kestrel would otherwise wait out its shutdown timeout for
+        // these never-ending requests, and the browser reconnects (to another replica) by itself.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, channel.Closed, lifetime.ApplicationStopping);
         using var subscription = channel.Subscribe();
         using var viewer = OverlayMetrics.Viewers.WithLabels("sse").TrackInProgress();
         var heartbeat = TimeSpan.FromSeconds(options.Value.HeartbeatSeconds);
