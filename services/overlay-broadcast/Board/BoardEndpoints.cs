@@ -69,7 +69,7 @@ public static class BoardEndpoints
         }
     }
 
-    private static async Task StreamAsync(string roomId, string? token, HttpContext http, ViewerTokens tokens, RoomCatalog catalog, RoomHub hub, BoardStream stream, TimeProvider clock)
+    private static async Task StreamAsync(string roomId, string? token, HttpContext http, ViewerTokens tokens, RoomCatalog catalog, RoomHub hub, BoardStream stream, TimeProvider clock, IHostApplicationLifetime lifetime)
     {
         if (await tokens.RefusalAsync(roomId, token, TokenScope.Operator) is { } status)
         {
@@ -85,7 +85,8 @@ public static class BoardEndpoints
             http.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, channel.Closed);
+        // Stopping ends the stream at once (the page reconnects, to another replica) instead of holding the shutdown.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, channel.Closed, lifetime.ApplicationStopping);
         using var viewer = OverlayMetrics.Viewers.WithLabels("board").TrackInProgress();
         long sequence = 0;
         try

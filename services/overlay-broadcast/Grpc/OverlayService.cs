@@ -11,7 +11,7 @@ using OverlayBase = Stockcast.Overlay.V1.Overlay.OverlayBase;
 namespace Stockcast.Overlay.Grpc;
 
 [Authorize(Policy = Policies.Read)]
-public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerTokens tokens, RoomHub hub, SpotlightControl spotlight, BoardStream boards) : OverlayBase
+public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerTokens tokens, RoomHub hub, SpotlightControl spotlight, BoardStream boards, IHostApplicationLifetime lifetime) : OverlayBase
 {
     [Authorize(Policy = Policies.Write)]
     public override async Task<Room> UpsertRoom(Room request, ServerCallContext context)
@@ -82,7 +82,7 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
         // The room was just read from Redis; this replica's catalog may be a refresh behind.
         await catalog.RefreshAsync();
         var channel = hub.Find(request.RoomId) ?? throw NotFound(request.RoomId);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, channel.Closed);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, channel.Closed, lifetime.ApplicationStopping);
         using var subscription = channel.Subscribe();
         using var viewer = OverlayMetrics.Viewers.WithLabels("grpc").TrackInProgress();
         long sent = 0;
@@ -98,9 +98,9 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
                 }
             }
         }
-        catch (OperationCanceledException) when (channel.Closed.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
         {
-            throw NotFound(request.RoomId);
+            throw Ended(request.RoomId);
         }
     }
 
@@ -109,15 +109,15 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
         await ExistingRoomAsync(request.RoomId);
         await catalog.RefreshAsync();
         var channel = hub.Find(request.RoomId) ?? throw NotFound(request.RoomId);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, channel.Closed);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, channel.Closed, lifetime.ApplicationStopping);
         using var viewer = OverlayMetrics.Viewers.WithLabels("board").TrackInProgress();
         try
         {
             await boards.RunAsync(channel, board => responseStream.WriteAsync(board, stop.Token), stillAllowed: null, stop.Token);
         }
-        catch (OperationCanceledException) when (channel.Closed.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
         {
-            throw NotFound(request.RoomId);
+            throw Ended(request.RoomId);
         }
     }
 
@@ -126,6 +126,15 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
         RoomValidation.RoomId(roomId);
         return await store.GetRoomAsync(roomId) ?? throw NotFound(roomId);
     }
+
+    /// <summary>
+    /// Why a room stream ended on the server's side: the room was deleted, or this replica is stopping
+    /// (UNAVAILABLE at once, rather than holding the shutdown open: the client reconnects to another).
+    /// </summary>
+    private RpcException Ended(string roomId)
+        => lifetime.ApplicationStopping.IsCancellationRequested
+            ? new RpcException(new Status(StatusCode.Unavailable, "this replica is stopping; watch again"))
+            : NotFound(roomId);
 
     private static RpcException NotFound(string roomId) => new(new Status(StatusCode.NotFound, $"no room '{roomId}'"));
 }

@@ -1,0 +1,98 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Stockcast.Overlay.V1;
+using Stockcast.Testing;
+using Xunit.Abstractions;
+
+namespace Stockcast.Overlay.Tests;
+
+/// <summary>
+/// The operator board in real headless Chromium, beside a viewer's overlay page: the service on
+/// Kestrel, the real ledger process, real Redis. Stock changes go into the ledger; the assertions are
+/// on what the pages display.
+/// </summary>
+public sealed class BoardPageTests(OverlayServerFixture server, BrowserFixture browser, ITestOutputHelper output)
+    : IClassFixture<OverlayServerFixture>, IClassFixture<BrowserFixture>
+{
+    private readonly OverlayHost _host = server.Host;
+
+    private static string Row(string sku) => $"tr[data-sku=\"{sku}\"]";
+
+    private static Task MatchesAsync(BrowserPage page, string selector, string pattern)
+        => page.UntilAsync(() => Assertions.Expect(page[selector]).ToHaveTextAsync(new Regex(pattern)));
+
+    private async Task<(Uri Board, Uri Overlay)> OpenRoomAsync(Room room)
+    {
+        await _host.Client().UpsertRoomAsync(room);
+        var operatorToken = await _host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = room.Id, Scope = TokenScope.Operator });
+        var viewer = await _host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = room.Id });
+        return (new Uri(_host.PageAddress, operatorToken.BoardPath), new Uri(_host.PageAddress, viewer.OverlayPath));
+    }
+
+    [Fact]
+    public async Task TheBoardShowsEachSkusSplitProgressPaceAndEtaAsStockSells()
+    {
+        await _host.ApplyAsync([("us-east", "BOARD-TEE", 60, 1), ("us-west", "BOARD-TEE", 40, 1), ("eu-central", "BOARD-TEE", 30, 1), ("us-east", "BOARD-MUG", 3, 1)]);
+        var (board, _) = await OpenRoomAsync(OverlayHost.LiveRoom("page-board", "US", "BOARD-TEE", "BOARD-MUG"));
+        await using var page = await browser.OpenPageAsync(output);
+        await page.GoToAsync(board);
+
+        await page.ShowsTextAsync(Row("BOARD-TEE") + " .atp", "100");
+        await page.HasAttributeAsync(Row("BOARD-TEE"), "data-colour", "green");
+        await page.HasAttributeAsync(Row("BOARD-MUG"), "data-colour", "red");
+        await page.ShowsTextAsync(Row("BOARD-TEE") + " .split", "US 100DE 30FR 30");
+        await MatchesAsync(page, Row("BOARD-TEE") + " .warehouses span.other", "^eu-central 30 · ");
+        await MatchesAsync(page, Row("BOARD-TEE") + " .warehouses span:not(.other) >> nth=0", "^us-east 60 · ");
+        await page.ShowsTextAsync(Row("BOARD-TEE") + " .sold", "0 sold of 100");
+        await page.ShowsTextAsync("#alerts-status", "alerting not configured");
+        await page.ShowsTextAsync("#market", "viewers' market US");
+        await page.ScreenshotAsync("start");
+
+        await _host.ApplyAsync([("us-east", "BOARD-TEE", 45, 2), ("us-west", "BOARD-TEE", 25, 2)]);
+
+        await page.ShowsTextAsync(Row("BOARD-TEE") + " .atp", "70");
+        await page.ShowsTextAsync(Row("BOARD-TEE") + " .sold", "30 sold of 100");
+        await page.ShowsTextAsync(Row("BOARD-MUG") + " .eta", "not selling");
+        await page.HasAttributeAsync(Row("BOARD-TEE") + " .bar", "data-ratio", "0.700");
+        await MatchesAsync(page, Row("BOARD-TEE") + " .velocity", @"^[1-9][0-9]*(\.[0-9])?/h$");
+        await MatchesAsync(page, Row("BOARD-TEE") + " .eta", "^sells out in [0-9]+ (min|s)");
+        await page.ScreenshotAsync();
+        Assert.Empty(page.ScriptErrors);
+    }
+
+    [Fact]
+    public async Task TheSpotlightControlPutsTheCardOnTheViewersOverlayAndShowsWhyAQueryMatchedNothing()
+    {
+        await _host.SetStockAsync("us-east", "SPOT-TEE", 8, 1);
+        var room = OverlayHost.LiveRoom("page-board-spot", "US", "SPOT-TEE", "SPOT-MUG");
+        room.Featured[0].DisplayName = "White tee";
+        room.Featured[0].Aliases.Add("white tee");
+        var (board, overlay) = await OpenRoomAsync(room);
+        await using var operatorPage = await browser.OpenPageAsync(output, "TheSpotlightControl-board");
+        await using var viewerPage = await browser.OpenPageAsync(output, "TheSpotlightControl-overlay");
+        await operatorPage.GoToAsync(board);
+        await viewerPage.GoToAsync(overlay);
+        await operatorPage.ShowsTextAsync(Row("SPOT-TEE") + " .atp", "8");
+
+        await operatorPage["#spotlight-query"].FillAsync("is the WHITE TEE still there?");
+        await operatorPage["#spotlight-form button:not([type])"].ClickAsync();
+
+        await viewerPage.IsVisibleAsync("#spotlight");
+        await viewerPage.ShowsTextAsync("#spotlight .name", "White tee");
+        await viewerPage.ShowsTextAsync("#spotlight .label", "Only 8 left");
+        await operatorPage.ShowsTextAsync("#spotlight-current", "On screen: White tee — Only 8 left");
+        await viewerPage.ScreenshotAsync();
+
+        await operatorPage["#spotlight-query"].FillAsync("a red hat");
+        await operatorPage["#spotlight-form button:not([type])"].ClickAsync();
+        await operatorPage.ShowsTextAsync("#spotlight-error", "no featured SKU of room 'page-board-spot' matches 'a red hat'");
+        await operatorPage.ShowsTextAsync("#spotlight-current", "On screen: White tee — Only 8 left");
+
+        await operatorPage[Row("SPOT-MUG") + " button"].ClickAsync();
+        await viewerPage.ShowsTextAsync("#spotlight .name", "SPOT-MUG");
+        await operatorPage["#spotlight-clear"].ClickAsync();
+        await viewerPage.IsHiddenAsync("#spotlight");
+        await operatorPage.ScreenshotAsync();
+        Assert.Empty(operatorPage.ScriptErrors);
+    }
+}
