@@ -5,15 +5,20 @@ namespace Stockcast.Overlay.Broadcast;
 /// <summary>What a viewer reads under a SKU, in the room's language.</summary>
 public static class Labels
 {
-    public static string For(string language, SkuStock stock) => (language, stock.Stale, stock.Colour) switch
+    /// <param name="countDown">With the room's count-down on, the number ("Only 87 left"); off, words only ("Selling fast").</param>
+    public static string For(string language, bool countDown, SkuStock stock) => (language, stock.Stale, stock.Colour, countDown) switch
     {
-        ("zh", true, _) or ("zh", _, StockColour.Unspecified) => "更新中…",
-        ("zh", _, StockColour.SoldOut) => "已售罄",
-        ("zh", _, StockColour.Green) => $"现货 {stock.AvailableToPromise} 件",
-        ("zh", _, _) => $"仅剩 {stock.AvailableToPromise} 件",
-        (_, true, _) or (_, _, StockColour.Unspecified) => "Updating…",
-        (_, _, StockColour.SoldOut) => "Sold out",
-        (_, _, StockColour.Green) => $"{stock.AvailableToPromise} in stock",
-        _ => $"Only {stock.AvailableToPromise} left",
+        ("zh", true, _, _) or ("zh", _, StockColour.Unspecified, _) => "更新中…",
+        ("zh", _, StockColour.SoldOut, _) => "已售罄",
+        ("zh", _, StockColour.Green, true) => $"现货 {stock.AvailableToPromise} 件",
+        ("zh", _, StockColour.Green, false) => "现货充足",
+        ("zh", _, _, true) => $"仅剩 {stock.AvailableToPromise} 件",
+        ("zh", _, _, false) => "即将售罄",
+        (_, true, _, _) or (_, _, StockColour.Unspecified, _) => "Updating…",
+        (_, _, StockColour.SoldOut, _) => "Sold out",
+        (_, _, StockColour.Green, true) => $"{stock.AvailableToPromise} in stock",
+        (_, _, StockColour.Green, false) => "In stock",
+        (_, _, _, true) => $"Only {stock.AvailableToPromise} left",
+        _ => "Selling fast",
     };
 }

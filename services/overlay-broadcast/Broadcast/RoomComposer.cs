@@ -16,10 +16,11 @@ public sealed class RoomComposer(StockBook book, FeedHealth health, FeedConfirma
         var feedDown = health.DownReason(now);
         var staleAfter = TimeSpan.FromSeconds(room.StaleAfterSeconds);
         var language = room.Display?.Language ?? "en";
-        var update = new RoomUpdate { RoomId = room.Id, Language = language, SentAt = Timestamp.FromDateTimeOffset(now) };
+        var countDown = room.Display?.CountDown ?? true;
+        var update = new RoomUpdate { RoomId = room.Id, Language = language, SentAt = Timestamp.FromDateTimeOffset(now), Display = room.Display };
         foreach (var featured in room.Featured)
         {
-            update.Skus.Add(Stock(featured, room.Market, language, feedDown.Length > 0, staleAfter, now));
+            update.Skus.Add(Stock(featured, room.Market, language, countDown, feedDown.Length > 0, staleAfter, now));
         }
         if (spotlight is not null && room.Featured.FirstOrDefault(f => f.Sku == spotlight.Stock.Sku) is { } shown)
         {
@@ -47,7 +48,7 @@ public sealed class RoomComposer(StockBook book, FeedHealth health, FeedConfirma
             : $"warehouse data older than {staleAfterSeconds} s for {string.Join(", ", stale)}";
     }
 
-    private SkuStock Stock(FeaturedSku featured, string market, string language, bool feedDown, TimeSpan staleAfter, DateTimeOffset now)
+    private SkuStock Stock(FeaturedSku featured, string market, string language, bool countDown, bool feedDown, TimeSpan staleAfter, DateTimeOffset now)
     {
         var stock = new SkuStock { Sku = featured.Sku, Name = featured.DisplayName.Length > 0 ? featured.DisplayName : featured.Sku };
         var figures = book.ForMarket(featured.Sku, market);
@@ -69,7 +70,7 @@ public sealed class RoomComposer(StockBook book, FeedHealth health, FeedConfirma
                 AgeMs = (long)Math.Max(0, Age(f, now).TotalMilliseconds),
             }));
         }
-        stock.Label = Labels.For(language, stock);
+        stock.Label = Labels.For(language, countDown, stock);
         return stock;
     }
 

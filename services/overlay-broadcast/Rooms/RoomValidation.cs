@@ -76,7 +76,8 @@ public static partial class RoomValidation
         }
 
         var room = request.Clone();
-        room.Display ??= new DisplayOptions();
+        // A room sent without display options gets them all; sent with some, it gets what it says.
+        room.Display ??= new DisplayOptions { CountDown = true, HeatMap = true, SoldOutCard = true };
         room.Display.Language = language.Length == 0 ? "en" : language;
         room.StaleAfterSeconds = room.StaleAfterSeconds == 0 ? DefaultStaleAfterSeconds : room.StaleAfterSeconds;
         room.MaxUpdatesPerSecond = room.MaxUpdatesPerSecond == 0 ? DefaultMaxUpdatesPerSecond : room.MaxUpdatesPerSecond;
