@@ -19,6 +19,7 @@ public static class OverlayExtensions
         builder.Services.AddSingleton<FeedHealth>();
         builder.Services.AddSingleton<RoomComposer>();
         builder.Services.AddSingleton<RoomHub>();
+        builder.Services.AddSingleton<RoomViewers>();
 
         builder.Services.AddHostedService<RoomSync>();
         builder.Services.AddHostedService<LedgerFeed>();

@@ -7,7 +7,7 @@ public static class OverlayMetrics
 {
     public static readonly Gauge Viewers = Metrics.CreateGauge(
         "stockcast_overlay_viewers",
-        "Open room streams on this replica, by transport (sse, grpc).",
+        "Open room streams on this replica, by transport (sse, ws, grpc).",
         "transport");
 
     public static readonly Counter RoomUpdates = Metrics.CreateCounter(

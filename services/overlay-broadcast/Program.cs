@@ -1,6 +1,7 @@
 using Stockcast.Overlay;
 using Stockcast.Overlay.Grpc;
 using Stockcast.Overlay.Pages;
+using Stockcast.Overlay.Sockets;
 using Stockcast.Overlay.Sse;
 using Stockcast.ServiceDefaults;
 
@@ -10,9 +11,11 @@ builder.AddServiceDefaults();
 builder.AddOverlay();
 
 var app = builder.Build();
+app.UseWebSockets();
 app.MapDefaultEndpoints();
 app.MapGrpcService<OverlayService>();
 app.MapOverlayEvents();
+app.MapOverlaySocket();
 app.MapOverlayPage();
 app.Run();
 
