@@ -704,14 +704,14 @@ Overlay memory over the whole run: peak VmRSS $(rss_peak all 6) MiB, VmHWM $ov_h
 
 ### overlay-broadcast fan-out details and CPU (cores busy over the measured window; $cores cores in all)
 
-| viewers | rooms | deliveries/s | room updates/s | overlay | ledger | redis-server | load generator | other processes | overlay CPU per delivery | send → viewer p50 / p99 | arrived before the ack / out of order / refused / writer ticks late |
+| viewers | rooms | deliveries/s | room updates/s | overlay | ledger | redis-server | load generator | other processes | overlay CPU per delivery | send → viewer p50 / p99 | arrived before the ack / out of order / refused / changes written > 5 ms late |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|
 EOF
   for step in ${FANOUT_STEPS//,/ }; do
     IFS=: read -r t n r <<<"$step"
     p="fanout_${t}_${n}_r${r}"
     seen "${p}_clients" || continue
-    echo "| $n ${t^^} | $r | $(v ${p}_deliveries_per_s) | $(v ${p}_room_updates_per_s) | $(v ${p}_cpu_overlay) | $(v ${p}_cpu_ledger) | $(v ${p}_cpu_redis) | $(v ${p}_cpu_bench) | $(v ${p}_cpu_others) | $(per_unit_us "$(v ${p}_cpu_overlay)" "$(v ${p}_deliveries_per_s)") µs | $(v ${p}_send_p50_ms) / $(v ${p}_send_p99_ms) ms | $(v ${p}_before_ack) / $(v ${p}_out_of_order) / $(v ${p}_refused) ($(v ${p}_first_refusal)) / $(v ${p}_writer_late_ticks) |"
+    echo "| $n ${t^^} | $r | $(v ${p}_deliveries_per_s) | $(v ${p}_room_updates_per_s) | $(v ${p}_cpu_overlay) | $(v ${p}_cpu_ledger) | $(v ${p}_cpu_redis) | $(v ${p}_cpu_bench) | $(v ${p}_cpu_others) | $(per_unit_us "$(v ${p}_cpu_overlay)" "$(v ${p}_deliveries_per_s)") µs | $(v ${p}_send_p50_ms) / $(v ${p}_send_p99_ms) ms | $(v ${p}_before_ack) / $(v ${p}_out_of_order) / $(v ${p}_refused) ($(v ${p}_first_refusal)) / $(v ${p}_writer_late_changes) |"
   done
   local prefixes=()
   for step in ${FANOUT_STEPS//,/ }; do IFS=: read -r t n r <<<"$step"; prefixes+=("fanout_${t}_${n}_r${r}"); done

@@ -19,8 +19,9 @@ namespace Stockcast.Bench;
 ///    raw loopback sockets: the request is written by hand and the stream is only scanned for the
 ///    first SKU's "availableToPromise" (no JSON parsing, no thread per client);
 ///  - a paced writer applies one change per room --rate times a second through the ledger's
-///    ApplyStockEvents: tick k sets every room's first SKU to the step's top value - k, so the
-///    value itself says which change a message carries;
+///    ApplyStockEvents: change k of a room sets its first SKU to the step's top value - k, so the
+///    value itself says which change a message carries. The rooms' changes are spread evenly over
+///    each interval (independent rooms do not change in step), one event per batch;
 ///  - delivery latency = arrival of a value at a client - arrival of the ledger's acknowledgement
 ///    of the change (both in this process), for the changes after --warmup seconds; then waits
 ///    (--drain-seconds at most) for every client to show the last value.
@@ -62,9 +63,9 @@ public static class FanoutScenario
             a.Double("rate", 5), a.Double("seconds", 10), a.Double("warmup", 2), a.Int("connect-concurrency", 200), a.Double("connect-seconds", 120),
             a.Double("drain-seconds", 15), a.Int("featured", 3), a.Int("overlay-pid", 0), a.Str("warehouse", "us-east"), a.Str("sku-prefix", "FAN"));
 
-        public int Ticks => (int)Math.Round(Rate * (Warmup + Seconds));
+        public int Changes => (int)Math.Round(Rate * (Warmup + Seconds));
 
-        public int WarmupTicks => (int)Math.Round(Rate * Warmup);
+        public int WarmupChanges => (int)Math.Round(Rate * Warmup);
     }
 
     public static async Task RunAsync(Settings s, Ledger ledger, OverlayUnderTest overlay, Results results, CpuMeter cpu)
@@ -104,7 +105,7 @@ public static class FanoutScenario
         foreach (var step in s.Steps)
         {
             await RunStepAsync(s, step, top, ledger, overlay, endPoint, rooms, tokens, skus, versions, idleRss, results, cpu, cancel);
-            top -= s.Ticks;
+            top -= s.Changes;
         }
         foreach (var room in rooms)
         {
@@ -118,7 +119,7 @@ public static class FanoutScenario
         var key = step.Key + "_";
         Console.WriteLine($"fanout: --- {step.Clients} {step.Transport} clients on {step.Rooms} room(s), load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         var requests = rooms.Select((room, r) => Request(endPoint, room, tokens[r], step.WebSocket)).ToArray();
-        var viewers = Enumerable.Range(0, step.Clients).Select(i => new Viewer(i % step.Rooms, top, s.Ticks)).ToArray();
+        var viewers = Enumerable.Range(0, step.Clients).Select(i => new Viewer(i % step.Rooms, top, s.Changes)).ToArray();
         var rssBefore = RssMib(s.OverlayPid);
         using var stopReceiving = new CancellationTokenSource();
         var receiving = new Task[viewers.Length];
@@ -159,31 +160,31 @@ public static class FanoutScenario
             var updatesBefore = (await overlay.ScrapeAsync(cancel)).Sum("stockcast_overlay_room_updates_total");
             var writer = await WriteAsync(s, step, top, ledger, skus, versions, cpu, results, key, cancel);
             var updates = (await overlay.ScrapeAsync(cancel)).Sum("stockcast_overlay_room_updates_total") - updatesBefore;
-            var drained = await WaitForAsync(() => open.All(v => Volatile.Read(ref v.Received[s.Ticks - 1]) != 0), s.DrainSeconds, cancel);
-            var lastAck = writer.Acked[s.Ticks - 1];
-            var finalArrivals = open.Select(v => Volatile.Read(ref v.Received[s.Ticks - 1])).Where(t => t != 0).ToArray();
+            var drained = await WaitForAsync(() => open.All(v => Volatile.Read(ref v.Received[s.Changes - 1]) != 0), s.DrainSeconds, cancel);
+            var finalArrivals = open.Where(v => v.Received[s.Changes - 1] != 0).Select(v => v.Received[s.Changes - 1] - writer.Acked[writer.Index(s.Changes - 1, v.Room)]).ToArray();
             var rssEnd = RssMib(s.OverlayPid);
 
-            var fromAck = new Latencies(open.Length * (s.Ticks - s.WarmupTicks));
-            var fromSend = new Latencies(open.Length * (s.Ticks - s.WarmupTicks));
+            var fromAck = new Latencies(open.Length * (s.Changes - s.WarmupChanges));
+            var fromSend = new Latencies(open.Length * (s.Changes - s.WarmupChanges));
             long beforeAck = 0;
             foreach (var v in open)
             {
-                for (var k = s.WarmupTicks; k < s.Ticks; k++)
+                for (var k = s.WarmupChanges; k < s.Changes; k++)
                 {
                     var at = v.Received[k];
-                    if (at == 0 || writer.Acked[k] == 0)
+                    var change = writer.Index(k, v.Room);
+                    if (at == 0 || writer.Acked[change] == 0)
                     {
                         continue;
                     }
-                    beforeAck += at < writer.Acked[k] ? 1 : 0;
-                    fromAck.Add(Math.Max(0, at - writer.Acked[k]));
-                    fromSend.Add(at - writer.Sent[k]);
+                    beforeAck += at < writer.Acked[change] ? 1 : 0;
+                    fromAck.Add(Math.Max(0, at - writer.Acked[change]));
+                    fromSend.Add(at - writer.Sent[change]);
                 }
             }
             var ack = Latencies.Summarize([fromAck]);
             var send = Latencies.Summarize([fromSend]);
-            var expected = (long)open.Length * (s.Ticks - s.WarmupTicks);
+            var expected = (long)open.Length * (s.Changes - s.WarmupChanges);
             results.Add(key + "p50_ms", ack.Ms(50), "F1");
             results.Add(key + "p90_ms", ack.Ms(90), "F1");
             results.Add(key + "p99_ms", ack.Ms(99), "F1");
@@ -199,7 +200,7 @@ public static class FanoutScenario
             results.Add(key + "room_updates_per_s", updates / (s.Warmup + s.Seconds), "F1");
             results.Add(key + "out_of_order", open.Sum(v => v.OutOfOrder));
             results.Add(key + "final_fraction", (double)finalArrivals.Length / Math.Max(1, open.Length), "F4");
-            results.Add(key + "final_last_ms", finalArrivals.Length == 0 || lastAck == 0 ? double.NaN : Math.Max(0, finalArrivals.Max() - lastAck) * 1000.0 / Stopwatch.Frequency, "F1");
+            results.Add(key + "final_last_ms", finalArrivals.Length == 0 ? double.NaN : Math.Max(0, finalArrivals.Max()) * 1000.0 / Stopwatch.Frequency, "F1");
             results.Add(key + "drained", drained ? "yes" : "no");
             results.Add(key + "rss_end_mib", rssEnd);
         }
@@ -217,43 +218,52 @@ public static class FanoutScenario
         results.Add(key + "closed", closed ? "yes" : "no");
     }
 
-    private sealed record Writer(long[] Sent, long[] Acked);
+    /// <summary>Send and acknowledgement times of each change, in the order written: change k of room r is number k * rooms + r.</summary>
+    private sealed record Writer(long[] Sent, long[] Acked, int Rooms)
+    {
+        public int Index(int k, int room) => (k * Rooms) + room;
+    }
 
-    /// <summary>Tick k at start + k / rate: every room's first SKU to top - k, one batch; the CPU window covers the ticks after the warm-up.</summary>
+    /// <summary>
+    /// Change j (room j % rooms, its change k = j / rooms: first SKU to top - k) at start + j / (rate x rooms),
+    /// one event per batch; the CPU window covers the changes after the warm-up.
+    /// </summary>
     private static async Task<Writer> WriteAsync(Settings s, Step step, long top, Ledger ledger, string[][] skus, long[] versions, CpuMeter cpu,
         Results results, string key, CancellationToken cancel)
     {
-        var writer = new Writer(new long[s.Ticks], new long[s.Ticks]);
+        var changes = s.Changes * step.Rooms;
+        var writer = new Writer(new long[changes], new long[changes], step.Rooms);
         using var call = ledger.DedicatedClient().ApplyStockEvents(ledger.WriteHeaders, cancellationToken: cancel);
         var notApplied = 0;
         var reader = Task.Run(async () =>
         {
-            var k = 0;
+            var j = 0;
             await foreach (var response in call.ResponseStream.ReadAllAsync(cancel))
             {
-                writer.Acked[k++] = Stopwatch.GetTimestamp();
+                writer.Acked[j++] = Stopwatch.GetTimestamp();
                 notApplied += response.Results.Count(r => r.Outcome != EventOutcome.Applied);
             }
         }, cancel);
         var late = 0;
         var started = Stopwatch.GetTimestamp();
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1 / s.Rate));
-        for (var k = 0; k < s.Ticks; k++)
+        var perSecond = s.Rate * step.Rooms;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1 / perSecond));
+        for (var j = 0; j < changes; j++)
         {
-            if (k == s.WarmupTicks)
+            if (j == s.WarmupChanges * step.Rooms)
             {
                 cpu.Start();
             }
-            var request = new ApplyStockEventsRequest { BatchId = "fanout" };
-            var sourceTime = Timestamp.FromDateTime(DateTime.UtcNow);
-            for (var r = 0; r < step.Rooms; r++)
+            var (k, r) = Math.DivRem(j, step.Rooms);
+            var request = new ApplyStockEventsRequest
             {
-                request.Events.Add(Snapshot(s.Warehouse, skus[r][0], top - k, ++versions[r], sourceTime));
-            }
-            writer.Sent[k] = Stopwatch.GetTimestamp();
-            late += writer.Sent[k] - (started + Clock.Ticks(k / s.Rate)) > Clock.Ticks(0.005) ? 1 : 0;
+                BatchId = "fanout",
+                Events = { Snapshot(s.Warehouse, skus[r][0], top - k, ++versions[r], Timestamp.FromDateTime(DateTime.UtcNow)) },
+            };
+            writer.Sent[j] = Stopwatch.GetTimestamp();
+            late += writer.Sent[j] - (started + Clock.Ticks(j / perSecond)) > Clock.Ticks(0.005) ? 1 : 0;
             await call.RequestStream.WriteAsync(request, cancel);
-            if (k < s.Ticks - 1)
+            if (j < changes - 1)
             {
                 await timer.WaitForNextTickAsync(cancel);
             }
@@ -261,7 +271,7 @@ public static class FanoutScenario
         await call.RequestStream.CompleteAsync();
         await reader;
         results.AddCpu(cpu.Stop(), key);
-        results.Add(key + "writer_late_ticks", late);
+        results.Add(key + "writer_late_changes", late);
         results.Add(key + "writer_not_applied", notApplied);
         return writer;
     }
@@ -398,7 +408,7 @@ public static class FanoutScenario
     /// each value of the step (top - k) first came; the first match in a message is the changing
     /// SKU's, the others (its warehouse split, the SKUs that stay put) are the same value or out of range.
     /// </summary>
-    private sealed class Viewer(int room, long top, int ticks)
+    private sealed class Viewer(int room, long top, int changes)
     {
         private static readonly byte[] Marker = Encoding.ASCII.GetBytes("\"availableToPromise\": \"");
         private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -409,7 +419,7 @@ public static class FanoutScenario
         private long _newest = -1;
 
         /// <summary>Stopwatch time at which value top - k first arrived, 0 until it has.</summary>
-        public readonly long[] Received = new long[ticks];
+        public readonly long[] Received = new long[changes];
 
         public int Room => room;
         public long ConnectTicks { get; private set; }
