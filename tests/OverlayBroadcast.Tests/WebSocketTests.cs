@@ -81,7 +81,7 @@ public sealed class WebSocketTests(RedisServerFixture redis) : IClassFixture<Red
     public async Task RevokingATokenClosesItsOpenWebSocketWithAReason()
     {
         using var host = new OverlayHost(redis.Configuration, _ledger);
-        // Revocation is noticed on a quiet connection's heartbeat: a short one keeps the test short.
+        // Revocation is noticed within a heartbeat: a short one keeps the test short.
         using var quick = host.WithWebHostBuilder(b => b.UseSetting("Overlay:HeartbeatSeconds", "1"));
         var client = new V1.Overlay.OverlayClient(TestChannels.WithApiKey(quick.Server.BaseAddress, quick.Server.CreateHandler(), OverlayHost.WriterKey));
         await host.SetStockAsync("us-east", "TEE-WS-REV", 5, 1);

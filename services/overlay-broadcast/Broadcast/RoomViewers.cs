@@ -31,12 +31,12 @@ public interface IViewerTransport
 
 /// <summary>
 /// What every viewer transport shares: who may open a room's stream (refused before anything is
-/// sent), and the loop that sends the room's full state, then each coalesced update, checks the
-/// token whenever the connection has been quiet for a heartbeat, and ends on revocation, room
-/// deletion or the viewer leaving. It waits on the subscription's one-slot buffer: no thread and
-/// no queue per viewer.
+/// sent), and the loop that sends the room's full state, then each coalesced update, heartbeats a
+/// quiet connection, re-checks the token every heartbeat (busy or quiet), and ends on revocation,
+/// room deletion or the viewer leaving. It waits on the subscription's one-slot buffer: no thread
+/// and no queue per viewer.
 /// </summary>
-public sealed class RoomViewers(ViewerTokens tokens, RoomCatalog catalog, RoomHub hub, IOptions<OverlayOptions> options)
+public sealed class RoomViewers(ViewerTokens tokens, RoomCatalog catalog, RoomHub hub, IOptions<OverlayOptions> options, TimeProvider clock)
 {
     public TimeSpan Heartbeat => TimeSpan.FromSeconds(options.Value.HeartbeatSeconds);
 
@@ -61,18 +61,24 @@ public sealed class RoomViewers(ViewerTokens tokens, RoomCatalog catalog, RoomHu
         using var subscription = channel.Subscribe();
         using var viewer = OverlayMetrics.Viewers.WithLabels(transport.Name).TrackInProgress();
         var heartbeat = Heartbeat;
+        var checkedAt = clock.GetTimestamp();
         long sent = 0;
         try
         {
             while (true)
             {
                 var update = await subscription.NextAsync(heartbeat, stop.Token);
-                if (update is null)
+                // A busy room never goes quiet: the token is re-checked on time either way.
+                if (clock.GetElapsedTime(checkedAt) >= heartbeat)
                 {
                     if (!await tokens.IsValidAsync(channel.RoomId, token))
                     {
                         return ViewerEnd.Revoked;
                     }
+                    checkedAt = clock.GetTimestamp();
+                }
+                if (update is null)
+                {
                     await transport.HeartbeatAsync(stop.Token);
                 }
                 else if (update.Sequence > sent)
