@@ -26,7 +26,9 @@ namespace Stockcast.Bench;
 ///    of the change (both in this process), for the changes after --warmup seconds; then waits
 ///    (--drain-seconds at most) for every client to show the last value.
 ///
-/// Also measured per step: connect time (TCP connect to response head), the overlay's VmRSS before
+/// First, --warmup-steps run the same way with "warmup_" results: a fresh overlay process runs its
+/// first seconds of this load on unoptimised code (tiered compilation), which is not what a replica
+/// that has been up for a while gives. Also measured per step: connect time (TCP connect to response head), the overlay's VmRSS before
 /// and with the clients connected, and CPU (overlay, ledger, redis, this load generator) over the
 /// measured window. Clients are closed with a reset (no TIME_WAIT on either side), and the next
 /// step starts once the overlay's viewers gauge is back to zero.
@@ -55,13 +57,16 @@ public static class FanoutScenario
         }
     }
 
-    public sealed record Settings(IReadOnlyList<Step> Steps, double Rate, double Seconds, double Warmup, int ConnectConcurrency, double ConnectSeconds,
+    public sealed record Settings(IReadOnlyList<Step> WarmupSteps, IReadOnlyList<Step> Steps, double Rate, double Seconds, double Warmup, int ConnectConcurrency, double ConnectSeconds,
         double DrainSeconds, int Featured, int OverlayPid, string Warehouse, string Prefix)
     {
         public static Settings From(BenchArgs a) => new(
-            [.. a.Str("steps", "sse:1000:10,sse:5000:10,sse:10000:10,ws:10000:10,sse:10000:1,ws:10000:1").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Step.Parse)],
+            ParseSteps(a.Str("warmup-steps", "sse:2000:10,ws:2000:10")),
+            ParseSteps(a.Str("steps", "sse:1000:10,sse:5000:10,sse:10000:10,ws:10000:10,sse:10000:1,ws:10000:1")),
             a.Double("rate", 5), a.Double("seconds", 10), a.Double("warmup", 2), a.Int("connect-concurrency", 200), a.Double("connect-seconds", 120),
             a.Double("drain-seconds", 15), a.Int("featured", 3), a.Int("overlay-pid", 0), a.Str("warehouse", "us-east"), a.Str("sku-prefix", "FAN"));
+
+        private static Step[] ParseSteps(string list) => [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Step.Parse)];
 
         public int Changes => (int)Math.Round(Rate * (Warmup + Seconds));
 
@@ -75,10 +80,10 @@ public static class FanoutScenario
             throw new ArgumentException("--steps: at least one; --rate: 0-100 changes/s per room; --featured: 1-20; --seconds > 0; --connect-concurrency >= 1");
         }
         var perStep = s.ConnectSeconds + s.Warmup + s.Seconds + 2 * s.DrainSeconds + 60;
-        using var hardStop = new CancellationTokenSource(TimeSpan.FromSeconds(120 + perStep * s.Steps.Count));
+        using var hardStop = new CancellationTokenSource(TimeSpan.FromSeconds(120 + perStep * (s.WarmupSteps.Count + s.Steps.Count)));
         var cancel = hardStop.Token;
         var tag = (DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
-        var roomCount = s.Steps.Max(x => x.Rooms);
+        var roomCount = s.Steps.Concat(s.WarmupSteps).Max(x => x.Rooms);
         var rooms = Enumerable.Range(0, roomCount).Select(r => $"fan-{tag}-{r:D2}").ToArray();
         var skus = rooms.Select((_, r) => Enumerable.Range(0, s.Featured).Select(f => $"{s.Prefix}{tag}-{r:D2}-{f}").ToArray()).ToArray();
         var endPoint = new IPEndPoint(IPAddress.Parse(overlay.HttpBase.Host), overlay.HttpBase.Port);
@@ -102,9 +107,9 @@ public static class FanoutScenario
         results.Add("overlay_idle_rss_mib", idleRss);
 
         var top = FirstValue - 1;
-        foreach (var step in s.Steps)
+        foreach (var (step, key) in s.WarmupSteps.Select(x => (x, "warmup_" + x.Key)).Concat(s.Steps.Select(x => (x, x.Key))))
         {
-            await RunStepAsync(s, step, top, ledger, overlay, endPoint, rooms, tokens, skus, versions, idleRss, results, cpu, cancel);
+            await RunStepAsync(s, step, key + "_", top, ledger, overlay, endPoint, rooms, tokens, skus, versions, idleRss, results, cpu, cancel);
             top -= s.Changes;
         }
         foreach (var room in rooms)
@@ -113,10 +118,9 @@ public static class FanoutScenario
         }
     }
 
-    private static async Task RunStepAsync(Settings s, Step step, long top, Ledger ledger, OverlayUnderTest overlay, IPEndPoint endPoint,
+    private static async Task RunStepAsync(Settings s, Step step, string key, long top, Ledger ledger, OverlayUnderTest overlay, IPEndPoint endPoint,
         string[] rooms, string[] tokens, string[][] skus, long[] versions, double idleRss, Results results, CpuMeter cpu, CancellationToken cancel)
     {
-        var key = step.Key + "_";
         Console.WriteLine($"fanout: --- {step.Clients} {step.Transport} clients on {step.Rooms} room(s), load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         var requests = rooms.Select((room, r) => Request(endPoint, room, tokens[r], step.WebSocket)).ToArray();
         var viewers = Enumerable.Range(0, step.Clients).Select(i => new Viewer(i % step.Rooms, top, s.Changes)).ToArray();
