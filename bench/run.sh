@@ -739,7 +739,7 @@ watch_verdict="$(passfail "$watch_p99" le "$GOAL_WATCH_P99")"
 mkdir -p "$RESULTS_DIR"
 {
   cat <<EOF
-# Stockcast benchmark: stock-ledger, warehouse-connector and alerting on loopback
+# Stockcast benchmark: stock-ledger, warehouse-connector, alerting and overlay-broadcast on loopback
 
 Run $started_at, commit $git_rev, configuration $CONFIG. Produced by \`make bench\` (bench/run.sh).
 
@@ -755,7 +755,7 @@ Run $started_at, commit $git_rev, configuration $CONFIG. Produced by \`make benc
 | .NET SDK | $dotnet_version |
 | redis-server | $redis_version (fresh, \`$REDIS_PERSISTENCE_TEXT\`, loopback) |
 
-Everything (redis-server, the ledger, the connector, the simulator, the alerting service, the load generator) shares these $cores cores.
+Everything (redis-server, the ledger, the connector, the simulator, the alerting service, the overlay, the load generator) shares these $cores cores.
 
 ## Ceiling: redis-benchmark on the same redis-server
 
