@@ -97,6 +97,21 @@ public sealed class WebSocketTests(RedisServerFixture redis) : IClassFixture<Red
     }
 
     [Fact]
+    public async Task TheOverlayPageUsesTheWebSocketOnlyWhenAskedAndReconnectsItWithBackoff()
+    {
+        using var host = new OverlayHost(redis.Configuration, _ledger);
+        await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("ws-page", "US", "TEE-1"));
+        var token = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "ws-page" });
+
+        var html = await host.CreateClient().GetStringAsync(token.OverlayPath + "&transport=ws");
+
+        Assert.Contains("if (params.get(\"transport\") === \"ws\")", html);
+        Assert.Contains("/overlay/${encodeURIComponent(room)}/ws?token=", html);
+        Assert.Contains("Math.min(30000, 1000 * 2 ** attempt)", html);
+        Assert.Contains("new EventSource(`/overlay/${encodeURIComponent(room)}/events?token=", html);
+    }
+
+    [Fact]
     public async Task TheLastValueOfABurstArrivesOverTheWebSocketWithNothingOlderAfterIt()
     {
         using var host = new OverlayHost(redis.Configuration, _ledger);
