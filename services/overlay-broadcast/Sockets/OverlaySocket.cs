@@ -7,8 +7,8 @@ namespace Stockcast.Overlay.Sockets;
 /// GET /overlay/{room}/ws?token=…: the same room updates as the event stream, each a WebSocket text
 /// message with the RoomUpdate's JSON (full state first, then each coalesced update). Refusals
 /// (401/403/404) come before the upgrade, with no data. Quiet connections are kept alive by the
-/// WebSocket's own keep-alive frames every heartbeat, when the token is also re-checked; a revoked
-/// token closes the socket with 1008 (policy violation) "viewer token revoked".
+/// WebSocket's own keep-alive frames every heartbeat; the token is re-checked as often, and a revoked
+/// one closes the socket with 1008 (policy violation) "viewer token revoked".
 /// </summary>
 public static class OverlaySocket
 {

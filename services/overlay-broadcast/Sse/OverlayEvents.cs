@@ -8,7 +8,8 @@ namespace Stockcast.Overlay.Sse;
 /// GET /overlay/{room}/events?token=…: the room's updates as Server-Sent Events for the overlay
 /// page. Each event is the room's full state (JSON of RoomUpdate) with id = its sequence, so a
 /// reconnect just gets the current state first; nothing needs replaying. Quiet connections get a
-/// heartbeat comment, which is also when a revoked token is noticed and the stream closed.
+/// heartbeat comment; the token is re-checked every heartbeat and a revoked one ends the stream
+/// (the loop is shared with the WebSocket: Broadcast/RoomViewers).
 /// </summary>
 public static class OverlayEvents
 {
