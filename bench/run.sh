@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # `make bench`: loads the real stock-ledger over gRPC on loopback, then the warehouse-connector in
-# front of it, then the alerting service behind it, and writes bench/results/latest.md (also
+# front of it, then the alerting service and the overlay-broadcast service behind it, and writes bench/results/latest.md (also
 # printed). Starts its own redis-server and ledger on free loopback ports, measures redis-benchmark
 # against that same redis as the ceiling, runs the ledger scenarios of bench/Stockcast.Bench, then
 # starts the connector (file-drop, ShipHero-webhook and canonical-push feeds) and the warehouse
 # simulator and runs the connector scenarios, then starts the alerting service (following the
-# ledger's Watch) and runs the alerting scenario, samples the services' memory throughout, and
-# stops everything on exit.
+# ledger's Watch) and runs the alerting scenario, then starts the overlay-broadcast service and fans
+# live stock out to thousands of SSE and WebSocket viewers, samples the services' memory
+# throughout, and stops everything on exit.
 #
 # Usage: bash bench/run.sh [Release|Debug]
 # Knobs (environment): BENCH_SECONDS (10, measured seconds per scenario), APPLY_STREAMS (6),
 #   APPLY_BATCH (500), APPLY_SKUS (20000), WATCHERS (100), WATCH_RATE (5000), WATCH_BATCH (50),
 #   AVAIL_CALLERS (32), REDIS_BENCH_N (200000), BENCH_STRICT=1 (exit 1 when a goal is missed),
 #   BENCH_REDIS_AOF=1 (run redis with appendonly yes / appendfsync everysec, as production must),
-#   BENCH_PARTS (ledger,connector,alerting: which scenarios to run), DROP_RECORDS (100000),
+#   BENCH_PARTS (ledger,connector,alerting,overlay: which scenarios to run), DROP_RECORDS (100000),
 #   WEBHOOK_SENDERS (16), SYNCLAG_RATE (200 changes/s), SYNCLAG_SIM_RATE (50 changes/s through the
 #   simulator), SYNCLAG_VIA (sim,webhook,push), ALERT_ROOMS (20), ALERT_SKUS_PER_ROOM (50),
-#   ALERT_LOAD_RATE (3000 background changes/s), ALERT_PROBE_RATE (20 raise+resolve cycles/s).
+#   ALERT_LOAD_RATE (3000 background changes/s), ALERT_PROBE_RATE (20 raise+resolve cycles/s),
+#   FANOUT_STEPS (sse:1000:10,sse:5000:10,sse:10000:10,ws:10000:10,sse:10000:1,ws:10000:1: transport:
+#   clients:rooms), FANOUT_RATE (5 changes/s per room).
 # Each scenario also has an untimed warm-up (see bench/Stockcast.Bench --help).
 set -euo pipefail
 
@@ -33,7 +36,7 @@ WATCH_RATE="${WATCH_RATE:-5000}"
 WATCH_BATCH="${WATCH_BATCH:-50}"
 AVAIL_CALLERS="${AVAIL_CALLERS:-32}"
 REDIS_BENCH_N="${REDIS_BENCH_N:-200000}"
-BENCH_PARTS="${BENCH_PARTS:-ledger,connector,alerting}"
+BENCH_PARTS="${BENCH_PARTS:-ledger,connector,alerting,overlay}"
 DROP_RECORDS="${DROP_RECORDS:-100000}"
 WEBHOOK_SENDERS="${WEBHOOK_SENDERS:-16}"
 SYNCLAG_RATE="${SYNCLAG_RATE:-200}"
@@ -43,6 +46,8 @@ ALERT_ROOMS="${ALERT_ROOMS:-20}"
 ALERT_SKUS_PER_ROOM="${ALERT_SKUS_PER_ROOM:-50}"
 ALERT_LOAD_RATE="${ALERT_LOAD_RATE:-3000}"
 ALERT_PROBE_RATE="${ALERT_PROBE_RATE:-20}"
+FANOUT_STEPS="${FANOUT_STEPS:-sse:1000:10,sse:5000:10,sse:10000:10,ws:10000:10,sse:10000:1,ws:10000:1}"
+FANOUT_RATE="${FANOUT_RATE:-5}"
 run_part() { [[ ",$BENCH_PARTS," == *",$1,"* ]]; }
 
 # Goals from the issue.
@@ -51,19 +56,22 @@ GOAL_WATCH_P99=25      # ms
 GOAL_AVAIL=25000       # calls/s
 GOAL_RSS_MIB=300       # MiB peak RSS of the ledger
 LAG_BOUND_MS=10000     # the product brief: stock shown live never lags more than 10 s (not a goal of this issue)
+GOAL_FANOUT_P99=100    # ms, ledger write -> value on the viewer, at 10,000 viewers (issue 5)
+GOAL_FANOUT_RSS_MIB=1024  # MiB, the overlay with 10,000 viewers (issue 5)
 
 LEDGER_DLL="services/stock-ledger/bin/$CONFIG/net10.0/Stockcast.StockLedger.dll"
 BENCH_DLL="bench/Stockcast.Bench/bin/$CONFIG/net10.0/Stockcast.Bench.dll"
 CONNECTOR_DLL="services/warehouse-connector/bin/$CONFIG/net10.0/Stockcast.WarehouseConnector.dll"
 SIM_DLL="tools/warehouse-sim/bin/$CONFIG/net10.0/Stockcast.WarehouseSim.dll"
 ALERTING_DLL="services/alerting/bin/$CONFIG/net10.0/Stockcast.Alerting.dll"
+OVERLAY_DLL="services/overlay-broadcast/bin/$CONFIG/net10.0/Stockcast.OverlayBroadcast.dll"
 RESULTS_DIR="bench/results"
 REPORT="$RESULTS_DIR/latest.md"
 
 for tool in redis-server redis-cli redis-benchmark dotnet; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is not installed (run 'make deps')" >&2; exit 1; }
 done
-if [[ ! -f "$LEDGER_DLL" || ! -f "$BENCH_DLL" || ! -f "$CONNECTOR_DLL" || ! -f "$SIM_DLL" || ! -f "$ALERTING_DLL" ]]; then
+if [[ ! -f "$LEDGER_DLL" || ! -f "$BENCH_DLL" || ! -f "$CONNECTOR_DLL" || ! -f "$SIM_DLL" || ! -f "$ALERTING_DLL" || ! -f "$OVERLAY_DLL" ]]; then
   echo "bench: building ($CONFIG)..."
   dotnet build Microservices.sln -c "$CONFIG" -nologo -v q
 fi
@@ -74,6 +82,7 @@ LEDGER_PID=""
 CONNECTOR_PID=""
 SIM_PID=""
 ALERTING_PID=""
+OVERLAY_PID=""
 SAMPLER_PID=""
 
 stop_pid() {  # pid, seconds to wait after SIGTERM before SIGKILL
@@ -93,6 +102,7 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   stop_pid "$SAMPLER_PID" 2
+  stop_pid "$OVERLAY_PID" 10
   stop_pid "$ALERTING_PID" 10
   stop_pid "$SIM_PID" 5
   stop_pid "$CONNECTOR_PID" 10
@@ -112,11 +122,13 @@ cp -r "$(dirname "$BENCH_DLL")" "$WORK/bin/bench"
 cp -r "$(dirname "$CONNECTOR_DLL")" "$WORK/bin/connector"
 cp -r "$(dirname "$SIM_DLL")" "$WORK/bin/sim"
 cp -r "$(dirname "$ALERTING_DLL")" "$WORK/bin/alerting"
+cp -r "$(dirname "$OVERLAY_DLL")" "$WORK/bin/overlay"
 LEDGER_DLL="$WORK/bin/ledger/$(basename "$LEDGER_DLL")"
 BENCH_DLL="$WORK/bin/bench/$(basename "$BENCH_DLL")"
 CONNECTOR_DLL="$WORK/bin/connector/$(basename "$CONNECTOR_DLL")"
 SIM_DLL="$WORK/bin/sim/$(basename "$SIM_DLL")"
 ALERTING_DLL="$WORK/bin/alerting/$(basename "$ALERTING_DLL")"
+OVERLAY_DLL="$WORK/bin/overlay/$(basename "$OVERLAY_DLL")"
 
 # free_port VAR: a loopback port nobody listens on (and not one picked before), into VAR.
 TAKEN=" "
@@ -219,12 +231,12 @@ API_KEY="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 LEDGER_PID=$!
 echo "bench: stock-ledger pid $LEDGER_PID, gRPC 127.0.0.1:$GRPC_PORT, HTTP 127.0.0.1:$HTTP_PORT"
 
-# Memory sampler: VmRSS of the ledger, redis and (once started, their pids in connector.pid and
-# alerting.pid) the connector and the alerting service every 500 ms, tagged with the current phase.
-# Bounded: at most 1200 samples (10 min), and it ends with the ledger.
+# Memory sampler: VmRSS of the ledger, redis and (once started, their pids in connector.pid,
+# alerting.pid and overlay.pid) the connector, the alerting and the overlay service every 500 ms,
+# tagged with the current phase. Bounded: at most 2400 samples (20 min), and it ends with the ledger.
 echo idle >"$WORK/phase"
 (
-  for ((n = 0; n < 1200; n++)); do
+  for ((n = 0; n < 2400; n++)); do
     kill -0 "$LEDGER_PID" 2>/dev/null || break
     l="$(awk '/^VmRSS/ {print $2}' "/proc/$LEDGER_PID/status" 2>/dev/null || true)"
     r="$(awk '/^VmRSS/ {print $2}' "/proc/$REDIS_PID/status" 2>/dev/null || true)"
@@ -232,7 +244,9 @@ echo idle >"$WORK/phase"
     if [[ -s "$WORK/connector.pid" ]]; then c="$(awk '/^VmRSS/ {print $2}' "/proc/$(cat "$WORK/connector.pid")/status" 2>/dev/null || true)"; fi
     a=""
     if [[ -s "$WORK/alerting.pid" ]]; then a="$(awk '/^VmRSS/ {print $2}' "/proc/$(cat "$WORK/alerting.pid")/status" 2>/dev/null || true)"; fi
-    echo "$(cat "$WORK/phase" 2>/dev/null || echo ?) ${l:-0} ${r:-0} ${c:-0} ${a:-0}" >>"$WORK/rss.log"
+    o=""
+    if [[ -s "$WORK/overlay.pid" ]]; then o="$(awk '/^VmRSS/ {print $2}' "/proc/$(cat "$WORK/overlay.pid")/status" 2>/dev/null || true)"; fi
+    echo "$(cat "$WORK/phase" 2>/dev/null || echo ?) ${l:-0} ${r:-0} ${c:-0} ${a:-0} ${o:-0}" >>"$WORK/rss.log"
     sleep 0.5
   done
 ) &
@@ -247,8 +261,9 @@ bench() {  # scenario, args...
   [[ -n "$CONNECTOR_PID" ]] && pids+=(--connector-pid "$CONNECTOR_PID")
   [[ -n "$SIM_PID" ]] && pids+=(--sim-pid "$SIM_PID")
   [[ -n "$ALERTING_PID" ]] && pids+=(--alerting-pid "$ALERTING_PID")
+  [[ -n "$OVERLAY_PID" ]] && pids+=(--overlay-pid "$OVERLAY_PID")
   STOCKCAST_BENCH_KEY="$API_KEY" STOCKCAST_BENCH_WEBHOOK_SECRET="${WEBHOOK_SECRET:-}" STOCKCAST_BENCH_SIM_SECRET="${SIM_SECRET:-}" \
-    timeout 300 dotnet "$BENCH_DLL" "$scenario" --target "http://127.0.0.1:$GRPC_PORT" --out "$RESULTS" \
+    timeout "${BENCH_CALL_TIMEOUT:-300}" dotnet "$BENCH_DLL" "$scenario" --target "http://127.0.0.1:$GRPC_PORT" --out "$RESULTS" \
     "${pids[@]}" --clk-tck "$clk_tck" "$@"
 }
 # One scenario: phase marker for the memory sampler, Redis command stats reset before and saved after.
@@ -276,6 +291,11 @@ scenario() {  # name, args...
   if [[ -n "$ALERTING_PID" ]] && ! kill -0 "$ALERTING_PID" 2>/dev/null; then
     echo "bench: the alerting service exited during the run; its log:" >&2
     tail -n 40 "$WORK/alerting.log" >&2
+    exit 1
+  fi
+  if [[ -n "$OVERLAY_PID" ]] && ! kill -0 "$OVERLAY_PID" 2>/dev/null; then
+    echo "bench: the overlay service exited during the run; its log:" >&2
+    tail -n 40 "$WORK/overlay.log" >&2
     exit 1
   fi
 }
@@ -398,6 +418,47 @@ if run_part alerting; then
   scenario alerts "${ALERTING_ARGS[@]}" --rooms "$ALERT_ROOMS" --skus-per-room "$ALERT_SKUS_PER_ROOM" --market US --warehouse us-east \
     --load-rate "$ALERT_LOAD_RATE" --probe-rate "$ALERT_PROBE_RATE" --seconds "$SECONDS_PER_SCENARIO"
 fi
+
+# ---------------------------------------------------------------- overlay-broadcast
+# Started last, following the same ledger's Watch (one per replica, filtered to its rooms' SKUs), on
+# the same redis-server. Kestrel's connection limits are unlimited by default (MaxConcurrentConnections,
+# MaxConcurrentUpgradedConnections); the viewers' sockets count against this shell's open-file limit.
+if run_part overlay; then
+  echo overlay-idle >"$WORK/phase"
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  echo "bench: open files limit $(ulimit -n) (the overlay and the load generator each hold one per viewer)"
+  free_port OV_GRPC_PORT
+  free_port OV_HTTP_PORT
+  (
+    export ASPNETCORE_ENVIRONMENT=Production
+    export DOTNET_CLI_TELEMETRY_OPTOUT=1
+    export Logging__LogLevel__Default=Warning
+    export Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$OV_GRPC_PORT"
+    export Kestrel__Endpoints__Grpc__Protocols=Http2
+    export Kestrel__Endpoints__Http__Url="http://127.0.0.1:$OV_HTTP_PORT"
+    export Kestrel__Endpoints__Http__Protocols=Http1
+    export Redis__Configuration="127.0.0.1:$REDIS_PORT"
+    export Redis__Namespace=bench
+    export Auth__ApiKeys__0__Name=bench
+    export Auth__ApiKeys__0__Key="$API_KEY"
+    export Auth__ApiKeys__0__Access=Write
+    export Overlay__LedgerAddress="http://127.0.0.1:$GRPC_PORT"
+    export Overlay__LedgerApiKey="$API_KEY"
+    exec dotnet "$OVERLAY_DLL"
+  ) >"$WORK/overlay.log" 2>&1 &
+  OVERLAY_PID=$!
+  echo "$OVERLAY_PID" >"$WORK/overlay.pid"
+  echo "bench: overlay-broadcast pid $OVERLAY_PID, gRPC 127.0.0.1:$OV_GRPC_PORT, HTTP 127.0.0.1:$OV_HTTP_PORT"
+  OVERLAY_ARGS=(--overlay "http://127.0.0.1:$OV_GRPC_PORT" --overlay-http "http://127.0.0.1:$OV_HTTP_PORT")
+  if ! bench overlay-ready "${OVERLAY_ARGS[@]}" --timeout 60; then
+    tail -n 40 "$WORK/overlay.log" >&2
+    exit 1
+  fi
+  fanout_load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+  # Six steps of up to 10,000 viewers take a few minutes, more than the other scenarios' bound.
+  BENCH_CALL_TIMEOUT=1200 scenario fanout "${OVERLAY_ARGS[@]}" --steps "$FANOUT_STEPS" --rate "$FANOUT_RATE" --seconds "$SECONDS_PER_SCENARIO"
+  fanout_load_at_end="$(cut -d' ' -f1-3 /proc/loadavg)"
+fi
 echo done >"$WORK/phase"
 sleep 1
 
@@ -406,6 +467,8 @@ connector_hwm_kb=""
 [[ -n "$CONNECTOR_PID" ]] && connector_hwm_kb="$(awk '/^VmHWM/ {print $2}' "/proc/$CONNECTOR_PID/status" 2>/dev/null || true)"
 alerting_hwm_kb=""
 [[ -n "$ALERTING_PID" ]] && alerting_hwm_kb="$(awk '/^VmHWM/ {print $2}' "/proc/$ALERTING_PID/status" 2>/dev/null || true)"
+overlay_hwm_kb=""
+[[ -n "$OVERLAY_PID" ]] && overlay_hwm_kb="$(awk '/^VmHWM/ {print $2}' "/proc/$OVERLAY_PID/status" 2>/dev/null || true)"
 stop_pid "$SAMPLER_PID" 2
 SAMPLER_PID=""
 
@@ -441,7 +504,7 @@ within() {  # value, limit, unit -> informational verdict for rows that are not 
 per_unit_us() {  # cores, units per second -> microseconds of CPU per unit
   if num "$1" && num "$2" && [[ "$2" != "0" ]]; then calc "%.1f" "$1 * 1000000 / $2"; else echo n/a; fi
 }
-rss_peak() {  # phase (or "all"), column (2 ledger, 3 redis, 4 connector, 5 alerting) -> MiB
+rss_peak() {  # phase (or "all"), column (2 ledger, 3 redis, 4 connector, 5 alerting, 6 overlay) -> MiB
   awk -v p="$1" -v c="$2" '($1 == p || p == "all") && $c > m { m = $c } END { printf "%.0f", m / 1024 }' "$WORK/rss.log"
 }
 top_cmds() {  # scenario -> markdown rows: command, calls, usec/call, share of redis time
@@ -606,6 +669,63 @@ $(top_cmds alerts)
 EOF
 }
 
+# The overlay-broadcast service's part of the report (it ran last, following the same ledger, same redis).
+overlay_report() {
+  local ov_hwm step t n r p verdict
+  ov_hwm="$(calc "%.0f" "${overlay_hwm_kb:-0} / 1024")"
+  cat <<EOF
+
+## overlay-broadcast fan-out
+
+Started last, following the same ledger's Watch, on the same redis-server; load average $fanout_load_at_start at
+the start of the scenario, $fanout_load_at_end at its end. $(v fanout_rooms_live_s) s from the rooms' creation until
+every room showed its seeded figure; the overlay's VmRSS then: $(v fanout_overlay_idle_rss_mib) MiB. Each step opens
+its viewers on raw loopback sockets (at most 200 connecting at once), spread evenly over its rooms (each room: 3
+featured SKUs, the first changing), then the ledger takes one change per room $FANOUT_RATE times a second for
+$SECONDS_PER_SCENARIO s after a 2 s warm-up (the rooms' changes spread evenly over each interval). Two warm-up steps
+(2,000 SSE, then 2,000 WebSocket viewers on 10 rooms) run first; they are reported last. Latency = the value's arrival at a viewer - the arrival of the ledger's
+acknowledgement of the change, both in the load generator (which shares the cores).
+
+| viewers | rooms | connected (all connected / all showing the room) | connect per viewer p50 / p99 / max | delivery p50 / p90 / **p99** / max | delivered; final value on | overlay VmRSS before → connected (per viewer) | goal (10,000 viewers: p99 < $GOAL_FANOUT_P99 ms, overlay < 1 GiB) |
+|---|---:|---|---|---|---|---|---|
+EOF
+  for step in ${FANOUT_STEPS//,/ }; do
+    IFS=: read -r t n r <<<"$step"
+    p="fanout_${t}_${n}_r${r}"
+    seen "${p}_clients" || continue
+    verdict="-"
+    if [[ "$n" -ge 10000 ]]; then
+      verdict="p99 $(passfail "$(v ${p}_p99_ms)" le "$GOAL_FANOUT_P99"), memory $(passfail "$(v ${p}_rss_end_mib)" le "$GOAL_FANOUT_RSS_MIB")"
+    fi
+    echo "| $n ${t^^} | $r | $(v ${p}_connected) ($(v ${p}_connect_s) s / $(v ${p}_all_showing_s) s) | $(v ${p}_connect_p50_ms) / $(v ${p}_connect_p99_ms) / $(v ${p}_connect_max_ms) ms | $(v ${p}_p50_ms) / $(v ${p}_p90_ms) / **$(v ${p}_p99_ms)** / $(v ${p}_max_ms) ms | $(v ${p}_delivered_fraction) of $(v ${p}_expected); final on $(v ${p}_final_fraction) of viewers (the last $(v ${p}_final_last_ms) ms after its ack) | $(v ${p}_rss_before_mib) → $(v ${p}_rss_connected_mib) MiB ($(v ${p}_kib_per_client) KiB; $(v ${p}_kib_per_client_from_idle) KiB from idle), $(v ${p}_rss_end_mib) MiB at the end | $verdict |"
+  done
+  for step in sse:2000:10 ws:2000:10; do
+    IFS=: read -r t n r <<<"$step"
+    p="fanout_warmup_${t}_${n}_r${r}"
+    seen "${p}_clients" || continue
+    echo "| warm-up (the overlay's first load since it started, on unoptimised code at first): $n ${t^^} | $r | $(v ${p}_connected) ($(v ${p}_connect_s) s / $(v ${p}_all_showing_s) s) | $(v ${p}_connect_p50_ms) / $(v ${p}_connect_p99_ms) / $(v ${p}_connect_max_ms) ms | $(v ${p}_p50_ms) / $(v ${p}_p90_ms) / **$(v ${p}_p99_ms)** / $(v ${p}_max_ms) ms | $(v ${p}_delivered_fraction) of $(v ${p}_expected); final on $(v ${p}_final_fraction) of viewers | $(v ${p}_rss_before_mib) → $(v ${p}_rss_connected_mib) MiB, $(v ${p}_rss_end_mib) MiB at the end | (not measured against the goal) |"
+  done
+  cat <<EOF
+
+Overlay memory over the whole run: peak VmRSS $(rss_peak all 6) MiB, VmHWM $ov_hwm MiB.
+
+### overlay-broadcast fan-out details and CPU (cores busy over the measured window; $cores cores in all)
+
+| viewers | rooms | deliveries/s | room updates/s | overlay | ledger | redis-server | load generator | other processes | overlay CPU per delivery | send → viewer p50 / p99 | arrived before the ack / out of order / refused / changes written > 5 ms late |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|
+EOF
+  for step in ${FANOUT_STEPS//,/ }; do
+    IFS=: read -r t n r <<<"$step"
+    p="fanout_${t}_${n}_r${r}"
+    seen "${p}_clients" || continue
+    echo "| $n ${t^^} | $r | $(v ${p}_deliveries_per_s) | $(v ${p}_room_updates_per_s) | $(v ${p}_cpu_overlay) | $(v ${p}_cpu_ledger) | $(v ${p}_cpu_redis) | $(v ${p}_cpu_bench) | $(v ${p}_cpu_others) | $(per_unit_us "$(v ${p}_cpu_overlay)" "$(v ${p}_deliveries_per_s)") µs | $(v ${p}_send_p50_ms) / $(v ${p}_send_p99_ms) ms | $(v ${p}_before_ack) / $(v ${p}_out_of_order) / $(v ${p}_refused) ($(v ${p}_first_refusal)) / $(v ${p}_writer_late_changes) |"
+  done
+  local prefixes=()
+  for step in ${FANOUT_STEPS//,/ }; do IFS=: read -r t n r <<<"$step"; prefixes+=("fanout_${t}_${n}_r${r}"); done
+  echo
+  echo "\"Other processes\": $(busy_note "${prefixes[@]}")"
+}
+
 apply_eps="$(v apply_events_per_s)"
 watch_p99="$(v watch_p99_ms)"
 avail_cps="$(v availability_calls_per_s)"
@@ -619,7 +739,7 @@ watch_verdict="$(passfail "$watch_p99" le "$GOAL_WATCH_P99")"
 mkdir -p "$RESULTS_DIR"
 {
   cat <<EOF
-# Stockcast benchmark: stock-ledger, warehouse-connector and alerting on loopback
+# Stockcast benchmark: stock-ledger, warehouse-connector, alerting and overlay-broadcast on loopback
 
 Run $started_at, commit $git_rev, configuration $CONFIG. Produced by \`make bench\` (bench/run.sh).
 
@@ -635,7 +755,7 @@ Run $started_at, commit $git_rev, configuration $CONFIG. Produced by \`make benc
 | .NET SDK | $dotnet_version |
 | redis-server | $redis_version (fresh, \`$REDIS_PERSISTENCE_TEXT\`, loopback) |
 
-Everything (redis-server, the ledger, the connector, the simulator, the alerting service, the load generator) shares these $cores cores.
+Everything (redis-server, the ledger, the connector, the simulator, the alerting service, the overlay, the load generator) shares these $cores cores.
 
 ## Ceiling: redis-benchmark on the same redis-server
 
@@ -714,6 +834,9 @@ EOF
   fi
   if run_part alerting; then
     alerting_report
+  fi
+  if run_part overlay; then
+    overlay_report
   fi
   if ((${#FAILED[@]})); then
     echo

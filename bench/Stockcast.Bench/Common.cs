@@ -182,7 +182,7 @@ public sealed class CpuMeter
         _ticksPerSecond = args.Double("clk-tck", 100);
         // In report order: the services, Redis, the simulator, then this load generator.
         var list = new List<(string, int)>();
-        foreach (var name in (string[])["ledger", "connector", "alerting", "redis", "sim"])
+        foreach (var name in (string[])["ledger", "connector", "alerting", "overlay", "redis", "sim"])
         {
             var pid = args.Int(name + "-pid", 0);
             if (pid > 0)

@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Stockcast.Bench;
 
-// Usage: Stockcast.Bench <ready|apply|watch|availability|health|connector-ready|filedrop|webhooks|connector-health|synclag|alerting-ready|alerts> --target http://127.0.0.1:PORT [options]
+// Usage: Stockcast.Bench <ready|apply|watch|availability|health|connector-ready|filedrop|webhooks|connector-health|synclag|alerting-ready|alerts|overlay-ready|fanout> --target http://127.0.0.1:PORT [options]
 // Every scenario is bounded in time and in count and stops by itself; results are appended to
 // --out as shell-sourceable key=value lines (bench/run.sh turns them into bench/results/latest.md).
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -52,7 +52,18 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
                         --base-stock 1000  --load-rate 3000  --load-batch 30  --probe-rate 20 (raise+resolve cycles/s)
                         --seconds 10  --warmup 5  --drain-seconds 30  --setup-seconds 120  --sku-prefix ALR
 
-        common: --ledger-pid PID --connector-pid PID --alerting-pid PID --redis-pid PID --sim-pid PID --clk-tck 100
+        overlay-broadcast scenarios (--target is still the ledger, which the bench writes stock to; --overlay
+        http://127.0.0.1:PORT is the overlay's gRPC endpoint, --overlay-http its HTTP one, where viewers connect):
+          overlay-ready  wait for the overlay's /readyz
+                        --timeout 60
+          fanout        ledger change -> value on N SSE / WebSocket viewers, per step "transport:clients:rooms";
+                        connect time, delivery latency, final value on every client, overlay memory and CPU
+                        --steps sse:1000:10,sse:5000:10,sse:10000:10,ws:10000:10,sse:10000:1,ws:10000:1
+                        --warmup-steps sse:2000:10,ws:2000:10 (run first, reported as warmup_*)
+                        --rate 5 (changes/s per room)  --seconds 10  --warmup 2  --featured 3  --connect-concurrency 200
+                        --connect-seconds 120  --drain-seconds 15  --warehouse us-east  --sku-prefix FAN  --overlay-pid PID (memory)
+
+        common: --ledger-pid PID --connector-pid PID --alerting-pid PID --overlay-pid PID --redis-pid PID --sim-pid PID --clk-tck 100
                 (CPU split from /proc/PID/stat)
         """);
     return args.Length == 0 ? 2 : 0;
@@ -163,8 +174,26 @@ try
             await AlertScenario.RunAsync(settings, ledger, alerting, results, cpu);
             break;
         }
+        case "overlay-ready":
+        {
+            var timeout = TimeSpan.FromSeconds(options.Double("timeout", 60));
+            var pid = options.Int("overlay-pid", 0);
+            using var overlay = Overlay(options, key);
+            options.RejectUnknown();
+            await Readiness.WaitForOverlayAsync(overlay, timeout, pid);
+            return 0;
+        }
+        case "fanout":
+        {
+            var settings = FanoutScenario.Settings.From(options);
+            using var overlay = Overlay(options, key);
+            options.RejectUnknown();
+            using var ledger = new Ledger(target, key, 1);
+            await FanoutScenario.RunAsync(settings, ledger, overlay, results, cpu);
+            break;
+        }
         default:
-            Console.Error.WriteLine($"unknown scenario '{scenario}' (ready, apply, watch, availability, health, connector-ready, filedrop, webhooks, connector-health, synclag, alerting-ready, alerts)");
+            Console.Error.WriteLine($"unknown scenario '{scenario}' (ready, apply, watch, availability, health, connector-ready, filedrop, webhooks, connector-health, synclag, alerting-ready, alerts, overlay-ready, fanout)");
             return 2;
     }
 }
@@ -190,3 +219,7 @@ static ConnectorUnderTest Connector(BenchArgs options, string key, int connectio
 // The alerting service's endpoints; the same write key serves its write calls.
 static AlertingUnderTest Alerting(BenchArgs options, string key)
     => new(options.Str("alerting", "http://127.0.0.1:5103"), options.Str("alerting-http", "http://127.0.0.1:9103"), key);
+
+// The overlay's endpoints; the same write key manages its rooms and tokens.
+static OverlayUnderTest Overlay(BenchArgs options, string key)
+    => new(options.Str("overlay", "http://127.0.0.1:5104"), options.Str("overlay-http", "http://127.0.0.1:9104"), key);

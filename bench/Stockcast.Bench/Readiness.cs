@@ -141,4 +141,33 @@ public static class Readiness
         }
         throw new TimeoutException($"the alerting service was not ready within {timeout.TotalSeconds:F0} s ({last})");
     }
+    /// <summary>Polls the overlay service's /readyz within a deadline.</summary>
+    public static async Task WaitForOverlayAsync(OverlayUnderTest overlay, TimeSpan timeout, int overlayPid = 0)
+    {
+        var started = Stopwatch.GetTimestamp();
+        string last = "no answer yet";
+        while (Stopwatch.GetElapsedTime(started) < timeout)
+        {
+            if (overlayPid > 0 && !Directory.Exists($"/proc/{overlayPid}"))
+            {
+                throw new InvalidOperationException($"the overlay service (pid {overlayPid}) exited before it was ready");
+            }
+            try
+            {
+                using var response = await overlay.Http.GetAsync(new Uri(overlay.HttpBase, "readyz"));
+                last = $"the overlay's /readyz answered {(int)response.StatusCode}";
+                if (response.IsSuccessStatusCode)
+                {
+                    Console.WriteLine($"  overlay ready after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                last = ex.Message;
+            }
+            await Task.Delay(PollInterval); // between checks, until the deadline above
+        }
+        throw new TimeoutException($"the overlay service was not ready within {timeout.TotalSeconds:F0} s ({last})");
+    }
 }

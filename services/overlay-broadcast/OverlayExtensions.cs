@@ -27,6 +27,7 @@ public static class OverlayExtensions
         builder.Services.AddSingleton<AlertFeed>();
         builder.Services.AddSingleton<BoardComposer>();
         builder.Services.AddSingleton<BoardStream>();
+        builder.Services.AddSingleton<RoomViewers>();
 
         builder.Services.AddHostedService<RoomSync>();
         builder.Services.AddHostedService<LedgerFeed>();

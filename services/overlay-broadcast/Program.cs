@@ -2,6 +2,7 @@ using Stockcast.Overlay;
 using Stockcast.Overlay.Board;
 using Stockcast.Overlay.Grpc;
 using Stockcast.Overlay.Pages;
+using Stockcast.Overlay.Sockets;
 using Stockcast.Overlay.Sse;
 using Stockcast.ServiceDefaults;
 
@@ -11,9 +12,11 @@ builder.AddServiceDefaults();
 builder.AddOverlay();
 
 var app = builder.Build();
+app.UseWebSockets();
 app.MapDefaultEndpoints();
 app.MapGrpcService<OverlayService>();
 app.MapOverlayEvents();
+app.MapOverlaySocket();
 app.MapOverlayPage();
 app.MapBoard();
 app.Run();

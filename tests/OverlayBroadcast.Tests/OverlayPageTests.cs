@@ -96,7 +96,7 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
         await page.ShowsTextAsync(Label("TEE-LAST"), "Sold out");
         await page.HasAttributeAsync(Tile("TEE-LAST"), "data-colour", "sold-out");
         await page.HasStyleAsync(Tile("TEE-LAST"), "border-left-color", "rgb(85, 85, 85)");
-        await page.HasStyleAsync(Tile("TEE-LAST"), "opacity", "0.8");
+        await page.HasStyleAsync(Tile("TEE-LAST"), "background-color", "rgba(120, 0, 0, 0.75)");
         await page.ScreenshotAsync();
     }
 
@@ -278,6 +278,27 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
         await _host.SetStockAsync("us-east", "ZH-HOOD", 0, 2);
         await page.ShowsTextAsync(Label("ZH-HOOD"), "已售罄");
         await page.ScreenshotAsync();
+        Assert.Empty(page.ScriptErrors);
+    }
+
+    [Fact]
+    public async Task ARoomWithCountDownHeatMapAndSoldOutCardOffShowsWordsNoColoursAndDropsSoldOutSkus()
+    {
+        await _host.SetStockAsync("us-east", "PLAIN-TEE", 50, 1);
+        await _host.SetStockAsync("us-east", "PLAIN-MUG", 0, 1);
+        var room = OverlayHost.LiveRoom("page-plain", "US", "PLAIN-TEE", "PLAIN-MUG");
+        room.Display = new DisplayOptions { CountDown = false, HeatMap = false, SoldOutCard = false, Language = "en" };
+        await using var page = await browser.OpenPageAsync(output);
+        await page.GoToAsync(await _host.OverlayPageAsync(room));
+
+        await page.ShowsTextAsync(Label("PLAIN-TEE"), "In stock");
+        await page.HasCountAsync(".tile", 1);
+        await page.HasStyleAsync(Tile("PLAIN-TEE"), "border-left-color", "rgba(0, 0, 0, 0)");
+        await _host.SetStockAsync("us-east", "PLAIN-TEE", 3, 2);
+        await page.ShowsTextAsync(Label("PLAIN-TEE"), "Selling fast");
+        await page.ScreenshotAsync();
+        await _host.SetStockAsync("us-east", "PLAIN-TEE", 0, 3);
+        await page.HasCountAsync(".tile", 0);
         Assert.Empty(page.ScriptErrors);
     }
 

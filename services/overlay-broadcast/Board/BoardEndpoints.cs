@@ -69,20 +69,12 @@ public static class BoardEndpoints
         }
     }
 
-    private static async Task StreamAsync(string roomId, string? token, HttpContext http, ViewerTokens tokens, RoomCatalog catalog, RoomHub hub, BoardStream stream, TimeProvider clock, IHostApplicationLifetime lifetime)
+    private static async Task StreamAsync(string roomId, string? token, HttpContext http, RoomViewers viewers, ViewerTokens tokens, BoardStream stream, TimeProvider clock, IHostApplicationLifetime lifetime)
     {
-        if (await tokens.RefusalAsync(roomId, token, TokenScope.Operator) is { } status)
+        var (channel, refusal) = await viewers.AdmitAsync(roomId, token, TokenScope.Operator);
+        if (channel is null)
         {
-            http.Response.StatusCode = status;
-            return;
-        }
-        if (hub.Find(roomId) is null)
-        {
-            await catalog.RefreshAsync(); // created through another replica a moment ago
-        }
-        if (hub.Find(roomId) is not { } channel)
-        {
-            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            http.Response.StatusCode = refusal;
             return;
         }
         // Stopping ends the stream at once (the page reconnects, to another replica) instead of holding the shutdown.

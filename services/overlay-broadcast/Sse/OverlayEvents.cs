@@ -1,9 +1,5 @@
-using Google.Protobuf;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
-using Prometheus;
+using System.Text;
 using Stockcast.Overlay.Broadcast;
-using Stockcast.Overlay.Rooms;
 
 namespace Stockcast.Overlay.Sse;
 
@@ -11,11 +7,13 @@ namespace Stockcast.Overlay.Sse;
 /// GET /overlay/{room}/events?token=…: the room's updates as Server-Sent Events for the overlay
 /// page. Each event is the room's full state (JSON of RoomUpdate) with id = its sequence, so a
 /// reconnect just gets the current state first; nothing needs replaying. Quiet connections get a
-/// heartbeat comment, which is also when a revoked token is noticed and the stream closed.
+/// heartbeat comment; the token is re-checked every heartbeat and a revoked one ends the stream
+/// (the loop is shared with the WebSocket: Broadcast/RoomViewers).
 /// </summary>
 public static class OverlayEvents
 {
-    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
+    private static readonly byte[] Heartbeat = Encoding.UTF8.GetBytes(": heartbeat\n\n");
+    private static readonly byte[] Revoked = Encoding.UTF8.GetBytes("event: revoked\ndata: {}\n\n");
 
     public static IEndpointRouteBuilder MapOverlayEvents(this IEndpointRouteBuilder app)
     {
@@ -23,65 +21,40 @@ public static class OverlayEvents
         return app;
     }
 
-    private static async Task StreamAsync(string roomId, string? token, HttpContext http, ViewerTokens tokens, RoomCatalog catalog, RoomHub hub, IOptions<OverlayOptions> options, IHostApplicationLifetime lifetime)
+    private static async Task StreamAsync(string roomId, string? token, HttpContext http, RoomViewers viewers)
     {
-        if (await tokens.RefusalAsync(roomId, token) is { } status)
+        var (channel, refusal) = await viewers.AdmitAsync(roomId, token);
+        if (channel is null)
         {
-            http.Response.StatusCode = status;
-            return;
-        }
-        if (hub.Find(roomId) is null)
-        {
-            await catalog.RefreshAsync(); // created through another replica a moment ago
-        }
-        if (hub.Find(roomId) is not { } channel)
-        {
-            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            http.Response.StatusCode = refusal;
             return;
         }
 
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers["X-Accel-Buffering"] = "no";
-        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        // Stopping ends the stream at once: Kestrel would otherwise wait out its shutdown timeout for
-        // these never-ending requests, and the browser reconnects (to another replica) by itself.
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, channel.Closed, lifetime.ApplicationStopping);
-        using var subscription = channel.Subscribe();
-        using var viewer = OverlayMetrics.Viewers.WithLabels("sse").TrackInProgress();
-        var heartbeat = TimeSpan.FromSeconds(options.Value.HeartbeatSeconds);
-        long sent = 0;
+        var events = new EventStream(http.Response);
         try
         {
-            await WriteAsync(http, "retry: 1000\n\n", stop.Token);
-            while (true)
+            await SseResponse.StartAsync(http, http.RequestAborted);
+            if (await viewers.StreamAsync(channel, token!, events, http.RequestAborted) == ViewerEnd.Revoked)
             {
-                var update = await subscription.NextAsync(heartbeat, stop.Token);
-                if (update is null)
-                {
-                    if (!await tokens.IsValidAsync(roomId, token!))
-                    {
-                        await WriteAsync(http, "event: revoked\ndata: {}\n\n", stop.Token);
-                        return;
-                    }
-                    await WriteAsync(http, ": heartbeat\n\n", stop.Token);
-                }
-                else if (update.Sequence > sent)
-                {
-                    await WriteAsync(http, $"id: {update.Sequence}\nevent: update\ndata: {Json.Format(update)}\n\n", stop.Token);
-                    sent = update.Sequence;
-                }
+                await events.WriteAsync(Revoked, http.RequestAborted);
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
-            // The viewer left, the room was deleted, or the service is stopping.
+            // The viewer left.
         }
     }
 
-    private static async Task WriteAsync(HttpContext http, string text, CancellationToken cancellationToken)
+    private sealed class EventStream(HttpResponse response) : IViewerTransport
     {
-        await http.Response.WriteAsync(text, cancellationToken);
-        await http.Response.Body.FlushAsync(cancellationToken);
+        public string Name => "sse";
+
+        public ValueTask SendAsync(EncodedUpdate update, CancellationToken cancellationToken) => WriteAsync(update.ServerSentEvent, cancellationToken);
+
+        public ValueTask HeartbeatAsync(CancellationToken cancellationToken) => WriteAsync(Heartbeat, cancellationToken);
+
+        /// <summary>One write, flushed at once: the same shared bytes for every viewer of the update.</summary>
+        public async ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+            => await response.BodyWriter.WriteAsync(bytes, cancellationToken);
     }
 }

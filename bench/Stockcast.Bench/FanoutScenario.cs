@@ -1,0 +1,556 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Stockcast.Ledger.V1;
+using Stockcast.Overlay.V1;
+
+namespace Stockcast.Bench;
+
+/// <summary>
+/// Live stock fanned out to many overlay viewers. Sets up --featured SKUs in each of the largest
+/// step's rooms (the first SKU changes, the others stay put), then for each step of --steps
+/// ("transport:clients:rooms", transport sse or ws):
+///
+///  - opens the clients (--connect-concurrency at a time), spread evenly over the step's rooms, on
+///    raw loopback sockets: the request is written by hand and the stream is only scanned for the
+///    first SKU's "availableToPromise" (no JSON parsing, no thread per client);
+///  - a paced writer applies one change per room --rate times a second through the ledger's
+///    ApplyStockEvents: change k of a room sets its first SKU to the step's top value - k, so the
+///    value itself says which change a message carries. The rooms' changes are spread evenly over
+///    each interval (independent rooms do not change in step), one event per batch;
+///  - delivery latency = arrival of a value at a client - arrival of the ledger's acknowledgement
+///    of the change (both in this process), for the changes after --warmup seconds; then waits
+///    (--drain-seconds at most) for every client to show the last value.
+///
+/// First, --warmup-steps run the same way with "warmup_" results: a fresh overlay process runs its
+/// first seconds of this load on unoptimised code (tiered compilation), which is not what a replica
+/// that has been up for a while gives. Also measured per step: connect time (TCP connect to response head), the overlay's VmRSS before
+/// and with the clients connected, and CPU (overlay, ledger, redis, this load generator) over the
+/// measured window. Clients are closed with a reset (no TIME_WAIT on either side), and the next
+/// step starts once the overlay's viewers gauge is back to zero.
+/// </summary>
+public static class FanoutScenario
+{
+    private const long FirstValue = 100_000_000;
+
+    public sealed record Step(string Transport, int Clients, int Rooms)
+    {
+        public bool WebSocket => Transport == "ws";
+
+        /// <summary>Result key prefix, e.g. sse_10000_r10.</summary>
+        public string Key => $"{Transport}_{Clients}_r{Rooms}";
+
+        public static Step Parse(string text)
+        {
+            var parts = text.Split(':');
+            if (parts.Length != 3 || parts[0] is not ("sse" or "ws")
+                || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var clients) || clients is < 1 or > 15_000
+                || !int.TryParse(parts[2], CultureInfo.InvariantCulture, out var rooms) || rooms is < 1 or > 100)
+            {
+                throw new ArgumentException($"--steps: '{text}' is not transport:clients:rooms (sse|ws, 1-15000 clients, 1-100 rooms)");
+            }
+            return new Step(parts[0], clients, rooms);
+        }
+    }
+
+    public sealed record Settings(IReadOnlyList<Step> WarmupSteps, IReadOnlyList<Step> Steps, double Rate, double Seconds, double Warmup, int ConnectConcurrency, double ConnectSeconds,
+        double DrainSeconds, int Featured, int OverlayPid, string Warehouse, string Prefix)
+    {
+        public static Settings From(BenchArgs a) => new(
+            ParseSteps(a.Str("warmup-steps", "sse:2000:10,ws:2000:10")),
+            ParseSteps(a.Str("steps", "sse:1000:10,sse:5000:10,sse:10000:10,ws:10000:10,sse:10000:1,ws:10000:1")),
+            a.Double("rate", 5), a.Double("seconds", 10), a.Double("warmup", 2), a.Int("connect-concurrency", 200), a.Double("connect-seconds", 120),
+            a.Double("drain-seconds", 15), a.Int("featured", 3), a.Int("overlay-pid", 0), a.Str("warehouse", "us-east"), a.Str("sku-prefix", "FAN"));
+
+        private static Step[] ParseSteps(string list) => [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Step.Parse)];
+
+        public int Changes => (int)Math.Round(Rate * (Warmup + Seconds));
+
+        public int WarmupChanges => (int)Math.Round(Rate * Warmup);
+    }
+
+    public static async Task RunAsync(Settings s, Ledger ledger, OverlayUnderTest overlay, Results results, CpuMeter cpu)
+    {
+        if (s.Steps.Count == 0 || s.Rate is <= 0 or > 100 || s.Featured is < 1 or > 20 || s.Seconds <= 0 || s.ConnectConcurrency < 1)
+        {
+            throw new ArgumentException("--steps: at least one; --rate: 0-100 changes/s per room; --featured: 1-20; --seconds > 0; --connect-concurrency >= 1");
+        }
+        var perStep = s.ConnectSeconds + s.Warmup + s.Seconds + 2 * s.DrainSeconds + 60;
+        using var hardStop = new CancellationTokenSource(TimeSpan.FromSeconds(120 + perStep * (s.WarmupSteps.Count + s.Steps.Count)));
+        var cancel = hardStop.Token;
+        var tag = (DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
+        var roomCount = s.Steps.Concat(s.WarmupSteps).Max(x => x.Rooms);
+        var rooms = Enumerable.Range(0, roomCount).Select(r => $"fan-{tag}-{r:D2}").ToArray();
+        var skus = rooms.Select((_, r) => Enumerable.Range(0, s.Featured).Select(f => $"{s.Prefix}{tag}-{r:D2}-{f}").ToArray()).ToArray();
+        var endPoint = new IPEndPoint(IPAddress.Parse(overlay.HttpBase.Host), overlay.HttpBase.Port);
+        Console.WriteLine($"fanout: {roomCount} rooms x {s.Featured} SKUs (the first changes {s.Rate}/s), steps {string.Join(", ", s.Steps.Select(x => $"{x.Clients} {x.Transport} clients on {x.Rooms} room(s)"))}; "
+            + $"{s.Warmup} s warm-up + {s.Seconds} s measured each");
+
+        // Set-up: figures in the ledger first (the overlay reads them when the rooms go live), then rooms and one token each.
+        var versions = new long[roomCount];
+        Array.Fill(versions, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000);
+        await SeedAsync(s, ledger, skus, versions, cancel);
+        var tokens = new string[roomCount];
+        for (var r = 0; r < roomCount; r++)
+        {
+            await overlay.Client.UpsertRoomAsync(NewRoom(rooms[r], skus[r]), overlay.WriteHeaders, cancellationToken: cancel);
+            tokens[r] = (await overlay.Client.IssueTokenAsync(new IssueTokenRequest { RoomId = rooms[r] }, overlay.WriteHeaders, cancellationToken: cancel)).Token;
+        }
+        var setupStarted = Stopwatch.GetTimestamp();
+        await WaitForRoomsAsync(s, endPoint, rooms, tokens, cancel);
+        results.Add("rooms_live_s", Clock.Seconds(setupStarted), "F1");
+        var idleRss = RssMib(s.OverlayPid);
+        results.Add("overlay_idle_rss_mib", idleRss);
+
+        var top = FirstValue - 1;
+        foreach (var (step, key) in s.WarmupSteps.Select(x => (x, "warmup_" + x.Key)).Concat(s.Steps.Select(x => (x, x.Key))))
+        {
+            await RunStepAsync(s, step, key + "_", top, ledger, overlay, endPoint, rooms, tokens, skus, versions, idleRss, results, cpu, cancel);
+            top -= s.Changes;
+        }
+        foreach (var room in rooms)
+        {
+            await overlay.Client.DeleteRoomAsync(new DeleteRoomRequest { RoomId = room }, overlay.WriteHeaders, cancellationToken: cancel);
+        }
+    }
+
+    private static async Task RunStepAsync(Settings s, Step step, string key, long top, Ledger ledger, OverlayUnderTest overlay, IPEndPoint endPoint,
+        string[] rooms, string[] tokens, string[][] skus, long[] versions, double idleRss, Results results, CpuMeter cpu, CancellationToken cancel)
+    {
+        Console.WriteLine($"fanout: --- {step.Clients} {step.Transport} clients on {step.Rooms} room(s), load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        var requests = rooms.Select((room, r) => Request(endPoint, room, tokens[r], step.WebSocket)).ToArray();
+        var viewers = Enumerable.Range(0, step.Clients).Select(i => new Viewer(i % step.Rooms, top, s.Changes)).ToArray();
+        var rssBefore = RssMib(s.OverlayPid);
+        using var stopReceiving = new CancellationTokenSource();
+        var receiving = new Task[viewers.Length];
+        Array.Fill(receiving, Task.CompletedTask);
+        var connectStarted = Stopwatch.GetTimestamp();
+        try
+        {
+            using var connectDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            connectDeadline.CancelAfter(TimeSpan.FromSeconds(s.ConnectSeconds));
+            await Parallel.ForEachAsync(Enumerable.Range(0, viewers.Length), new ParallelOptions { MaxDegreeOfParallelism = s.ConnectConcurrency, CancellationToken = connectDeadline.Token }, async (i, ct) =>
+            {
+                if (await viewers[i].OpenAsync(endPoint, requests[viewers[i].Room], step.WebSocket, ct))
+                {
+                    receiving[i] = viewers[i].ReceiveAsync(stopReceiving.Token);
+                }
+            });
+            var connectSeconds = Clock.Seconds(connectStarted);
+            var open = viewers.Where(v => v.Failure.Length == 0).ToArray();
+            var showing = await WaitForAsync(() => open.All(v => v.FirstUpdateAt != 0), s.ConnectSeconds, cancel);
+            var initialSeconds = Clock.Seconds(connectStarted);
+            var rssConnected = RssMib(s.OverlayPid);
+            var connect = Latencies.Summarize([Collect(open.Select(v => v.ConnectTicks))]);
+            results.Add(key + "clients", step.Clients);
+            results.Add(key + "connected", open.Length);
+            results.Add(key + "refused", viewers.Length - open.Length);
+            results.Add(key + "first_refusal", viewers.FirstOrDefault(v => v.Failure.Length > 0)?.Failure ?? "none");
+            results.Add(key + "connect_s", connectSeconds, "F1");
+            results.Add(key + "connect_p50_ms", connect.Ms(50), "F1");
+            results.Add(key + "connect_p99_ms", connect.Ms(99), "F1");
+            results.Add(key + "connect_max_ms", connect.MaxMs, "F1");
+            results.Add(key + "all_showing_s", initialSeconds, "F1");
+            results.Add(key + "all_showing", showing ? "yes" : "no");
+            results.Add(key + "rss_before_mib", rssBefore);
+            results.Add(key + "rss_connected_mib", rssConnected);
+            results.Add(key + "kib_per_client", (rssConnected - rssBefore) * 1024 / Math.Max(1, open.Length), "F1");
+            results.Add(key + "kib_per_client_from_idle", (rssConnected - idleRss) * 1024 / Math.Max(1, open.Length), "F1");
+
+            var updatesBefore = (await overlay.ScrapeAsync(cancel)).Sum("stockcast_overlay_room_updates_total");
+            var writer = await WriteAsync(s, step, top, ledger, skus, versions, cpu, results, key, cancel);
+            var updates = (await overlay.ScrapeAsync(cancel)).Sum("stockcast_overlay_room_updates_total") - updatesBefore;
+            var drained = await WaitForAsync(() => open.All(v => Volatile.Read(ref v.Received[s.Changes - 1]) != 0), s.DrainSeconds, cancel);
+            var finalArrivals = open.Where(v => v.Received[s.Changes - 1] != 0).Select(v => v.Received[s.Changes - 1] - writer.Acked[writer.Index(s.Changes - 1, v.Room)]).ToArray();
+            var rssEnd = RssMib(s.OverlayPid);
+
+            var fromAck = new Latencies(open.Length * (s.Changes - s.WarmupChanges));
+            var fromSend = new Latencies(open.Length * (s.Changes - s.WarmupChanges));
+            long beforeAck = 0;
+            foreach (var v in open)
+            {
+                for (var k = s.WarmupChanges; k < s.Changes; k++)
+                {
+                    var at = v.Received[k];
+                    var change = writer.Index(k, v.Room);
+                    if (at == 0 || writer.Acked[change] == 0)
+                    {
+                        continue;
+                    }
+                    beforeAck += at < writer.Acked[change] ? 1 : 0;
+                    fromAck.Add(Math.Max(0, at - writer.Acked[change]));
+                    fromSend.Add(at - writer.Sent[change]);
+                }
+            }
+            var ack = Latencies.Summarize([fromAck]);
+            var send = Latencies.Summarize([fromSend]);
+            var expected = (long)open.Length * (s.Changes - s.WarmupChanges);
+            results.Add(key + "p50_ms", ack.Ms(50), "F1");
+            results.Add(key + "p90_ms", ack.Ms(90), "F1");
+            results.Add(key + "p99_ms", ack.Ms(99), "F1");
+            results.Add(key + "p999_ms", ack.Ms(99.9), "F1");
+            results.Add(key + "max_ms", ack.MaxMs, "F1");
+            results.Add(key + "send_p50_ms", send.Ms(50), "F1");
+            results.Add(key + "send_p99_ms", send.Ms(99), "F1");
+            results.Add(key + "before_ack", beforeAck);
+            results.Add(key + "delivered", ack.Count);
+            results.Add(key + "expected", expected);
+            results.Add(key + "delivered_fraction", expected == 0 ? 0 : (double)ack.Count / expected, "F4");
+            results.Add(key + "deliveries_per_s", ack.Count / s.Seconds);
+            results.Add(key + "room_updates_per_s", updates / (s.Warmup + s.Seconds), "F1");
+            results.Add(key + "out_of_order", open.Sum(v => v.OutOfOrder));
+            results.Add(key + "final_fraction", (double)finalArrivals.Length / Math.Max(1, open.Length), "F4");
+            results.Add(key + "final_last_ms", finalArrivals.Length == 0 ? double.NaN : Math.Max(0, finalArrivals.Max()) * 1000.0 / Stopwatch.Frequency, "F1");
+            results.Add(key + "drained", drained ? "yes" : "no");
+            results.Add(key + "rss_end_mib", rssEnd);
+        }
+        finally
+        {
+            foreach (var v in viewers)
+            {
+                v.Reset();
+            }
+            await stopReceiving.CancelAsync();
+            await Task.WhenAll(receiving);
+        }
+        // The next step starts from an overlay with no viewers left.
+        var closed = await WaitForAsync(async () => (await overlay.ScrapeAsync(cancel)).Sum("stockcast_overlay_viewers") == 0, 30, cancel);
+        results.Add(key + "closed", closed ? "yes" : "no");
+    }
+
+    /// <summary>Send and acknowledgement times of each change, in the order written: change k of room r is number k * rooms + r.</summary>
+    private sealed record Writer(long[] Sent, long[] Acked, int Rooms)
+    {
+        public int Index(int k, int room) => (k * Rooms) + room;
+    }
+
+    /// <summary>
+    /// Change j (room j % rooms, its change k = j / rooms: first SKU to top - k) at start + j / (rate x rooms),
+    /// one event per batch; the CPU window covers the changes after the warm-up.
+    /// </summary>
+    private static async Task<Writer> WriteAsync(Settings s, Step step, long top, Ledger ledger, string[][] skus, long[] versions, CpuMeter cpu,
+        Results results, string key, CancellationToken cancel)
+    {
+        var changes = s.Changes * step.Rooms;
+        var writer = new Writer(new long[changes], new long[changes], step.Rooms);
+        using var call = ledger.DedicatedClient().ApplyStockEvents(ledger.WriteHeaders, cancellationToken: cancel);
+        var notApplied = 0;
+        var reader = Task.Run(async () =>
+        {
+            var j = 0;
+            await foreach (var response in call.ResponseStream.ReadAllAsync(cancel))
+            {
+                writer.Acked[j++] = Stopwatch.GetTimestamp();
+                notApplied += response.Results.Count(r => r.Outcome != EventOutcome.Applied);
+            }
+        }, cancel);
+        var late = 0;
+        var started = Stopwatch.GetTimestamp();
+        var perSecond = s.Rate * step.Rooms;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1 / perSecond));
+        for (var j = 0; j < changes; j++)
+        {
+            if (j == s.WarmupChanges * step.Rooms)
+            {
+                cpu.Start();
+            }
+            var (k, r) = Math.DivRem(j, step.Rooms);
+            var request = new ApplyStockEventsRequest
+            {
+                BatchId = "fanout",
+                Events = { Snapshot(s.Warehouse, skus[r][0], top - k, ++versions[r], Timestamp.FromDateTime(DateTime.UtcNow)) },
+            };
+            writer.Sent[j] = Stopwatch.GetTimestamp();
+            late += writer.Sent[j] - (started + Clock.Ticks(j / perSecond)) > Clock.Ticks(0.005) ? 1 : 0;
+            await call.RequestStream.WriteAsync(request, cancel);
+            if (j < changes - 1)
+            {
+                await timer.WaitForNextTickAsync(cancel);
+            }
+        }
+        await call.RequestStream.CompleteAsync();
+        await reader;
+        results.AddCpu(cpu.Stop(), key);
+        results.Add(key + "writer_late_changes", late);
+        results.Add(key + "writer_not_applied", notApplied);
+        return writer;
+    }
+
+    private static async Task SeedAsync(Settings s, Ledger ledger, string[][] skus, long[] versions, CancellationToken cancel)
+    {
+        using var call = ledger.Client().ApplyStockEvents(ledger.WriteHeaders, cancellationToken: cancel);
+        var request = new ApplyStockEventsRequest { BatchId = "fanout-seed" };
+        var sourceTime = Timestamp.FromDateTime(DateTime.UtcNow);
+        for (var r = 0; r < skus.Length; r++)
+        {
+            request.Events.Add(Snapshot(s.Warehouse, skus[r][0], FirstValue, ++versions[r], sourceTime));
+            // The SKUs that stay put: small figures in two US warehouses, never mistaken for the changing one's.
+            for (var f = 1; f < skus[r].Length; f++)
+            {
+                request.Events.Add(Snapshot("us-east", skus[r][f], 100 + f, versions[r], sourceTime));
+                request.Events.Add(Snapshot("us-west", skus[r][f], 50 + f, versions[r], sourceTime));
+            }
+        }
+        await call.RequestStream.WriteAsync(request, cancel);
+        await call.RequestStream.CompleteAsync();
+        await foreach (var response in call.ResponseStream.ReadAllAsync(cancel))
+        {
+            if (response.Results.FirstOrDefault(r => r.Outcome != EventOutcome.Applied) is { } refused)
+            {
+                throw new InvalidOperationException($"seeding the fan-out SKUs: {refused.Outcome} {refused.Reason}");
+            }
+        }
+    }
+
+    /// <summary>One SSE viewer per room until each shows the seeded figure: the overlay follows the rooms' SKUs.</summary>
+    private static async Task WaitForRoomsAsync(Settings s, IPEndPoint endPoint, string[] rooms, string[] tokens, CancellationToken cancel)
+    {
+        var probes = rooms.Select((_, r) => new Viewer(r, FirstValue, 1)).ToArray();
+        using var stop = new CancellationTokenSource();
+        var receiving = new List<Task>();
+        try
+        {
+            foreach (var probe in probes)
+            {
+                if (!await probe.OpenAsync(endPoint, Request(endPoint, rooms[probe.Room], tokens[probe.Room], webSocket: false), webSocket: false, cancel))
+                {
+                    throw new InvalidOperationException($"the overlay refused a viewer of {rooms[probe.Room]}: {probe.Failure}");
+                }
+                receiving.Add(probe.ReceiveAsync(stop.Token));
+            }
+            if (!await WaitForAsync(() => probes.All(p => Volatile.Read(ref p.Received[0]) != 0), 60, cancel))
+            {
+                throw new TimeoutException("the overlay's rooms did not show the seeded figures within 60 s");
+            }
+        }
+        finally
+        {
+            foreach (var probe in probes)
+            {
+                probe.Reset();
+            }
+            await stop.CancelAsync();
+            await Task.WhenAll(receiving);
+        }
+    }
+
+    private static Room NewRoom(string id, string[] skus) => new()
+    {
+        Id = id,
+        Title = "Fan-out bench",
+        Platforms = { Platform.Tiktok, Platform.Youtube },
+        Market = "US",
+        Featured = { skus.Select((sku, f) => new FeaturedSku { Sku = sku, DisplayName = $"Bench item {f}", GreenAtOrAbove = 20, YellowAtOrAbove = 5 }) },
+        Display = new DisplayOptions { CountDown = true, HeatMap = true, SoldOutCard = true },
+        StartsAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-1)),
+        EndsAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(3)),
+        MaxUpdatesPerSecond = 10,
+        // The SKUs that stay put keep their first source_time: no "updating…" flip during the run.
+        StaleAfterSeconds = 3600,
+    };
+
+    private static StockEvent Snapshot(string warehouse, string sku, long units, long version, Timestamp sourceTime) => new()
+    {
+        WarehouseId = warehouse,
+        Sku = sku,
+        SourceTime = sourceTime,
+        Snapshot = new StockSnapshot { SourceVersion = version, Quantities = new Quantities { OnHand = units, Available = units } },
+    };
+
+    /// <summary>The viewer's request as bytes: the event stream, or the WebSocket upgrade (a fixed key: the accept value is not checked).</summary>
+    private static byte[] Request(IPEndPoint endPoint, string room, string token, bool webSocket) => Encoding.ASCII.GetBytes(webSocket
+        ? $"GET /overlay/{room}/ws?token={token} HTTP/1.1\r\nHost: {endPoint}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: c3RvY2tjYXN0LWZhbm91dA==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        : $"GET /overlay/{room}/events?token={token} HTTP/1.1\r\nHost: {endPoint}\r\nAccept: text/event-stream\r\n\r\n");
+
+    private static Latencies Collect(IEnumerable<long> ticks)
+    {
+        var all = new Latencies(1024);
+        foreach (var t in ticks)
+        {
+            all.Add(t);
+        }
+        return all;
+    }
+
+    private static double RssMib(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? double.NaN : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+        }
+        catch (IOException)
+        {
+            return double.NaN;
+        }
+    }
+
+    private static Task<bool> WaitForAsync(Func<bool> condition, double seconds, CancellationToken cancel)
+        => WaitForAsync(() => Task.FromResult(condition()), seconds, cancel);
+
+    /// <summary>Polls a condition at the readiness poll interval until it holds or the deadline passes.</summary>
+    private static async Task<bool> WaitForAsync(Func<Task<bool>> condition, double seconds, CancellationToken cancel)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (!await condition())
+        {
+            if (Clock.Seconds(started) > seconds)
+            {
+                return false;
+            }
+            await Task.Delay(Readiness.PollInterval, cancel);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// One viewer on a raw socket. It scans what arrives for "availableToPromise": "N" and notes when
+    /// each value of the step (top - k) first came; the first match in a message is the changing
+    /// SKU's, the others (its warehouse split, the SKUs that stay put) are the same value or out of range.
+    /// </summary>
+    private sealed class Viewer(int room, long top, int changes)
+    {
+        private static readonly byte[] Marker = Encoding.ASCII.GetBytes("\"availableToPromise\": \"");
+        private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        private readonly byte[] _buffer = new byte[4096];
+        private int _matched;
+        private bool _inValue;
+        private long _value;
+        private long _newest = -1;
+
+        /// <summary>Stopwatch time at which value top - k first arrived, 0 until it has.</summary>
+        public readonly long[] Received = new long[changes];
+
+        public int Room => room;
+        public long ConnectTicks { get; private set; }
+        public long FirstUpdateAt;
+        public int OutOfOrder { get; private set; }
+        public string Failure { get; private set; } = "";
+
+        /// <summary>Connects, sends the request and reads the response head (a 200 event stream or a 101 upgrade).</summary>
+        public async Task<bool> OpenAsync(IPEndPoint endPoint, byte[] request, bool webSocket, CancellationToken cancel)
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                await _socket.ConnectAsync(endPoint, cancel);
+                await _socket.SendAsync(request, SocketFlags.None, cancel);
+                var filled = 0;
+                while (filled < _buffer.Length)
+                {
+                    var n = await _socket.ReceiveAsync(_buffer.AsMemory(filled), SocketFlags.None, cancel);
+                    if (n == 0)
+                    {
+                        Failure = "closed before the response head";
+                        return false;
+                    }
+                    filled += n;
+                    var end = _buffer.AsSpan(0, filled).IndexOf("\r\n\r\n"u8);
+                    if (end < 0)
+                    {
+                        continue;
+                    }
+                    if (!_buffer.AsSpan(0, filled).StartsWith(webSocket ? "HTTP/1.1 101"u8 : "HTTP/1.1 200"u8))
+                    {
+                        Failure = Encoding.ASCII.GetString(_buffer, 0, _buffer.AsSpan(0, filled).IndexOf("\r\n"u8));
+                        return false;
+                    }
+                    ConnectTicks = Stopwatch.GetTimestamp() - started;
+                    Scan(_buffer.AsSpan(end + 4, filled - end - 4), Stopwatch.GetTimestamp());
+                    return true;
+                }
+                Failure = "response head larger than the buffer";
+                return false;
+            }
+            catch (SocketException ex)
+            {
+                Failure = ex.SocketErrorCode.ToString();
+                return false;
+            }
+            catch (OperationCanceledException)
+            {
+                Failure = "not connected within --connect-seconds";
+                return false;
+            }
+        }
+
+        public async Task ReceiveAsync(CancellationToken cancel)
+        {
+            try
+            {
+                int n;
+                while ((n = await _socket.ReceiveAsync(_buffer.AsMemory(), SocketFlags.None, cancel)) > 0)
+                {
+                    Scan(_buffer.AsSpan(0, n), Stopwatch.GetTimestamp());
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // Closed by Reset, or by the overlay.
+            }
+        }
+
+        /// <summary>Closes with a reset: no TIME_WAIT left behind to run the next step out of ports.</summary>
+        public void Reset()
+        {
+            try
+            {
+                _socket.LingerState = new LingerOption(true, 0);
+            }
+            catch (SocketException)
+            {
+                // Never connected.
+            }
+            _socket.Dispose();
+        }
+
+        private void Scan(ReadOnlySpan<byte> data, long at)
+        {
+            foreach (var b in data)
+            {
+                if (_inValue)
+                {
+                    if (b is >= (byte)'0' and <= (byte)'9')
+                    {
+                        _value = (_value * 10) + (b - '0');
+                        continue;
+                    }
+                    _inValue = false;
+                    Seen(_value, at);
+                    continue;
+                }
+                if (b == Marker[_matched])
+                {
+                    if (++_matched == Marker.Length)
+                    {
+                        (_inValue, _value, _matched) = (true, 0, 0);
+                    }
+                }
+                else
+                {
+                    _matched = b == Marker[0] ? 1 : 0;
+                }
+            }
+        }
+
+        private void Seen(long value, long at)
+        {
+            if (FirstUpdateAt == 0)
+            {
+                Volatile.Write(ref FirstUpdateAt, at);
+            }
+            var k = top - value;
+            if (k < 0 || k >= Received.Length || Received[k] != 0)
+            {
+                return;
+            }
+            OutOfOrder += k < _newest ? 1 : 0;
+            _newest = Math.Max(_newest, k);
+            Volatile.Write(ref Received[k], at);
+        }
+    }
+}

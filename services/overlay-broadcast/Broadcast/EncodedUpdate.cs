@@ -1,0 +1,38 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Google.Protobuf;
+using Stockcast.Overlay.V1;
+
+namespace Stockcast.Overlay.Broadcast;
+
+/// <summary>
+/// A room update as the bytes viewers are sent, made once per update and shared by every viewer of
+/// the room: formatting the JSON per connection would cost more than everything else at thousands
+/// of viewers (docs/benchmarks.md, overlay-broadcast fan-out).
+/// </summary>
+public sealed class EncodedUpdate
+{
+    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
+
+    // Keyed by the published instance, which every subscriber of the room is handed; an entry goes with its update.
+    private static readonly ConditionalWeakTable<RoomUpdate, EncodedUpdate> Encoded = new();
+
+    private EncodedUpdate(RoomUpdate update)
+    {
+        var json = Json.Format(update);
+        Sequence = update.Sequence;
+        Utf8Json = Encoding.UTF8.GetBytes(json);
+        ServerSentEvent = Encoding.UTF8.GetBytes($"id: {update.Sequence}\nevent: update\ndata: {json}\n\n");
+    }
+
+    public long Sequence { get; }
+
+    /// <summary>The RoomUpdate as protobuf JSON (a WebSocket text message).</summary>
+    public ReadOnlyMemory<byte> Utf8Json { get; }
+
+    /// <summary>The whole Server-Sent Event: id, event type and the JSON as data.</summary>
+    public ReadOnlyMemory<byte> ServerSentEvent { get; }
+
+    /// <summary>Published updates are not changed afterwards, so the bytes made for the first viewer serve all.</summary>
+    public static EncodedUpdate Of(RoomUpdate update) => Encoded.GetValue(update, static u => new EncodedUpdate(u));
+}

@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Options;
+using Prometheus;
+using Stockcast.Overlay.Rooms;
+using Stockcast.Overlay.V1;
+
+namespace Stockcast.Overlay.Broadcast;
+
+/// <summary>How a viewer's stream ended.</summary>
+public enum ViewerEnd
+{
+    /// <summary>The viewer disconnected.</summary>
+    Left,
+
+    /// <summary>The token was revoked (noticed on a quiet connection).</summary>
+    Revoked,
+
+    /// <summary>The room was deleted or the service is stopping.</summary>
+    RoomClosed,
+}
+
+/// <summary>What one viewer transport (Server-Sent Events, WebSocket) does with the shared loop's output.</summary>
+public interface IViewerTransport
+{
+    /// <summary>The "transport" label of stockcast_overlay_viewers.</summary>
+    string Name { get; }
+
+    ValueTask SendAsync(EncodedUpdate update, CancellationToken cancellationToken);
+
+    /// <summary>A quiet connection whose token is still valid: keep proxies from closing it, find dead viewers.</summary>
+    ValueTask HeartbeatAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// What every viewer transport shares: who may open a room's stream (refused before anything is
+/// sent), and the loop that sends the room's full state, then each coalesced update, heartbeats a
+/// quiet connection, re-checks the token every heartbeat (busy or quiet), and ends on revocation,
+/// room deletion or the viewer leaving. It waits on the subscription's one-slot buffer: no thread
+/// and no queue per viewer.
+/// </summary>
+public sealed class RoomViewers(ViewerTokens tokens, RoomCatalog catalog, RoomHub hub, IOptions<OverlayOptions> options, TimeProvider clock, IHostApplicationLifetime lifetime)
+{
+    public TimeSpan Heartbeat => TimeSpan.FromSeconds(options.Value.HeartbeatSeconds);
+
+    /// <summary>
+    /// The room's channel; or, with none, the status refusing the caller: 401 without a token, 403
+    /// wrong, revoked or too narrow (a viewer token on the board), 404 no such room.
+    /// </summary>
+    public async Task<(RoomChannel? Channel, int Refusal)> AdmitAsync(string roomId, string? token, TokenScope needed = TokenScope.Viewer)
+    {
+        if (await tokens.RefusalAsync(roomId, token, needed) is { } status)
+        {
+            return (null, status);
+        }
+        if (hub.Find(roomId) is null)
+        {
+            await catalog.RefreshAsync(); // created through another replica a moment ago
+        }
+        return hub.Find(roomId) is { } channel ? (channel, 0) : (null, StatusCodes.Status404NotFound);
+    }
+
+    /// <summary>Streams the room to one admitted viewer until it ends; <paramref name="viewerGone"/> fires when the viewer leaves.</summary>
+    public async Task<ViewerEnd> StreamAsync(RoomChannel channel, string token, IViewerTransport transport, CancellationToken viewerGone)
+    {
+        // Stopping ends the stream at once: Kestrel would otherwise wait out its shutdown timeout for
+        // these never-ending requests, and the viewer reconnects (to another replica) by itself.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(viewerGone, channel.Closed, lifetime.ApplicationStopping);
+        using var subscription = channel.Subscribe();
+        using var viewer = OverlayMetrics.Viewers.WithLabels(transport.Name).TrackInProgress();
+        var heartbeat = Heartbeat;
+        var checkedAt = clock.GetTimestamp();
+        long sent = 0;
+        try
+        {
+            while (true)
+            {
+                var update = await subscription.NextAsync(heartbeat, stop.Token);
+                // A busy room never goes quiet: the token is re-checked on time either way.
+                if (clock.GetElapsedTime(checkedAt) >= heartbeat)
+                {
+                    if (!await tokens.IsValidAsync(channel.RoomId, token))
+                    {
+                        return ViewerEnd.Revoked;
+                    }
+                    checkedAt = clock.GetTimestamp();
+                }
+                if (update is null)
+                {
+                    await transport.HeartbeatAsync(stop.Token);
+                }
+                else if (update.Sequence > sent)
+                {
+                    await transport.SendAsync(EncodedUpdate.Of(update), stop.Token);
+                    sent = update.Sequence;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return viewerGone.IsCancellationRequested ? ViewerEnd.Left : ViewerEnd.RoomClosed;
+        }
+    }
+}
