@@ -12,6 +12,9 @@ namespace Stockcast.Testing;
 public class ServiceProcess : IDisposable
 {
     private const int OutputLinesKept = 40;
+
+    /// <summary>A .NET service starts in a second or two, but far slower on a machine loaded by other work.</summary>
+    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(90);
     private readonly string _name;
     private readonly string _binary;
     private readonly Dictionary<string, string> _environment;
@@ -129,7 +132,7 @@ public class ServiceProcess : IDisposable
                 return true;
             }
             return (await http.GetAsync(new Uri(HttpAddress, "/readyz"))).IsSuccessStatusCode;
-        }, $"the {_name} process is ready");
+        }, $"the {_name} process is ready", StartDeadline);
         if (exited is not null)
         {
             process.Dispose();

@@ -22,7 +22,8 @@ public sealed class CompactionTests(RedisServerFixture redis) : IClassFixture<Re
         await viewer.ReadUntilAsync(u => u.Stale);
         await host.ApplyAsync([.. Enumerable.Range(1, 1200).Select(i => ("us-west", $"FILL-{i}", 1L, 1L)), ("us-east", "TEE-CMP", 37, 2)], via: other);
         await followed.StartAsync();
-        var shown = (await viewer.ReadUntilAsync(u => u.Skus[0] is { AvailableToPromise: 37, Stale: false })).Last().Update;
+        // A generous deadline: on a loaded machine the restarted ledger takes a while to serve again.
+        var shown = (await viewer.ReadUntilAsync(u => u.Skus[0] is { AvailableToPromise: 37, Stale: false }, TimeSpan.FromSeconds(90))).Last().Update;
 
         Assert.Equal(("37 in stock", false), (shown.Skus[0].Label, shown.Stale));
         using var http = new HttpClient();
