@@ -50,5 +50,6 @@ public static class AlertingMetrics
     public static readonly Gauge PeerUp = Metrics.CreateGauge(
         "stockcast_alerting_peer_up",
         "1 while this replica follows the peer region's stock-ledger, 0 while it cannot (its figures stop counting after Alerting:PeerStaleSeconds).",
-        "region");
+        // Not "region": the ServiceMonitor sets that target label to this release's own region.
+        "peer");
 }
