@@ -25,7 +25,8 @@ public sealed class LedgerFollower(LedgerSource source, StockView view, TimeProv
     /// <param name="reachable">Called when the ledger becomes reachable (listed or answering) and when it stops being.</param>
     public async Task FollowAsync(Action<TakenRecord> taken, Action<bool>? reachable, CancellationToken stoppingToken)
     {
-        // Pings find a silently dropped connection (a peer across a WAN) instead of waiting on it for ever.
+        // Pings find a silently dropped connection (a peer across a WAN) instead of waiting on it for
+        // ever; several HTTP/2 connections as gRPC's own default handler allows.
         using var channel = GrpcChannel.ForAddress(source.Address, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler { KeepAlivePingDelay = TimeSpan.FromSeconds(20), KeepAlivePingTimeout = TimeSpan.FromSeconds(10), EnableMultipleHttp2Connections = true },
