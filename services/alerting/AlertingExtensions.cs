@@ -18,6 +18,7 @@ public static class AlertingExtensions
         builder.AddRedis();
         builder.Services.AddValidatedOptions<AlertingOptions>(builder.Configuration, AlertingOptions.Section);
         builder.Services.AddSingleton<StockView>();
+        builder.Services.AddSingleton<PeerStock>();
         builder.Services.AddSingleton<DemandMeter>();
         builder.Services.AddSingleton<DirtySkus>();
         builder.Services.AddSingleton<CatalogStore>();
@@ -31,7 +32,8 @@ public static class AlertingExtensions
         builder.Services.AddHealthChecks().AddCheck<StockViewHealthCheck>("stock-view", tags: [HealthTags.Ready]);
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderLease>());
         builder.Services.AddHostedService<CatalogSync>();
-        builder.Services.AddHostedService<LedgerFollower>();
+        builder.Services.AddHostedService<LocalLedger>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PeerStock>());
         builder.Services.AddHostedService<SignalFollower>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertEngine>());
         builder.Services.AddHostedService<ConnectorFollower>();

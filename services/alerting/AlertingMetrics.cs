@@ -46,4 +46,10 @@ public static class AlertingMetrics
     public static readonly Gauge IsLeader = Metrics.CreateGauge(
         "stockcast_alerting_leader",
         "1 on the replica that evaluates and delivers.");
+
+    public static readonly Gauge PeerUp = Metrics.CreateGauge(
+        "stockcast_alerting_peer_up",
+        "1 while this replica follows the peer region's stock-ledger, 0 while it cannot (its figures stop counting after Alerting:PeerStaleSeconds).",
+        // Not "region": the ServiceMonitor sets that target label to this release's own region.
+        "peer");
 }

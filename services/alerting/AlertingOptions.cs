@@ -1,9 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.RegularExpressions;
 using Stockcast.Alerting.V1;
 
 namespace Stockcast.Alerting;
 
-public sealed class AlertingOptions : IValidatableObject
+public sealed partial class AlertingOptions : IValidatableObject
 {
     public const string Section = "Alerting";
 
@@ -67,6 +68,13 @@ public sealed class AlertingOptions : IValidatableObject
 
     public DaprOptions Dapr { get; set; } = new();
 
+    /// <summary>Peer regions' stock-ledgers: transfer sources and part of the global total, never this region's own figures.</summary>
+    public List<PeerLedgerOptions> PeerLedgers { get; set; } = [];
+
+    /// <summary>A peer's figures count only while its ledger answered within this long (keep it well above the peer ledger's Watch progress interval).</summary>
+    [Range(5, 86_400)]
+    public int PeerStaleSeconds { get; set; } = 300;
+
     public List<WebhookOptions> Webhooks { get; set; } = [];
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -95,6 +103,23 @@ public sealed class AlertingOptions : IValidatableObject
                 yield return new ValidationResult($"Alerting:Webhooks:{i}:MinSeverity must be Info, Warning or Critical (not '{hook.MinSeverity}').", [nameof(Webhooks)]);
             }
         }
+        for (var i = 0; i < PeerLedgers.Count; i++)
+        {
+            var peer = PeerLedgers[i];
+            if (!RegionName().IsMatch(peer.Region) || PeerLedgers.Count(p => p.Region == peer.Region) > 1)
+            {
+                yield return new ValidationResult($"Alerting:PeerLedgers:{i}:Region must be a unique lower-case region name such as 'eu' (not '{peer.Region}').", [nameof(PeerLedgers)]);
+            }
+            if (peer.Address is null || !peer.Address.IsAbsoluteUri || peer.Address.Scheme is not ("http" or "https"))
+            {
+                yield return new ValidationResult($"Alerting:PeerLedgers:{i}:Address must be the absolute http(s) address of the peer region's stock-ledger.", [nameof(PeerLedgers)]);
+            }
+            else if (peer.Address == LedgerAddress)
+            {
+                // Its stock would count twice in the global total and be offered as a transfer to itself.
+                yield return new ValidationResult($"Alerting:PeerLedgers:{i}:Address is this region's own ledger (Alerting:LedgerAddress).", [nameof(PeerLedgers)]);
+            }
+        }
         foreach (var result in Defaults.Validate())
         {
             yield return result;
@@ -104,6 +129,22 @@ public sealed class AlertingOptions : IValidatableObject
             yield return result;
         }
     }
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,15}$")]
+    private static partial Regex RegionName();
+}
+
+/// <summary>A peer region's stock-ledger (the chart renders one per entry of its <c>peers</c>).</summary>
+public sealed class PeerLedgerOptions
+{
+    /// <summary>The peer region's name, as alerts say it: "eu".</summary>
+    public string Region { get; set; } = "";
+
+    /// <summary>Its stock-ledger's gRPC address, e.g. through the region's internal gateway.</summary>
+    public Uri? Address { get; set; }
+
+    /// <summary>A Read key of that ledger (from a secret); empty when it allows anonymous reads.</summary>
+    public string ApiKey { get; set; } = "";
 }
 
 /// <summary>The built-in default rule (every field set).</summary>

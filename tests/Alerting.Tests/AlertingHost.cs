@@ -96,10 +96,13 @@ public sealed class AlertingHost : WebApplicationFactory<Program>
     }
 
     /// <summary>Sets a SKU's figures at a warehouse in the ledger (a snapshot, as a warehouse feed would).</summary>
-    public async Task SetStockAsync(string warehouse, string sku, long available, long version, long inbound = 0, DateTimeOffset? sourceTime = null)
+    public Task SetStockAsync(string warehouse, string sku, long available, long version, long inbound = 0, DateTimeOffset? sourceTime = null)
+        => SetStockAsync(Ledger, warehouse, sku, available, version, inbound, sourceTime);
+
+    /// <summary>Sets a SKU's figures at a warehouse in <paramref name="ledger"/> (e.g. a peer region's).</summary>
+    public static async Task SetStockAsync(LedgerProcess ledger, string warehouse, string sku, long available, long version, long inbound = 0, DateTimeOffset? sourceTime = null)
     {
-        var channel = GrpcChannel.ForAddress(Ledger.GrpcAddress);
-        _channels.Add(channel);
+        using var channel = GrpcChannel.ForAddress(ledger.GrpcAddress);
         using var call = new StockLedger.StockLedgerClient(channel).ApplyStockEvents(new Metadata { { "Authorization", "Bearer " + LedgerProcess.WriterKey } });
         await call.RequestStream.WriteAsync(new ApplyStockEventsRequest
         {

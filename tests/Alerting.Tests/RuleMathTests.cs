@@ -25,8 +25,9 @@ public sealed class RuleMathTests
         StartStock = { ["TEE-1"] = startStock },
     };
 
-    private static Situation At(long atp, DemandNow? demand = null, LiveStream? stream = null, IReadOnlyList<(string, long)>? elsewhere = null, long inbound = 0, string? replacement = null)
-        => new("TEE-1", Start, Rule, new MarketStock("US", atp, inbound, [("us-east", atp)], Start), elsewhere ?? [], demand ?? new DemandNow(0, 0, 0, 0, 0), stream, replacement, 7, TimeSpan.FromHours(24));
+    private static Situation At(long atp, DemandNow? demand = null, LiveStream? stream = null, IReadOnlyList<(string, long)>? elsewhere = null, long inbound = 0, string? replacement = null, IReadOnlyList<PeerDonor>? peers = null)
+        => new("TEE-1", Start, Rule, new MarketStock("US", atp, inbound, [("us-east", atp)], Start), elsewhere ?? [], peers ?? [], atp + (elsewhere ?? []).Sum(e => e.Item2) + (peers ?? []).Sum(p => p.Atp),
+            demand ?? new DemandNow(0, 0, 0, 0, 0), stream, replacement, 7, TimeSpan.FromHours(24));
 
     [Fact]
     public void ASteadyPaceSettlesAtItsRateAndABurstFadesWithTheHalfLife()
@@ -87,6 +88,22 @@ public sealed class RuleMathTests
         Assert.Equal("transfer 58 units from eu-central to a warehouse serving US", shortage.Action);
         Assert.Equal(Standing.Clear, Conditions.RegionalShortage(At(2, elsewhere: []))!.Standing);
         Assert.Equal(40, Conditions.RegionalShortage(At(0, new DemandNow(1000, 0, 0, 0, 0), elsewhere: [("sea-sg", 40)]))!.Transfer!.Units);
+    }
+
+    [Fact]
+    public void AShortageTheRegionCannotCoverTakesItsTransferFromAPeerRegionButALocalWarehouseThatCoversItComesFirst()
+    {
+        var peers = new[] { new PeerDonor("eu", "de-fra-ck1", 480) };
+        var fromPeer = Conditions.RegionalShortage(At(0, elsewhere: [("us-west", 10)], peers: peers))!;
+        var fromLocal = Conditions.RegionalShortage(At(0, elsewhere: [("us-west", 100)], peers: peers))!;
+
+        // Twice the low level of 10 is wanted: us-west's 10 cannot cover it, us-west's 100 can.
+        Assert.Equal(("de-fra-ck1", "eu", 20L), (fromPeer.Transfer!.FromWarehouseId, fromPeer.Transfer.FromRegion, fromPeer.Transfer.Units));
+        Assert.Equal("transfer 20 units from de-fra-ck1 (eu region) to a warehouse serving US", fromPeer.Action);
+        Assert.Equal(490, fromPeer.Figures["global_atp"]);
+        Assert.Equal(("us-west", "", 20L), (fromLocal.Transfer!.FromWarehouseId, fromLocal.Transfer.FromRegion, fromLocal.Transfer.Units));
+        Assert.Equal(Standing.Firing, Conditions.RegionalShortage(At(0, peers: peers))!.Standing);
+        Assert.Equal(Conditions.LowStock(At(0))!.Action, Conditions.LowStock(At(0, peers: peers))!.Action);
     }
 
     [Fact]

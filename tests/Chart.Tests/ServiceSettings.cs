@@ -9,7 +9,7 @@ namespace Stockcast.Chart.Tests;
 /// <summary>
 /// What each service reads (its options classes, found by their <c>Section</c> constant) and what the
 /// chart gives it: the settings file from <c>config</c> (+ the region's warehouses) and the env vars of
-/// templates/_service.tpl (Redis, Kestrel, shutdown, addresses, API keys, secretConfig).
+/// templates/_service.tpl (Redis, Kestrel, shutdown, addresses, peers, API keys, secretConfig).
 /// </summary>
 public static class ServiceSettings
 {
@@ -105,6 +105,17 @@ public static class ServiceSettings
             env[$"Auth:ApiKeys:{i}:Name"] = (string)apiKeys[i]!["name"]!;
             env[$"Auth:ApiKeys:{i}:Access"] = (string)apiKeys[i]!["access"]!;
             env[$"Auth:ApiKeys:{i}:Key"] = SecretStandIn((string)apiKeys[i]!["secretName"]!, (string)apiKeys[i]!["secretKey"]!);
+        }
+        var peersSection = (string?)svc["peersSection"];
+        var peers = values["peers"]!.AsArray();
+        for (var i = 0; i < peers.Count && !string.IsNullOrEmpty(peersSection); i++)
+        {
+            env[$"{peersSection}:PeerLedgers:{i}:Region"] = (string)peers[i]!["region"]!;
+            env[$"{peersSection}:PeerLedgers:{i}:Address"] = (string)peers[i]!["ledgerAddress"]!;
+            if (peers[i]!["apiKeySecret"] is { } secret)
+            {
+                env[$"{peersSection}:PeerLedgers:{i}:ApiKey"] = SecretStandIn((string)secret["name"]!, (string)secret["key"]!);
+            }
         }
         foreach (var (key, reference) in svc["secretConfig"]!.AsObject())
         {

@@ -89,7 +89,7 @@ public sealed partial class ServiceSettingsTests
         Assert.True(problems.Count == 0, $"{service} in region {region} would refuse to start:{Environment.NewLine}{string.Join(Environment.NewLine, problems)}");
     }
 
-    // Settings the template sets itself from dedicated values (redis, shutdown, apiKeys, warehouses).
+    // Settings the template sets itself from dedicated values (redis, shutdown, apiKeys, warehouses, peers).
     private static bool SettableThroughTemplateEnv(string service, string key)
     {
         var template = ChartFiles.ReadChartFile("templates", "_service.tpl");
@@ -108,6 +108,11 @@ public sealed partial class ServiceSettingsTests
             var sectionInValues = (string?)ChartFiles.DefaultValues()["services"]![service]!["warehousesSection"];
             var valuesName = char.ToLowerInvariant(property[0]) + property[1..];
             return sectionInValues == section && Regex.IsMatch(helpers, $"\"{property}\" (\\(get \\. \"{valuesName}\"|\\.{valuesName}\\b)");
+        }
+        if (parts is [var peersSection, "PeerLedgers", "0", var peerField])
+        {
+            var sectionInValues = (string?)ChartFiles.DefaultValues()["services"]![service]!["peersSection"];
+            return sectionInValues == peersSection && template.Contains($"name: {{{{ $section }}}}__PeerLedgers__{{{{ $i }}}}__{peerField}\n");
         }
         return false;
     }

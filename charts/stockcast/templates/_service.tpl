@@ -48,6 +48,23 @@ data:
   value: {{ printf "http://%s:%v" (include "stockcast.serviceName" (dict "root" $root "name" $target)) $peer.ports.grpc | quote }}
   {{- end }}
 {{- end }}
+{{- /* Peer regions' ledgers (top-level peers), for the service that reads them; the key from its Secret. */}}
+{{- if .svc.peersSection }}
+{{- $section := .svc.peersSection }}
+{{- range $i, $peer := $root.Values.peers }}
+- name: {{ $section }}__PeerLedgers__{{ $i }}__Region
+  value: {{ $peer.region | quote }}
+- name: {{ $section }}__PeerLedgers__{{ $i }}__Address
+  value: {{ $peer.ledgerAddress | quote }}
+{{- with $peer.apiKeySecret }}
+- name: {{ $section }}__PeerLedgers__{{ $i }}__ApiKey
+  valueFrom:
+    secretKeyRef:
+      name: {{ .name }}
+      key: {{ .key }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- range $i, $k := .svc.apiKeys }}
 - name: Auth__ApiKeys__{{ $i }}__Name
   value: {{ $k.name | quote }}

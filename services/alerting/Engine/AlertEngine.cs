@@ -19,6 +19,7 @@ public sealed class AlertEngine(
     LeaderLease lease,
     AlertBook book,
     StockView view,
+    PeerStock peers,
     DemandMeter demand,
     CatalogStore catalog,
     DirtySkus dirty,
@@ -121,7 +122,7 @@ public sealed class AlertEngine(
                 ? await catalog.RecordStartStockAsync(listed, sku, stock.AvailableToPromise)
                 : listed;
             var rule = EffectiveRule.Resolve(catalog, options.Value.Defaults, sku, stream?.Id);
-            var situation = new Situation(sku, now, rule, stock, view.Elsewhere(sku, market), demand.Now(sku, now), stream,
+            var situation = new Situation(sku, now, rule, stock, view.Elsewhere(sku, market), peers.Donors(sku), view.TotalAtp(sku) + peers.TotalAtp(sku), demand.Now(sku, now), stream,
                 Replacement(sku, market, rule), options.Value.PreSaleDays, TimeSpan.FromHours(options.Value.TrendLookaheadHours));
             foreach (var condition in Conditions.Evaluate(situation))
             {

@@ -23,13 +23,19 @@ public sealed record Condition(string Key, AlertKind Kind, Severity Severity, St
     public Transfer? Transfer { get; init; }
 }
 
-/// <summary>Everything the stock rules look at for one SKU in one market (and room, when it is in a stream).</summary>
+/// <summary>
+/// Everything the stock rules look at for one SKU in one market (and room, when it is in a stream).
+/// <see cref="Elsewhere"/> is this region's other warehouses; <see cref="PeerDonors"/> and
+/// <see cref="GlobalAtp"/> (this region + peers) are read by the regional shortage only.
+/// </summary>
 public sealed record Situation(
     string Sku,
     DateTimeOffset Now,
     EffectiveRule Rule,
     MarketStock Stock,
     IReadOnlyList<(string WarehouseId, long Atp)> Elsewhere,
+    IReadOnlyList<PeerDonor> PeerDonors,
+    long GlobalAtp,
     DemandNow Demand,
     LiveStream? Stream,
     string? Replacement,
@@ -154,23 +160,38 @@ public static class Conditions
     {
         var atp = s.Stock.AvailableToPromise;
         var limit = s.Rule.ShortageUnits;
-        var standing = atp <= limit && s.Elsewhere.Count > 0 ? Standing.Firing
-            : atp >= s.Rule.Rearm(limit) || s.Elsewhere.Count == 0 ? Standing.Clear
+        var hasDonor = s.Elsewhere.Count > 0 || s.PeerDonors.Count > 0;
+        var standing = atp <= limit && hasDonor ? Standing.Firing
+            : atp >= s.Rule.Rearm(limit) || !hasDonor ? Standing.Clear
             : Standing.Hold;
-        var (from, fromAtp) = s.Elsewhere.Count > 0 ? s.Elsewhere[0] : ("", 0L);
         // Enough to cover the sell-out horizon at the current pace, and at least the low-stock level again.
         var target = Math.Max(Math.Max(limit + 1, s.Rule.LowStockUnits * 2), (long)Math.Ceiling(s.Demand.SalesPerHour * s.Rule.SellOutHorizon.TotalHours));
-        var units = Math.Min(fromAtp, Math.Max(1, target - atp));
-        var transfer = standing == Standing.Firing ? new Transfer { FromWarehouseId = from, ToMarket = s.Stock.Market, Units = units } : null;
-        var message = $"{s.Stock.Market} has {atp} of {s.Sku} while {from} holds {fromAtp} for other markets";
+        var wanted = Math.Max(1, target - atp);
+        var (from, fromAtp, region) = Donor(s, wanted);
+        var units = Math.Min(fromAtp, wanted);
+        var transfer = standing == Standing.Firing ? new Transfer { FromWarehouseId = from, FromRegion = region, ToMarket = s.Stock.Market, Units = units } : null;
+        var source = region.Length == 0 ? from : new PeerDonor(region, from, fromAtp).ToString();
+        var message = $"{s.Stock.Market} has {atp} of {s.Sku} while {source} holds {fromAtp} for other markets";
         return new Condition($"shortage:{s.Stock.Market}:{s.Sku}", AlertKind.RegionalShortage, atp == 0 ? Severity.Critical : Severity.Warning, standing, s.Sku, message,
-            $"transfer {units} units from {from} to a warehouse serving {s.Stock.Market}")
+            $"transfer {units} units from {source} to a warehouse serving {s.Stock.Market}")
         {
             WarehouseId = from,
             Market = s.Stock.Market,
-            Figures = Figures(s, ("transfer_units", units), ("donor_atp", fromAtp), ("shortage_units", limit)),
+            Figures = Figures(s, ("transfer_units", units), ("donor_atp", fromAtp), ("shortage_units", limit), ("global_atp", s.GlobalAtp)),
             Transfer = transfer,
         };
+    }
+
+    /// <summary>
+    /// This region's warehouse holding most when it covers <paramref name="wanted"/> (a transfer inside
+    /// the region is quicker and cheaper), else whichever warehouse, here or in a peer region, holds most.
+    /// </summary>
+    private static (string WarehouseId, long Atp, string Region) Donor(Situation s, long wanted)
+    {
+        var (warehouse, atp) = s.Elsewhere.Count > 0 ? s.Elsewhere[0] : ("", 0L);
+        return s.PeerDonors.Count > 0 && atp < wanted && s.PeerDonors[0] is { } peer && peer.Atp > atp
+            ? (peer.WarehouseId, peer.Atp, peer.Region)
+            : (warehouse, atp, "");
     }
 
     private static string OutAction(Situation s)

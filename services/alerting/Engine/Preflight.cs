@@ -12,9 +12,10 @@ namespace Stockcast.Alerting.Engine;
 /// <summary>
 /// The pre-stream check: per SKU, is there stock for the room's market, is the figure fresh, and
 /// will it last the stream at the pace now seen — with the reason and what to do about it. Runs on
-/// any replica (it reads the stock view every replica keeps).
+/// any replica (it reads the stock view every replica keeps). Peer regions' stock shows only as what
+/// could be transferred in ("0 available to promise in US; 480 in the eu region").
 /// </summary>
-public sealed class Preflight(IOptions<AlertingOptions> options, StockView view, DemandMeter demand, CatalogStore catalog, AlertEngine engine, AlertBook book, TimeProvider clock)
+public sealed class Preflight(IOptions<AlertingOptions> options, StockView view, PeerStock peers, DemandMeter demand, CatalogStore catalog, AlertEngine engine, AlertBook book, TimeProvider clock)
 {
     public async Task<List<SkuVerdict>> CheckAsync(IReadOnlyList<string> skus, string market, TimeSpan duration, string? roomId)
     {
@@ -42,12 +43,16 @@ public sealed class Preflight(IOptions<AlertingOptions> options, StockView view,
                 ReplacementSku = engine.Replacement(sku, market, rule) ?? "",
             };
             var elsewhere = view.Elsewhere(sku, market);
-            var transfer = elsewhere.Count > 0 ? $"transfer from {elsewhere[0].WarehouseId} ({elsewhere[0].Atp} there)" : null;
+            var peerDonors = peers.Donors(sku);
+            var transfer = elsewhere.Count > 0 ? $"transfer from {elsewhere[0].WarehouseId} ({elsewhere[0].Atp} there)"
+                : peerDonors.Count > 0 ? $"transfer from {peerDonors[0]} ({peerDonors[0].Atp} there)"
+                : null;
+            var inPeers = string.Concat(peerDonors.GroupBy(d => d.Region).Select(g => $"; {g.Sum(d => d.Atp)} in the {g.Key} region"));
             var staleWarehouse = stock.ByWarehouse.Select(w => w.WarehouseId).FirstOrDefault(staleFeeds.Contains);
             if (stock.AvailableToPromise == 0)
             {
                 verdict.Verdict = Verdict.Out;
-                verdict.Reason = stock.ByWarehouse.Count == 0 ? $"no warehouse serving {market} holds {sku}" : $"0 available to promise in {market}";
+                verdict.Reason = (stock.ByWarehouse.Count == 0 ? $"no warehouse serving {market} holds {sku}" : $"0 available to promise in {market}") + inPeers;
                 verdict.SuggestedAction = stock.Inbound > 0 ? $"switch to pre-sale, {options.Value.PreSaleDays} days ({stock.Inbound} units inbound)"
                     : verdict.ReplacementSku.Length > 0 ? $"replace the featured SKU with {verdict.ReplacementSku}"
                     : transfer ?? "drop it from the run-down";
@@ -63,8 +68,8 @@ public sealed class Preflight(IOptions<AlertingOptions> options, StockView view,
                 verdict.Verdict = Verdict.Low;
                 var hours = duration.TotalHours.ToString("0.#", CultureInfo.InvariantCulture);
                 verdict.Reason = expected >= stock.AvailableToPromise
-                    ? $"about {Math.Round(expected)} expected to sell in {hours} h against {stock.AvailableToPromise} available"
-                    : $"{stock.AvailableToPromise} available, at or below the low-stock level {rule.LowStockUnits}";
+                    ? $"about {Math.Round(expected)} expected to sell in {hours} h against {stock.AvailableToPromise} available{inPeers}"
+                    : $"{stock.AvailableToPromise} available, at or below the low-stock level {rule.LowStockUnits}{inPeers}";
                 var buffer = Math.Max(1, (long)Math.Ceiling(expected - stock.AvailableToPromise));
                 verdict.SuggestedAction = transfer is not null ? $"{transfer}: about {buffer} units"
                     : stock.Inbound > 0 ? $"plan a switch to pre-sale ({options.Value.PreSaleDays} days) once it sells out"

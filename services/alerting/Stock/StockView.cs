@@ -12,9 +12,10 @@ public sealed record MarketStock(
     DateTimeOffset? OldestSourceTime);
 
 /// <summary>
-/// The ledger's records in memory, kept current by <see cref="LedgerFollower"/>: every rule reads
+/// One ledger's records in memory, kept current by a <see cref="LedgerFollower"/>: every rule reads
 /// from here, so evaluating costs no round trip. Also notes since when a record has had committed
-/// units the warehouse has not reflected (reservations not settled).
+/// units the warehouse has not reflected (reservations not settled). The local ledger has one; each
+/// peer region has its own (<see cref="PeerStock"/>), never merged into the local one.
 /// </summary>
 public sealed class StockView
 {
@@ -25,6 +26,7 @@ public sealed class StockView
     public IReadOnlyDictionary<string, Warehouse> Warehouses => _warehouses;
 
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _heardAtTicks = long.MinValue;
 
     /// <summary>Completes once the whole ledger has been listed: nothing is judged on a half-loaded view.</summary>
     public Task Loaded => _loaded.Task;
@@ -32,7 +34,23 @@ public sealed class StockView
     public void SetWarehouses(IEnumerable<Warehouse> warehouses)
         => _warehouses = warehouses.ToDictionary(w => w.WarehouseId, StringComparer.Ordinal);
 
-    public void MarkLoaded() => _loaded.TrySetResult();
+    /// <summary>When the ledger last answered (a listing, a change or a progress notification); null before the first listing.</summary>
+    public DateTimeOffset? HeardAt
+    {
+        get
+        {
+            var ticks = Interlocked.Read(ref _heardAtTicks);
+            return ticks == long.MinValue ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+    }
+
+    public void MarkLoaded(DateTimeOffset now)
+    {
+        Heard(now);
+        _loaded.TrySetResult();
+    }
+
+    public void Heard(DateTimeOffset now) => Interlocked.Exchange(ref _heardAtTicks, now.UtcTicks);
 
     public IEnumerable<string> Skus => _bySku.Keys;
 
@@ -76,6 +94,9 @@ public sealed class StockView
             [.. serving.OrderByDescending(r => r.AvailableToPromise).ThenBy(r => r.WarehouseId, StringComparer.Ordinal).Select(r => (r.WarehouseId, r.AvailableToPromise))],
             serving.Count == 0 ? null : serving.Min(r => r.SourceTime?.ToDateTimeOffset()));
     }
+
+    /// <summary>The SKU's ATP over every warehouse of this ledger, whatever market it serves.</summary>
+    public long TotalAtp(string sku) => Records(sku).Sum(r => r.AvailableToPromise);
 
     /// <summary>Warehouses holding the SKU that do not serve <paramref name="market"/>, with their ATP: where a transfer could come from.</summary>
     public IReadOnlyList<(string WarehouseId, long Atp)> Elsewhere(string sku, string market)
