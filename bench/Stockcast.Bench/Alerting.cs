@@ -6,46 +6,6 @@ using AlertingClient = Stockcast.Alerting.V1.Alerting.AlertingClient;
 
 namespace Stockcast.Bench;
 
-/// <summary>The alerting service under test: its gRPC API (writes with the key) and its HTTP endpoint (/readyz, /metrics).</summary>
-public sealed class AlertingUnderTest : IDisposable
-{
-    private readonly GrpcChannel _channel;
-
-    public AlertingUnderTest(string grpcTarget, string httpBase, string apiKey)
-    {
-        HttpBase = new Uri(httpBase.TrimEnd('/') + "/");
-        WriteHeaders = new Metadata { { "Authorization", "Bearer " + apiKey } };
-        _channel = GrpcChannel.ForAddress(grpcTarget, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                EnableMultipleHttp2Connections = true,
-                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                AutomaticDecompression = DecompressionMethods.None,
-                UseProxy = false,
-            },
-            MaxReceiveMessageSize = 64 * 1024 * 1024,
-        });
-        Client = new AlertingClient(_channel);
-        Http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
-    }
-
-    public Uri HttpBase { get; }
-    public Metadata WriteHeaders { get; }
-    public AlertingClient Client { get; }
-    public HttpClient Http { get; }
-
-    /// <summary>One scrape of /metrics.</summary>
-    public async Task<PrometheusScrape> ScrapeAsync(CancellationToken cancel)
-        => PrometheusScrape.Parse(await Http.GetStringAsync(new Uri(HttpBase, "metrics"), cancel));
-
-    public void Dispose()
-    {
-        Http.Dispose();
-        _channel.Dispose();
-    }
-}
-
 /// <summary>The samples of one Prometheus text-format scrape ("name{labels} value" lines), by series.</summary>
 public sealed class PrometheusScrape
 {

@@ -218,8 +218,8 @@ static ConnectorUnderTest Connector(BenchArgs options, string key, int connectio
 
 // The alerting service's endpoints; the same write key serves its write calls.
 static AlertingUnderTest Alerting(BenchArgs options, string key)
-    => new(options.Str("alerting", "http://127.0.0.1:5103"), options.Str("alerting-http", "http://127.0.0.1:9103"), key);
+    => new("alerting", options.Str("alerting", "http://127.0.0.1:5103"), options.Str("alerting-http", "http://127.0.0.1:9103"), key, c => new(c));
 
 // The overlay's endpoints; the same write key manages its rooms and tokens.
 static OverlayUnderTest Overlay(BenchArgs options, string key)
-    => new(options.Str("overlay", "http://127.0.0.1:5104"), options.Str("overlay-http", "http://127.0.0.1:9104"), key);
+    => new("overlay", options.Str("overlay", "http://127.0.0.1:5104"), options.Str("overlay-http", "http://127.0.0.1:9104"), key, c => new(c));

@@ -103,62 +103,43 @@ public static class Readiness
     /// Polls the alerting service's /readyz (it has listed the whole ledger) and then its metrics until
     /// it leads (stockcast_alerting_leader 1): only the leader evaluates rules, so before that no alert comes.
     /// </summary>
-    public static async Task WaitForAlertingAsync(AlertingUnderTest alerting, TimeSpan timeout, int alertingPid = 0)
+    public static Task WaitForAlertingAsync(AlertingUnderTest alerting, TimeSpan timeout, int alertingPid = 0)
+        => WaitForServiceAsync(alerting, timeout, alertingPid, async () =>
+        {
+            var leader = (await alerting.ScrapeAsync(CancellationToken.None)).Sum("stockcast_alerting_leader");
+            return leader == 1 ? null : $"stockcast_alerting_leader is {leader}";
+        });
+
+    /// <summary>Polls the overlay service's /readyz within a deadline.</summary>
+    public static Task WaitForOverlayAsync(OverlayUnderTest overlay, TimeSpan timeout, int overlayPid = 0)
+        => WaitForServiceAsync(overlay, timeout, overlayPid, thenUntil: null);
+
+    /// <summary>
+    /// Polls the service's /readyz, then (when given) <paramref name="thenUntil"/> until it answers null
+    /// (else: what it is still waiting for), within a deadline; fails at once if the process exits.
+    /// </summary>
+    private static async Task WaitForServiceAsync<T>(ServiceUnderTest<T> service, TimeSpan timeout, int pid, Func<Task<string?>>? thenUntil)
     {
         var started = Stopwatch.GetTimestamp();
         var ready = false;
         string last = "no answer yet";
         while (Stopwatch.GetElapsedTime(started) < timeout)
         {
-            if (alertingPid > 0 && !Directory.Exists($"/proc/{alertingPid}"))
+            if (pid > 0 && !Directory.Exists($"/proc/{pid}"))
             {
-                throw new InvalidOperationException($"the alerting service (pid {alertingPid}) exited before it was ready");
+                throw new InvalidOperationException($"the {service.Name} service (pid {pid}) exited before it was ready");
             }
             try
             {
                 if (!ready)
                 {
-                    using var response = await alerting.Http.GetAsync(new Uri(alerting.HttpBase, "readyz"));
+                    using var response = await service.Http.GetAsync(new Uri(service.HttpBase, "readyz"));
                     ready = response.IsSuccessStatusCode;
-                    last = $"the alerting service's /readyz answered {(int)response.StatusCode}";
+                    last = $"the {service.Name} service's /readyz answered {(int)response.StatusCode}";
                 }
-                if (ready)
+                if (ready && (thenUntil is null || (last = await thenUntil() ?? "") == ""))
                 {
-                    var leader = (await alerting.ScrapeAsync(CancellationToken.None)).Sum("stockcast_alerting_leader");
-                    last = $"stockcast_alerting_leader is {leader}";
-                    if (leader == 1)
-                    {
-                        Console.WriteLine($"  alerting ready and leading after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
-                        return;
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                last = ex.Message;
-            }
-            await Task.Delay(PollInterval); // between checks, until the deadline above
-        }
-        throw new TimeoutException($"the alerting service was not ready within {timeout.TotalSeconds:F0} s ({last})");
-    }
-    /// <summary>Polls the overlay service's /readyz within a deadline.</summary>
-    public static async Task WaitForOverlayAsync(OverlayUnderTest overlay, TimeSpan timeout, int overlayPid = 0)
-    {
-        var started = Stopwatch.GetTimestamp();
-        string last = "no answer yet";
-        while (Stopwatch.GetElapsedTime(started) < timeout)
-        {
-            if (overlayPid > 0 && !Directory.Exists($"/proc/{overlayPid}"))
-            {
-                throw new InvalidOperationException($"the overlay service (pid {overlayPid}) exited before it was ready");
-            }
-            try
-            {
-                using var response = await overlay.Http.GetAsync(new Uri(overlay.HttpBase, "readyz"));
-                last = $"the overlay's /readyz answered {(int)response.StatusCode}";
-                if (response.IsSuccessStatusCode)
-                {
-                    Console.WriteLine($"  overlay ready after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+                    Console.WriteLine($"  {service.Name} ready after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
                     return;
                 }
             }
@@ -168,6 +149,6 @@ public static class Readiness
             }
             await Task.Delay(PollInterval); // between checks, until the deadline above
         }
-        throw new TimeoutException($"the overlay service was not ready within {timeout.TotalSeconds:F0} s ({last})");
+        throw new TimeoutException($"the {service.Name} service was not ready within {timeout.TotalSeconds:F0} s ({last})");
     }
 }
