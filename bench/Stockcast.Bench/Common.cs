@@ -80,20 +80,23 @@ public sealed class Ledger : IDisposable
 
     private GrpcChannel NewChannel()
     {
-        var channel = GrpcChannel.ForAddress(Target, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                EnableMultipleHttp2Connections = true,
-                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                AutomaticDecompression = DecompressionMethods.None,
-                UseProxy = false,
-            },
-            MaxReceiveMessageSize = 64 * 1024 * 1024,
-        });
+        var channel = OpenChannel(Target);
         _channels.Add(channel);
         return channel;
     }
+
+    /// <summary>A gRPC channel as every bench client opens one: connections kept, no proxy, large messages allowed.</summary>
+    public static GrpcChannel OpenChannel(string target) => GrpcChannel.ForAddress(target, new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseProxy = false,
+        },
+        MaxReceiveMessageSize = 64 * 1024 * 1024,
+    });
 
     public void Dispose()
     {

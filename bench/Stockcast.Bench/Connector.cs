@@ -32,7 +32,7 @@ public sealed class ConnectorUnderTest : IDisposable
             UseProxy = false,
         })
         { Timeout = TimeSpan.FromSeconds(30) };
-        _channel = GrpcChannel.ForAddress(grpcTarget, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { UseProxy = false } });
+        _channel = Ledger.OpenChannel(grpcTarget);
         Feeds = new WarehouseConnector.WarehouseConnectorClient(_channel);
     }
 

@@ -16,17 +16,7 @@ public sealed class ServiceUnderTest<TClient> : IDisposable
         Name = name;
         HttpBase = new Uri(httpBase.TrimEnd('/') + "/");
         WriteHeaders = new Metadata { { "Authorization", "Bearer " + apiKey } };
-        _channel = GrpcChannel.ForAddress(grpcTarget, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                EnableMultipleHttp2Connections = true,
-                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                AutomaticDecompression = DecompressionMethods.None,
-                UseProxy = false,
-            },
-            MaxReceiveMessageSize = 64 * 1024 * 1024,
-        });
+        _channel = Ledger.OpenChannel(grpcTarget);
         Client = client(_channel);
         Http = new HttpClient(new SocketsHttpHandler { UseProxy = false, AutomaticDecompression = DecompressionMethods.None }) { Timeout = TimeSpan.FromSeconds(10) };
     }
