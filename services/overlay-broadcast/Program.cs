@@ -17,7 +17,7 @@ app.MapDefaultEndpoints();
 app.MapGrpcService<OverlayService>();
 app.MapOverlayEvents();
 app.MapOverlaySocket();
-app.MapOverlayPage();
+app.MapRoomPages();
 app.MapBoard();
 app.Run();
 

@@ -1,9 +1,6 @@
 using System.Text.Json;
-using Google.Protobuf;
 using Grpc.Core;
-using Prometheus;
 using Stockcast.Overlay.Broadcast;
-using Stockcast.Overlay.Pages;
 using Stockcast.Overlay.Rooms;
 using Stockcast.Overlay.Sse;
 using Stockcast.Overlay.V1;
@@ -12,28 +9,16 @@ using Stockcast.ServiceDefaults.Grpc;
 namespace Stockcast.Overlay.Board;
 
 /// <summary>
-/// The operator board, opened with a room's operator token: the page (/board/{room}), its state as
-/// Server-Sent Events (/board/{room}/events, a BoardUpdate per event) and the spotlight control
+/// The operator board's endpoints, opened with a room's operator token (the page itself: Pages/RoomPages):
+/// its state as Server-Sent Events (/board/{room}/events, a BoardUpdate per event) and the spotlight control
 /// (POST /board/{room}/spotlight {"query": "..."}). A viewer token gets 403 here.
 /// </summary>
 public static class BoardEndpoints
 {
-    private static readonly Lazy<byte[]> Html = new(() => EmbeddedPages.Load("board.html"));
-    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
-
     public sealed record SpotlightBody(string? Query);
 
     public static IEndpointRouteBuilder MapBoard(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/board/{roomId}", async (string roomId, string? token, HttpContext http, ViewerTokens tokens) =>
-        {
-            if (await tokens.RefusalAsync(roomId, token, TokenScope.Operator) is { } status)
-            {
-                http.Response.StatusCode = status;
-                return;
-            }
-            await EmbeddedPages.WriteAsync(http, Html.Value);
-        }).AllowAnonymous();
         app.MapGet("/board/{roomId}/events", StreamAsync).AllowAnonymous();
         app.MapPost("/board/{roomId}/spotlight", SpotlightAsync).AllowAnonymous();
         return app;
@@ -69,7 +54,7 @@ public static class BoardEndpoints
         }
     }
 
-    private static async Task StreamAsync(string roomId, string? token, HttpContext http, RoomViewers viewers, ViewerTokens tokens, BoardStream stream, TimeProvider clock, IHostApplicationLifetime lifetime)
+    private static async Task StreamAsync(string roomId, string? token, HttpContext http, RoomViewers viewers, BoardStream stream, TimeProvider clock)
     {
         var (channel, refusal) = await viewers.AdmitAsync(roomId, token, TokenScope.Operator);
         if (channel is null)
@@ -77,26 +62,23 @@ public static class BoardEndpoints
             http.Response.StatusCode = refusal;
             return;
         }
-        // Stopping ends the stream at once (the page reconnects, to another replica) instead of holding the shutdown.
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, channel.Closed, lifetime.ApplicationStopping);
-        using var viewer = OverlayMetrics.Viewers.WithLabels("board").TrackInProgress();
         long sequence = 0;
         try
         {
-            await SseResponse.StartAsync(http, stop.Token);
-            var allowed = await stream.RunAsync(channel, board =>
+            await SseResponse.StartAsync(http, http.RequestAborted);
+            var end = await stream.RunAsync(channel, token, (board, cancellationToken) =>
             {
                 sequence = Math.Max(sequence + 1, clock.GetUtcNow().ToUnixTimeMilliseconds());
-                return SseResponse.WriteAsync(http, $"id: {sequence}\nevent: board\ndata: {Json.Format(board)}\n\n", stop.Token);
-            }, () => tokens.IsValidAsync(roomId, token!, TokenScope.Operator), stop.Token);
-            if (!allowed)
+                return SseResponse.WriteAsync(http.Response, SseResponse.Event("board", sequence, SseResponse.Json.Format(board)), cancellationToken).AsTask();
+            }, http.RequestAborted);
+            if (end == ViewerEnd.Revoked)
             {
-                await SseResponse.WriteAsync(http, "event: revoked\ndata: {}\n\n", stop.Token);
+                await SseResponse.WriteAsync(http.Response, SseResponse.Revoked, http.RequestAborted);
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
-            // The operator left, the room was deleted, or the service is stopping.
+            // The operator left.
         }
     }
 }

@@ -1,3 +1,4 @@
+using Prometheus;
 using Stockcast.Overlay.Broadcast;
 using Stockcast.Overlay.Rooms;
 using Stockcast.Overlay.V1;
@@ -7,34 +8,44 @@ namespace Stockcast.Overlay.Board;
 /// <summary>
 /// One board connection (SSE page or gRPC WatchBoard): the board's state on every room update and at
 /// least once a second, since ages, pace and alerts move without one. Boards are few: composing per
-/// connection is cheap.
+/// connection is cheap. Ends like a viewer's stream: the operator leaving, a revoked token, the room
+/// deleted, or the replica stopping (at once, so the shutdown is not held open).
 /// </summary>
-public sealed class BoardStream(RoomCatalog catalog, BoardComposer composer, TimeProvider clock)
+public sealed class BoardStream(RoomCatalog catalog, BoardComposer composer, ViewerTokens tokens, TimeProvider clock, IHostApplicationLifetime lifetime)
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan TokenRecheck = 5 * Tick;
 
-    /// <param name="stillAllowed">Re-checked every few seconds (a revoked token ends the stream); null when the caller's credentials are checked per call.</param>
-    /// <returns>False when <paramref name="stillAllowed"/> said no.</returns>
-    public async Task<bool> RunAsync(RoomChannel channel, Func<BoardUpdate, Task> send, Func<Task<bool>>? stillAllowed, CancellationToken cancellationToken)
+    /// <param name="token">The operator token, re-checked every few seconds; null for a caller whose API key was checked on the call.</param>
+    public async Task<ViewerEnd> RunAsync(RoomChannel channel, string? token, Func<BoardUpdate, CancellationToken, Task> send, CancellationToken viewerGone)
     {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(viewerGone, channel.Closed, lifetime.ApplicationStopping);
         using var subscription = channel.Subscribe();
+        using var viewer = OverlayMetrics.Viewers.WithLabels("board").TrackInProgress();
         var checkedAt = clock.GetUtcNow();
-        while (true)
+        try
         {
-            var update = await subscription.NextAsync(Tick, cancellationToken) ?? channel.Latest;
-            var now = clock.GetUtcNow();
-            if (stillAllowed is not null && now - checkedAt > 5 * Tick)
+            while (true)
             {
-                if (!await stillAllowed())
+                var update = await subscription.NextAsync(Tick, stop.Token) ?? channel.Latest;
+                var now = clock.GetUtcNow();
+                if (token is not null && now - checkedAt > TokenRecheck)
                 {
-                    return false;
+                    if (!await tokens.IsValidAsync(channel.RoomId, token, TokenScope.Operator))
+                    {
+                        return ViewerEnd.Revoked;
+                    }
+                    checkedAt = now;
                 }
-                checkedAt = now;
+                if (update is not null && catalog.Current.Rooms.TryGetValue(channel.RoomId, out var room))
+                {
+                    await send(composer.Compose(room, update, now), stop.Token);
+                }
             }
-            if (update is not null && catalog.Current.Rooms.TryGetValue(channel.RoomId, out var room))
-            {
-                await send(composer.Compose(room, update, now));
-            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return viewerGone.IsCancellationRequested ? ViewerEnd.Left : ViewerEnd.RoomClosed;
         }
     }
 }

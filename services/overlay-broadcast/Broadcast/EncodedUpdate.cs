@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
-using Google.Protobuf;
+using Stockcast.Overlay.Sse;
 using Stockcast.Overlay.V1;
 
 namespace Stockcast.Overlay.Broadcast;
@@ -12,20 +12,19 @@ namespace Stockcast.Overlay.Broadcast;
 /// </summary>
 public sealed class EncodedUpdate
 {
-    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
-
     // Keyed by the published instance, which every subscriber of the room is handed; an entry goes with its update.
     private static readonly ConditionalWeakTable<RoomUpdate, EncodedUpdate> Encoded = new();
 
     private EncodedUpdate(RoomUpdate update)
     {
-        var json = Json.Format(update);
-        Sequence = update.Sequence;
+        var json = SseResponse.Json.Format(update);
+        Update = update;
         Utf8Json = Encoding.UTF8.GetBytes(json);
-        ServerSentEvent = Encoding.UTF8.GetBytes($"id: {update.Sequence}\nevent: update\ndata: {json}\n\n");
+        ServerSentEvent = SseResponse.Event("update", update.Sequence, json);
     }
 
-    public long Sequence { get; }
+    /// <summary>The update itself (gRPC viewers are sent the message, not its JSON).</summary>
+    public RoomUpdate Update { get; }
 
     /// <summary>The RoomUpdate as protobuf JSON (a WebSocket text message).</summary>
     public ReadOnlyMemory<byte> Utf8Json { get; }

@@ -21,6 +21,16 @@ public sealed class RoomHub(RoomCatalog catalog, StockBook book, FeedHealth heal
 
     public RoomChannel? Find(string roomId) => _channels.TryGetValue(roomId, out var entry) ? entry.Channel : null;
 
+    /// <summary>The room's channel, reading the rooms again first when this replica has none (created through another replica a moment ago).</summary>
+    public async Task<RoomChannel?> FindAsync(string roomId)
+    {
+        if (Find(roomId) is null)
+        {
+            await catalog.RefreshAsync();
+        }
+        return Find(roomId);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;

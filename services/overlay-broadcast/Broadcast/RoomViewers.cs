@@ -18,7 +18,7 @@ public enum ViewerEnd
     RoomClosed,
 }
 
-/// <summary>What one viewer transport (Server-Sent Events, WebSocket) does with the shared loop's output.</summary>
+/// <summary>What one viewer transport (Server-Sent Events, WebSocket, gRPC WatchRoom) does with the shared loop's output.</summary>
 public interface IViewerTransport
 {
     /// <summary>The "transport" label of stockcast_overlay_viewers.</summary>
@@ -37,7 +37,7 @@ public interface IViewerTransport
 /// room deletion or the viewer leaving. It waits on the subscription's one-slot buffer: no thread
 /// and no queue per viewer.
 /// </summary>
-public sealed class RoomViewers(ViewerTokens tokens, RoomCatalog catalog, RoomHub hub, IOptions<OverlayOptions> options, TimeProvider clock, IHostApplicationLifetime lifetime)
+public sealed class RoomViewers(ViewerTokens tokens, RoomHub hub, IOptions<OverlayOptions> options, TimeProvider clock, IHostApplicationLifetime lifetime)
 {
     public TimeSpan Heartbeat => TimeSpan.FromSeconds(options.Value.HeartbeatSeconds);
 
@@ -51,15 +51,12 @@ public sealed class RoomViewers(ViewerTokens tokens, RoomCatalog catalog, RoomHu
         {
             return (null, status);
         }
-        if (hub.Find(roomId) is null)
-        {
-            await catalog.RefreshAsync(); // created through another replica a moment ago
-        }
-        return hub.Find(roomId) is { } channel ? (channel, 0) : (null, StatusCodes.Status404NotFound);
+        return await hub.FindAsync(roomId) is { } channel ? (channel, 0) : (null, StatusCodes.Status404NotFound);
     }
 
     /// <summary>Streams the room to one admitted viewer until it ends; <paramref name="viewerGone"/> fires when the viewer leaves.</summary>
-    public async Task<ViewerEnd> StreamAsync(RoomChannel channel, string token, IViewerTransport transport, CancellationToken viewerGone)
+    /// <param name="token">The viewer token, re-checked every heartbeat; null for a caller whose API key was checked on the call.</param>
+    public async Task<ViewerEnd> StreamAsync(RoomChannel channel, string? token, IViewerTransport transport, CancellationToken viewerGone)
     {
         // Stopping ends the stream at once: Kestrel would otherwise wait out its shutdown timeout for
         // these never-ending requests, and the viewer reconnects (to another replica) by itself.
@@ -75,7 +72,7 @@ public sealed class RoomViewers(ViewerTokens tokens, RoomCatalog catalog, RoomHu
             {
                 var update = await subscription.NextAsync(heartbeat, stop.Token);
                 // A busy room never goes quiet: the token is re-checked on time either way.
-                if (clock.GetElapsedTime(checkedAt) >= heartbeat)
+                if (token is not null && clock.GetElapsedTime(checkedAt) >= heartbeat)
                 {
                     if (!await tokens.IsValidAsync(channel.RoomId, token))
                     {

@@ -11,7 +11,7 @@ using OverlayBase = Stockcast.Overlay.V1.Overlay.OverlayBase;
 namespace Stockcast.Overlay.Grpc;
 
 [Authorize(Policy = Policies.Read)]
-public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerTokens tokens, RoomHub hub, SpotlightControl spotlight, BoardStream boards, IHostApplicationLifetime lifetime) : OverlayBase
+public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerTokens tokens, RoomHub hub, RoomViewers viewers, SpotlightControl spotlight, BoardStream boards, IHostApplicationLifetime lifetime) : OverlayBase
 {
     [Authorize(Policy = Policies.Write)]
     public override async Task<Room> UpsertRoom(Room request, ServerCallContext context)
@@ -78,27 +78,8 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
 
     public override async Task WatchRoom(WatchRoomRequest request, IServerStreamWriter<RoomUpdate> responseStream, ServerCallContext context)
     {
-        await ExistingRoomAsync(request.RoomId);
-        // The room was just read from Redis; this replica's catalog may be a refresh behind.
-        await catalog.RefreshAsync();
-        var channel = hub.Find(request.RoomId) ?? throw NotFound(request.RoomId);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, channel.Closed, lifetime.ApplicationStopping);
-        using var subscription = channel.Subscribe();
-        using var viewer = OverlayMetrics.Viewers.WithLabels("grpc").TrackInProgress();
-        long sent = 0;
-        try
-        {
-            while (true)
-            {
-                var update = await subscription.NextAsync(Timeout.InfiniteTimeSpan, stop.Token);
-                if (update is not null && update.Sequence > sent)
-                {
-                    await responseStream.WriteAsync(update, stop.Token);
-                    sent = update.Sequence;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+        var channel = await ChannelAsync(request.RoomId);
+        if (await viewers.StreamAsync(channel, token: null, new GrpcViewer(responseStream), context.CancellationToken) == ViewerEnd.RoomClosed)
         {
             throw Ended(request.RoomId);
         }
@@ -106,19 +87,18 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
 
     public override async Task WatchBoard(WatchRoomRequest request, IServerStreamWriter<BoardUpdate> responseStream, ServerCallContext context)
     {
-        await ExistingRoomAsync(request.RoomId);
-        await catalog.RefreshAsync();
-        var channel = hub.Find(request.RoomId) ?? throw NotFound(request.RoomId);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, channel.Closed, lifetime.ApplicationStopping);
-        using var viewer = OverlayMetrics.Viewers.WithLabels("board").TrackInProgress();
-        try
-        {
-            await boards.RunAsync(channel, board => responseStream.WriteAsync(board, stop.Token), stillAllowed: null, stop.Token);
-        }
-        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+        var channel = await ChannelAsync(request.RoomId);
+        if (await boards.RunAsync(channel, token: null, (board, cancellationToken) => responseStream.WriteAsync(board, cancellationToken), context.CancellationToken) == ViewerEnd.RoomClosed)
         {
             throw Ended(request.RoomId);
         }
+    }
+
+    /// <summary>The room's channel on this replica (the rooms are read again only when it has none).</summary>
+    private async Task<RoomChannel> ChannelAsync(string roomId)
+    {
+        RoomValidation.RoomId(roomId);
+        return await hub.FindAsync(roomId) ?? throw NotFound(roomId);
     }
 
     private async Task<Room> ExistingRoomAsync(string roomId)
@@ -135,6 +115,16 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
         => lifetime.ApplicationStopping.IsCancellationRequested
             ? new RpcException(new Status(StatusCode.Unavailable, "this replica is stopping; watch again"))
             : NotFound(roomId);
+
+    /// <summary>A WatchRoom caller as a viewer of the shared loop: the message itself, no heartbeat of its own (HTTP/2 keeps the call alive).</summary>
+    private sealed class GrpcViewer(IServerStreamWriter<RoomUpdate> stream) : IViewerTransport
+    {
+        public string Name => "grpc";
+
+        public ValueTask SendAsync(EncodedUpdate update, CancellationToken cancellationToken) => new(stream.WriteAsync(update.Update, cancellationToken));
+
+        public ValueTask HeartbeatAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
 
     private static RpcException NotFound(string roomId) => new(new Status(StatusCode.NotFound, $"no room '{roomId}'"));
 }

@@ -13,7 +13,6 @@ namespace Stockcast.Overlay.Sse;
 public static class OverlayEvents
 {
     private static readonly byte[] Heartbeat = Encoding.UTF8.GetBytes(": heartbeat\n\n");
-    private static readonly byte[] Revoked = Encoding.UTF8.GetBytes("event: revoked\ndata: {}\n\n");
 
     public static IEndpointRouteBuilder MapOverlayEvents(this IEndpointRouteBuilder app)
     {
@@ -36,7 +35,7 @@ public static class OverlayEvents
             await SseResponse.StartAsync(http, http.RequestAborted);
             if (await viewers.StreamAsync(channel, token!, events, http.RequestAborted) == ViewerEnd.Revoked)
             {
-                await events.WriteAsync(Revoked, http.RequestAborted);
+                await SseResponse.WriteAsync(http.Response, SseResponse.Revoked, http.RequestAborted);
             }
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
@@ -49,12 +48,9 @@ public static class OverlayEvents
     {
         public string Name => "sse";
 
-        public ValueTask SendAsync(EncodedUpdate update, CancellationToken cancellationToken) => WriteAsync(update.ServerSentEvent, cancellationToken);
+        // The same shared bytes for every viewer of the update.
+        public ValueTask SendAsync(EncodedUpdate update, CancellationToken cancellationToken) => SseResponse.WriteAsync(response, update.ServerSentEvent, cancellationToken);
 
-        public ValueTask HeartbeatAsync(CancellationToken cancellationToken) => WriteAsync(Heartbeat, cancellationToken);
-
-        /// <summary>One write, flushed at once: the same shared bytes for every viewer of the update.</summary>
-        public async ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
-            => await response.BodyWriter.WriteAsync(bytes, cancellationToken);
+        public ValueTask HeartbeatAsync(CancellationToken cancellationToken) => SseResponse.WriteAsync(response, Heartbeat, cancellationToken);
     }
 }

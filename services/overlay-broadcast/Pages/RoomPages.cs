@@ -1,0 +1,48 @@
+using Stockcast.Overlay.Rooms;
+using Stockcast.Overlay.V1;
+
+namespace Stockcast.Overlay.Pages;
+
+/// <summary>
+/// The room pages, embedded in the assembly (no files to ship or mount): the viewer overlay
+/// (GET /overlay/{room}?token=…, a browser source) and the operator board (GET /board/{room}?token=…,
+/// operator tokens only). The token is checked here too, so a wrong link shows nothing; each page
+/// reads it from its own URL for its stream.
+/// </summary>
+public static class RoomPages
+{
+    /// <summary>
+    /// The body of a refusal: an empty transparent page. With no body at all Chromium (and so OBS's
+    /// browser source) paints its own grey "HTTP ERROR 403" page over the live video.
+    /// </summary>
+    private static readonly byte[] Refused = "<!doctype html><meta charset=\"utf-8\"><title>Stockcast</title><style>html { background: transparent; }</style>\n"u8.ToArray();
+
+    public static IEndpointRouteBuilder MapRoomPages(this IEndpointRouteBuilder app)
+    {
+        MapPage(app, "/overlay/{roomId}", "overlay.html", TokenScope.Viewer);
+        MapPage(app, "/board/{roomId}", "board.html", TokenScope.Operator);
+        return app;
+    }
+
+    private static void MapPage(IEndpointRouteBuilder app, string pattern, string file, TokenScope needed)
+    {
+        var page = Load(file);
+        app.MapGet(pattern, async (string roomId, string? token, HttpContext http, ViewerTokens tokens) =>
+        {
+            var refusal = await tokens.RefusalAsync(roomId, token, needed);
+            http.Response.StatusCode = refusal ?? StatusCodes.Status200OK;
+            http.Response.ContentType = "text/html; charset=utf-8";
+            http.Response.Headers.CacheControl = "no-store";
+            await http.Response.Body.WriteAsync(refusal is null ? page : Refused);
+        }).AllowAnonymous();
+    }
+
+    private static byte[] Load(string file)
+    {
+        using var resource = typeof(RoomPages).Assembly.GetManifestResourceStream("Stockcast.Overlay.Pages." + file)
+            ?? throw new InvalidOperationException($"the page {file} is not embedded");
+        using var copy = new MemoryStream();
+        resource.CopyTo(copy);
+        return copy.ToArray();
+    }
+}
