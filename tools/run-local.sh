@@ -42,16 +42,23 @@ wait_for() { # url, what
 KEY="$(cat "$RUN/writer.key")"
 bin() { echo "$1/bin/$CONFIG/net10.0"; }
 
+# A service on its two loopback ports with the local Redis and the writer key; its own settings as NAME=value.
+start_service() { # name, dll, gRPC port, HTTP port, readiness path, settings...
+  local name=$1 dll=$2 grpc=$3 http=$4 ready=$5
+  shift 5
+  (cd "$(bin "services/$name")" && exec env ASPNETCORE_ENVIRONMENT=Development \
+    Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc" Kestrel__Endpoints__Http__Url="http://127.0.0.1:$http" \
+    Redis__Configuration="127.0.0.1:$REDIS_PORT" \
+    Auth__ApiKeys__0__Name=local-writer Auth__ApiKeys__0__Key="$KEY" Auth__ApiKeys__0__Access=Write \
+    "$@" dotnet "$dll") > "$RUN/$name.log" 2>&1 &
+  pids+=($!)
+  wait_for "http://127.0.0.1:$http$ready" "$name"
+}
+
 # The ledger, with the two simulated warehouses the connector reads (sample-data registers its own).
-(cd "$(bin services/stock-ledger)" && exec env ASPNETCORE_ENVIRONMENT=Development \
-  Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$LEDGER_GRPC" Kestrel__Endpoints__Http__Url="http://127.0.0.1:$LEDGER_HTTP" \
-  Redis__Configuration="127.0.0.1:$REDIS_PORT" \
-  Auth__ApiKeys__0__Name=local-writer Auth__ApiKeys__0__Key="$KEY" Auth__ApiKeys__0__Access=Write \
+start_service stock-ledger Stockcast.StockLedger.dll "$LEDGER_GRPC" "$LEDGER_HTTP" /readyz \
   Ledger__Warehouses__0__Id=us-east-shipbob Ledger__Warehouses__0__Region=us-central Ledger__Warehouses__0__Markets__0=US \
-  Ledger__Warehouses__1__Id=us-west-fba Ledger__Warehouses__1__Region=us-west Ledger__Warehouses__1__Markets__0=US \
-  dotnet Stockcast.StockLedger.dll) > "$RUN/stock-ledger.log" 2>&1 &
-pids+=($!)
-wait_for "http://127.0.0.1:$LEDGER_HTTP/readyz" "stock-ledger"
+  Ledger__Warehouses__1__Id=us-west-fba Ledger__Warehouses__1__Region=us-west Ledger__Warehouses__1__Markets__0=US
 
 # Simulated ShipBob / Amazon / CK1 / ShipHero / Shopify, running the demo scenario in real time.
 (cd "$(bin tools/warehouse-sim)" && exec dotnet Stockcast.WarehouseSim.dll --Kestrel:Endpoints:Http:Url="http://127.0.0.1:$SIM_HTTP") > "$RUN/warehouse-sim.log" 2>&1 &
@@ -60,42 +67,24 @@ wait_for "http://127.0.0.1:$SIM_HTTP/sim/state" "warehouse-sim"
 
 # The connector polls the simulated ShipBob and Amazon accounts every 10 s into the ledger; the
 # sample data's four warehouses report through its push API (their heartbeats keep them fresh).
-(cd "$(bin services/warehouse-connector)" && exec env ASPNETCORE_ENVIRONMENT=Development \
-  Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$CONNECTOR_GRPC" Kestrel__Endpoints__Http__Url="http://127.0.0.1:$CONNECTOR_HTTP" \
-  Redis__Configuration="127.0.0.1:$REDIS_PORT" \
-  Auth__ApiKeys__0__Name=local-writer Auth__ApiKeys__0__Key="$KEY" Auth__ApiKeys__0__Access=Write \
+start_service warehouse-connector Stockcast.WarehouseConnector.dll "$CONNECTOR_GRPC" "$CONNECTOR_HTTP" /readyz \
   Connector__LedgerAddress="http://127.0.0.1:$LEDGER_GRPC" Connector__LedgerApiKey="$KEY" \
   Connector__Feeds__0__WarehouseId=us-east-shipbob Connector__Feeds__0__Source=shipbob \
   Connector__Feeds__0__BaseUrl="http://127.0.0.1:$SIM_HTTP/" Connector__Feeds__0__Credentials=demo-shipbob-token Connector__Feeds__0__PollIntervalSeconds=10 \
   Connector__Feeds__1__WarehouseId=us-west-fba Connector__Feeds__1__Source=amazon-fba Connector__Feeds__1__ExternalId=ATVPDKIKX0DER \
   Connector__Feeds__1__BaseUrl="http://127.0.0.1:$SIM_HTTP/" Connector__Feeds__1__Credentials='Atza|demo-fba-token' Connector__Feeds__1__PollIntervalSeconds=10 \
   Connector__Feeds__2__WarehouseId=us-lax-shipbob Connector__Feeds__3__WarehouseId=us-nj-fba \
-  Connector__Feeds__4__WarehouseId=de-fra-ck1 Connector__Feeds__5__WarehouseId=my-kul-3pl \
-  dotnet Stockcast.WarehouseConnector.dll) > "$RUN/warehouse-connector.log" 2>&1 &
-pids+=($!)
-wait_for "http://127.0.0.1:$CONNECTOR_HTTP/readyz" "warehouse-connector"
+  Connector__Feeds__4__WarehouseId=de-fra-ck1 Connector__Feeds__5__WarehouseId=my-kul-3pl
 
 # Alerting follows the ledger's Watch and the connector's feed events.
-(cd "$(bin services/alerting)" && exec env ASPNETCORE_ENVIRONMENT=Development \
-  Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$ALERTING_GRPC" Kestrel__Endpoints__Http__Url="http://127.0.0.1:$ALERTING_HTTP" \
-  Redis__Configuration="127.0.0.1:$REDIS_PORT" \
-  Auth__ApiKeys__0__Name=local-writer Auth__ApiKeys__0__Key="$KEY" Auth__ApiKeys__0__Access=Write \
-  Alerting__LedgerAddress="http://127.0.0.1:$LEDGER_GRPC" Alerting__ConnectorAddress="http://127.0.0.1:$CONNECTOR_GRPC" \
-  dotnet Stockcast.Alerting.dll) > "$RUN/alerting.log" 2>&1 &
-pids+=($!)
-wait_for "http://127.0.0.1:$ALERTING_HTTP/healthz" "alerting"
+start_service alerting Stockcast.Alerting.dll "$ALERTING_GRPC" "$ALERTING_HTTP" /healthz \
+  Alerting__LedgerAddress="http://127.0.0.1:$LEDGER_GRPC" Alerting__ConnectorAddress="http://127.0.0.1:$CONNECTOR_GRPC"
 
-# overlay-broadcast: one ledger Watch for its rooms, updates over SSE and gRPC; feed freshness from
-# the connector, alerts for the operator board from alerting.
-(cd "$(bin services/overlay-broadcast)" && exec env ASPNETCORE_ENVIRONMENT=Development \
-  Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$OVERLAY_GRPC" Kestrel__Endpoints__Http__Url="http://127.0.0.1:$OVERLAY_HTTP" \
-  Redis__Configuration="127.0.0.1:$REDIS_PORT" \
-  Auth__ApiKeys__0__Name=local-writer Auth__ApiKeys__0__Key="$KEY" Auth__ApiKeys__0__Access=Write \
+# overlay-broadcast: one ledger Watch for its rooms, updates over SSE, WebSockets and gRPC; feed
+# freshness from the connector, alerts for the operator board from alerting.
+start_service overlay-broadcast Stockcast.OverlayBroadcast.dll "$OVERLAY_GRPC" "$OVERLAY_HTTP" /healthz \
   Overlay__LedgerAddress="http://127.0.0.1:$LEDGER_GRPC" Overlay__ConnectorAddress="http://127.0.0.1:$CONNECTOR_GRPC" \
-  Overlay__AlertingAddress="http://127.0.0.1:$ALERTING_GRPC" \
-  dotnet Stockcast.OverlayBroadcast.dll) > "$RUN/overlay-broadcast.log" 2>&1 &
-pids+=($!)
-wait_for "http://127.0.0.1:$OVERLAY_HTTP/healthz" "overlay-broadcast"
+  Overlay__AlertingAddress="http://127.0.0.1:$ALERTING_GRPC"
 
 dotnet "$(bin tools/sample-data)/Stockcast.SampleData.dll" "http://127.0.0.1:$LEDGER_GRPC" "$RUN/writer.key" --live --alerting "http://127.0.0.1:$ALERTING_GRPC" --overlay "http://127.0.0.1:$OVERLAY_GRPC" --connector "http://127.0.0.1:$CONNECTOR_HTTP/" > "$RUN/sample-data.log" 2>&1 &
 pids+=($!)
