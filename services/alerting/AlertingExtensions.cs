@@ -17,6 +17,7 @@ public static class AlertingExtensions
     {
         builder.AddRedis();
         builder.Services.AddValidatedOptions<AlertingOptions>(builder.Configuration, AlertingOptions.Section);
+        builder.Services.AddSingleton<AlertingMetrics>();
         builder.Services.AddSingleton<StockView>();
         builder.Services.AddSingleton<PeerStock>();
         builder.Services.AddSingleton<DemandMeter>();

@@ -13,6 +13,7 @@ public static class OverlayExtensions
     {
         builder.AddRedis();
         builder.Services.AddValidatedOptions<OverlayOptions>(builder.Configuration, OverlayOptions.Section);
+        builder.Services.AddSingleton<OverlayMetrics>();
         builder.Services.AddSingleton<RoomStore>();
         builder.Services.AddSingleton<RoomCatalog>();
         builder.Services.AddSingleton<ViewerTokens>();

@@ -13,6 +13,7 @@ public static class LedgerExtensions
     {
         builder.AddRedis();
         builder.Services.AddValidatedOptions<LedgerOptions>(builder.Configuration, LedgerOptions.Section);
+        builder.Services.AddSingleton<LedgerMetrics>();
         builder.Services.AddSingleton<StockStore>();
         builder.Services.AddSingleton<ChangeFeed>();
         builder.Services.AddSingleton<WatchStreams>();

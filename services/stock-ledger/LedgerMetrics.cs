@@ -2,10 +2,10 @@ using Prometheus;
 
 namespace Stockcast.Ledger;
 
-/// <summary>The ledger's Prometheus metrics. Timestamps are Unix seconds, durations seconds.</summary>
-public static class LedgerMetrics
+/// <summary>The ledger's Prometheus metrics, created once per host (tests count exactly). Timestamps are Unix seconds, durations seconds.</summary>
+public sealed class LedgerMetrics(IMetricFactory metrics)
 {
-    public static readonly Histogram SyncLagSeconds = Metrics.CreateHistogram(
+    public Histogram SyncLagSeconds { get; } = metrics.CreateHistogram(
         "stockcast_ledger_sync_lag_seconds",
         "Time from a warehouse's source_time to the change being applied in the ledger.",
         new HistogramConfiguration
@@ -14,39 +14,39 @@ public static class LedgerMetrics
             Buckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
         });
 
-    public static readonly Gauge LastAppliedTimestamp = Metrics.CreateGauge(
+    public Gauge LastAppliedTimestamp { get; } = metrics.CreateGauge(
         "stockcast_ledger_last_applied_timestamp_seconds",
         "When the ledger last applied a change from this warehouse (Unix seconds).",
-        "warehouse");
+        ["warehouse"]);
 
-    public static readonly Gauge LastSourceTimestamp = Metrics.CreateGauge(
+    public Gauge LastSourceTimestamp { get; } = metrics.CreateGauge(
         "stockcast_ledger_last_source_timestamp_seconds",
         "The warehouse's own timestamp of the newest change applied from it (Unix seconds).",
-        "warehouse");
+        ["warehouse"]);
 
-    public static readonly Counter Events = Metrics.CreateCounter(
+    public Counter Events { get; } = metrics.CreateCounter(
         "stockcast_ledger_events_total",
         "Stock events received, by warehouse and outcome (applied, duplicate, stale, rejected, invalid).",
-        "warehouse", "outcome");
+        ["warehouse", "outcome"]);
 
-    public static readonly Gauge Watchers = Metrics.CreateGauge(
+    public Gauge Watchers { get; } = metrics.CreateGauge(
         "stockcast_ledger_watchers",
         "Watch streams open on this replica.");
 
-    public static readonly Counter WatchCompacted = Metrics.CreateCounter(
+    public Counter WatchCompacted { get; } = metrics.CreateCounter(
         "stockcast_ledger_watch_compacted_total",
         "Watch calls refused because their start revision was no longer in the change log.");
 
-    public static readonly Counter WatchChangesSent = Metrics.CreateCounter(
+    public Counter WatchChangesSent { get; } = metrics.CreateCounter(
         "stockcast_ledger_watch_changes_sent_total",
         "Changes written to Watch streams.");
 
-    public static readonly Gauge Revision = Metrics.CreateGauge(
+    public Gauge Revision { get; } = metrics.CreateGauge(
         "stockcast_ledger_revision",
         "The latest ledger revision this replica has seen.");
 
-    public static readonly Counter Reservations = Metrics.CreateCounter(
+    public Counter Reservations { get; } = metrics.CreateCounter(
         "stockcast_ledger_reservations_total",
         "Reservation calls by operation (reserve, release, commit, expire) and outcome.",
-        "operation", "outcome");
+        ["operation", "outcome"]);
 }

@@ -19,6 +19,7 @@ public static class ConnectorExtensions
         builder.AddRedis();
         builder.Services.AddValidatedOptions<ConnectorOptions>(builder.Configuration, ConnectorOptions.Section);
         builder.Services.AddSingleton(sp => new CanonicalRecords(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ConnectorOptions>>().Value.MaxClockSkewSeconds));
+        builder.Services.AddSingleton<ConnectorMetrics>();
         builder.Services.AddSingleton<LedgerSink>();
         builder.Services.AddSingleton<DeadLetterStore>();
         builder.Services.AddSingleton<FeedEventStore>();

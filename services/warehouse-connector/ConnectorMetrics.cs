@@ -3,14 +3,14 @@ using Prometheus;
 namespace Stockcast.Connector;
 
 /// <summary>The connector's Prometheus metrics: per warehouse, timestamps as Unix seconds.</summary>
-public static class ConnectorMetrics
+public sealed class ConnectorMetrics(IMetricFactory metrics)
 {
-    public static readonly Counter Records = Metrics.CreateCounter(
+    public Counter Records { get; } = metrics.CreateCounter(
         "stockcast_connector_records_total",
         "Warehouse records by outcome: received, applied, duplicate, stale, dead_lettered.",
-        "warehouse", "outcome");
+        ["warehouse", "outcome"]);
 
-    public static readonly Histogram SyncLagSeconds = Metrics.CreateHistogram(
+    public Histogram SyncLagSeconds { get; } = metrics.CreateHistogram(
         "stockcast_connector_sync_lag_seconds",
         "Time from a record's source_time to its acceptance by the ledger.",
         new HistogramConfiguration
@@ -19,58 +19,58 @@ public static class ConnectorMetrics
             Buckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
         });
 
-    public static readonly Gauge LastSuccessTimestamp = Metrics.CreateGauge(
+    public Gauge LastSuccessTimestamp { get; } = metrics.CreateGauge(
         "stockcast_connector_last_success_timestamp_seconds",
         "When the ledger last accepted a batch from this warehouse's feed (Unix seconds).",
-        "warehouse");
+        ["warehouse"]);
 
-    public static readonly Gauge DeadLetters = Metrics.CreateGauge(
+    public Gauge DeadLetters { get; } = metrics.CreateGauge(
         "stockcast_connector_dead_letters",
         "Dead letters waiting for this warehouse.",
-        "warehouse");
+        ["warehouse"]);
 
-    public static readonly Counter DeliveryErrors = Metrics.CreateCounter(
+    public Counter DeliveryErrors { get; } = metrics.CreateCounter(
         "stockcast_connector_delivery_errors_total",
         "Failed attempts to deliver a batch to the ledger, by gRPC status.",
-        "warehouse", "code");
+        ["warehouse", "code"]);
 
-    public static readonly Counter RateLimitWaits = Metrics.CreateCounter(
+    public Counter RateLimitWaits { get; } = metrics.CreateCounter(
         "stockcast_connector_rate_limit_waits_total",
         "Times a warehouse API said to slow down (HTTP 429) and the connector waited as asked.",
-        "warehouse");
+        ["warehouse"]);
 
-    public static readonly Counter PollErrors = Metrics.CreateCounter(
+    public Counter PollErrors { get; } = metrics.CreateCounter(
         "stockcast_connector_poll_errors_total",
         "Failed reads of a polled feed, by kind: api, network, ledger, timeout, other.",
-        "warehouse", "kind");
+        ["warehouse", "kind"]);
 
-    public static readonly Counter FeedEvents = Metrics.CreateCounter(
+    public Counter FeedEvents { get; } = metrics.CreateCounter(
         "stockcast_connector_feed_events_total",
         "Feed events raised, by kind: FeedStale, FeedRecovered, UnexplainedZero, ImplausibleJump, DriftCorrected.",
-        "warehouse", "kind");
+        ["warehouse", "kind"]);
 
-    public static readonly Gauge FeedStale = Metrics.CreateGauge(
+    public Gauge FeedStale { get; } = metrics.CreateGauge(
         "stockcast_connector_feed_stale",
         "1 while the feed has had no successful sync for longer than its StaleAfterSeconds.",
-        "warehouse");
+        ["warehouse"]);
 
-    public static readonly Counter DriftSkus = Metrics.CreateCounter(
+    public Counter DriftSkus { get; } = metrics.CreateCounter(
         "stockcast_connector_drift_skus_total",
         "SKUs a full reconciliation found differing from the warehouse (and corrected).",
-        "warehouse");
+        ["warehouse"]);
 
-    public static readonly Counter DriftUnits = Metrics.CreateCounter(
+    public Counter DriftUnits { get; } = metrics.CreateCounter(
         "stockcast_connector_drift_units_total",
         "Units of on-hand difference a full reconciliation found (and corrected).",
-        "warehouse");
+        ["warehouse"]);
 
-    public static readonly Gauge MissingSkus = Metrics.CreateGauge(
+    public Gauge MissingSkus { get; } = metrics.CreateGauge(
         "stockcast_connector_reconciliation_missing_skus",
         "SKUs the ledger holds for the warehouse that its last full picture lacked.",
-        "warehouse");
+        ["warehouse"]);
 
-    public static readonly Gauge LastReconciliationTimestamp = Metrics.CreateGauge(
+    public Gauge LastReconciliationTimestamp { get; } = metrics.CreateGauge(
         "stockcast_connector_last_reconciliation_timestamp_seconds",
         "When the last full reconciliation of this warehouse finished (Unix seconds).",
-        "warehouse");
+        ["warehouse"]);
 }

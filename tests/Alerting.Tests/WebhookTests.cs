@@ -88,8 +88,10 @@ public sealed class WebhookTests(RedisServerFixture redis) : IClassFixture<Redis
         await Eventually.TrueAsync(() => receiver.Deliveries.Any(d => d.EventId == resolved.Id), "the webhook gets the resolution");
 
         Assert.Equal([(raised.Id, 400), (resolved.Id, 200)], receiver.Deliveries.Select(d => (d.EventId, d.Status)));
-        Assert.Equal(1, AlertingMetrics.Deliveries.WithLabels("webhook:refusing", "refused").Value);
-        Assert.Equal(0, AlertingMetrics.Deliveries.WithLabels("webhook:refusing", "failed").Value);
+        var deliveries = host.Services.GetRequiredService<AlertingMetrics>().Deliveries;
+        Assert.Equal(1, deliveries.WithLabels("webhook:refusing", "refused").Value);
+        Assert.Equal(0, deliveries.WithLabels("webhook:refusing", "failed").Value);
+        Assert.Equal(1, deliveries.WithLabels("webhook:refusing", "delivered").Value);
     }
 
     [Fact]

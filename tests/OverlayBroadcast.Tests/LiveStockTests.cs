@@ -41,8 +41,8 @@ public sealed class LiveStockTests(RedisServerFixture redis) : IClassFixture<Red
         Assert.Equal(("Only 4 left", StockColour.Red), (shown.First(s => s.AvailableToPromise == 4).Label, shown.First(s => s.AvailableToPromise == 4).Colour));
         Assert.Equal(("Sold out", StockColour.SoldOut), (shown[^1].Label, shown[^1].Colour));
         var metrics = await host.CreateClient().GetStringAsync("/metrics");
-        // Metrics are per process, shared with the other tests' hosts running alongside: only "at least".
-        Assert.Matches(@"stockcast_overlay_viewers\{transport=""sse""\} [1-9]", metrics);
+        // Metrics are per host: this host has exactly the one viewer.
+        Assert.Matches(@"stockcast_overlay_viewers\{transport=""sse""\} 1\n", metrics);
         Assert.Matches(@"stockcast_overlay_room_updates_total [1-9]", metrics);
     }
 

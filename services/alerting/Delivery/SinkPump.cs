@@ -15,6 +15,7 @@ namespace Stockcast.Alerting.Delivery;
 /// exponential backoff and jitter, without limit, each sink on its own loop.
 /// </summary>
 public sealed class SinkPump(
+    AlertingMetrics metrics,
     IEnumerable<IAlertSink> sinks,
     NotificationLog log,
     LeaderLease lease,
@@ -79,7 +80,7 @@ public sealed class SinkPump(
         if (await log.Stream.TrimmedAfterAsync(cursor) is { } oldest)
         {
             // The sink was down longer than the log keeps notifications: say so loudly, carry on.
-            AlertingMetrics.Deliveries.WithLabels(sink.Name, "trimmed").Inc();
+            metrics.Deliveries.WithLabels(sink.Name, "trimmed").Inc();
             logger.LogError("Sink {Sink} was behind the notification log: notifications after {Cursor} up to {Oldest} were trimmed before delivery", sink.Name, cursor, oldest);
         }
         await foreach (var (id, notification) in log.Stream.FollowAsync(cursor, cancellationToken))
@@ -105,15 +106,15 @@ public sealed class SinkPump(
             try
             {
                 await sink.DeliverAsync(notification, cancellationToken);
-                AlertingMetrics.DeliveryLatency.WithLabels(sink.Name).Observe(Math.Max(0, (clock.GetUtcNow() - RaisedOrUpdated(notification)).TotalSeconds));
-                AlertingMetrics.Deliveries.WithLabels(sink.Name, "delivered").Inc();
+                metrics.DeliveryLatency.WithLabels(sink.Name).Observe(Math.Max(0, (clock.GetUtcNow() - RaisedOrUpdated(notification)).TotalSeconds));
+                metrics.Deliveries.WithLabels(sink.Name, "delivered").Inc();
                 return;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 // Anything a sink throws short of our own shutdown is a failed attempt: counted, retried.
                 var permanent = ex is SinkException { Permanent: true };
-                AlertingMetrics.Deliveries.WithLabels(sink.Name, permanent ? "refused" : "failed").Inc();
+                metrics.Deliveries.WithLabels(sink.Name, permanent ? "refused" : "failed").Inc();
                 if (permanent)
                 {
                     logger.LogError("Sink {Sink} refused notification {Id} for good: {Error}", sink.Name, notification.Id, ex.Message);

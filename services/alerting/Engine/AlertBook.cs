@@ -23,6 +23,7 @@ public sealed class FencedException() : Exception("another replica holds the lea
 /// nor repeats an alert, and a deposed leader cannot write.
 /// </summary>
 public sealed class AlertBook(
+    AlertingMetrics metrics,
     IConnectionMultiplexer redis,
     IOptions<RedisOptions> redisOptions,
     LeaderLease lease,
@@ -107,7 +108,7 @@ public sealed class AlertBook(
         {
             _coolUntil[(string)entry.Name!] = DateTimeOffset.FromUnixTimeMilliseconds((long)entry.Value);
         }
-        AlertingMetrics.Firing.Set(_open.Count);
+        metrics.Firing.Set(_open.Count);
     }
 
     /// <summary>Moves one condition's alert on; returns the notification sent, if any.</summary>
@@ -129,7 +130,7 @@ public sealed class AlertBook(
                 alert = NewAlert(condition, Guid.CreateVersion7().ToString("N"), now);
                 var raised = await WriteAsync(term, alert, condition.Key, "set", null, NotificationType.Raised);
                 _open[condition.Key] = alert;
-                AlertingMetrics.Firing.Set(_open.Count);
+                metrics.Firing.Set(_open.Count);
                 Observe(changedAt);
                 return raised;
             case Standing.Firing when condition.Severity > alert!.Severity:
@@ -171,7 +172,7 @@ public sealed class AlertBook(
         var resolved = await WriteAsync(term, alert, key, "del", until, NotificationType.Resolved);
         _open.Remove(key);
         _coolUntil[key] = until;
-        AlertingMetrics.Firing.Set(_open.Count);
+        metrics.Firing.Set(_open.Count);
         return resolved;
     }
 
@@ -294,14 +295,14 @@ public sealed class AlertBook(
         return alert;
     }
 
-    private static void Count(NotificationType type, Alert alert)
-        => AlertingMetrics.Alerts.WithLabels(type.ToString(), alert.Kind.ToString(), alert.Severity.ToString()).Inc();
+    private void Count(NotificationType type, Alert alert)
+        => metrics.Alerts.WithLabels(type.ToString(), alert.Kind.ToString(), alert.Severity.ToString()).Inc();
 
-    private static void Observe(long? changedAt)
+    private void Observe(long? changedAt)
     {
         if (changedAt is { } at)
         {
-            AlertingMetrics.StockChangeToAlertSeconds.Observe(Stopwatch.GetElapsedTime(at).TotalSeconds);
+            metrics.StockChangeToAlertSeconds.Observe(Stopwatch.GetElapsedTime(at).TotalSeconds);
         }
     }
 

@@ -15,6 +15,7 @@ namespace Stockcast.Alerting.Engine;
 /// ended, the SKU left the room) resolve.
 /// </summary>
 public sealed class AlertEngine(
+    AlertingMetrics metrics,
     IOptions<AlertingOptions> options,
     LeaderLease lease,
     AlertBook book,
@@ -45,7 +46,7 @@ public sealed class AlertEngine(
             try
             {
                 term = await lease.ElectedAsync(stoppingToken);
-                AlertingMetrics.IsLeader.Set(1);
+                metrics.IsLeader.Set(1);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, term.Ended);
                 await LeadAsync(term, linked.Token);
             }
@@ -64,7 +65,7 @@ public sealed class AlertEngine(
             }
             finally
             {
-                AlertingMetrics.IsLeader.Set(0);
+                metrics.IsLeader.Set(0);
             }
         }
     }
@@ -134,8 +135,8 @@ public sealed class AlertEngine(
         {
             await book.ResolveAsync(term, stale.Key, TimeSpan.Zero, "no longer applies");
         }
-        AlertingMetrics.Evaluations.Inc();
-        AlertingMetrics.EvaluationSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        metrics.Evaluations.Inc();
+        metrics.EvaluationSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
     /// <summary>Committed reservations the warehouse has not reflected within the bound.</summary>

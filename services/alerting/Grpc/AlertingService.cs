@@ -12,7 +12,7 @@ using AlertingBase = Stockcast.Alerting.V1.Alerting.AlertingBase;
 namespace Stockcast.Alerting.Grpc;
 
 [Authorize(Policy = Policies.Read)]
-public sealed class AlertingService(CatalogStore catalog, SignalStore signals, Preflight preflight, AlertBook book, NotificationLog notifications) : AlertingBase
+public sealed class AlertingService(AlertingMetrics metrics, CatalogStore catalog, SignalStore signals, Preflight preflight, AlertBook book, NotificationLog notifications) : AlertingBase
 {
     private const int MaxLimit = 1000;
     private static readonly TimeSpan DefaultStreamLength = TimeSpan.FromHours(2);
@@ -68,8 +68,8 @@ public sealed class AlertingService(CatalogStore catalog, SignalStore signals, P
     {
         SignalStore.Validate(request.Signals);
         var accepted = await signals.AppendAsync(request.Signals);
-        AlertingMetrics.Signals.WithLabels("grpc", "accepted").Inc(accepted);
-        AlertingMetrics.Signals.WithLabels("grpc", "duplicate").Inc(request.Signals.Count - accepted);
+        metrics.Signals.WithLabels("grpc", "accepted").Inc(accepted);
+        metrics.Signals.WithLabels("grpc", "duplicate").Inc(request.Signals.Count - accepted);
         return new IngestResponse { Accepted = accepted, Duplicates = request.Signals.Count - accepted };
     }
 

@@ -45,7 +45,7 @@ public static class SignalSubscription
         return app;
     }
 
-    private static async Task<IResult> DeliverAsync(HttpContext http, SignalStore store, IOptions<AlertingOptions> options, ILoggerFactory logs)
+    private static async Task<IResult> DeliverAsync(HttpContext http, SignalStore store, AlertingMetrics metrics, IOptions<AlertingOptions> options, ILoggerFactory logs)
     {
         var log = logs.CreateLogger(typeof(SignalSubscription));
         if (!TokenMatches(options.Value.Dapr.AppApiToken, http.Request.Headers[AppTokenHeader]))
@@ -64,7 +64,7 @@ public static class SignalSubscription
         {
             var reason = ex is RpcException rpc ? rpc.Status.Detail : ex.Message;
             log.LogWarning("Dropped a signal delivery on {Topic} that can never be taken: {Reason}", options.Value.Dapr.SignalsTopic, reason);
-            AlertingMetrics.Signals.WithLabels("dapr", "rejected").Inc();
+            metrics.Signals.WithLabels("dapr", "rejected").Inc();
             return Answer("DROP", reason);
         }
         int accepted;
@@ -77,8 +77,8 @@ public static class SignalSubscription
             log.LogWarning("Keeping a signal delivery failed, Dapr will retry it: {Error}", ex.Message);
             return Answer("RETRY", "the signal store is unavailable");
         }
-        AlertingMetrics.Signals.WithLabels("dapr", "accepted").Inc(accepted);
-        AlertingMetrics.Signals.WithLabels("dapr", "duplicate").Inc(signals.Count - accepted);
+        metrics.Signals.WithLabels("dapr", "accepted").Inc(accepted);
+        metrics.Signals.WithLabels("dapr", "duplicate").Inc(signals.Count - accepted);
         return Answer("SUCCESS");
     }
 

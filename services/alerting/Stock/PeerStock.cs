@@ -16,7 +16,7 @@ public sealed record PeerDonor(string Region, string WarehouseId, long Atp)
 /// part of the global total. A peer not heard from within Alerting:PeerStaleSeconds counts for
 /// nothing until it answers again; nothing local waits for a peer.
 /// </summary>
-public sealed class PeerStock(IOptions<AlertingOptions> options, TimeProvider clock, ILogger<PeerStock> log) : BackgroundService
+public sealed class PeerStock(AlertingMetrics metrics, IOptions<AlertingOptions> options, TimeProvider clock, ILogger<PeerStock> log) : BackgroundService
 {
     private readonly IReadOnlyList<(LedgerSource Source, StockView View)> _peers =
         [.. options.Value.PeerLedgers.Select(p => (new LedgerSource(p.Region, p.Address!, p.ApiKey), new StockView()))];
@@ -32,7 +32,7 @@ public sealed class PeerStock(IOptions<AlertingOptions> options, TimeProvider cl
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
         => Task.WhenAll(_peers.Select(peer =>
         {
-            var up = AlertingMetrics.PeerUp.WithLabels(peer.Source.Name);
+            var up = metrics.PeerUp.WithLabels(peer.Source.Name);
             up.Set(0);
             // Peer changes mark nothing for evaluation: the engine's tick picks them up, so a busy
             // peer never crowds out this region's own changes.

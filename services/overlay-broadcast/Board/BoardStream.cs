@@ -11,7 +11,7 @@ namespace Stockcast.Overlay.Board;
 /// connection is cheap. Ends like a viewer's stream: the operator leaving, a revoked token, the room
 /// deleted, or the replica stopping (at once, so the shutdown is not held open).
 /// </summary>
-public sealed class BoardStream(RoomCatalog catalog, BoardComposer composer, ViewerTokens tokens, TimeProvider clock, IHostApplicationLifetime lifetime)
+public sealed class BoardStream(OverlayMetrics metrics, RoomCatalog catalog, BoardComposer composer, ViewerTokens tokens, TimeProvider clock, IHostApplicationLifetime lifetime)
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan TokenRecheck = 5 * Tick;
@@ -21,7 +21,7 @@ public sealed class BoardStream(RoomCatalog catalog, BoardComposer composer, Vie
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(viewerGone, channel.Closed, lifetime.ApplicationStopping);
         using var subscription = channel.Subscribe();
-        using var viewer = OverlayMetrics.Viewers.WithLabels("board").TrackInProgress();
+        using var viewer = metrics.Viewers.WithLabels("board").TrackInProgress();
         var checkedAt = clock.GetUtcNow();
         try
         {

@@ -10,7 +10,7 @@ namespace Stockcast.Overlay.Broadcast;
 /// every subscriber. However many changes arrive in between, at most max_updates_per_second go out
 /// and the last one always does.
 /// </summary>
-public sealed class RoomChannel(string roomId, RoomCatalog catalog, RoomComposer composer, TimeProvider clock, CancellationToken closed)
+public sealed class RoomChannel(OverlayMetrics metrics, string roomId, RoomCatalog catalog, RoomComposer composer, TimeProvider clock, CancellationToken closed)
 {
     private readonly SemaphoreSlim _dirty = new(0, 1);
     private readonly ConcurrentDictionary<RoomSubscription, byte> _subscribers = new();
@@ -94,7 +94,7 @@ public sealed class RoomChannel(string roomId, RoomCatalog catalog, RoomComposer
         _latest = update;
         _latestContent = content;
         _lastSentAt = now;
-        OverlayMetrics.RoomUpdates.Inc();
+        metrics.RoomUpdates.Inc();
         foreach (var subscriber in _subscribers.Keys)
         {
             subscriber.Offer(update);

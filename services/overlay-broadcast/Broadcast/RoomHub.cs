@@ -12,7 +12,7 @@ namespace Stockcast.Overlay.Broadcast;
 /// outage to all, and re-checks every room each second (figures age without any change), which is
 /// also when a room that went live gets its start stock recorded.
 /// </summary>
-public sealed class RoomHub(RoomCatalog catalog, StockBook book, FeedHealth health, RoomComposer composer, StartStock start, TimeProvider clock, ILogger<RoomHub> log) : BackgroundService
+public sealed class RoomHub(OverlayMetrics metrics, RoomCatalog catalog, StockBook book, FeedHealth health, RoomComposer composer, StartStock start, TimeProvider clock, ILogger<RoomHub> log) : BackgroundService
 {
     private static readonly TimeSpan AgeCheck = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, (RoomChannel Channel, CancellationTokenSource Stop)> _channels = new(StringComparer.Ordinal);
@@ -112,7 +112,7 @@ public sealed class RoomHub(RoomCatalog catalog, StockBook book, FeedHealth heal
         foreach (var roomId in rooms.Keys.Where(id => !_channels.ContainsKey(id)))
         {
             var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
-            var channel = new RoomChannel(roomId, catalog, composer, clock, stop.Token);
+            var channel = new RoomChannel(metrics, roomId, catalog, composer, clock, stop.Token);
             if (_channels.TryAdd(roomId, (channel, stop)))
             {
                 _ = RunAsync(channel);

@@ -37,7 +37,7 @@ public interface IViewerTransport
 /// room deletion or the viewer leaving. It waits on the subscription's one-slot buffer: no thread
 /// and no queue per viewer.
 /// </summary>
-public sealed class RoomViewers(ViewerTokens tokens, RoomHub hub, IOptions<OverlayOptions> options, TimeProvider clock, IHostApplicationLifetime lifetime)
+public sealed class RoomViewers(OverlayMetrics metrics, ViewerTokens tokens, RoomHub hub, IOptions<OverlayOptions> options, TimeProvider clock, IHostApplicationLifetime lifetime)
 {
     public TimeSpan Heartbeat => TimeSpan.FromSeconds(options.Value.HeartbeatSeconds);
 
@@ -62,7 +62,7 @@ public sealed class RoomViewers(ViewerTokens tokens, RoomHub hub, IOptions<Overl
         // these never-ending requests, and the viewer reconnects (to another replica) by itself.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(viewerGone, channel.Closed, lifetime.ApplicationStopping);
         using var subscription = channel.Subscribe();
-        using var viewer = OverlayMetrics.Viewers.WithLabels(transport.Name).TrackInProgress();
+        using var viewer = metrics.Viewers.WithLabels(transport.Name).TrackInProgress();
         var heartbeat = Heartbeat;
         var checkedAt = clock.GetTimestamp();
         long sent = 0;

@@ -6,7 +6,7 @@ namespace Stockcast.Overlay.Feed;
 /// Whether the ledger stream is live: it answered recently (changes or progress notifications) and
 /// has not failed since. When not, every room says "updating…" until it is back.
 /// </summary>
-public sealed class FeedHealth(IOptions<OverlayOptions> options, TimeProvider clock)
+public sealed class FeedHealth(OverlayMetrics metrics, IOptions<OverlayOptions> options, TimeProvider clock)
 {
     private readonly TimeSpan _silence = TimeSpan.FromSeconds(options.Value.LedgerSilenceSeconds);
     private long _heardAtTicks;
@@ -19,11 +19,11 @@ public sealed class FeedHealth(IOptions<OverlayOptions> options, TimeProvider cl
     {
         var now = clock.GetUtcNow();
         Interlocked.Exchange(ref _heardAtTicks, now.UtcTicks);
-        OverlayMetrics.LedgerLastHeard.Set(now.ToUnixTimeMilliseconds() / 1000.0);
+        metrics.LedgerLastHeard.Set(now.ToUnixTimeMilliseconds() / 1000.0);
         if (_downReason.Length > 0)
         {
             _downReason = "";
-            OverlayMetrics.LedgerStreamUp.Set(1);
+            metrics.LedgerStreamUp.Set(1);
             Changed?.Invoke();
         }
     }
@@ -33,7 +33,7 @@ public sealed class FeedHealth(IOptions<OverlayOptions> options, TimeProvider cl
         if (_downReason.Length == 0)
         {
             _downReason = reason;
-            OverlayMetrics.LedgerStreamUp.Set(0);
+            metrics.LedgerStreamUp.Set(0);
             Changed?.Invoke();
         }
     }

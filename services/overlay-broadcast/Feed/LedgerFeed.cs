@@ -14,6 +14,7 @@ namespace Stockcast.Overlay.Feed;
 /// last header revision it saw.
 /// </summary>
 public sealed class LedgerFeed(
+    OverlayMetrics metrics,
     IOptions<OverlayOptions> options,
     RoomCatalog catalog,
     StockBook book,
@@ -136,7 +137,7 @@ public sealed class LedgerFeed(
             {
                 book.Apply(change.Record);
             }
-            OverlayMetrics.LedgerChanges.Inc(response.Changes.Count);
+            metrics.LedgerChanges.Inc(response.Changes.Count);
             health.Heard();
             if (clock.GetUtcNow() - warehousesAt > WarehouseRefresh)
             {

@@ -9,7 +9,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using Stockcast.ServiceDefaults.Auth;
+using Stockcast.ServiceDefaults.Errors;
 using Stockcast.ServiceDefaults.Grpc;
+using Stockcast.ServiceDefaults.Resilience;
 
 namespace Stockcast.ServiceDefaults;
 
@@ -32,17 +34,34 @@ public sealed class GrpcHostOptions
 public static class ServiceDefaultsExtensions
 {
     /// <summary>
-    /// Everything a Stockcast service has in common: gRPC with metrics, health, API-key auth,
-    /// validated options, structured logs and a bounded graceful shutdown.
+    /// Everything a Stockcast service has in common: gRPC with metrics and error mapping, health,
+    /// API-key auth, per-host metrics, the stream loop, validated options, structured logs and a
+    /// bounded graceful shutdown.
     /// </summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         var grpcOptions = builder.Configuration.GetSection(GrpcHostOptions.Section).Get<GrpcHostOptions>() ?? new GrpcHostOptions();
         builder.Services.AddValidatedOptions<GrpcHostOptions>(builder.Configuration, GrpcHostOptions.Section);
 
+        // Metrics belong to the host, not the process: two services (or two test hosts) in one
+        // process each export, and count, only their own.
+        builder.Services.AddSingleton(_ =>
+        {
+            var registry = Metrics.NewCustomRegistry();
+            DotNetStats.Register(registry);
+            return registry;
+        });
+        builder.Services.AddSingleton<IMetricFactory>(sp => Metrics.WithCustomRegistry(sp.GetRequiredService<CollectorRegistry>()));
+        builder.Services.AddSingleton<StreamMetrics>();
+        builder.Services.AddSingleton<Streams>();
+
+        // Metrics first (outermost), so they count the status the error mapping chose.
+        builder.Services.AddSingleton<GrpcMetricsInterceptor>();
+        builder.Services.AddSingleton<GrpcErrorInterceptor>();
         builder.Services.AddGrpc(o =>
         {
             o.Interceptors.Add<GrpcMetricsInterceptor>();
+            o.Interceptors.Add<GrpcErrorInterceptor>();
             o.MaxReceiveMessageSize = grpcOptions.MaxReceiveMessageBytes;
             o.EnableDetailedErrors = builder.Environment.IsDevelopment();
         });
@@ -63,6 +82,8 @@ public static class ServiceDefaultsExtensions
         });
 
         builder.AddApiKeyAuth();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<HttpErrorHandler>();
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(grpcOptions.ShutdownTimeoutSeconds));
         builder.Services.AddSingleton(TimeProvider.System);
@@ -75,6 +96,7 @@ public static class ServiceDefaultsExtensions
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        app.UseExceptionHandler();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -86,7 +108,7 @@ public static class ServiceDefaultsExtensions
         // Liveness: the process answers. Readiness: its dependencies answer too.
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = r => r.Tags.Contains(HealthTags.Ready) }).AllowAnonymous();
-        app.MapMetrics("/metrics").AllowAnonymous();
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<CollectorRegistry>()).AllowAnonymous();
         return app;
     }
 }

@@ -10,6 +10,7 @@ namespace Stockcast.Ledger.Grpc;
 
 [Authorize(Policy = Policies.Read)]
 public sealed class StockLedgerService(
+    LedgerMetrics metrics,
     StockStore store,
     WatchStreams watches,
     IOptions<LedgerOptions> options,
@@ -50,13 +51,13 @@ public sealed class StockLedgerService(
             }
             catch (RpcException)
             {
-                LedgerMetrics.Events.WithLabels("", "invalid").Inc(request.Events.Count);
+                metrics.Events.WithLabels("", "invalid").Inc(request.Events.Count);
                 throw;
             }
             var (unknownAt, response) = await store.ApplyAsync(request.Events);
             if (unknownAt is int i)
             {
-                LedgerMetrics.Events.WithLabels("", "invalid").Inc(request.Events.Count);
+                metrics.Events.WithLabels("", "invalid").Inc(request.Events.Count);
                 throw Errors.InvalidArgument($"events[{i}].warehouse_id", $"unknown warehouse '{request.Events[i].WarehouseId}'; register it first");
             }
             response.BatchId = request.BatchId;
@@ -75,7 +76,7 @@ public sealed class StockLedgerService(
             var e = request.Events[i];
             if (!tallies.TryGetValue(e.WarehouseId, out var tally))
             {
-                tallies[e.WarehouseId] = tally = new WarehouseTally(LedgerMetrics.SyncLagSeconds.WithLabels(e.WarehouseId));
+                tallies[e.WarehouseId] = tally = new WarehouseTally(metrics.SyncLagSeconds.WithLabels(e.WarehouseId));
             }
             var outcome = response.Results[i].Outcome;
             tally.Outcomes[(int)outcome]++;
@@ -92,13 +93,13 @@ public sealed class StockLedgerService(
             {
                 if (tally.Outcomes[(int)outcome] > 0)
                 {
-                    LedgerMetrics.Events.WithLabels(warehouse, OutcomeLabel(outcome)).Inc(tally.Outcomes[(int)outcome]);
+                    metrics.Events.WithLabels(warehouse, OutcomeLabel(outcome)).Inc(tally.Outcomes[(int)outcome]);
                 }
             }
             if (tally.Outcomes[(int)EventOutcome.Applied] > 0)
             {
-                LedgerMetrics.LastAppliedTimestamp.WithLabels(warehouse).Set(nowMs / 1000.0);
-                LedgerMetrics.LastSourceTimestamp.WithLabels(warehouse).IncTo(tally.NewestSourceMs / 1000.0);
+                metrics.LastAppliedTimestamp.WithLabels(warehouse).Set(nowMs / 1000.0);
+                metrics.LastSourceTimestamp.WithLabels(warehouse).IncTo(tally.NewestSourceMs / 1000.0);
             }
         }
     }
@@ -223,7 +224,7 @@ public sealed class StockLedgerService(
         }
         var holdSeconds = request.HoldSeconds == 0 ? options.Value.DefaultHoldSeconds : request.HoldSeconds;
         var result = await store.ReserveAsync(request.OrderId, request.Sku, request.Market, request.Quantity, holdSeconds * 1000);
-        LedgerMetrics.Reservations.WithLabels("reserve", result.Code.ToLowerInvariant()).Inc();
+        metrics.Reservations.WithLabels("reserve", result.Code.ToLowerInvariant()).Inc();
         return result.Code switch
         {
             "OK" or "EXISTS" => result.Reservation!,
@@ -239,7 +240,7 @@ public sealed class StockLedgerService(
     {
         RequestValidation.OrderId(request.OrderId, "order_id");
         var result = await store.ReleaseAsync(request.OrderId);
-        LedgerMetrics.Reservations.WithLabels("release", result.Code.ToLowerInvariant()).Inc();
+        metrics.Reservations.WithLabels("release", result.Code.ToLowerInvariant()).Inc();
         return result.Code switch
         {
             "OK" => result.Reservation!,
@@ -253,7 +254,7 @@ public sealed class StockLedgerService(
     {
         RequestValidation.OrderId(request.OrderId, "order_id");
         var result = await store.CommitAsync(request.OrderId);
-        LedgerMetrics.Reservations.WithLabels("commit", result.Code.ToLowerInvariant()).Inc();
+        metrics.Reservations.WithLabels("commit", result.Code.ToLowerInvariant()).Inc();
         return result.Code switch
         {
             "OK" => result.Reservation!,

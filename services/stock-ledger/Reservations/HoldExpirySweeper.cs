@@ -8,7 +8,7 @@ namespace Stockcast.Ledger.Reservations;
 /// Expires held reservations whose hold time has passed, so their units count again. Every
 /// replica sweeps; the script is atomic and only touches what is due, so sweeps never collide.
 /// </summary>
-public sealed class HoldExpirySweeper(StockStore store, IOptions<LedgerOptions> options, TimeProvider clock, ILogger<HoldExpirySweeper> log) : BackgroundService
+public sealed class HoldExpirySweeper(LedgerMetrics metrics, StockStore store, IOptions<LedgerOptions> options, TimeProvider clock, ILogger<HoldExpirySweeper> log) : BackgroundService
 {
     private const int BatchLimit = 500;
 
@@ -25,7 +25,7 @@ public sealed class HoldExpirySweeper(StockStore store, IOptions<LedgerOptions> 
                     expired = await store.ExpireHoldsAsync(BatchLimit);
                     if (expired > 0)
                     {
-                        LedgerMetrics.Reservations.WithLabels("expire", "ok").Inc(expired);
+                        metrics.Reservations.WithLabels("expire", "ok").Inc(expired);
                         log.LogDebug("Expired {Count} held reservations", expired);
                     }
                 }

@@ -11,7 +11,7 @@ namespace Stockcast.Ledger.Watch;
 /// in case a notice was lost. Memory is bounded by the ring; a watcher that falls behind it reads
 /// the log from Redis instead, so a slow watcher never holds back the feed or other watchers.
 /// </summary>
-public sealed class ChangeFeed(StockStore store, IConnectionMultiplexer redis, IOptions<LedgerOptions> options, ILogger<ChangeFeed> log) : BackgroundService
+public sealed class ChangeFeed(LedgerMetrics metrics, StockStore store, IConnectionMultiplexer redis, IOptions<LedgerOptions> options, ILogger<ChangeFeed> log) : BackgroundService
 {
     private const int ReadEntries = 64;
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
@@ -75,7 +75,7 @@ public sealed class ChangeFeed(StockStore store, IConnectionMultiplexer redis, I
                 _head = current;
                 _oldest = current + 1;
             }
-            LedgerMetrics.Revision.Set(current);
+            metrics.Revision.Set(current);
             Signal();
         }
         while (true)
@@ -104,7 +104,7 @@ public sealed class ChangeFeed(StockStore store, IConnectionMultiplexer redis, I
                 _head = changes[^1].Revision;
                 _oldest = Math.Max(_oldest, _head - _ring.Length + 1);
             }
-            LedgerMetrics.Revision.Set(changes[^1].Revision);
+            metrics.Revision.Set(changes[^1].Revision);
             Signal();
         }
     }

@@ -11,7 +11,7 @@ namespace Stockcast.Ledger.Watch;
 /// in Redis when the watcher is behind it), progress notifications when quiet, "compacted" when the
 /// revision is gone, UNAVAILABLE with a resume revision when the replica stops.
 /// </summary>
-public sealed class WatchStreams(StockStore store, ChangeFeed feed, IOptions<LedgerOptions> options, TimeProvider clock, IHostApplicationLifetime lifetime)
+public sealed class WatchStreams(LedgerMetrics metrics, StockStore store, ChangeFeed feed, IOptions<LedgerOptions> options, TimeProvider clock, IHostApplicationLifetime lifetime)
 {
     private const int WatchBatch = 256;
     private const int CatchUpEntries = 4;
@@ -28,11 +28,11 @@ public sealed class WatchStreams(StockStore store, ChangeFeed feed, IOptions<Led
         var next = request.StartRevision > 0 ? request.StartRevision : await store.CurrentRevisionAsync() + 1;
         if (request.StartRevision > 0 && await store.OldestRevisionAsync() is var oldest && request.StartRevision < oldest)
         {
-            LedgerMetrics.WatchCompacted.Inc();
+            metrics.WatchCompacted.Inc();
             throw Errors.Compacted(request.StartRevision, oldest);
         }
 
-        LedgerMetrics.Watchers.Inc();
+        metrics.Watchers.Inc();
         try
         {
             // Tell the client where it stands at once: it may resume from header + 1.
@@ -48,7 +48,7 @@ public sealed class WatchStreams(StockStore store, ChangeFeed feed, IOptions<Led
                     pending.AddRange(await store.ReadChangesAsync(next, CatchUpEntries));
                     if (pending.Count == 0 || pending[0].Revision != next)
                     {
-                        LedgerMetrics.WatchCompacted.Inc();
+                        metrics.WatchCompacted.Inc();
                         throw Errors.Compacted(next, await store.OldestRevisionAsync());
                     }
                 }
@@ -62,7 +62,7 @@ public sealed class WatchStreams(StockStore store, ChangeFeed feed, IOptions<Led
                         var header = chunk == chunks[^1] ? next - 1 : chunk[^1].Revision;
                         var response = new WatchResponse { HeaderRevision = header, Changes = { chunk } };
                         await responseStream.WriteAsync(response, callCancelled);
-                        LedgerMetrics.WatchChangesSent.Inc(chunk.Length);
+                        metrics.WatchChangesSent.Inc(chunk.Length);
                         lastSent = clock.GetUtcNow();
                     }
                     continue;
@@ -86,7 +86,7 @@ public sealed class WatchStreams(StockStore store, ChangeFeed feed, IOptions<Led
         }
         finally
         {
-            LedgerMetrics.Watchers.Dec();
+            metrics.Watchers.Dec();
         }
     }
 }

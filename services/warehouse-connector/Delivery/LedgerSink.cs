@@ -19,9 +19,11 @@ public sealed class LedgerSink : IDisposable
     private readonly GrpcChannel _channel;
     private readonly StockLedger.StockLedgerClient _client;
     private readonly Metadata _auth;
+    private readonly ConnectorMetrics _metrics;
 
-    public LedgerSink(IOptions<ConnectorOptions> options)
+    public LedgerSink(IOptions<ConnectorOptions> options, ConnectorMetrics metrics)
     {
+        _metrics = metrics;
         _channel = GrpcChannel.ForAddress(options.Value.LedgerAddress!);
         _client = new StockLedger.StockLedgerClient(_channel);
         _auth = CallerApiKey.Headers(options.Value.LedgerApiKey);
@@ -45,7 +47,7 @@ public sealed class LedgerSink : IDisposable
             }
             catch (RpcException ex) when (attempt < Attempts && ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted)
             {
-                ConnectorMetrics.DeliveryErrors.WithLabels(warehouseId, ex.StatusCode.ToString()).Inc();
+                _metrics.DeliveryErrors.WithLabels(warehouseId, ex.StatusCode.ToString()).Inc();
                 await Task.Delay(backoff + TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)backoff.TotalMilliseconds)), cancellationToken);
                 backoff *= 2;
             }

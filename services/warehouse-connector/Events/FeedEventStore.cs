@@ -11,7 +11,7 @@ namespace Stockcast.Connector.Events;
 /// Connector:EventRetention kept: every replica appends there and any replica serves
 /// WatchFeedEvents, so a watcher resumes anywhere with the id it last saw.
 /// </summary>
-public sealed class FeedEventStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<ConnectorOptions> options, TimeProvider clock, ILogger<FeedEventStore> log)
+public sealed class FeedEventStore(ConnectorMetrics metrics, IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<ConnectorOptions> options, TimeProvider clock, ILogger<FeedEventStore> log)
 {
     public MessageStream<FeedEvent> Stream { get; } = new(redis, redisOptions.Value.KeyPrefix + "cn:events", options.Value.EventRetention, FeedEvent.Parser);
 
@@ -21,7 +21,7 @@ public sealed class FeedEventStore(IConnectionMultiplexer redis, IOptions<RedisO
         e.At ??= Timestamp.FromDateTimeOffset(clock.GetUtcNow());
         e.Id = "";
         e.Id = await Stream.AppendAsync(e);
-        ConnectorMetrics.FeedEvents.WithLabels(e.WarehouseId, e.Kind.ToString()).Inc();
+        metrics.FeedEvents.WithLabels(e.WarehouseId, e.Kind.ToString()).Inc();
         log.LogWarning("Feed event {Kind} for {Warehouse} {Sku}: {Detail}", e.Kind, e.WarehouseId, e.Sku, e.Detail);
         return e;
     }

@@ -21,6 +21,7 @@ public sealed record RefusedRecord(int Index, string DeadLetterId, string Reason
 /// reconciling read, record the feed's status.
 /// </summary>
 public sealed class FeedIntake(
+    ConnectorMetrics metrics,
     CanonicalRecords records,
     LedgerSink ledger,
     DeadLetterStore deadLetters,
@@ -74,7 +75,7 @@ public sealed class FeedIntake(
                 {
                     case EventOutcome.Applied:
                         applied++;
-                        ConnectorMetrics.SyncLagSeconds.WithLabels(feed.WarehouseId).Observe(Math.Max(0, (now - events[i].Record.Event!.SourceTime.ToDateTimeOffset()).TotalSeconds));
+                        metrics.SyncLagSeconds.WithLabels(feed.WarehouseId).Observe(Math.Max(0, (now - events[i].Record.Event!.SourceTime.ToDateTimeOffset()).TotalSeconds));
                         if (Follow(feed, events[i].Record.Event!, current, read) is { } anomaly)
                         {
                             anomalies.Add(anomaly);
@@ -100,13 +101,13 @@ public sealed class FeedIntake(
         refused.Sort((a, b) => a.Index.CompareTo(b.Index));
         var newest = events.Count == 0 ? (DateTimeOffset?)null : events.Max(e => e.Record.Event!.SourceTime.ToDateTimeOffset());
         await status.RecordAsync(feed.WarehouseId, normalised.Count, applied, refused.Count, newest, null);
-        ConnectorMetrics.Records.WithLabels(feed.WarehouseId, "received").Inc(normalised.Count);
-        ConnectorMetrics.Records.WithLabels(feed.WarehouseId, "applied").Inc(applied);
-        ConnectorMetrics.Records.WithLabels(feed.WarehouseId, "duplicate").Inc(duplicate);
-        ConnectorMetrics.Records.WithLabels(feed.WarehouseId, "stale").Inc(stale);
-        ConnectorMetrics.Records.WithLabels(feed.WarehouseId, "dead_lettered").Inc(refused.Count);
-        ConnectorMetrics.LastSuccessTimestamp.WithLabels(feed.WarehouseId).Set(clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
-        ConnectorMetrics.DeadLetters.WithLabels(feed.WarehouseId).Set(await deadLetters.CountAsync(feed.WarehouseId));
+        metrics.Records.WithLabels(feed.WarehouseId, "received").Inc(normalised.Count);
+        metrics.Records.WithLabels(feed.WarehouseId, "applied").Inc(applied);
+        metrics.Records.WithLabels(feed.WarehouseId, "duplicate").Inc(duplicate);
+        metrics.Records.WithLabels(feed.WarehouseId, "stale").Inc(stale);
+        metrics.Records.WithLabels(feed.WarehouseId, "dead_lettered").Inc(refused.Count);
+        metrics.LastSuccessTimestamp.WithLabels(feed.WarehouseId).Set(clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
+        metrics.DeadLetters.WithLabels(feed.WarehouseId).Set(await deadLetters.CountAsync(feed.WarehouseId));
         foreach (var anomaly in anomalies)
         {
             await feedEvents.AppendAsync(anomaly);

@@ -9,7 +9,7 @@ namespace Stockcast.Connector.Feeds;
 /// interval). A full read can also be asked for at any time (gRPC TriggerFullSync); reads of one feed
 /// never overlap.
 /// </summary>
-public sealed class FeedPoller(IOptions<ConnectorOptions> options, IEnumerable<IPolledFeed> adapters, Reconciliation reconciliation, FeedStatusStore status, TimeProvider clock, ILogger<FeedPoller> log)
+public sealed class FeedPoller(ConnectorMetrics metrics, IOptions<ConnectorOptions> options, IEnumerable<IPolledFeed> adapters, Reconciliation reconciliation, FeedStatusStore status, TimeProvider clock, ILogger<FeedPoller> log)
     : BackgroundService
 {
     private readonly Dictionary<string, SemaphoreSlim> _reading = options.Value.Feeds.Where(f => f.IsPolled)
@@ -68,7 +68,7 @@ public sealed class FeedPoller(IOptions<ConnectorOptions> options, IEnumerable<I
                 // Whatever went wrong, this feed backs off and tries again; the others are not affected.
                 failures++;
                 var kind = ex switch { FeedException => "api", HttpRequestException => "network", RpcException => "ledger", TaskCanceledException => "timeout", _ => "other" };
-                ConnectorMetrics.PollErrors.WithLabels(feed.WarehouseId, kind).Inc();
+                metrics.PollErrors.WithLabels(feed.WarehouseId, kind).Inc();
                 await status.RecordAsync(feed.WarehouseId, 0, 0, 0, null, $"{kind}: {ex.Message}");
                 log.LogWarning("Reading {Warehouse} failed ({Kind}, attempt {Failures}): {Error}", feed.WarehouseId, kind, failures, ex.Message);
                 var backoff = TimeSpan.FromSeconds(Math.Min(interval.TotalSeconds, Math.Pow(2, Math.Min(failures, 10))));

@@ -12,7 +12,7 @@ namespace Stockcast.Connector.Feeds;
 /// feed's stale episode is one field ("stale"), set and cleared by single commands, so however many
 /// replicas notice, one raises FEED_STALE and one FEED_RECOVERED.
 /// </summary>
-public sealed class FeedStatusStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, FeedEventStore feedEvents, TimeProvider clock)
+public sealed class FeedStatusStore(ConnectorMetrics metrics, IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, FeedEventStore feedEvents, TimeProvider clock)
 {
     private readonly string _prefix = redisOptions.Value.KeyPrefix + "cn:feed:";
 
@@ -44,8 +44,8 @@ public sealed class FeedStatusStore(IConnectionMultiplexer redis, IOptions<Redis
         await transaction.ExecuteAsync();
         if (error is null)
         {
-            ConnectorMetrics.LastSuccessTimestamp.WithLabels(warehouseId).Set(now.ToUnixTimeMilliseconds() / 1000.0);
-            ConnectorMetrics.FeedStale.WithLabels(warehouseId).Set(0);
+            metrics.LastSuccessTimestamp.WithLabels(warehouseId).Set(now.ToUnixTimeMilliseconds() / 1000.0);
+            metrics.FeedStale.WithLabels(warehouseId).Set(0);
         }
         if (endedStaleEpisode is not null && await endedStaleEpisode)
         {
@@ -73,11 +73,11 @@ public sealed class FeedStatusStore(IConnectionMultiplexer redis, IOptions<Redis
         var success = (long?)fields[0];
         if (success is long s)
         {
-            ConnectorMetrics.LastSuccessTimestamp.WithLabels(feed.WarehouseId).Set(s / 1000.0);
+            metrics.LastSuccessTimestamp.WithLabels(feed.WarehouseId).Set(s / 1000.0);
         }
         var since = DateTimeOffset.FromUnixTimeMilliseconds(success ?? (long)fields[1]);
         var stale = now - since > TimeSpan.FromSeconds(feed.StaleAfterSeconds);
-        ConnectorMetrics.FeedStale.WithLabels(feed.WarehouseId).Set(stale ? 1 : 0);
+        metrics.FeedStale.WithLabels(feed.WarehouseId).Set(stale ? 1 : 0);
         if (stale && await Db.HashSetAsync(key, "stale", now.ToUnixTimeMilliseconds(), When.NotExists))
         {
             await feedEvents.AppendAsync(new FeedEvent

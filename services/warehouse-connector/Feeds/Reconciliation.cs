@@ -11,7 +11,7 @@ namespace Stockcast.Connector.Feeds;
 /// catalogue or filter change as stock gone, and zeroing live stock on a guess would cancel sales.
 /// Reported as metrics, one log line and one DRIFT_CORRECTED event per read that found any.
 /// </summary>
-public sealed class Reconciliation(LedgerSink ledger, FeedEventStore feedEvents, TimeProvider clock, ILogger<Reconciliation> log)
+public sealed class Reconciliation(ConnectorMetrics metrics, LedgerSink ledger, FeedEventStore feedEvents, TimeProvider clock, ILogger<Reconciliation> log)
 {
     private const int SkusNamed = 10;
 
@@ -20,10 +20,10 @@ public sealed class Reconciliation(LedgerSink ledger, FeedEventStore feedEvents,
         var warehouse = read.Feed.WarehouseId;
         var missing = (await ledger.ListSkusAsync(warehouse, cancellationToken)).Where(sku => !read.SeenSkus.Contains(sku)).ToList();
         var units = read.Drifted.Sum(d => Math.Abs(d.WarehouseOnHand - d.LedgerOnHand));
-        ConnectorMetrics.DriftSkus.WithLabels(warehouse).Inc(read.Drifted.Count);
-        ConnectorMetrics.DriftUnits.WithLabels(warehouse).Inc(units);
-        ConnectorMetrics.MissingSkus.WithLabels(warehouse).Set(missing.Count);
-        ConnectorMetrics.LastReconciliationTimestamp.WithLabels(warehouse).Set(clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
+        metrics.DriftSkus.WithLabels(warehouse).Inc(read.Drifted.Count);
+        metrics.DriftUnits.WithLabels(warehouse).Inc(units);
+        metrics.MissingSkus.WithLabels(warehouse).Set(missing.Count);
+        metrics.LastReconciliationTimestamp.WithLabels(warehouse).Set(clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
         if (read.Drifted.Count > 0 || missing.Count > 0)
         {
             var largest = read.Drifted.OrderByDescending(d => Math.Abs(d.WarehouseOnHand - d.LedgerOnHand)).Take(SkusNamed)

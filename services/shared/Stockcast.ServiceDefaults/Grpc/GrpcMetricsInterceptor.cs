@@ -9,17 +9,17 @@ namespace Stockcast.ServiceDefaults.Grpc;
 /// gRPC server request metrics under the names go-grpc-prometheus made common, so existing
 /// dashboards and alerts work: started, handled by status code, and handling time.
 /// </summary>
-public sealed class GrpcMetricsInterceptor : Interceptor
+public sealed class GrpcMetricsInterceptor(IMetricFactory metrics) : Interceptor
 {
     private static readonly string[] MethodLabels = ["grpc_service", "grpc_method", "grpc_type"];
 
-    private static readonly Counter Started = Metrics.CreateCounter(
+    private readonly Counter _started = metrics.CreateCounter(
         "grpc_server_started_total", "RPCs started on the server.", MethodLabels);
 
-    private static readonly Counter Handled = Metrics.CreateCounter(
+    private readonly Counter _handled = metrics.CreateCounter(
         "grpc_server_handled_total", "RPCs completed on the server, by status code.", [.. MethodLabels, "grpc_code"]);
 
-    private static readonly Histogram HandlingSeconds = Metrics.CreateHistogram(
+    private readonly Histogram _handlingSeconds = metrics.CreateHistogram(
         "grpc_server_handling_seconds", "Time to complete an RPC on the server (unary and client-streaming calls).",
         new HistogramConfiguration
         {
@@ -39,10 +39,10 @@ public sealed class GrpcMetricsInterceptor : Interceptor
     public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
         => Observe(context, "bidi_stream", timed: false, async () => { await continuation(requestStream, responseStream, context); return true; });
 
-    private static async Task<T> Observe<T>(ServerCallContext context, string type, bool timed, Func<Task<T>> call)
+    private async Task<T> Observe<T>(ServerCallContext context, string type, bool timed, Func<Task<T>> call)
     {
         var (service, method) = Split(context.Method);
-        Started.WithLabels(service, method, type).Inc();
+        _started.WithLabels(service, method, type).Inc();
         var started = Stopwatch.GetTimestamp();
         var code = StatusCode.OK;
         try
@@ -66,10 +66,10 @@ public sealed class GrpcMetricsInterceptor : Interceptor
         }
         finally
         {
-            Handled.WithLabels(service, method, type, code.ToString()).Inc();
+            _handled.WithLabels(service, method, type, code.ToString()).Inc();
             if (timed)
             {
-                HandlingSeconds.WithLabels(service, method, type).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                _handlingSeconds.WithLabels(service, method, type).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
             }
         }
     }

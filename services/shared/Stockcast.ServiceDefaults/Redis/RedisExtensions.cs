@@ -12,6 +12,7 @@ public static class RedisExtensions
     public static IHostApplicationBuilder AddRedis(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<RedisOptions>(builder.Configuration, RedisOptions.Section);
+        builder.Services.AddSingleton<RedisMetrics>();
         builder.Services.AddSingleton<IConnectionMultiplexer>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<RedisOptions>>().Value;
@@ -24,7 +25,7 @@ public static class RedisExtensions
             var multiplexer = ConnectionMultiplexer.Connect(config);
             multiplexer.ConnectionFailed += (_, e) => log.LogWarning("Redis connection to {Endpoint} failed: {FailureType}", e.EndPoint, e.FailureType);
             multiplexer.ConnectionRestored += (_, e) => log.LogInformation("Redis connection to {Endpoint} restored", e.EndPoint);
-            RedisMetrics.Observe(multiplexer);
+            sp.GetRequiredService<RedisMetrics>().Observe(multiplexer);
             return multiplexer;
         });
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthTags.Ready]);

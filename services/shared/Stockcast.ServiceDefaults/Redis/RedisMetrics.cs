@@ -4,19 +4,19 @@ using StackExchange.Redis;
 namespace Stockcast.ServiceDefaults.Redis;
 
 /// <summary>Redis trouble as the service's one connection sees it, for the RedisErrors alert.</summary>
-public static class RedisMetrics
+public sealed class RedisMetrics(IMetricFactory metrics)
 {
     public const string ConnectionFailed = "connection_failed";
     public const string ErrorReply = "error_reply";
     public const string InternalError = "internal_error";
 
-    public static readonly Counter Errors = Metrics.CreateCounter(
+    public Counter Errors { get; } = metrics.CreateCounter(
         "stockcast_redis_errors_total",
         "Redis connection failures, error replies from the server and client-side internal errors, by kind.",
-        "kind");
+        ["kind"]);
 
     /// <summary>Counts the multiplexer's failure events from now on.</summary>
-    public static void Observe(IConnectionMultiplexer multiplexer)
+    public void Observe(IConnectionMultiplexer multiplexer)
     {
         foreach (var kind in new[] { ConnectionFailed, ErrorReply, InternalError })
         {

@@ -16,7 +16,7 @@ namespace Stockcast.Connector.Feeds.AmazonFba;
 /// → reserved, inbound working + shipped + receiving → inbound, unfulfillableQuantity.
 /// totalUnfulfillableQuantity → unsellable, totalQuantity − inbound → onHand.
 /// </summary>
-public sealed class AmazonFbaFeed(IHttpClientFactory httpClients, FeedIntake intake, FeedCursorStore cursors, TimeProvider clock, ILogger<AmazonFbaFeed> log) : IPolledFeed
+public sealed class AmazonFbaFeed(ConnectorMetrics metrics, IHttpClientFactory httpClients, FeedIntake intake, FeedCursorStore cursors, TimeProvider clock, ILogger<AmazonFbaFeed> log) : IPolledFeed
 {
     private static readonly TimeSpan RequestSpacing = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan QuotaWait = TimeSpan.FromSeconds(1);
@@ -109,7 +109,7 @@ public sealed class AmazonFbaFeed(IHttpClientFactory httpClients, FeedIntake int
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
                 response.Dispose();
-                ConnectorMetrics.RateLimitWaits.WithLabels(feed.WarehouseId).Inc();
+                metrics.RateLimitWaits.WithLabels(feed.WarehouseId).Inc();
                 await Task.Delay(QuotaWait, clock, cancellationToken);
                 continue;
             }

@@ -14,7 +14,7 @@ namespace Stockcast.Connector.Feeds.ShipBob;
 /// total_committed_quantity → reserved, total_awaiting_quantity → inbound,
 /// total_exception_quantity → unsellable.
 /// </summary>
-public sealed class ShipBobFeed(IHttpClientFactory httpClients, FeedIntake intake, TimeProvider clock, ILogger<ShipBobFeed> log) : IPolledFeed
+public sealed class ShipBobFeed(ConnectorMetrics metrics, IHttpClientFactory httpClients, FeedIntake intake, TimeProvider clock, ILogger<ShipBobFeed> log) : IPolledFeed
 {
     public const string HttpClientName = "warehouse-apis";
     private const int PageSize = 250;
@@ -78,7 +78,7 @@ public sealed class ShipBobFeed(IHttpClientFactory httpClients, FeedIntake intak
         var seconds = response.Headers.TryGetValues("x-retry-after", out var values)
             && int.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : 60;
         var wait = TimeSpan.FromSeconds(Math.Clamp(seconds, 1, MaxRetryAfter.TotalSeconds));
-        ConnectorMetrics.RateLimitWaits.WithLabels(feed.WarehouseId).Inc();
+        metrics.RateLimitWaits.WithLabels(feed.WarehouseId).Inc();
         log.LogInformation("ShipBob rate limit for {Warehouse}: waiting {Seconds}s as asked", feed.WarehouseId, wait.TotalSeconds);
         await Task.Delay(wait, clock, cancellationToken);
     }

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Stockcast.ServiceDefaults.Errors;
+
+/// <summary>
+/// The HTTP edge's mapping (<see cref="ErrorMapping"/>): domain failures become problem details with
+/// the right status and the field that was wrong; an unavailable store or peer is 503 with
+/// Retry-After, never 500. Anything else is left to the default handler (500).
+/// </summary>
+public sealed class HttpErrorHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
+    {
+        if (ErrorMapping.ToHttp(exception) is not { } answer || http.Response.HasStarted)
+        {
+            return false;
+        }
+        http.Response.StatusCode = answer.Status;
+        if (answer.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            http.Response.Headers.RetryAfter = ErrorMapping.RetryAfterSeconds;
+        }
+        var problem = new ProblemDetails { Status = answer.Status, Detail = answer.Detail };
+        if (answer.Field is { } field)
+        {
+            problem.Extensions["field"] = field;
+        }
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+    }
+}
