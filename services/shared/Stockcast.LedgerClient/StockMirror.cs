@@ -55,6 +55,10 @@ public sealed class StockMirror
     public IReadOnlyCollection<StockRecord> Records(string sku)
         => _bySku.TryGetValue(sku, out var records) ? (IReadOnlyCollection<StockRecord>)records.Values : [];
 
+    /// <summary>The SKU's record at one warehouse; null when it holds none.</summary>
+    public StockRecord? Record(string sku, string warehouseId)
+        => _bySku.TryGetValue(sku, out var records) ? records.GetValueOrDefault(warehouseId) : null;
+
     /// <summary>The SKU's records in warehouse order.</summary>
     public IReadOnlyList<StockRecord> All(string sku) => [.. Records(sku).OrderBy(r => r.WarehouseId, StringComparer.Ordinal)];
 
