@@ -125,10 +125,13 @@ internal sealed class LedgerFollower(
         return revision;
     }
 
-    private async Task ReadWarehousesAsync(CancellationToken cancellationToken)
+    /// <summary>Reads the warehouses (and the markets each serves); returns those not known before.</summary>
+    private async Task<IReadOnlyList<string>> ReadWarehousesAsync(CancellationToken cancellationToken)
     {
+        var known = mirror.Warehouses;
         mirror.SetWarehouses((await ledger.ListWarehousesAsync(new ListWarehousesRequest(), cancellationToken: cancellationToken)).Warehouses);
         _warehousesAt = clock.GetUtcNow();
+        return [.. mirror.Warehouses.Keys.Where(id => !known.ContainsKey(id))];
     }
 
     /// <summary>Takes changes as they come, remembering each response's revision (everything up to it seen).</summary>
@@ -142,32 +145,27 @@ internal sealed class LedgerFollower(
         using var call = ledger.Watch(request, cancellationToken: cancellationToken);
         await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
+            IReadOnlyList<string> added = [];
             if (clock.GetUtcNow() - _warehousesAt > WarehouseRefresh || response.Changes.Any(c => !mirror.Warehouses.ContainsKey(c.Record.WarehouseId)))
             {
                 // Warehouses registered later (a new one, new markets) do not come through the Watch,
                 // and stock at a warehouse of unknown markets would serve nobody: read them first.
-                await RefreshWarehousesAsync(skus, cancellationToken);
+                added = await ReadWarehousesAsync(cancellationToken);
             }
             foreach (var change in response.Changes)
             {
                 Take(change.Record, change.Cause);
             }
+            if (skus is not null && added.Count > 0)
+            {
+                // The SKUs' records at a new warehouse from before the Watch started come through no
+                // change: read them (after the changes, which keep their cause).
+                await ReadKeysAsync(skus, added, cancellationToken);
+            }
             _changes.Inc(response.Changes.Count);
             _resumeFrom = Math.Max(response.HeaderRevision, response.Changes.Count == 0 ? 0 : response.Changes[^1].Revision) + 1;
             // Progress notifications count too: a quiet ledger that answers is current.
             Heard();
-        }
-    }
-
-    /// <summary>Reads the warehouses again; when following SKUs, also reads them at warehouses new since (records there predate the Watch's start).</summary>
-    private async Task RefreshWarehousesAsync(IReadOnlySet<string>? skus, CancellationToken cancellationToken)
-    {
-        var known = mirror.Warehouses.Keys.ToHashSet(StringComparer.Ordinal);
-        await ReadWarehousesAsync(cancellationToken);
-        var added = mirror.Warehouses.Keys.Where(w => !known.Contains(w)).ToList();
-        if (skus is not null && added.Count > 0)
-        {
-            await ReadKeysAsync(skus, added, cancellationToken);
         }
     }
 
