@@ -3,7 +3,8 @@ namespace Stockcast.LedgerClient;
 /// <summary>Where a ledger answers and the key to send it (empty: none, the ledger allows anonymous reads).</summary>
 /// <param name="Address">
 /// <c>dns:///host:port</c> to spread calls over every address the name resolves to (a headless
-/// Service: one per pod), or <c>http(s)://host:port</c> for one address (a ClusterIP Service, a gateway).
+/// Service: one per pod; plaintext HTTP/2, as inside the cluster), or <c>http(s)://host:port</c> for
+/// one address (a ClusterIP Service, a gateway).
 /// </param>
 public sealed record LedgerEndpoint(Uri Address, string ApiKey)
 {
