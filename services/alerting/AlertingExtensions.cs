@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Stockcast.Alerting.Anomalies;
 using Stockcast.Alerting.Catalog;
 using Stockcast.Alerting.Delivery;
@@ -6,6 +7,7 @@ using Stockcast.Alerting.Engine;
 using Stockcast.Alerting.Leadership;
 using Stockcast.Alerting.Signals;
 using Stockcast.Alerting.Stock;
+using Stockcast.LedgerClient;
 using Stockcast.ServiceDefaults;
 using Stockcast.ServiceDefaults.Redis;
 
@@ -18,6 +20,7 @@ public static class AlertingExtensions
         builder.AddRedis();
         builder.Services.AddValidatedOptions<AlertingOptions>(builder.Configuration, AlertingOptions.Section);
         builder.Services.AddSingleton<AlertingMetrics>();
+        builder.AddLedgers();
         builder.Services.AddSingleton<StockView>();
         builder.Services.AddSingleton<PeerStock>();
         builder.Services.AddSingleton<DemandMeter>();
@@ -30,7 +33,9 @@ public static class AlertingExtensions
         builder.Services.AddSingleton<AlertEngine>();
         builder.Services.AddSingleton<Preflight>();
 
-        builder.Services.AddHealthChecks().AddCheck<StockViewHealthCheck>("stock-view", tags: [HealthTags.Ready]);
+        builder.Services.AddHealthChecks()
+            .AddLedgerReadiness(LedgerMirrors.Local)
+            .AddCheck<CatalogHealthCheck>("catalog", tags: [HealthTags.Ready]);
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderLease>());
         builder.Services.AddHostedService<CatalogSync>();
         builder.Services.AddHostedService<LocalLedger>();
@@ -42,6 +47,19 @@ public static class AlertingExtensions
         builder.Services.AddHostedService<SinkPump>();
         builder.AddDaprDelivery();
         return builder;
+    }
+
+    /// <summary>The ledger clients: this region's ("local") and one per peer region (Alerting:PeerLedgers, named by region).</summary>
+    private static void AddLedgers(this IHostApplicationBuilder builder)
+    {
+        static AlertingOptions Options(IServiceProvider sp) => sp.GetRequiredService<IOptions<AlertingOptions>>().Value;
+        builder.Services.AddLedgerClient(LedgerMirrors.Local, sp => Options(sp).Ledger());
+        // Only the names here: the options are bound and validated (naming a bad key) when the host starts.
+        var peers = builder.Configuration.GetSection(AlertingOptions.Section + ":" + nameof(AlertingOptions.PeerLedgers)).GetChildren();
+        foreach (var region in peers.Select(p => p[nameof(PeerLedgerOptions.Region)] ?? "").Distinct())
+        {
+            builder.Services.AddLedgerClient(region, sp => Options(sp).PeerLedgers.Single(p => p.Region == region).Ledger());
+        }
     }
 
     /// <summary>With Alerting:Dapr:PubSubName set: the sidecar client and the Dapr sink (the subscription is mapped by MapSignalSubscription).</summary>

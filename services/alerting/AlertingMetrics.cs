@@ -46,10 +46,4 @@ public sealed class AlertingMetrics(IMetricFactory metrics)
     public Gauge IsLeader { get; } = metrics.CreateGauge(
         "stockcast_alerting_leader",
         "1 on the replica that evaluates and delivers.");
-
-    public Gauge PeerUp { get; } = metrics.CreateGauge(
-        "stockcast_alerting_peer_up",
-        "1 while this replica follows the peer region's stock-ledger, 0 while it cannot (its figures stop counting after Alerting:PeerStaleSeconds).",
-        // Not "region": the ServiceMonitor sets that target label to this release's own region.
-        ["peer"]);
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using Stockcast.Alerting.V1;
+using Stockcast.LedgerClient;
 
 namespace Stockcast.Alerting;
 
@@ -8,12 +9,14 @@ public sealed partial class AlertingOptions : IValidatableObject
 {
     public const string Section = "Alerting";
 
-    /// <summary>The stock-ledger's gRPC address (its Watch is the stock input).</summary>
-    [Required]
+    /// <summary>The stock-ledger's gRPC address (its Watch is the stock input): dns:///host:port spreads calls over its pods.</summary>
+    [Required, LedgerAddress]
     public Uri? LedgerAddress { get; set; }
 
     /// <summary>A ledger key with Read access, when the ledger does not allow anonymous reads (from a secret).</summary>
     public string LedgerApiKey { get; set; } = "";
+
+    public LedgerEndpoint Ledger() => new(LedgerAddress!, LedgerApiKey);
 
     /// <summary>The warehouse-connector's gRPC address (feed anomalies); unset = no connector events.</summary>
     public Uri? ConnectorAddress { get; set; }
@@ -106,13 +109,14 @@ public sealed partial class AlertingOptions : IValidatableObject
         for (var i = 0; i < PeerLedgers.Count; i++)
         {
             var peer = PeerLedgers[i];
-            if (!RegionName().IsMatch(peer.Region) || PeerLedgers.Count(p => p.Region == peer.Region) > 1)
+            // "local" names this region's own ledger (its client, mirror and metrics).
+            if (!RegionName().IsMatch(peer.Region) || peer.Region == LedgerMirrors.Local || PeerLedgers.Count(p => p.Region == peer.Region) > 1)
             {
                 yield return new ValidationResult($"Alerting:PeerLedgers:{i}:Region must be a unique lower-case region name such as 'eu' (not '{peer.Region}').", [nameof(PeerLedgers)]);
             }
-            if (peer.Address is null || !peer.Address.IsAbsoluteUri || peer.Address.Scheme is not ("http" or "https"))
+            if (!LedgerEndpoint.IsSupported(peer.Address))
             {
-                yield return new ValidationResult($"Alerting:PeerLedgers:{i}:Address must be the absolute http(s) address of the peer region's stock-ledger.", [nameof(PeerLedgers)]);
+                yield return new ValidationResult($"Alerting:PeerLedgers:{i}:Address must be the absolute http(s):// or dns:/// address of the peer region's stock-ledger.", [nameof(PeerLedgers)]);
             }
             else if (peer.Address == LedgerAddress)
             {
@@ -145,6 +149,8 @@ public sealed class PeerLedgerOptions
 
     /// <summary>A Read key of that ledger (from a secret); empty when it allows anonymous reads.</summary>
     public string ApiKey { get; set; } = "";
+
+    public LedgerEndpoint Ledger() => new(Address!, ApiKey);
 }
 
 /// <summary>The built-in default rule (every field set).</summary>

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Stockcast.LedgerClient;
 using Stockcast.Overlay.Board;
 using Stockcast.Overlay.Broadcast;
 using Stockcast.Overlay.Feed;
@@ -19,7 +21,9 @@ public static class OverlayExtensions
         builder.Services.AddSingleton<ViewerTokens>();
         builder.Services.AddSingleton<SpotlightControl>();
         builder.Services.AddSingleton<SalesPace>();
-        builder.Services.AddSingleton<StockBook>();
+        builder.Services.AddLedgerClient(LedgerMirrors.Local, sp => sp.GetRequiredService<IOptions<OverlayOptions>>().Value.Ledger());
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<LedgerMirrors>().Mirror(LedgerMirrors.Local));
+        builder.Services.AddSingleton<LedgerFeed>();
         builder.Services.AddSingleton<FeedConfirmations>();
         builder.Services.AddSingleton<FeedHealth>();
         builder.Services.AddSingleton<RoomComposer>();
@@ -31,7 +35,7 @@ public static class OverlayExtensions
         builder.Services.AddSingleton<RoomViewers>();
 
         builder.Services.AddHostedService<RoomSync>();
-        builder.Services.AddHostedService<LedgerFeed>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LedgerFeed>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RoomHub>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedConfirmations>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertFeed>());

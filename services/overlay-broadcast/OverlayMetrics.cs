@@ -13,16 +13,4 @@ public sealed class OverlayMetrics(IMetricFactory metrics)
     public Counter RoomUpdates { get; } = metrics.CreateCounter(
         "stockcast_overlay_room_updates_total",
         "Room updates published (after coalescing), each handed to every viewer of the room.");
-
-    public Counter LedgerChanges { get; } = metrics.CreateCounter(
-        "stockcast_overlay_ledger_changes_total",
-        "Stock changes received from the ledger's Watch.");
-
-    public Gauge LedgerStreamUp { get; } = metrics.CreateGauge(
-        "stockcast_overlay_ledger_stream_up",
-        "1 while the ledger Watch is live, 0 while rooms show \"updating…\" because it is down.");
-
-    public Gauge LedgerLastHeard { get; } = metrics.CreateGauge(
-        "stockcast_overlay_ledger_last_heard_timestamp_seconds",
-        "When the ledger Watch last answered (changes or progress), as Unix seconds.");
 }

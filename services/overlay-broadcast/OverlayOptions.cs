@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Stockcast.LedgerClient;
 
 namespace Stockcast.Overlay;
 
@@ -6,12 +7,14 @@ public sealed class OverlayOptions
 {
     public const string Section = "Overlay";
 
-    /// <summary>The stock-ledger's gRPC address (its Watch feeds every room).</summary>
-    [Required]
+    /// <summary>The stock-ledger's gRPC address (its Watch feeds every room): dns:///host:port spreads calls over its pods.</summary>
+    [Required, LedgerAddress]
     public Uri? LedgerAddress { get; set; }
 
     /// <summary>A ledger key with Read access, when the ledger does not allow anonymous reads (from a secret).</summary>
     public string LedgerApiKey { get; set; } = "";
+
+    public LedgerEndpoint Ledger() => new(LedgerAddress!, LedgerApiKey);
 
     /// <summary>
     /// The warehouse-connector's gRPC address (optional). Its feed status tells when each warehouse's

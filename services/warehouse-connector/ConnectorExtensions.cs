@@ -7,6 +7,7 @@ using Stockcast.Connector.Feeds.AmazonFba;
 using Stockcast.Connector.Feeds.Ck1;
 using Stockcast.Connector.Feeds.FileDrop;
 using Stockcast.Connector.Feeds.ShipBob;
+using Stockcast.LedgerClient;
 using Stockcast.ServiceDefaults;
 using Stockcast.ServiceDefaults.Redis;
 
@@ -20,6 +21,7 @@ public static class ConnectorExtensions
         builder.Services.AddValidatedOptions<ConnectorOptions>(builder.Configuration, ConnectorOptions.Section);
         builder.Services.AddSingleton(sp => new CanonicalRecords(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ConnectorOptions>>().Value.MaxClockSkewSeconds));
         builder.Services.AddSingleton<ConnectorMetrics>();
+        builder.Services.AddLedgerClient(LedgerMirrors.Local, sp => sp.GetRequiredService<IOptions<ConnectorOptions>>().Value.Ledger());
         builder.Services.AddSingleton<LedgerSink>();
         builder.Services.AddSingleton<DeadLetterStore>();
         builder.Services.AddSingleton<FeedEventStore>();

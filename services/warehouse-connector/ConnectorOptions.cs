@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Stockcast.LedgerClient;
 
 namespace Stockcast.Connector;
 
@@ -6,13 +7,15 @@ public sealed class ConnectorOptions : IValidatableObject
 {
     public const string Section = "Connector";
 
-    /// <summary>The stock-ledger's gRPC address.</summary>
-    [Required]
+    /// <summary>The stock-ledger's gRPC address: dns:///host:port spreads batches over its pods.</summary>
+    [Required, LedgerAddress]
     public Uri? LedgerAddress { get; set; }
 
     /// <summary>A ledger API key with Write access (from a secret).</summary>
     [Required, MinLength(24, ErrorMessage = "Connector:LedgerApiKey must be at least 24 characters.")]
     public string LedgerApiKey { get; set; } = "";
+
+    public LedgerEndpoint Ledger() => new(LedgerAddress!, LedgerApiKey);
 
     /// <summary>Most records accepted in one push (one ledger batch).</summary>
     [Range(1, 1000)]

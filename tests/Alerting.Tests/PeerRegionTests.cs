@@ -11,7 +11,7 @@ namespace Stockcast.Alerting.Tests;
 public sealed class PeerRegionTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     private const int PeerStaleSeconds = 5;
-    private const string PeerUp = "stockcast_alerting_peer_up{peer=\"eu\"} ";
+    private const string PeerUp = "stockcast_ledger_client_up{ledger=\"eu\"} ";
 
     /// <summary>The US region's ledger (US warehouses only) and the EU region's (a German warehouse), quick to report progress.</summary>
     private async Task<Regions> StartRegionsAsync()

@@ -96,8 +96,7 @@ public static class ServiceSettings
         };
         foreach (var (key, target) in svc["addresses"]!.AsObject())
         {
-            var name = (string)target!;
-            env[key] = name.Contains("://") ? name : $"http://stockcast-{name}:{values["services"]![name]!["ports"]!["grpc"]}";
+            env[key] = Address(values, (string)target!);
         }
         var apiKeys = svc["apiKeys"]!.AsArray();
         for (var i = 0; i < apiKeys.Count; i++)
@@ -126,6 +125,21 @@ public static class ServiceSettings
             .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(SettingsFile(values, service).ToJsonString())))
             .AddInMemoryCollection(env)
             .Build();
+    }
+
+    /// <summary>
+    /// What an address in <c>addresses</c> becomes (the <c>.svc.addresses</c> range of _service.tpl): a URL
+    /// as given; a service of the release at its gRPC port, through its headless Service with dns:/// when it has one.
+    /// </summary>
+    public static string Address(JsonObject values, string target)
+    {
+        if (target.Contains("://", StringComparison.Ordinal))
+        {
+            return target;
+        }
+        var service = values["services"]![target]!;
+        var port = service["ports"]!["grpc"];
+        return (bool?)service["headless"] == true ? $"dns:///stockcast-{target}-headless:{port}" : $"http://stockcast-{target}:{port}";
     }
 
     /// <summary>The appsettings.Production.json the chart renders ("stockcast.settings" in _helpers.tpl).</summary>

@@ -89,6 +89,34 @@ public sealed partial class ServiceSettingsTests
         Assert.True(problems.Count == 0, $"{service} in region {region} would refuse to start:{Environment.NewLine}{string.Join(Environment.NewLine, problems)}");
     }
 
+    [Theory]
+    [InlineData("warehouse-connector", "Connector:LedgerAddress")]
+    [InlineData("alerting", "Alerting:LedgerAddress")]
+    [InlineData("overlay-broadcast", "Overlay:LedgerAddress")]
+    public void TheLedgersCallersDialEveryLedgerPodThroughItsHeadlessService(string service, string key)
+    {
+        foreach (var region in ChartFiles.Regions)
+        {
+            Assert.Equal("dns:///stockcast-stock-ledger-headless:5101", ServiceSettings.Rendered(ChartFiles.RegionValues(region), service)[key]);
+        }
+        Assert.Contains("printf \"dns:///%s-headless:%v\" $host $peer.ports.grpc", ChartFiles.ReadChartFile("templates", "_service.tpl"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Services))]
+    public void OnlyAddressesTheLedgerClientDialsPointAtAHeadlessService(string service)
+    {
+        var values = ChartFiles.DefaultValues();
+        var options = ServiceSettings.OptionsOf(service);
+
+        foreach (var (key, target) in values["services"]![service]!["addresses"]!.AsObject())
+        {
+            var parts = key.Split(':');
+            var balanced = options[parts[0]].GetProperty(parts[1])?.GetCustomAttribute<Stockcast.LedgerClient.LedgerAddressAttribute>() is not null;
+            Assert.True(balanced || !ServiceSettings.Address(values, (string)target!).StartsWith("dns:///", StringComparison.Ordinal), $"{service}'s {key} would get a dns:/// address its client cannot dial");
+        }
+    }
+
     // Settings the template sets itself from dedicated values (redis, shutdown, apiKeys, warehouses, peers).
     private static bool SettableThroughTemplateEnv(string service, string key)
     {

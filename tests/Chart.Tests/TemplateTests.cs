@@ -46,6 +46,22 @@ public sealed partial class TemplateTests
     }
 
     [Fact]
+    public void EveryServiceThatDialsAnotherIsLetInByTheOthersNetworkPolicy()
+    {
+        var services = ChartFiles.DefaultValues()["services"]!.AsObject();
+        var shut = services
+            .SelectMany(s => s.Value!["addresses"]!.AsObject().Select(a => (Caller: s.Key, Target: (string)a.Value!)))
+            .Where(d => !d.Target.Contains("://", StringComparison.Ordinal))
+            .Where(d => !services[d.Target]!["callers"]!.AsArray().Select(c => (string)c!).Contains(d.Caller))
+            .Select(d => $"{d.Caller} -> {d.Target}")
+            .ToList();
+
+        // Through a headless Service too: the policy selects the pods and their named gRPC port, whichever Service led there.
+        Assert.Contains("- port: grpc", ChartFiles.ReadChartFile("templates", "_service.tpl"));
+        Assert.True(shut.Count == 0, "callers the target's NetworkPolicy keeps out: " + string.Join(", ", shut));
+    }
+
+    [Fact]
     public void PodsAreHardenedAndProbedOverGrpcHealth()
     {
         var deployment = ChartFiles.ReadChartFile("templates", "_service.tpl");

@@ -123,6 +123,32 @@ public sealed class ValuesSchemaTests
         """, "Alerting:LedgerAddress");
 
     [Fact]
+    public void AHeadlessServiceWhoseCallersDialOneAddressIsRejected() => AssertRejected("""
+        services:
+          alerting:
+            headless: true
+        """, "headless");
+
+    [Fact]
+    public void ADnsAddressIsAcceptedForTheLedgerOnlyWhoseClientBalancesOverItsPods()
+    {
+        Assert.True(ChartFiles.Validate(ChartFiles.ValuesWith("""
+            services:
+              overlay-broadcast:
+                addresses:
+                  Overlay:LedgerAddress: dns:///ledger.example.internal:5101
+            peers:
+              - {region: eu, ledgerAddress: "dns:///ledger.eu.example.internal:5101"}
+            """)).Valid);
+        AssertRejected("""
+            services:
+              overlay-broadcast:
+                addresses:
+                  Overlay:AlertingAddress: dns:///alerting.example.internal:5103
+            """, "Overlay:AlertingAddress");
+    }
+
+    [Fact]
     public void SecretReferenceForASettingThatIsNoSecretIsRejected() => AssertRejected("""
         services:
           overlay-broadcast:

@@ -1,8 +1,8 @@
 namespace Stockcast.Testing;
 
-/// <summary>The real stock-ledger as a process, for tests of the services that call it.</summary>
-public sealed class LedgerProcess(string redisConfiguration, IReadOnlyDictionary<string, string>? settings = null)
-    : ServiceProcess("stock-ledger", Binary, redisConfiguration, WriterKey, settings)
+/// <summary>The real stock-ledger as a process, for tests of the services that call it (several on one Redis:Namespace are replicas of one deployment).</summary>
+public sealed class LedgerProcess(string redisConfiguration, IReadOnlyDictionary<string, string>? settings = null, string host = "127.0.0.1", int grpcPort = 0)
+    : ServiceProcess("stock-ledger", Binary, redisConfiguration, WriterKey, settings, host, grpcPort)
 {
     public const string WriterKey = "ledger-process-writer-key-0123456789";
 

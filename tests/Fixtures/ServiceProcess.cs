@@ -17,16 +17,21 @@ public class ServiceProcess : IDisposable
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(90);
     private readonly string _name;
     private readonly string _binary;
+    private readonly bool _fixedGrpcPort;
     private readonly Dictionary<string, string> _environment;
     private readonly ConcurrentQueue<string> _output = new();
     private Process? _process;
 
     /// <param name="settings">Configuration keys (e.g. "Ledger:Warehouses:0:Id") and their values.</param>
-    protected ServiceProcess(string name, string binary, string redisConfiguration, string writerKey, IReadOnlyDictionary<string, string>? settings)
+    /// <param name="host">The loopback address to bind (any of 127/8: replicas behind one name bind one each).</param>
+    /// <param name="grpcPort">The gRPC port, when replicas must share it; 0 = a free one.</param>
+    protected ServiceProcess(string name, string binary, string redisConfiguration, string writerKey, IReadOnlyDictionary<string, string>? settings, string host = "127.0.0.1", int grpcPort = 0)
     {
         _name = name;
         _binary = binary;
-        GrpcPort = FreePort.Next();
+        Host = host;
+        _fixedGrpcPort = grpcPort != 0;
+        GrpcPort = _fixedGrpcPort ? grpcPort : FreePort.Next();
         HttpPort = FreePort.Next();
         _environment = new Dictionary<string, string>
         {
@@ -44,10 +49,11 @@ public class ServiceProcess : IDisposable
         UsePorts();
     }
 
+    public string Host { get; }
     public int GrpcPort { get; private set; }
     public int HttpPort { get; private set; }
-    public Uri GrpcAddress => new($"http://127.0.0.1:{GrpcPort}");
-    public Uri HttpAddress => new($"http://127.0.0.1:{HttpPort}");
+    public Uri GrpcAddress => new($"http://{Host}:{GrpcPort}");
+    public Uri HttpAddress => new($"http://{Host}:{HttpPort}");
     public string RedisNamespace => _environment["Redis__Namespace"];
 
     /// <summary>How many times the process has been started.</summary>
@@ -73,7 +79,7 @@ public class ServiceProcess : IDisposable
             catch (PortTakenException) when (Starts == 1 && attempt < 3)
             {
                 Starts = 0;
-                GrpcPort = FreePort.Next();
+                GrpcPort = _fixedGrpcPort ? GrpcPort : FreePort.Next();
                 HttpPort = FreePort.Next();
                 UsePorts();
             }
@@ -100,8 +106,8 @@ public class ServiceProcess : IDisposable
 
     private void UsePorts()
     {
-        _environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{GrpcPort}";
-        _environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{HttpPort}";
+        _environment["Kestrel__Endpoints__Grpc__Url"] = $"http://{Host}:{GrpcPort}";
+        _environment["Kestrel__Endpoints__Http__Url"] = $"http://{Host}:{HttpPort}";
     }
 
     private async Task StartOnceAsync()

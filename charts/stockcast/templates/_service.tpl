@@ -45,7 +45,13 @@ data:
   value: {{ $target | quote }}
   {{- else }}
   {{- $peer := index $root.Values.services $target }}
-  value: {{ printf "http://%s:%v" (include "stockcast.serviceName" (dict "root" $root "name" $target)) $peer.ports.grpc | quote }}
+  {{- $host := include "stockcast.serviceName" (dict "root" $root "name" $target) }}
+  {{- if $peer.headless }}
+  {{- /* One DNS record per ready pod: the caller's client spreads calls and Watch streams over them (round_robin). */}}
+  value: {{ printf "dns:///%s-headless:%v" $host $peer.ports.grpc | quote }}
+  {{- else }}
+  value: {{ printf "http://%s:%v" $host $peer.ports.grpc | quote }}
+  {{- end }}
   {{- end }}
 {{- end }}
 {{- /* Peer regions' ledgers (top-level peers), for the service that reads them; the key from its Secret. */}}

@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Stockcast.Alerting.V1;
+using Stockcast.LedgerClient;
 using Stockcast.Overlay.Broadcast;
 using Stockcast.Overlay.Feed;
 using Stockcast.Overlay.V1;
@@ -11,11 +12,11 @@ namespace Stockcast.Overlay.Board;
 /// and market, the start-of-room figure, the pace and the sell-out ETA, and the firing alerts that
 /// concern the room.
 /// </summary>
-public sealed class BoardComposer(StockBook book, RoomComposer rooms, SalesPace pace, StartStock start, AlertFeed alerts)
+public sealed class BoardComposer(StockMirror ledger, RoomComposer rooms, SalesPace pace, StartStock start, AlertFeed alerts)
 {
     public BoardUpdate Compose(Room room, RoomUpdate shown, DateTimeOffset now)
     {
-        bool ServesRoom(string warehouseId) => book.MarketsOf(warehouseId).Contains(room.Market);
+        bool ServesRoom(string warehouseId) => ledger.MarketsOf(warehouseId).Contains(room.Market);
         var board = new BoardUpdate
         {
             Room = shown,
@@ -27,18 +28,18 @@ public sealed class BoardComposer(StockBook book, RoomComposer rooms, SalesPace 
         };
         foreach (var stock in shown.Skus)
         {
-            var figures = book.All(stock.Sku);
+            var figures = ledger.All(stock.Sku);
             var sku = new BoardSku { Sku = stock.Sku, VelocityPerHour = Math.Round(pace.PerHour(stock.Sku, ServesRoom), 1) };
             sku.Warehouses.AddRange(figures.Select(f => new BoardWarehouse
             {
                 WarehouseId = f.WarehouseId,
-                Markets = { book.MarketsOf(f.WarehouseId).Order(StringComparer.Ordinal) },
+                Markets = { ledger.MarketsOf(f.WarehouseId).Order(StringComparer.Ordinal) },
                 AvailableToPromise = f.AvailableToPromise,
                 AgeMs = (long)Math.Max(0, rooms.Age(f, now).TotalMilliseconds),
                 ServesRoom = ServesRoom(f.WarehouseId),
             }));
             sku.Markets.AddRange(figures
-                .SelectMany(f => book.MarketsOf(f.WarehouseId).Select(market => (Market: market, f.AvailableToPromise)))
+                .SelectMany(f => ledger.MarketsOf(f.WarehouseId).Select(market => (Market: market, f.AvailableToPromise)))
                 .GroupBy(m => m.Market, StringComparer.Ordinal)
                 .OrderBy(g => g.Key != room.Market).ThenBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => new MarketStock { Market = g.Key, AvailableToPromise = g.Sum(m => m.AvailableToPromise) }));

@@ -1,4 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
+using Stockcast.Ledger.V1;
+using Stockcast.LedgerClient;
 using Stockcast.Overlay.Feed;
 using Stockcast.Overlay.V1;
 
@@ -9,7 +11,7 @@ namespace Stockcast.Overlay.Broadcast;
 /// market's ATP per featured SKU, its colour, the age of its oldest warehouse figure (since it was
 /// last confirmed: see <see cref="FeedConfirmations"/>), and whether it may be shown as live.
 /// </summary>
-public sealed class RoomComposer(StockBook book, FeedHealth health, FeedConfirmations confirmations)
+public sealed class RoomComposer(StockMirror ledger, FeedHealth health, FeedConfirmations confirmations)
 {
     public RoomUpdate Compose(Room room, SpotlightCard? spotlight, DateTimeOffset now)
     {
@@ -51,8 +53,8 @@ public sealed class RoomComposer(StockBook book, FeedHealth health, FeedConfirma
     private SkuStock Stock(FeaturedSku featured, string market, string language, bool countDown, bool feedDown, TimeSpan staleAfter, DateTimeOffset now)
     {
         var stock = new SkuStock { Sku = featured.Sku, Name = featured.DisplayName.Length > 0 ? featured.DisplayName : featured.Sku };
-        var figures = book.ForMarket(featured.Sku, market);
-        if (figures.Count == 0 && !book.IsLoaded(featured.Sku))
+        var figures = ledger.ForMarket(featured.Sku, market);
+        if (figures.Count == 0 && !ledger.IsLoaded(featured.Sku))
         {
             stock.Stale = true; // never read yet: no figure to show
         }
@@ -75,7 +77,7 @@ public sealed class RoomComposer(StockBook book, FeedHealth health, FeedConfirma
     }
 
     /// <summary>How long ago the warehouse figure was last known right.</summary>
-    public TimeSpan Age(StockBook.WarehouseFigure figure, DateTimeOffset now) => now - confirmations.AsOf(figure.WarehouseId, figure.SourceTime);
+    public TimeSpan Age(StockRecord figure, DateTimeOffset now) => now - confirmations.AsOf(figure.WarehouseId, figure.SourceTime?.ToDateTimeOffset() ?? DateTimeOffset.MinValue);
 
     private static StockColour Colour(FeaturedSku featured, long atp)
         => atp <= 0 ? StockColour.SoldOut

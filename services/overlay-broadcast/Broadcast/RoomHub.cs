@@ -12,7 +12,7 @@ namespace Stockcast.Overlay.Broadcast;
 /// outage to all, and re-checks every room each second (figures age without any change), which is
 /// also when a room that went live gets its start stock recorded.
 /// </summary>
-public sealed class RoomHub(OverlayMetrics metrics, RoomCatalog catalog, StockBook book, FeedHealth health, RoomComposer composer, StartStock start, TimeProvider clock, ILogger<RoomHub> log) : BackgroundService
+public sealed class RoomHub(OverlayMetrics metrics, RoomCatalog catalog, LedgerFeed feed, FeedHealth health, RoomComposer composer, StartStock start, TimeProvider clock, ILogger<RoomHub> log) : BackgroundService
 {
     private static readonly TimeSpan AgeCheck = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, (RoomChannel Channel, CancellationTokenSource Stop)> _channels = new(StringComparer.Ordinal);
@@ -35,7 +35,7 @@ public sealed class RoomHub(OverlayMetrics metrics, RoomCatalog catalog, StockBo
     {
         _stopping = stoppingToken;
         catalog.Changed += Reconcile;
-        book.SkuChanged += OnSkuChanged;
+        feed.SkuChanged += OnSkuChanged;
         health.Changed += MarkAll;
         try
         {
@@ -54,7 +54,7 @@ public sealed class RoomHub(OverlayMetrics metrics, RoomCatalog catalog, StockBo
         finally
         {
             catalog.Changed -= Reconcile;
-            book.SkuChanged -= OnSkuChanged;
+            feed.SkuChanged -= OnSkuChanged;
             health.Changed -= MarkAll;
             foreach (var (_, stop) in _channels.Values)
             {

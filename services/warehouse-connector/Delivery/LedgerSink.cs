@@ -1,8 +1,7 @@
 using Grpc.Core;
-using Grpc.Net.Client;
-using Microsoft.Extensions.Options;
+using Grpc.Net.ClientFactory;
 using Stockcast.Ledger.V1;
-using Stockcast.ServiceDefaults.Auth;
+using Stockcast.LedgerClient;
 
 namespace Stockcast.Connector.Delivery;
 
@@ -11,22 +10,19 @@ namespace Stockcast.Connector.Delivery;
 /// jitter: safe, because every event carries an idempotency key (a delta's event id, a snapshot's
 /// version), so a batch applied twice changes nothing the second time.
 /// </summary>
-public sealed class LedgerSink : IDisposable
+public sealed class LedgerSink
 {
     private const int Attempts = 5;
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(100);
 
-    private readonly GrpcChannel _channel;
     private readonly StockLedger.StockLedgerClient _client;
-    private readonly Metadata _auth;
     private readonly ConnectorMetrics _metrics;
 
-    public LedgerSink(IOptions<ConnectorOptions> options, ConnectorMetrics metrics)
+    /// <param name="clients">Holds the ledger client AddWarehouseConnector registers: its Write key as a call credential, dns:/// balanced.</param>
+    public LedgerSink(GrpcClientFactory clients, ConnectorMetrics metrics)
     {
         _metrics = metrics;
-        _channel = GrpcChannel.ForAddress(options.Value.LedgerAddress!);
-        _client = new StockLedger.StockLedgerClient(_channel);
-        _auth = CallerApiKey.Headers(options.Value.LedgerApiKey);
+        _client = clients.CreateClient<StockLedger.StockLedgerClient>(LedgerMirrors.Local);
     }
 
     public async Task<ApplyStockEventsResponse> ApplyAsync(string warehouseId, IReadOnlyList<StockEvent> events, CancellationToken cancellationToken)
@@ -36,7 +32,7 @@ public sealed class LedgerSink : IDisposable
         {
             try
             {
-                using var call = _client.ApplyStockEvents(_auth, cancellationToken: cancellationToken);
+                using var call = _client.ApplyStockEvents(cancellationToken: cancellationToken);
                 await call.RequestStream.WriteAsync(new ApplyStockEventsRequest { BatchId = warehouseId, Events = { events } }, cancellationToken);
                 await call.RequestStream.CompleteAsync();
                 if (!await call.ResponseStream.MoveNext(cancellationToken))
@@ -59,7 +55,7 @@ public sealed class LedgerSink : IDisposable
     {
         var request = new BatchGetStockRequest();
         request.Keys.AddRange(skus.Distinct(StringComparer.Ordinal).Select(sku => new StockKey { WarehouseId = warehouseId, Sku = sku }));
-        var response = await _client.BatchGetStockAsync(request, _auth, cancellationToken: cancellationToken);
+        var response = await _client.BatchGetStockAsync(request, cancellationToken: cancellationToken);
         return response.Records.ToDictionary(r => r.Sku, StringComparer.Ordinal);
     }
 
@@ -70,13 +66,11 @@ public sealed class LedgerSink : IDisposable
         var request = new ListStockRequest { WarehouseId = warehouseId, PageSize = 1000 };
         do
         {
-            var page = await _client.ListStockAsync(request, _auth, cancellationToken: cancellationToken);
+            var page = await _client.ListStockAsync(request, cancellationToken: cancellationToken);
             skus.AddRange(page.Records.Select(r => r.Sku));
             request.PageToken = page.NextPageToken;
         }
         while (request.PageToken.Length > 0);
         return skus;
     }
-
-    public void Dispose() => _channel.Dispose();
 }

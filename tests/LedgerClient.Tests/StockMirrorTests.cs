@@ -1,0 +1,97 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Prometheus;
+using Stockcast.Ledger.V1;
+using Stockcast.ServiceDefaults.Resilience;
+using Stockcast.Testing;
+
+namespace Stockcast.LedgerClient.Tests;
+
+/// <summary>The mirror as a service following a set of SKUs sees it, against the real ledger.</summary>
+public sealed class StockMirrorTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+{
+    private readonly Metadata _writer = new() { { "Authorization", "Bearer " + LedgerProcess.WriterKey } };
+    private LedgerProcess _ledger = null!;
+    private ServiceProvider _services = null!;
+
+    public async Task InitializeAsync()
+    {
+        _ledger = new LedgerProcess(redis.Configuration, new Dictionary<string, string>
+        {
+            ["Ledger:Warehouses:0:Id"] = "us-east",
+            ["Ledger:Warehouses:0:Region"] = "us-east",
+            ["Ledger:Warehouses:0:Markets:0"] = "US",
+        });
+        await _ledger.StartAsync();
+        // What AddServiceDefaults gives a service: a clock, logging, metrics of its own, the stream loops.
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(TimeProvider.System)
+            .AddSingleton<IMetricFactory>(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry()))
+            .AddSingleton<StreamMetrics>()
+            .AddSingleton<Streams>();
+        services.AddLedgerClient(LedgerMirrors.Local, _ => new LedgerEndpoint(_ledger.GrpcAddress, ""));
+        _services = services.BuildServiceProvider();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        _ledger.Dispose();
+    }
+
+    [Fact]
+    public async Task StockAtAWarehouseRegisteredAfterTheFirstReadCountsForTheMarketsThatWarehouseServes()
+    {
+        var mirrors = _services.GetRequiredService<LedgerMirrors>();
+        var mirror = mirrors.Mirror(LedgerMirrors.Local);
+        var taken = new List<TakenRecord>();
+        using var stop = new CancellationTokenSource();
+        var following = mirrors.FollowAsync(new LedgerFollow(LedgerMirrors.Local) { Skus = new FixedSkus("TEE-NEW-WH"), ProgressIntervalSeconds = 1 }, change => { lock (taken) { taken.Add(change); } }, stop.Token);
+        await mirror.Loaded.WaitAsync(Eventually.DefaultDeadline);
+
+        using var channel = GrpcChannel.ForAddress(_ledger.GrpcAddress);
+        var ledger = new StockLedger.StockLedgerClient(channel);
+        await ledger.RegisterWarehouseAsync(new RegisterWarehouseRequest { Warehouse = new Warehouse { WarehouseId = "de-fra", Region = "eu-central", Markets = { "DE", "FR" } } }, _writer);
+        await SetStockAsync(ledger, "de-fra", "TEE-NEW-WH", 7);
+        await Eventually.TrueAsync(() => mirror.ForMarket("TEE-NEW-WH", "DE").Count == 1, "the new warehouse's stock counts for DE");
+        await stop.CancelAsync();
+        await following;
+
+        Assert.True(mirror.IsLoaded("TEE-NEW-WH"));
+        Assert.Equal([("de-fra", 7L)], mirror.ForMarket("TEE-NEW-WH", "FR").Select(r => (r.WarehouseId, r.AvailableToPromise)));
+        Assert.Empty(mirror.ForMarket("TEE-NEW-WH", "US"));
+        var change = Assert.Single(taken);
+        Assert.Equal((ChangeCause.Snapshot, null), (change.Cause, change.Previous));
+    }
+
+    private async Task SetStockAsync(StockLedger.StockLedgerClient ledger, string warehouse, string sku, long available)
+    {
+        using var call = ledger.ApplyStockEvents(_writer);
+        await call.RequestStream.WriteAsync(new ApplyStockEventsRequest
+        {
+            Events =
+            {
+                new StockEvent
+                {
+                    WarehouseId = warehouse,
+                    Sku = sku,
+                    SourceTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+                    Snapshot = new StockSnapshot { SourceVersion = 1, Quantities = new Quantities { OnHand = available, Available = available } },
+                },
+            },
+        });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(EventOutcome.Applied, call.ResponseStream.Current.Results[0].Outcome);
+    }
+
+    private sealed class FixedSkus(params string[] skus) : IFollowedSkus
+    {
+        public IReadOnlySet<string> Current() => skus.ToHashSet(StringComparer.Ordinal);
+
+        public CancellationToken NextChange => CancellationToken.None;
+    }
+}
