@@ -15,6 +15,7 @@ public sealed class StreamHealth
     private readonly Gauge.Child _up;
     private readonly Counter.Child _failuresTotal;
     private readonly Gauge.Child _lastHeard;
+    private readonly Lock _gate = new();
     private long _heardAtTicks = long.MinValue;
     private long _heardCount;
     private int _failures;
@@ -63,27 +64,42 @@ public sealed class StreamHealth
         Interlocked.Exchange(ref _heardAtTicks, now.UtcTicks);
         Interlocked.Increment(ref _heardCount);
         _lastHeard.Set(now.ToUnixTimeMilliseconds() / 1000.0);
-        var failures = Interlocked.Exchange(ref _failures, 0);
-        if (_downReason.Length > 0)
+        if (_downReason.Length == 0)
         {
-            if (failures > 0)
-            {
-                _log.LogInformation("Following {Stream} again after {Failures} failed attempts", Name, failures);
-            }
-            _downReason = "";
-            _up.Set(1);
-            Changed?.Invoke();
+            return; // the usual case, once per message: no lock
         }
+        int failures;
+        lock (_gate)
+        {
+            failures = Interlocked.Exchange(ref _failures, 0);
+            if (_downReason.Length == 0)
+            {
+                return;
+            }
+            _up.Set(1); // before IsUp turns true, so whoever sees it up reads the gauge up too
+            _downReason = "";
+        }
+        if (failures > 0)
+        {
+            _log.LogInformation("Following {Stream} again after {Failures} failed attempts", Name, failures);
+        }
+        Changed?.Invoke();
     }
 
     internal void Failed(string reason)
     {
-        Interlocked.Increment(ref _failures);
         _failuresTotal.Inc();
-        if (_downReason.Length == 0)
+        bool wentDown;
+        lock (_gate)
         {
-            _downReason = reason.Length == 0 ? "failed" : reason;
+            Interlocked.Increment(ref _failures);
+            wentDown = _downReason.Length == 0;
             _up.Set(0);
+            // The latest error, so a stream that never connected says why rather than "not connected yet".
+            _downReason = reason.Length == 0 ? "failed" : reason;
+        }
+        if (wentDown)
+        {
             Changed?.Invoke();
         }
     }
