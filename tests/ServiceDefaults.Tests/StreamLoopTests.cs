@@ -68,7 +68,8 @@ public sealed class StreamLoopTests : IDisposable
         var changes = new List<bool>();
         loop.Health.Changed += () => changes.Add(loop.Health.IsUp);
         var outage = new TaskCompletionSource();
-        Assert.Equal(("not connected yet", 0d), (loop.Health.DownReason, Up("alerts")));
+        Assert.Equal("not connected yet", loop.Health.DownReason);
+        Assert.DoesNotContain("stream=\"alerts\"", await ExportedAsync()); // not reported down before it is followed
 
         _ = loop.RunAsync(Scripted(loop, async (l, _) => { l.Heard(); await outage.Task; throw new IOException("alerting went away"); }, Fail), _shutdown.Token);
         await NextAttemptAsync();
@@ -87,6 +88,7 @@ public sealed class StreamLoopTests : IDisposable
         await Eventually.TrueAsync(() => loop.Health.IsUp, "the stream is heard from again");
         Assert.Equal(("", 0, 1d), (loop.Health.DownReason, loop.Health.Failures, Up("alerts")));
         Assert.Equal([true, false, true], changes);
+        Assert.Contains("stockcast_stream_up{stream=\"alerts\"} 1", await ExportedAsync());
     }
 
     [Fact]
@@ -190,6 +192,13 @@ public sealed class StreamLoopTests : IDisposable
     }
 
     private double Up(string stream) => _metrics.Up.WithLabels(stream).Value;
+
+    private async Task<string> ExportedAsync()
+    {
+        using var text = new MemoryStream();
+        await _registry.CollectAndExportAsTextAsync(text);
+        return System.Text.Encoding.UTF8.GetString(text.ToArray());
+    }
 
     private static Task Fail(StreamLoop loop, int attempt) => throw new InvalidOperationException($"attempt {attempt} failed");
 
