@@ -117,6 +117,9 @@ public sealed class ShipBobFeedTests(RedisServerFixture redis) : IClassFixture<R
     [Fact]
     public async Task WhenShipBobSaysTooManyRequestsTheReadWaitsAsToldAndThenCompletes()
     {
+        // Counted from before the connector starts (Services starts it): its first poll may be the one that waits.
+        var waits = _host.Services.GetRequiredService<ConnectorMetrics>().RateLimitWaits.WithLabels("us-shipbob");
+        var waitsBefore = waits.Value;
         // Use up the token's 150 calls of this (frozen) minute, as another client of the account might.
         var other = _sim.CreateClient();
         other.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
@@ -124,8 +127,6 @@ public sealed class ShipBobFeedTests(RedisServerFixture redis) : IClassFixture<R
         {
             (await other.GetAsync("/2025-07/inventory-level?PageSize=1")).Dispose();
         }
-        var waits = _host.Services.GetRequiredService<ConnectorMetrics>().RateLimitWaits.WithLabels("us-shipbob");
-        var waitsBefore = waits.Value;
 
         var sync = _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" }).ResponseAsync;
         // The feed's own background poll may hit the same exhausted minute and wait too.

@@ -7,6 +7,7 @@ using Stockcast.Alerting.V1;
 using Stockcast.Connector.V1;
 using Stockcast.ServiceDefaults.Auth;
 using Stockcast.ServiceDefaults.Redis;
+using Stockcast.ServiceDefaults.Resilience;
 using StackExchange.Redis;
 using Condition = Stockcast.Alerting.Engine.Condition;
 
@@ -17,7 +18,8 @@ namespace Stockcast.Alerting.Anomalies;
 /// (moved after each event is handled, so a failover resumes there) and turns feed events into
 /// alerts: a stale feed fires until the feed recovers; an unexplained zero, an implausible jump or
 /// corrected drift is raised once per event (its alert id is the event's id, so a replay after a
-/// failover does not repeat it).
+/// failover does not repeat it). Runs on the stream loop ("connector-events"); a term that ends is
+/// not a failure: the loop waits to lead again.
 /// </summary>
 public sealed class ConnectorFollower(
     IOptions<AlertingOptions> options,
@@ -25,9 +27,11 @@ public sealed class ConnectorFollower(
     AlertBook book,
     IConnectionMultiplexer redis,
     IOptions<RedisOptions> redisOptions,
+    Streams streams,
     ILogger<ConnectorFollower> log) : BackgroundService
 {
     private readonly RedisKey _cursor = redisOptions.Value.KeyPrefix + "al:connector:cursor";
+    private readonly StreamLoop _loop = streams.Loop("connector-events");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -38,47 +42,38 @@ public sealed class ConnectorFollower(
         using var channel = GrpcChannel.ForAddress(address);
         var connector = new WarehouseConnector.WarehouseConnectorClient(channel);
         var auth = CallerApiKey.Headers(options.Value.ConnectorApiKey);
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
+        await _loop.RunAsync(cancellationToken => FollowTermAsync(connector, auth, cancellationToken), stoppingToken);
+    }
+
+    /// <summary>One term as leader: follows from the cursor until the term ends.</summary>
+    private async Task FollowTermAsync(WarehouseConnector.WarehouseConnectorClient connector, Metadata auth, CancellationToken cancellationToken)
+    {
+        var term = await lease.ElectedAsync(cancellationToken);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, term.Ended);
+        try
         {
-            LeaderTerm? term = null;
-            try
+            var after = (string?)await redis.GetDatabase().StringGetAsync(_cursor) ?? "";
+            using var call = connector.WatchFeedEvents(new WatchFeedEventsRequest { AfterId = after }, auth, cancellationToken: linked.Token);
+            while (await call.ResponseStream.MoveNext(linked.Token))
             {
-                term = await lease.ElectedAsync(stoppingToken);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, term.Ended);
-                var after = (string?)await redis.GetDatabase().StringGetAsync(_cursor) ?? "";
-                using var call = connector.WatchFeedEvents(new WatchFeedEventsRequest { AfterId = after }, auth, cancellationToken: linked.Token);
-                while (await call.ResponseStream.MoveNext(linked.Token))
-                {
-                    var e = call.ResponseStream.Current;
-                    await HandleAsync(e, term);
-                    await redis.GetDatabase().StringSetAsync(_cursor, e.Id);
-                    failures = 0;
-                }
+                _loop.Heard();
+                var e = call.ResponseStream.Current;
+                await HandleAsync(e, term);
+                await redis.GetDatabase().StringSetAsync(_cursor, e.Id);
             }
-            catch (Exception) when (stoppingToken.IsCancellationRequested)
-            {
-                return; // the call was cancelled by the shutdown
-            }
-            catch (Exception ex) when (ex is OperationCanceledException || (ex is RpcException { StatusCode: StatusCode.Cancelled } && term?.Ended.IsCancellationRequested == true))
-            {
-                // The term ended: wait to lead again.
-            }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
-            {
-                log.LogWarning("Connector events were trimmed past our cursor; following from the oldest kept: {Error}", ex.Status.Detail);
-                await redis.GetDatabase().StringSetAsync(_cursor, "0");
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is not FencedException)
-            {
-                failures++;
-                log.LogWarning("Following connector events failed (attempt {Failures}): {Error}", failures, ex.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(10_000, 100 * Math.Pow(2, Math.Min(failures, 10)))), stoppingToken);
-            }
-            catch (FencedException)
-            {
-                // Lost the lead mid-write; the next leader resumes from the cursor.
-            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } && term.Ended.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The term ended: wait to lead again.
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
+        {
+            log.LogWarning("Connector events were trimmed past our cursor; following from the oldest kept: {Error}", ex.Status.Detail);
+            await redis.GetDatabase().StringSetAsync(_cursor, "0");
+        }
+        catch (FencedException)
+        {
+            // Lost the lead mid-write; the next leader resumes from the cursor.
         }
     }
 

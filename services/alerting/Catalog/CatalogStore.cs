@@ -16,6 +16,7 @@ public sealed class CatalogStore(IConnectionMultiplexer redis, IOptions<RedisOpt
     private readonly string _prefix = redisOptions.Value.KeyPrefix + "al:";
     private readonly RedisChannel _changed = RedisChannel.Literal(redisOptions.Value.KeyPrefix + "al:catalog");
     private readonly Lock _gate = new();
+    private bool _subscribed;
     private volatile Snapshot _current = new(new Dictionary<string, Rule>(), new Dictionary<string, Product>(), new Dictionary<string, LiveStream>());
 
     private IDatabase Db => redis.GetDatabase();
@@ -36,9 +37,14 @@ public sealed class CatalogStore(IConnectionMultiplexer redis, IOptions<RedisOpt
     /// <summary>Raised after a change announced by any replica has been loaded.</summary>
     public event Action? Changed;
 
+    /// <summary>Subscribes to announcements (once, however often a failed start is retried), then loads.</summary>
     public async Task StartAsync()
     {
-        await redis.GetSubscriber().SubscribeAsync(_changed, (_, _) => _ = ReloadSafelyAsync(announce: true));
+        if (!_subscribed)
+        {
+            await redis.GetSubscriber().SubscribeAsync(_changed, (_, _) => _ = ReloadSafelyAsync(announce: true));
+            _subscribed = true;
+        }
         await ReloadAsync();
     }
 

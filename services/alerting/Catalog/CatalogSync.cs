@@ -1,29 +1,24 @@
+using Stockcast.ServiceDefaults.Resilience;
+
 namespace Stockcast.Alerting.Catalog;
 
 /// <summary>Loads the catalogue at start, subscribes to changes, and reloads every few seconds in case an announcement was missed.</summary>
-public sealed class CatalogSync(CatalogStore catalog, ILogger<CatalogSync> log) : BackgroundService
+public sealed class CatalogSync(CatalogStore catalog, Streams streams) : BackgroundService
 {
     private static readonly TimeSpan Every = TimeSpan.FromSeconds(5);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        var started = false;
+        return streams.Loop("catalog").EveryAsync(Every, async _ =>
         {
-            try
+            if (started)
             {
-                await catalog.StartAsync();
-                break;
+                await catalog.ReloadAsync();
+                return;
             }
-            catch (Exception ex)
-            {
-                log.LogWarning("Loading rules, products and streams failed: {Error}", ex.Message);
-                await Task.Delay(Every, stoppingToken);
-            }
-        }
-        using var timer = new PeriodicTimer(Every);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            await catalog.ReloadSafelyAsync();
-        }
+            await catalog.StartAsync();
+            started = true;
+        }, stoppingToken);
     }
 }

@@ -27,7 +27,10 @@ public interface IAlertSink
 }
 
 /// <param name="permanent">The receiver refused it for good (e.g. HTTP 400): retrying cannot help.</param>
-public sealed class SinkException(string message, bool permanent = false, Exception? inner = null) : Exception(message, inner)
+/// <param name="retryAfter">How long the receiver asked us to wait before the next attempt (its Retry-After).</param>
+public sealed class SinkException(string message, bool permanent = false, Exception? inner = null, TimeSpan? retryAfter = null) : Exception(message, inner)
 {
     public bool Permanent => permanent;
+
+    public TimeSpan? RetryAfter => retryAfter;
 }

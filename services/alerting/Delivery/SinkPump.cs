@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Polly;
 using Stockcast.Alerting.Leadership;
 using Stockcast.Alerting.V1;
 using Stockcast.ServiceDefaults.Redis;
+using Stockcast.ServiceDefaults.Resilience;
 using StackExchange.Redis;
-using Microsoft.Extensions.Options;
 
 namespace Stockcast.Alerting.Delivery;
 
@@ -11,8 +13,9 @@ namespace Stockcast.Alerting.Delivery;
 /// Drives every sink from the notification log while this replica leads (so two replicas never
 /// both send). Each sink has its own cursor in Redis, moved only after a delivery succeeded (or was
 /// refused for good), so nothing acknowledged is lost across restarts or failovers: delivery is
-/// at-least-once, and the notification id lets receivers drop a repeat. Failures are retried with
-/// exponential backoff and jitter, without limit, each sink on its own loop.
+/// at-least-once, and the notification id lets receivers drop a repeat. Each sink follows the log on
+/// its own stream loop ("sink:{name}"); a failed delivery is retried by Backoff.Notify, without
+/// limit, after the wait the receiver asked for if it said one.
 /// </summary>
 public sealed class SinkPump(
     AlertingMetrics metrics,
@@ -21,6 +24,7 @@ public sealed class SinkPump(
     LeaderLease lease,
     IConnectionMultiplexer redis,
     IOptions<RedisOptions> redisOptions,
+    Streams streams,
     TimeProvider clock,
     ILogger<SinkPump> logger) : BackgroundService
 {
@@ -29,51 +33,40 @@ public sealed class SinkPump(
         redis.call('SET', KEYS[2], ARGV[2])
         return 1
         """;
-    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
+
+    private readonly ResiliencePipeline _retry = Backoff.Notify(clock, ex => ex is not SinkException { Permanent: true }, ex => (ex as SinkException)?.RetryAfter);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
         => Task.WhenAll(sinks.Select(sink => RunAsync(sink, stoppingToken)));
 
-    private async Task RunAsync(IAlertSink sink, CancellationToken stoppingToken)
+    private Task RunAsync(IAlertSink sink, CancellationToken stoppingToken)
     {
         var cursorKey = (RedisKey)(redisOptions.Value.KeyPrefix + "al:sink:" + sink.Name);
+        var loop = streams.Loop("sink:" + sink.Name);
         var started = false;
-        while (!stoppingToken.IsCancellationRequested)
+        return loop.RunAsync(async cancellationToken =>
         {
+            if (!started)
+            {
+                // A new sink starts from when a replica configured with it started, before any
+                // election: it is not sent the history, and misses nothing raised after.
+                await redis.GetDatabase().StringSetAsync(cursorKey, await log.Stream.LastIdAsync(), when: When.NotExists);
+                started = true;
+            }
+            var term = await lease.ElectedAsync(cancellationToken);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, term.Ended);
             try
             {
-                if (!started)
-                {
-                    // A new sink starts from when a replica configured with it started, before any
-                    // election: it is not sent the history, and misses nothing raised after.
-                    await redis.GetDatabase().StringSetAsync(cursorKey, await log.Stream.LastIdAsync(), when: When.NotExists);
-                    started = true;
-                }
-                var term = await lease.ElectedAsync(stoppingToken);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, term.Ended);
-                await PumpAsync(sink, term, cursorKey, linked.Token);
+                await PumpAsync(sink, loop, term, cursorKey, linked.Token);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (term.Ended.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                // Shutting down, or the term ended: wait to lead again.
+                // The term ended: wait to lead again.
             }
-            catch (Exception ex)
-            {
-                logger.LogWarning("Sink {Sink} pump stopped: {Error}; restarting", sink.Name, ex.Message);
-                try
-                {
-                    await Task.Delay(FirstBackoff, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
+        }, stoppingToken);
     }
 
-    private async Task PumpAsync(IAlertSink sink, LeaderTerm term, RedisKey cursorKey, CancellationToken cancellationToken)
+    private async Task PumpAsync(IAlertSink sink, StreamLoop loop, LeaderTerm term, RedisKey cursorKey, CancellationToken cancellationToken)
     {
         var db = redis.GetDatabase();
         var cursor = (string)(await db.StringGetAsync(cursorKey))!;
@@ -83,12 +76,12 @@ public sealed class SinkPump(
             metrics.Deliveries.WithLabels(sink.Name, "trimmed").Inc();
             logger.LogError("Sink {Sink} was behind the notification log: notifications after {Cursor} up to {Oldest} were trimmed before delivery", sink.Name, cursor, oldest);
         }
-        await foreach (var (id, notification) in log.Stream.FollowAsync(cursor, cancellationToken))
+        await foreach (var (id, notification) in log.Stream.FollowAsync(cursor, cancellationToken, loop.Heard))
         {
             notification.Id = id;
             if (notification.Alert.Severity >= sink.MinSeverity)
             {
-                await DeliverWithRetriesAsync(sink, notification, cancellationToken);
+                await DeliverAsync(sink, notification, cancellationToken);
             }
             if ((long)await db.ScriptEvaluateAsync(MoveCursorScript, [lease.FenceKey, cursorKey], [term.Token, id]) == 0)
             {
@@ -97,35 +90,40 @@ public sealed class SinkPump(
         }
     }
 
-    private async Task DeliverWithRetriesAsync(IAlertSink sink, AlertNotification notification, CancellationToken cancellationToken)
+    /// <summary>Delivers until the sink takes it or refuses it for good.</summary>
+    private async Task DeliverAsync(IAlertSink sink, AlertNotification notification, CancellationToken cancellationToken)
     {
-        var backoff = FirstBackoff;
-        for (var attempt = 1; ; attempt++)
+        var attempt = 0;
+        try
         {
-            var started = Stopwatch.GetTimestamp();
-            try
+            await _retry.ExecuteAsync(async token =>
             {
-                await sink.DeliverAsync(notification, cancellationToken);
-                metrics.DeliveryLatency.WithLabels(sink.Name).Observe(Math.Max(0, (clock.GetUtcNow() - RaisedOrUpdated(notification)).TotalSeconds));
-                metrics.Deliveries.WithLabels(sink.Name, "delivered").Inc();
-                return;
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Anything a sink throws short of our own shutdown is a failed attempt: counted, retried.
-                var permanent = ex is SinkException { Permanent: true };
-                metrics.Deliveries.WithLabels(sink.Name, permanent ? "refused" : "failed").Inc();
-                if (permanent)
+                attempt++;
+                var started = Stopwatch.GetTimestamp();
+                try
                 {
-                    logger.LogError("Sink {Sink} refused notification {Id} for good: {Error}", sink.Name, notification.Id, ex.Message);
-                    return;
+                    await sink.DeliverAsync(notification, token);
                 }
-                logger.LogWarning("Sink {Sink} failed notification {Id} (attempt {Attempt}, {Ms:0} ms): {Error}", sink.Name, notification.Id, attempt, Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex.Message);
-            }
-            var jittered = backoff * (0.5 + Random.Shared.NextDouble() / 2);
-            await Task.Delay(jittered, cancellationToken);
-            backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+                catch (Exception ex) when (!token.IsCancellationRequested)
+                {
+                    // Anything a sink throws short of our own shutdown is a failed attempt: counted, and retried unless refused for good.
+                    var permanent = ex is SinkException { Permanent: true };
+                    metrics.Deliveries.WithLabels(sink.Name, permanent ? "refused" : "failed").Inc();
+                    if (!permanent)
+                    {
+                        logger.LogWarning("Sink {Sink} failed notification {Id} (attempt {Attempt}, {Ms:0} ms): {Error}", sink.Name, notification.Id, attempt, Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex.Message);
+                    }
+                    throw;
+                }
+            }, cancellationToken);
         }
+        catch (SinkException ex) when (ex.Permanent)
+        {
+            logger.LogError("Sink {Sink} refused notification {Id} for good: {Error}", sink.Name, notification.Id, ex.Message);
+            return;
+        }
+        metrics.DeliveryLatency.WithLabels(sink.Name).Observe(Math.Max(0, (clock.GetUtcNow() - RaisedOrUpdated(notification)).TotalSeconds));
+        metrics.Deliveries.WithLabels(sink.Name, "delivered").Inc();
     }
 
     private static DateTimeOffset RaisedOrUpdated(AlertNotification n)

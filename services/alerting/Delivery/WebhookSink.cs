@@ -27,7 +27,7 @@ public sealed class WebhookSink(WebhookOptions webhook, IHttpClientFactory httpC
     /// <summary>How long one attempt may take before it counts as failed (and is retried).</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>The longest Retry-After waited for: the pump's backoff does not grow past a minute either.</summary>
+    /// <summary>The longest Retry-After honoured: the pump's backoff does not grow past a minute either.</summary>
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(60);
     private const int ExcerptBytes = 256;
 
@@ -75,13 +75,13 @@ public sealed class WebhookSink(WebhookOptions webhook, IHttpClientFactory httpC
             // on purpose (bad request, unauthorised, gone; a redirect is not followed: a POST would turn into a GET).
             var transient = status is 408 or 429 or >= 500;
             var reason = $"the receiver answered {status} {response.ReasonPhrase}{await ExcerptAsync(response, cancellationToken)}";
-            if (status is 429 or 503 && RetryAfter(response) is { } wait)
+            // The pump's retry waits as asked instead of its own backoff.
+            var wait = status is 429 or 503 ? RetryAfter(response) : null;
+            if (wait is { } asked)
             {
-                // Waited here, on real time like the pump's own backoff, which then adds its share.
-                await Task.Delay(wait, cancellationToken);
-                reason += $" (waited {wait.TotalSeconds:0.#} s as asked)";
+                reason += $" (asked to wait {asked.TotalSeconds:0.#} s)";
             }
-            throw new SinkException(reason, permanent: !transient);
+            throw new SinkException(reason, permanent: !transient, retryAfter: wait);
         }
     }
 

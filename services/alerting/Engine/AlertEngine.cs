@@ -5,6 +5,7 @@ using Stockcast.Alerting.Demand;
 using Stockcast.Alerting.Leadership;
 using Stockcast.Alerting.Stock;
 using Stockcast.Alerting.V1;
+using Stockcast.ServiceDefaults.Resilience;
 
 namespace Stockcast.Alerting.Engine;
 
@@ -24,11 +25,14 @@ public sealed class AlertEngine(
     DemandMeter demand,
     CatalogStore catalog,
     DirtySkus dirty,
+    Streams streams,
     TimeProvider clock,
     ILogger<AlertEngine> log) : BackgroundService
 {
     private static readonly AlertKind[] StockKinds = [AlertKind.LowStock, AlertKind.SellOutEta, AlertKind.DemandTrend, AlertKind.RegionalShortage];
     private static readonly TimeSpan KeepResolved = TimeSpan.FromDays(7);
+
+    private readonly StreamLoop _loop = streams.Loop("evaluation");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -40,17 +44,17 @@ public sealed class AlertEngine(
                 dirty.Mark(sku);
             }
         };
-        while (!stoppingToken.IsCancellationRequested)
+        // One leader term per session; a failed evaluation starts again after a backoff.
+        await _loop.RunAsync(async cancellationToken =>
         {
-            LeaderTerm? term = null;
+            var term = await lease.ElectedAsync(cancellationToken);
+            metrics.IsLeader.Set(1);
             try
             {
-                term = await lease.ElectedAsync(stoppingToken);
-                metrics.IsLeader.Set(1);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, term.Ended);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, term.Ended);
                 await LeadAsync(term, linked.Token);
             }
-            catch (OperationCanceledException) when (term?.Ended.IsCancellationRequested == true && !stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (term.Ended.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 log.LogInformation("No longer the leader; evaluation stops here");
             }
@@ -58,16 +62,11 @@ public sealed class AlertEngine(
             {
                 log.LogWarning("Another replica took the lead while this one was writing; evaluation stops here");
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                log.LogError(ex, "Evaluation failed; starting again");
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
-            }
             finally
             {
                 metrics.IsLeader.Set(0);
             }
-        }
+        }, stoppingToken);
     }
 
     private async Task LeadAsync(LeaderTerm term, CancellationToken cancellationToken)
@@ -86,6 +85,7 @@ public sealed class AlertEngine(
             {
                 tick = Task.Delay(every, clock, cancellationToken);
                 await EvaluateEverythingAsync(term);
+                _loop.Heard();
             }
         }
     }

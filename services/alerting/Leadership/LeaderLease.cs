@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Stockcast.ServiceDefaults.Errors;
 using Stockcast.ServiceDefaults.Redis;
 using StackExchange.Redis;
 
@@ -58,9 +59,10 @@ public sealed class LeaderLease(IConnectionMultiplexer redis, IOptions<RedisOpti
             {
                 await TryHoldAsync(lease);
             }
-            catch (RedisException ex)
+            catch (Exception ex) when (ErrorMapping.IsRedisFailure(ex))
             {
                 // Cannot tell whether the lease still holds: stop acting as leader until it is known.
+                // (A Redis timeout is a TimeoutException, not a RedisException: it must not end the lease loop.)
                 log.LogWarning("Leader lease check failed: {Error}", ex.Message);
                 StepDown();
             }

@@ -4,22 +4,27 @@ using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using Stockcast.Alerting.V1;
 using Stockcast.ServiceDefaults.Auth;
+using Stockcast.ServiceDefaults.Resilience;
 
 namespace Stockcast.Overlay.Board;
 
 /// <summary>
 /// The alerting service's firing alerts, for the operator board: a Watch from now, then (once its
 /// headers say the start point is fixed) a list of what is firing, then every notification. One per
-/// replica, whatever the number of boards; resumes from the last notification after a break.
+/// replica, whatever the number of boards; on the stream loop ("alerts"), it resumes from the last
+/// notification after a break and lists again when that point was trimmed.
 /// </summary>
-public sealed class AlertFeed(IOptions<OverlayOptions> options, TimeProvider clock, ILogger<AlertFeed> log) : BackgroundService
+public sealed class AlertFeed(IOptions<OverlayOptions> options, Streams streams) : BackgroundService
 {
     private const int MaxListed = 1000;
     private readonly ConcurrentDictionary<string, Alert> _firing = new(StringComparer.Ordinal);
-    private volatile string _status = options.Value.AlertingAddress is null ? "alerting not configured" : "connecting to alerting";
+    private readonly StreamLoop _loop = streams.Loop("alerts");
 
     /// <summary>Empty while the alerts shown are live; otherwise why they may be incomplete.</summary>
-    public string Status => _status;
+    public string Status => options.Value.AlertingAddress is null ? "alerting not configured"
+        : _loop.Health.IsUp ? ""
+        : _loop.Health.Failures == 0 ? "connecting to alerting"
+        : "alerting unavailable";
 
     /// <summary>Firing alerts the predicate selects, most severe and newest first.</summary>
     public IReadOnlyList<Alert> Firing(Func<Alert, bool> concerns)
@@ -35,54 +40,35 @@ public sealed class AlertFeed(IOptions<OverlayOptions> options, TimeProvider clo
         var alerting = new Alerting.V1.Alerting.AlertingClient(channel);
         var auth = CallerApiKey.Headers(options.Value.AlertingApiKey);
         var resumeAfter = "";
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
+        await _loop.RunAsync(async cancellationToken =>
         {
             try
             {
-                using var call = alerting.WatchAlerts(new WatchAlertsRequest { AfterId = resumeAfter }, auth, cancellationToken: stoppingToken);
+                using var call = alerting.WatchAlerts(new WatchAlertsRequest { AfterId = resumeAfter }, auth, cancellationToken: cancellationToken);
                 await call.ResponseHeadersAsync;
                 if (resumeAfter.Length == 0)
                 {
-                    var listed = await alerting.ListAlertsAsync(new ListAlertsRequest { Limit = MaxListed }, auth, cancellationToken: stoppingToken);
+                    var listed = await alerting.ListAlertsAsync(new ListAlertsRequest { Limit = MaxListed }, auth, cancellationToken: cancellationToken);
                     _firing.Clear();
                     foreach (var alert in listed.Alerts)
                     {
                         Apply(alert);
                     }
                 }
-                _status = "";
-                failures = 0;
-                await foreach (var notification in call.ResponseStream.ReadAllAsync(stoppingToken))
+                _loop.Heard();
+                await foreach (var notification in call.ResponseStream.ReadAllAsync(cancellationToken))
                 {
                     Apply(notification.Alert);
                     resumeAfter = notification.Id;
                 }
                 throw new RpcException(new Status(StatusCode.Unavailable, "alerting ended the watch"));
             }
-            catch (Exception) when (stoppingToken.IsCancellationRequested)
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
             {
-                return;
+                resumeAfter = ""; // the resume point was trimmed: list again
+                throw;
             }
-            catch (RpcException ex)
-            {
-                failures++;
-                _status = "alerting unavailable";
-                if (ex.StatusCode == StatusCode.FailedPrecondition)
-                {
-                    resumeAfter = ""; // the resume point was trimmed: list again
-                }
-                log.LogWarning("Following alerting failed (attempt {Failures}): {Status} {Detail}", failures, ex.StatusCode, ex.Status.Detail);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * Math.Pow(2, Math.Min(failures, 6)))), clock, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
+        }, stoppingToken);
     }
 
     /// <summary>Keeps the newest state of each alert (a list and a notification may cross); resolved ones leave.</summary>

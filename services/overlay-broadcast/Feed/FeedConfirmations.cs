@@ -1,9 +1,9 @@
 using System.Collections.Immutable;
-using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using Stockcast.Connector.V1;
 using Stockcast.ServiceDefaults.Auth;
+using Stockcast.ServiceDefaults.Resilience;
 
 namespace Stockcast.Overlay.Feed;
 
@@ -12,9 +12,10 @@ namespace Stockcast.Overlay.Feed;
 /// its last change, so a SKU that simply did not sell would look older and older. The connector's
 /// feed status says when the warehouse's feed last synced (a read that completed, or a push
 /// accepted), which confirms every figure it did not change. Without a connector address, ages
-/// are the records' own.
+/// are the records' own. Read every second on the stream loop ("feed-status"); while the connector
+/// is away, the last known sync times stay, so figures age past the room's bound and show "updating…".
 /// </summary>
-public sealed class FeedConfirmations(IOptions<OverlayOptions> options, TimeProvider clock, ILogger<FeedConfirmations> log) : BackgroundService
+public sealed class FeedConfirmations(IOptions<OverlayOptions> options, Streams streams) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private volatile ImmutableDictionary<string, DateTimeOffset> _confirmed = ImmutableDictionary<string, DateTimeOffset>.Empty;
@@ -32,34 +33,11 @@ public sealed class FeedConfirmations(IOptions<OverlayOptions> options, TimeProv
         using var channel = GrpcChannel.ForAddress(address);
         var connector = new WarehouseConnector.WarehouseConnectorClient(channel);
         var auth = CallerApiKey.Headers(options.Value.ConnectorApiKey);
-        using var timer = new PeriodicTimer(Interval, clock);
-        var failing = false;
-        try
+        await streams.Loop("feed-status").EveryAsync(Interval, async cancellationToken =>
         {
-            do
-            {
-                try
-                {
-                    var feeds = await connector.ListFeedsAsync(new ListFeedsRequest(), auth, deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: stoppingToken);
-                    _confirmed = feeds.Feeds.Where(f => f.LastSuccess is not null)
-                        .ToImmutableDictionary(f => f.WarehouseId, f => f.LastSuccess.ToDateTimeOffset(), StringComparer.Ordinal);
-                    failing = false;
-                }
-                catch (RpcException ex) when (!stoppingToken.IsCancellationRequested)
-                {
-                    // The last known sync times stay: figures age past the room's bound and show "updating…".
-                    if (!failing)
-                    {
-                        log.LogWarning("Reading feed status from the connector failed: {Status} {Detail}", ex.StatusCode, ex.Status.Detail);
-                    }
-                    failing = true;
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
-        }
+            var feeds = await connector.ListFeedsAsync(new ListFeedsRequest(), auth, deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: cancellationToken);
+            _confirmed = feeds.Feeds.Where(f => f.LastSuccess is not null)
+                .ToImmutableDictionary(f => f.WarehouseId, f => f.LastSuccess.ToDateTimeOffset(), StringComparer.Ordinal);
+        }, stoppingToken);
     }
 }

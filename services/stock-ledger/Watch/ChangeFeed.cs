@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Stockcast.Ledger.Store;
 using Stockcast.Ledger.V1;
+using Stockcast.ServiceDefaults.Resilience;
 using StackExchange.Redis;
 
 namespace Stockcast.Ledger.Watch;
@@ -10,12 +11,14 @@ namespace Stockcast.Ledger.Watch;
 /// process reads at its own pace. Woken by the scripts' pub/sub notice, and polls once a second
 /// in case a notice was lost. Memory is bounded by the ring; a watcher that falls behind it reads
 /// the log from Redis instead, so a slow watcher never holds back the feed or other watchers.
+/// Runs on the stream loop ("changes"): while Redis is away it backs off, and resumes where it was.
 /// </summary>
-public sealed class ChangeFeed(LedgerMetrics metrics, StockStore store, IConnectionMultiplexer redis, IOptions<LedgerOptions> options, ILogger<ChangeFeed> log) : BackgroundService
+public sealed class ChangeFeed(LedgerMetrics metrics, StockStore store, IConnectionMultiplexer redis, IOptions<LedgerOptions> options, Streams streams, ILogger<ChangeFeed> log) : BackgroundService
 {
     private const int ReadEntries = 64;
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
+    private readonly StreamLoop _loop = streams.Loop("changes");
     private readonly StockChange[] _ring = new StockChange[options.Value.WatchBufferSize];
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -26,27 +29,25 @@ public sealed class ChangeFeed(LedgerMetrics metrics, StockStore store, IConnect
     /// <summary>The latest revision known to this process, or -1 before the feed has started.</summary>
     public long Head => Volatile.Read(ref _head);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var subscriber = redis.GetSubscriber();
-        await subscriber.SubscribeAsync(store.ChangesChannel, (_, _) => Wake());
-        while (!stoppingToken.IsCancellationRequested)
+        var subscribed = false;
+        return _loop.RunAsync(async cancellationToken =>
         {
-            try
+            if (!subscribed)
+            {
+                // Once subscribed, the multiplexer re-subscribes by itself after a reconnect; until
+                // then, a failed subscription is retried like any other failure.
+                await redis.GetSubscriber().SubscribeAsync(store.ChangesChannel, (_, _) => Wake());
+                subscribed = true;
+            }
+            while (true)
             {
                 await CatchUpAsync();
-                await _wake.WaitAsync(PollInterval, stoppingToken);
+                _loop.Heard();
+                await _wake.WaitAsync(PollInterval, cancellationToken);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
-            {
-                log.LogWarning(ex, "Change feed cannot read the change log; retrying");
-                await Task.Delay(PollInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
+        }, stoppingToken);
     }
 
     private void Wake()

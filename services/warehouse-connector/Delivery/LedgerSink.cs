@@ -1,20 +1,25 @@
+using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Net.ClientFactory;
+using Polly;
 using Stockcast.Ledger.V1;
 using Stockcast.LedgerClient;
+using Stockcast.ServiceDefaults.Resilience;
 
 namespace Stockcast.Connector.Delivery;
 
 /// <summary>
-/// Delivers batches to the stock-ledger. Retries transient failures with exponential backoff and
-/// jitter: safe, because every event carries an idempotency key (a delta's event id, a snapshot's
-/// version), so a batch applied twice changes nothing the second time.
+/// Delivers batches to the stock-ledger. Retries transient failures (Backoff.Deliver): safe, because
+/// every event carries an idempotency key (a delta's event id, a snapshot's version), so a batch
+/// applied twice changes nothing the second time.
 /// </summary>
 public sealed class LedgerSink
 {
-    private const int Attempts = 5;
-    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(100);
-
+    /// <summary>
+    /// One retry pipeline per warehouse, each counting its retried failures under its own label. Real
+    /// time: the ledger recovers in real time, whatever clock a test holds the connector's reads to.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, ResiliencePipeline> _retries = new(StringComparer.Ordinal);
     private readonly StockLedger.StockLedgerClient _client;
     private readonly ConnectorMetrics _metrics;
 
@@ -27,27 +32,18 @@ public sealed class LedgerSink
 
     public async Task<ApplyStockEventsResponse> ApplyAsync(string warehouseId, IReadOnlyList<StockEvent> events, CancellationToken cancellationToken)
     {
-        var backoff = FirstBackoff;
-        for (var attempt = 1; ; attempt++)
+        var retry = _retries.GetOrAdd(warehouseId, id => Backoff.Deliver(TimeProvider.System, ex => _metrics.DeliveryErrors.WithLabels(id, ex.StatusCode.ToString()).Inc()));
+        return await retry.ExecuteAsync(async token =>
         {
-            try
+            using var call = _client.ApplyStockEvents(cancellationToken: token);
+            await call.RequestStream.WriteAsync(new ApplyStockEventsRequest { BatchId = warehouseId, Events = { events } }, token);
+            await call.RequestStream.CompleteAsync();
+            if (!await call.ResponseStream.MoveNext(token))
             {
-                using var call = _client.ApplyStockEvents(cancellationToken: cancellationToken);
-                await call.RequestStream.WriteAsync(new ApplyStockEventsRequest { BatchId = warehouseId, Events = { events } }, cancellationToken);
-                await call.RequestStream.CompleteAsync();
-                if (!await call.ResponseStream.MoveNext(cancellationToken))
-                {
-                    throw new RpcException(new Status(StatusCode.Unavailable, "the ledger closed the stream without an acknowledgement"));
-                }
-                return call.ResponseStream.Current;
+                throw new RpcException(new Status(StatusCode.Unavailable, "the ledger closed the stream without an acknowledgement"));
             }
-            catch (RpcException ex) when (attempt < Attempts && ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted)
-            {
-                _metrics.DeliveryErrors.WithLabels(warehouseId, ex.StatusCode.ToString()).Inc();
-                await Task.Delay(backoff + TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)backoff.TotalMilliseconds)), cancellationToken);
-                backoff *= 2;
-            }
-        }
+            return call.ResponseStream.Current;
+        }, cancellationToken);
     }
 
     /// <summary>The ledger's current records for these keys (at most 1000), by SKU; missing ones are absent.</summary>

@@ -1,15 +1,16 @@
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using Stockcast.ServiceDefaults.Resilience;
 
 namespace Stockcast.Connector.Feeds;
 
 /// <summary>
-/// Runs every polled feed on its own loop, so one failing warehouse never stalls the others: a full
-/// read every PollIntervalSeconds; after a failure, exponential backoff with jitter (capped at the
-/// interval). A full read can also be asked for at any time (gRPC TriggerFullSync); reads of one feed
-/// never overlap.
+/// Runs every polled feed on its own loop, so one failing warehouse never stalls the others: a read
+/// every PollIntervalSeconds; after a failure, exponential backoff with jitter (Backoff.Poll, capped
+/// at the interval). A full read can also be asked for at any time (gRPC TriggerFullSync); reads of
+/// one feed never overlap.
 /// </summary>
-public sealed class FeedPoller(ConnectorMetrics metrics, IOptions<ConnectorOptions> options, IEnumerable<IPolledFeed> adapters, Reconciliation reconciliation, FeedStatusStore status, TimeProvider clock, ILogger<FeedPoller> log)
+public sealed class FeedPoller(ConnectorMetrics metrics, IOptions<ConnectorOptions> options, IEnumerable<IPolledFeed> adapters, Reconciliation reconciliation, FeedStatusStore status, Streams streams, TimeProvider clock)
     : BackgroundService
 {
     private readonly Dictionary<string, SemaphoreSlim> _reading = options.Value.Feeds.Where(f => f.IsPolled)
@@ -41,47 +42,34 @@ public sealed class FeedPoller(ConnectorMetrics metrics, IOptions<ConnectorOptio
         }
     }
 
-    private async Task RunAsync(FeedOptions feed, CancellationToken stoppingToken)
+    /// <summary>The feed's own loop ("feed:{warehouse}"), its backoff capped at its interval.</summary>
+    private Task RunAsync(FeedOptions feed, CancellationToken stoppingToken)
     {
         var interval = TimeSpan.FromSeconds(feed.PollIntervalSeconds);
-        var failures = 0;
         var fullEvery = TimeSpan.FromMinutes(feed.FullSyncIntervalMinutes);
         DateTimeOffset? lastFull = null;
-        while (!stoppingToken.IsCancellationRequested)
+        var loop = streams.Loop("feed:" + feed.WarehouseId, Backoff.Poll(clock, interval));
+        return loop.EveryAsync(interval, async cancellationToken =>
         {
-            TimeSpan wait;
+            // The first read after start, and one every FullSyncIntervalMinutes, is a full one:
+            // it reconciles whatever drifted meanwhile.
+            var full = lastFull is null || clock.GetUtcNow() - lastFull >= fullEvery;
             try
             {
-                // The first read after start, and one every FullSyncIntervalMinutes, is a full one:
-                // it reconciles whatever drifted meanwhile.
-                var full = lastFull is null || clock.GetUtcNow() - lastFull >= fullEvery;
-                await SyncNowAsync(feed, full, stoppingToken);
-                if (full)
-                {
-                    lastFull = clock.GetUtcNow();
-                }
-                failures = 0;
-                wait = interval;
+                await SyncNowAsync(feed, full, cancellationToken);
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 // Whatever went wrong, this feed backs off and tries again; the others are not affected.
-                failures++;
                 var kind = ex switch { FeedException => "api", HttpRequestException => "network", RpcException => "ledger", TaskCanceledException => "timeout", _ => "other" };
                 metrics.PollErrors.WithLabels(feed.WarehouseId, kind).Inc();
                 await status.RecordAsync(feed.WarehouseId, 0, 0, 0, null, $"{kind}: {ex.Message}");
-                log.LogWarning("Reading {Warehouse} failed ({Kind}, attempt {Failures}): {Error}", feed.WarehouseId, kind, failures, ex.Message);
-                var backoff = TimeSpan.FromSeconds(Math.Min(interval.TotalSeconds, Math.Pow(2, Math.Min(failures, 10))));
-                wait = backoff * (0.5 + Random.Shared.NextDouble() / 2);
+                throw;
             }
-            try
+            if (full)
             {
-                await Task.Delay(wait, clock, stoppingToken);
+                lastFull = clock.GetUtcNow();
             }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
+        }, stoppingToken);
     }
 }

@@ -67,22 +67,34 @@ public sealed class MessageStream<T>(IConnectionMultiplexer redis, string key, i
     /// <summary>Completes when the next message is appended (by any replica). Take it before reading, so none is missed.</summary>
     public async Task<Task> NextAppendAsync()
     {
+        Task subscribed;
         lock (_gate)
         {
-            _subscribed ??= redis.GetSubscriber().SubscribeAsync(_appended, (_, _) => Interlocked.Exchange(ref _next, NewSignal()).TrySetResult());
+            // Once subscribed, the multiplexer re-subscribes by itself after a reconnect; a subscription
+            // that failed (Redis away) is asked for again by the next reader, never kept.
+            if (_subscribed is null || _subscribed.IsFaulted || _subscribed.IsCanceled)
+            {
+                _subscribed = redis.GetSubscriber().SubscribeAsync(_appended, (_, _) => Interlocked.Exchange(ref _next, NewSignal()).TrySetResult());
+            }
+            subscribed = _subscribed;
         }
-        await _subscribed;
+        await subscribed;
         return Volatile.Read(ref _next).Task;
     }
 
-    /// <summary>Messages after <paramref name="afterId"/>, then new ones as they are appended, until cancelled.</summary>
-    public async IAsyncEnumerable<(string Id, T Message)> FollowAsync(string afterId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Messages after <paramref name="afterId"/>, then new ones as they are appended, until cancelled.
+    /// <paramref name="answered"/> is called after every read Redis answered, new messages or not: a
+    /// follower's sign that its stream is live.
+    /// </summary>
+    public async IAsyncEnumerable<(string Id, T Message)> FollowAsync(string afterId, [EnumeratorCancellation] CancellationToken cancellationToken, Action? answered = null)
     {
         const int PerRead = 100;
         while (!cancellationToken.IsCancellationRequested)
         {
             var appended = await NextAppendAsync();
             var batch = await ReadAfterAsync(afterId, PerRead);
+            answered?.Invoke();
             foreach (var entry in batch)
             {
                 afterId = entry.Id;

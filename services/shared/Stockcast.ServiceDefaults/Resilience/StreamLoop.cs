@@ -7,11 +7,12 @@ namespace Stockcast.ServiceDefaults.Resilience;
 /// The one resumable-stream loop every follower runs on. The follower's session subscribes and reads,
 /// remembering its own position and calling <see cref="Heard"/> as the stream answers; when it fails,
 /// the loop reports the stream down (one warning per outage) and runs it again after a jittered
-/// backoff (<see cref="Backoff.Follow"/>); a session that was heard from before it failed is resumed
-/// at once, its backoff starting over. A session that returns is run again at once (to re-list, say).
-/// Only the host's shutdown ends the loop.
+/// backoff (<see cref="Backoff.Follow"/> unless given another pipeline that retries every failure);
+/// a session that was heard from before it failed is resumed at once, its backoff starting over. A
+/// session that returns is run again at once (to re-list, or to wait for the next leader term).
+/// Only the host's shutdown ends the loop: any other failure, a cancelled HTTP call included, is retried.
 /// </summary>
-public sealed class StreamLoop(StreamHealth health, ResiliencePipeline retry, ILogger log)
+public sealed class StreamLoop(StreamHealth health, ResiliencePipeline retry, TimeProvider clock, ILogger log)
 {
     public StreamHealth Health => health;
 
@@ -24,7 +25,7 @@ public sealed class StreamLoop(StreamHealth health, ResiliencePipeline retry, IL
         {
             try
             {
-                await retry.ExecuteAsync(async cancellationToken => await AttemptAsync(session, cancellationToken), stoppingToken);
+                await retry.ExecuteAsync(cancellationToken => new ValueTask(AttemptAsync(session, cancellationToken)), stoppingToken);
             }
             catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
@@ -32,6 +33,19 @@ public sealed class StreamLoop(StreamHealth health, ResiliencePipeline retry, IL
             }
         }
     }
+
+    /// <summary>
+    /// A refresh repeated every <paramref name="period"/> (rooms, the catalogue, feed status): heard
+    /// after each one that succeeds; one that fails is retried with backoff, then the period resumes.
+    /// </summary>
+    public Task EveryAsync(TimeSpan period, Func<CancellationToken, Task> refresh, CancellationToken stoppingToken)
+        => RunAsync(async cancellationToken =>
+        {
+            await refresh(cancellationToken);
+            Heard();
+            // The period, not a retry: a refresh that fails never gets here.
+            await Task.Delay(period, clock, cancellationToken);
+        }, stoppingToken);
 
     private async Task AttemptAsync(Func<CancellationToken, Task> session, CancellationToken cancellationToken)
     {
@@ -45,8 +59,16 @@ public sealed class StreamLoop(StreamHealth health, ResiliencePipeline retry, IL
         {
             var progressed = health.HeardCount != heardBefore;
             health.Failed(ex.Message);
-            // One warning per outage: a peer down for an hour must not flood the log.
-            log.Log(progressed || failuresBefore == 0 ? LogLevel.Warning : LogLevel.Debug, "Following {Stream} failed (attempt {Failures}); retrying: {Error}", health.Name, health.Failures, ex.Message);
+            // One warning per outage (with the exception, so a bug shows where): a peer down for an
+            // hour must not flood the log.
+            if (progressed || failuresBefore == 0)
+            {
+                log.LogWarning(ex, "Following {Stream} failed; retrying: {Error}", health.Name, ex.Message);
+            }
+            else
+            {
+                log.LogDebug("Following {Stream} failed (attempt {Failures}); retrying: {Error}", health.Name, health.Failures, ex.Message);
+            }
             if (progressed)
             {
                 return; // it was working: resume at once, backing off from the start if that fails
@@ -62,9 +84,13 @@ public sealed class Streams(StreamMetrics metrics, TimeProvider clock, ILoggerFa
     private readonly Dictionary<string, StreamHealth> _health = new(StringComparer.Ordinal);
     private readonly ILogger _log = logs.CreateLogger("Stockcast.Streams");
 
-    /// <summary>The loop for a stream of a fixed name ("ledger", "alerts", "signals"…); the same name shares one health.</summary>
+    /// <summary>
+    /// The loop for a stream of a fixed name ("ledger", "alerts", "signals"…); the same name shares
+    /// one health. <paramref name="retry"/>, when given, must retry every failure short of shutdown
+    /// without limit (<see cref="Backoff.Poll"/>, say).
+    /// </summary>
     public StreamLoop Loop(string name, ResiliencePipeline? retry = null)
-        => new(Health(name), retry ?? Backoff.Follow(clock), _log);
+        => new(Health(name), retry ?? Backoff.Follow(clock), clock, _log);
 
     /// <summary>A stream's health, created on first use.</summary>
     public StreamHealth Health(string name)

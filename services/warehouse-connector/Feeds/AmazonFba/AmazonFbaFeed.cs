@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Polly;
+using Stockcast.ServiceDefaults.Resilience;
 
 namespace Stockcast.Connector.Feeds.AmazonFba;
 
@@ -53,6 +55,7 @@ public sealed class AmazonFbaFeed(ConnectorMetrics metrics, IHttpClientFactory h
         var client = httpClients.CreateClient(ShipBob.ShipBobFeed.HttpClientName);
         var baseQuery = $"fba/inventory/v1/summaries?details=true&granularityType=Marketplace&granularityId={Uri.EscapeDataString(feed.ExternalId)}&marketplaceIds={Uri.EscapeDataString(feed.ExternalId)}"
             + (since is { } start ? "&startDateTime=" + Uri.EscapeDataString(start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)) : "");
+        var rateLimited = Backoff.RateLimited(clock, _ => QuotaWait, (_, _) => metrics.RateLimitWaits.WithLabels(feed.WarehouseId).Inc());
         var total = new SyncResult();
         DateTimeOffset? newest = null;
         var readStarted = clock.GetUtcNow();
@@ -60,7 +63,7 @@ public sealed class AmazonFbaFeed(ConnectorMetrics metrics, IHttpClientFactory h
         do
         {
             var url = new Uri(feed.BaseUrl!, baseQuery + (nextToken is null ? "" : "&nextToken=" + Uri.EscapeDataString(nextToken)));
-            using var response = await SendPacedAsync(client, feed, url, cancellationToken);
+            using var response = await SendPacedAsync(client, rateLimited, feed, url, cancellationToken);
             using var page = await ReadJsonAsync(response, cancellationToken);
             var payload = page.RootElement.TryGetProperty("payload", out var p) ? p : default;
             if (payload.ValueKind != JsonValueKind.Object || !payload.TryGetProperty("inventorySummaries", out var summaries) || summaries.ValueKind != JsonValueKind.Array)
@@ -93,39 +96,33 @@ public sealed class AmazonFbaFeed(ConnectorMetrics metrics, IHttpClientFactory h
         return total;
     }
 
-    private async Task<HttpResponseMessage> SendPacedAsync(HttpClient client, FeedOptions feed, Uri url, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendPacedAsync(HttpClient client, ResiliencePipeline<HttpResponseMessage> rateLimited, FeedOptions feed, Uri url, CancellationToken cancellationToken)
     {
-        while (true)
+        // A QuotaExceeded 429 asks again after QuotaWait; every request, first or again, keeps the pace.
+        var response = await rateLimited.ExecuteAsync(async token =>
         {
             var due = _lastRequest.GetValueOrDefault(feed.WarehouseId) + RequestSpacing - clock.GetUtcNow();
             if (due > TimeSpan.Zero)
             {
-                await Task.Delay(due, clock, cancellationToken);
+                await Task.Delay(due, clock, token);
             }
             _lastRequest[feed.WarehouseId] = clock.GetUtcNow();
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             request.Headers.Add("x-amz-access-token", feed.Credentials);
-            var response = await client.SendAsync(request, cancellationToken);
-            if (response.StatusCode == HttpStatusCode.TooManyRequests)
-            {
-                response.Dispose();
-                metrics.RateLimitWaits.WithLabels(feed.WarehouseId).Inc();
-                await Task.Delay(QuotaWait, clock, cancellationToken);
-                continue;
-            }
-            if (response.StatusCode == HttpStatusCode.BadRequest && (await response.Content.ReadAsStringAsync(cancellationToken)).Contains("nextToken has expired", StringComparison.OrdinalIgnoreCase))
-            {
-                response.Dispose();
-                throw new ExpiredTokenException();
-            }
-            if (!response.IsSuccessStatusCode)
-            {
-                var status = (int)response.StatusCode;
-                response.Dispose();
-                throw new FeedException($"Amazon answered {status}");
-            }
-            return response;
+            return await client.SendAsync(request, token);
+        }, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.BadRequest && (await response.Content.ReadAsStringAsync(cancellationToken)).Contains("nextToken has expired", StringComparison.OrdinalIgnoreCase))
+        {
+            response.Dispose();
+            throw new ExpiredTokenException();
         }
+        if (!response.IsSuccessStatusCode)
+        {
+            var status = (int)response.StatusCode;
+            response.Dispose();
+            throw new FeedException($"Amazon answered {status}");
+        }
+        return response;
     }
 
     private static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)

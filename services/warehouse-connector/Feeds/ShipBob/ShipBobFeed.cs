@@ -1,8 +1,8 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Stockcast.ServiceDefaults.Resilience;
 
 namespace Stockcast.Connector.Feeds.ShipBob;
 
@@ -40,17 +40,22 @@ public sealed class ShipBobFeed(ConnectorMetrics metrics, IHttpClientFactory htt
         var client = httpClients.CreateClient(HttpClientName);
         var fetchedAt = clock.GetUtcNow();
         var total = new SyncResult();
+        var rateLimited = Backoff.RateLimited(clock, RetryAfter, (_, wait) =>
+        {
+            metrics.RateLimitWaits.WithLabels(feed.WarehouseId).Inc();
+            log.LogInformation("ShipBob rate limit for {Warehouse}: waiting {Seconds}s as asked", feed.WarehouseId, wait.TotalSeconds);
+        });
         Uri? next = new(feed.BaseUrl!, $"2025-07/inventory-level?PageSize={PageSize}");
         while (next is not null)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, next);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", feed.Credentials);
-            using var response = await client.SendAsync(request, cancellationToken);
-            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            var pageUrl = next;
+            // A 429 asks for the same page again, after the wait ShipBob names.
+            using var response = await rateLimited.ExecuteAsync(async token =>
             {
-                await WaitRetryAfterAsync(feed, response, cancellationToken);
-                continue; // the same page again
-            }
+                using var request = new HttpRequestMessage(HttpMethod.Get, pageUrl);
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", feed.Credentials);
+                return await client.SendAsync(request, token);
+            }, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 throw new FeedException($"ShipBob answered {(int)response.StatusCode} {response.ReasonPhrase}");
@@ -73,14 +78,12 @@ public sealed class ShipBobFeed(ConnectorMetrics metrics, IHttpClientFactory htt
         return total;
     }
 
-    private async Task WaitRetryAfterAsync(FeedOptions feed, HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>ShipBob's x-retry-after (seconds), a minute when it gives none.</summary>
+    private static TimeSpan RetryAfter(HttpResponseMessage response)
     {
         var seconds = response.Headers.TryGetValues("x-retry-after", out var values)
             && int.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : 60;
-        var wait = TimeSpan.FromSeconds(Math.Clamp(seconds, 1, MaxRetryAfter.TotalSeconds));
-        metrics.RateLimitWaits.WithLabels(feed.WarehouseId).Inc();
-        log.LogInformation("ShipBob rate limit for {Warehouse}: waiting {Seconds}s as asked", feed.WarehouseId, wait.TotalSeconds);
-        await Task.Delay(wait, clock, cancellationToken);
+        return TimeSpan.FromSeconds(Math.Clamp(seconds, 1, MaxRetryAfter.TotalSeconds));
     }
 
     private static async Task<(IReadOnlyList<JsonElement> Items, Uri? Next)> ReadPageAsync(HttpResponseMessage response, CancellationToken cancellationToken)
