@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
 
 namespace Stockcast.ServiceDefaults.Errors;
 
@@ -9,13 +10,18 @@ namespace Stockcast.ServiceDefaults.Errors;
 /// the right status and the field that was wrong; an unavailable store or peer is 503 with
 /// Retry-After, never 500. Anything else is left to the default handler (500).
 /// </summary>
-public sealed class HttpErrorHandler(IProblemDetailsService problems) : IExceptionHandler
+public sealed class HttpErrorHandler(IProblemDetailsService problems, ILogger<HttpErrorHandler> log) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
         if (ErrorMapping.ToHttp(exception) is not { } answer || http.Response.HasStarted)
         {
             return false;
+        }
+        if (exception is not DomainException)
+        {
+            // Handled exceptions are not logged by the middleware: the cause of a 502/503 would be lost.
+            log.LogWarning(exception, "{Path} answered {Status}", http.Request.Path, answer.Status);
         }
         http.Response.StatusCode = answer.Status;
         if (answer.Status == StatusCodes.Status503ServiceUnavailable)
@@ -27,6 +33,8 @@ public sealed class HttpErrorHandler(IProblemDetailsService problems) : IExcepti
         {
             problem.Extensions["field"] = field;
         }
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+        // The status is the answer; a client that accepts no JSON still gets it, without a body.
+        await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+        return true;
     }
 }
