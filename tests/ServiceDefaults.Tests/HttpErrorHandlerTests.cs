@@ -39,6 +39,7 @@ public sealed class HttpErrorHandlerTests
         Assert.Equal(ErrorMapping.RetryAfterSeconds, response.Headers.RetryAfter.ToString());
         Assert.Equal(503, body!.Value.GetProperty("status").GetInt32());
         Assert.Equal("the store is unavailable; retry shortly", body.Value.GetProperty("detail").GetString());
+        Assert.Equal("the store is unavailable; retry shortly", body.Value.GetProperty("title").GetString());
     }
 
     [Fact]

@@ -28,7 +28,8 @@ public sealed class HttpErrorHandler(IProblemDetailsService problems, ILogger<Ht
         {
             http.Response.Headers.RetryAfter = ErrorMapping.RetryAfterSeconds;
         }
-        var problem = new ProblemDetails { Status = answer.Status, Detail = answer.Detail };
+        // The human sentence goes in both, as the endpoints answered before this handler: the board page shows "title", pushers read "detail".
+        var problem = new ProblemDetails { Status = answer.Status, Title = answer.Detail, Detail = answer.Detail };
         if (answer.Field is { } field)
         {
             problem.Extensions["field"] = field;
