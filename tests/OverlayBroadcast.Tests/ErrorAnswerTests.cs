@@ -54,7 +54,7 @@ public sealed class ErrorAnswerTests(RedisServerFixture redis) : IClassFixture<R
     }
 
     [Fact]
-    public async Task WhileRedisIsDownACallIsUnavailableAndAPageIs503WithRetryAfter()
+    public async Task WhileRedisIsDownACallIsUnavailableAndAPageIsABlank503WithRetryAfter()
     {
         using var own = new RedisProcess();
         own.Start();
@@ -70,5 +70,6 @@ public sealed class ErrorAnswerTests(RedisServerFixture redis) : IClassFixture<R
         Assert.Equal(ErrorMapping.StoreUnavailable, call.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, page.StatusCode);
         Assert.NotNull(page.Headers.RetryAfter);
+        Assert.StartsWith("<!doctype html>", await page.Content.ReadAsStringAsync()); // blank, not JSON over the video
     }
 }
