@@ -21,7 +21,7 @@ public sealed class HttpErrorHandler(IProblemDetailsService problems, ILogger<Ht
         if (exception is not DomainException)
         {
             // Handled exceptions are not logged by the middleware: the cause of a 502/503 would be lost.
-            log.LogWarning(exception, "{Path} answered {Status}", http.Request.Path, answer.Status);
+            log.LogWarning("{Path} answered {Status}: {Cause}", http.Request.Path, answer.Status, exception.Message);
         }
         http.Response.StatusCode = answer.Status;
         if (answer.Status == StatusCodes.Status503ServiceUnavailable)
