@@ -60,10 +60,9 @@ public sealed class LedgerOptions : IValidatableObject
         }
         for (var i = 0; i < Warehouses.Count; i++)
         {
-            var error = Identifiers.CheckWarehouse(Warehouses[i].Id, Warehouses[i].Region, Warehouses[i].Markets, Warehouses[i].AllocationDelayMs);
-            if (error is not null)
+            if (WarehouseRules.Problem(Warehouses[i].Id, Warehouses[i].Region, Warehouses[i].Markets, Warehouses[i].AllocationDelayMs) is (var field, var problem))
             {
-                yield return new ValidationResult($"Ledger:Warehouses:{i}: {error}", [nameof(Warehouses)]);
+                yield return new ValidationResult($"Ledger:Warehouses:{i}: {field}: {problem}", [nameof(Warehouses)]);
             }
         }
     }

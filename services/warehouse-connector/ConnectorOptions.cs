@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Stockcast.LedgerClient;
+using Stockcast.ServiceDefaults.Identifiers;
 
 namespace Stockcast.Connector;
 
@@ -36,9 +37,13 @@ public sealed class ConnectorOptions : IValidatableObject
         for (var i = 0; i < Feeds.Count; i++)
         {
             var feed = Feeds[i];
-            if (string.IsNullOrWhiteSpace(feed.WarehouseId))
+            if (!Identifiers.WarehouseId.IsValid(feed.WarehouseId))
             {
-                yield return new ValidationResult($"Connector:Feeds:{i}:WarehouseId is required.", [nameof(Feeds)]);
+                yield return new ValidationResult($"Connector:Feeds:{i}:WarehouseId {Identifiers.WarehouseId.Description} (got '{feed.WarehouseId}').", [nameof(Feeds)]);
+            }
+            foreach (var (from, to) in feed.SkuMap.Where(m => !Identifiers.Sku.IsValid(m.Value)))
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:SkuMap:{from} {Identifiers.Sku.Description} (got '{to}').", [nameof(Feeds)]);
             }
             if (feed.Source is not (FeedOptions.CanonicalSource or FeedOptions.ShipBobSource or FeedOptions.AmazonFbaSource or FeedOptions.Ck1Source or FeedOptions.ShipHeroSource or FeedOptions.ShopifySource or FeedOptions.FileDropSource))
             {

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Stockcast.Ledger.V1;
+using Stockcast.ServiceDefaults.Errors;
 using Stockcast.Testing;
 
 namespace Stockcast.Ledger.Tests;
@@ -211,6 +212,8 @@ public abstract class LedgerBehaviour(IRedisDeployment redis) : IAsyncLifetime
         Assert.StartsWith("compacted", error.Status.Detail);
         var oldest = long.Parse(error.Trailers.GetValue(Grpc.Errors.OldestRevisionTrailer)!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(oldest, 2, 3000 - 999);
+        var info = error.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>();
+        Assert.Equal(("COMPACTED", error.Trailers.GetValue(Grpc.Errors.OldestRevisionTrailer)), (info.Reason, info.Metadata[Grpc.Errors.OldestRevision]));
 
         using var resumed = client.Watch(new WatchRequest { StartRevision = oldest });
         Assert.True(await resumed.ResponseStream.MoveNext(CancellationToken.None));
@@ -233,7 +236,7 @@ public abstract class LedgerBehaviour(IRedisDeployment redis) : IAsyncLifetime
         var error = await Stock.FailsAsync(() => call.ResponseStream.MoveNext(CancellationToken.None));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.Equal(field, error.Trailers.GetValue(Grpc.Errors.FieldTrailer));
+        Assert.Equal(field, error.Trailers.GetValue(ErrorMapping.FieldTrailer));
         Assert.StartsWith(field, error.Status.Detail);
         var missing = await Stock.FailsAsync(() => Client.GetStockAsync(new GetStockRequest { Sku = "GOOD-ONE", WarehouseId = "us-east" }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
@@ -247,7 +250,7 @@ public abstract class LedgerBehaviour(IRedisDeployment redis) : IAsyncLifetime
         var error = await Stock.FailsAsync(() => Client.ApplyAsync(events));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.Equal("events", error.Trailers.GetValue(Grpc.Errors.FieldTrailer));
+        Assert.Equal("events", error.Trailers.GetValue(ErrorMapping.FieldTrailer));
         var list = await Client.ListStockAsync(new ListStockRequest { SkuPrefix = "BIG-" });
         Assert.Empty(list.Records);
     }

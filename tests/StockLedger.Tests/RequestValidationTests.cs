@@ -1,8 +1,8 @@
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using Microsoft.Extensions.Time.Testing;
 using Stockcast.Ledger.Grpc;
 using Stockcast.Ledger.V1;
+using Stockcast.ServiceDefaults.Errors;
 
 namespace Stockcast.Ledger.Tests;
 
@@ -12,12 +12,7 @@ public sealed class RequestValidationTests
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
     private readonly RequestValidation _validation = new(new LedgerOptions { MaxBatchEvents = 3 }, new FakeTimeProvider(Now));
 
-    private static string FieldOf(Action check)
-    {
-        var error = Assert.Throws<RpcException>(check);
-        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        return error.Trailers.GetValue(Errors.FieldTrailer)!;
-    }
+    private static string FieldOf(Action check) => Assert.Throws<InvalidFieldException>(check).Field;
 
     private static ApplyStockEventsRequest Batch(params StockEvent[] events) => new() { Events = { events } };
 

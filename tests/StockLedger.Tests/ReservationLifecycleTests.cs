@@ -2,6 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Time.Testing;
 using Stockcast.Ledger.V1;
+using Stockcast.ServiceDefaults.Errors;
 using Stockcast.Testing;
 
 namespace Stockcast.Ledger.Tests;
@@ -134,6 +135,6 @@ public sealed class ReservationLifecycleTests(RedisServerFixture redis) : IClass
         var future = Stock.Snapshot("us-east", "CLOCK", 1, version: 1);
         future.SourceTime = Timestamp.FromDateTimeOffset(Now.AddHours(2));
         var error = await Stock.FailsAsync(() => _client.ApplyAsync(future));
-        Assert.Equal("events[0].source_time", error.Trailers.GetValue(Grpc.Errors.FieldTrailer));
+        Assert.Equal("events[0].source_time", error.Trailers.GetValue(ErrorMapping.FieldTrailer));
     }
 }

@@ -131,5 +131,6 @@ public sealed class WatchTests(RedisServerFixture redis) : IClassFixture<RedisSe
 
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
         Assert.Equal((revision + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), error.Trailers.GetValue(Grpc.Errors.ResumeRevisionTrailer));
+        Assert.Equal((revision + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), error.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>().Metadata[Grpc.Errors.ResumeRevision]);
     }
 }

@@ -97,6 +97,19 @@ public sealed class CanonicalPushTests(RedisServerFixture redis) : IClassFixture
     }
 
     [Fact]
+    public async Task ADeltaWhoseEventIdTheLedgerWouldRefuseIsDeadLetteredAloneNotTheWholePush()
+    {
+        var result = await OkJsonAsync(await ConnectorHost.PushAsync(_host.Pusher(), "us-erp",
+            new { sku = "EVT-1", available = 5, sourceTime = Now(3), sourceVersion = 1 },
+            new { sku = "EVT-1", type = "delta", eventId = "sale 12", available = -1, sourceTime = Now(2) },
+            new { sku = "EVT-1", type = "delta", eventId = new string('e', 128), available = -1, sourceTime = Now(2) }));
+
+        Assert.Equal(1, result.GetProperty("applied").GetInt32());
+        Assert.All(result.GetProperty("deadLettered").EnumerateArray(), d => Assert.StartsWith("eventId: with the 'us-erp:' prefix it must be 1-128 printable characters", d.GetProperty("reason").GetString()));
+        Assert.Equal(5, (await _host.LedgerRecordAsync("us-erp", "EVT-1"))!.Quantities.Available);
+    }
+
+    [Fact]
     public async Task PushingTheSameRecordsTwiceAppliesThemOnce()
     {
         object[] records =
@@ -133,6 +146,7 @@ public sealed class CanonicalPushTests(RedisServerFixture redis) : IClassFixture
         }, "the connector delivers again once the ledger is back");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter);
         Assert.Equal(1, retried.GetProperty("applied").GetInt32() + retried.GetProperty("duplicate").GetInt32());
         Assert.Equal(3, (await _host.LedgerRecordAsync("us-erp", "LAMP-1"))!.Quantities.Available);
     }

@@ -1,11 +1,11 @@
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Stockcast.Alerting.Catalog;
 using Stockcast.Alerting.Demand;
 using Stockcast.Alerting.Stock;
 using Stockcast.Alerting.V1;
+using Stockcast.ServiceDefaults.Errors;
 
 namespace Stockcast.Alerting.Engine;
 
@@ -21,7 +21,7 @@ public sealed class Preflight(IOptions<AlertingOptions> options, StockView view,
     {
         if (!view.Loaded.IsCompletedSuccessfully)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, "still listing the stock-ledger; try again shortly"));
+            throw new UnavailableException("still listing the stock-ledger; try again shortly", "STOCK_VIEW_LOADING");
         }
         var now = clock.GetUtcNow();
         var staleFeeds = (await book.ListAsync(a => a.Kind == AlertKind.FeedStale && a.State == AlertState.Firing)).Select(a => a.WarehouseId).ToHashSet(StringComparer.Ordinal);

@@ -6,7 +6,8 @@ using Stockcast.Alerting.Engine;
 using Stockcast.Alerting.Signals;
 using Stockcast.Alerting.V1;
 using Stockcast.ServiceDefaults.Auth;
-using Stockcast.ServiceDefaults.Grpc;
+using Stockcast.ServiceDefaults.Errors;
+using Stockcast.ServiceDefaults.Identifiers;
 using AlertingBase = Stockcast.Alerting.V1.Alerting.AlertingBase;
 
 namespace Stockcast.Alerting.Grpc;
@@ -81,7 +82,7 @@ public sealed class AlertingService(AlertingMetrics metrics, CatalogStore catalo
         if (request.RoomId.Length > 0)
         {
             var stream = catalog.Streams.GetValueOrDefault(request.RoomId)
-                ?? throw new RpcException(new Status(StatusCode.NotFound, $"no stream is scheduled for room '{request.RoomId}'"));
+                ?? throw new NotFoundException($"no stream is scheduled for room '{request.RoomId}'");
             skus = request.Skus.Count > 0 ? [.. request.Skus] : [.. stream.Skus];
             market = request.Market.Length > 0 ? request.Market : stream.Market;
             duration ??= stream.EndsAt.ToDateTimeOffset() - stream.StartsAt.ToDateTimeOffset();
@@ -90,19 +91,19 @@ public sealed class AlertingService(AlertingMetrics metrics, CatalogStore catalo
         {
             if (request.Skus.Count == 0)
             {
-                throw RpcErrors.InvalidArgument("skus", "name a room_id or at least one SKU");
+                throw new InvalidFieldException("skus", "name a room_id or at least one SKU");
             }
-            RequestValidation.Required(request.Market, "market");
             skus = [.. request.Skus];
             market = request.Market;
         }
+        Identifiers.Market.Check(market, "market");
         for (var i = 0; i < skus.Count; i++)
         {
-            RequestValidation.Sku(skus[i], $"skus[{i}]");
+            Identifiers.Sku.Check(skus[i], $"skus[{i}]");
         }
         if (duration is { } d && (d <= TimeSpan.Zero || d > TimeSpan.FromDays(7)))
         {
-            throw RpcErrors.InvalidArgument("duration", "must be positive and at most 7 days");
+            throw new InvalidFieldException("duration", "must be positive and at most 7 days");
         }
         var verdicts = await preflight.CheckAsync(skus, market, duration ?? DefaultStreamLength, request.RoomId.Length > 0 ? request.RoomId : null);
         return new PreflightResponse { Verdicts = { verdicts } };
@@ -128,7 +129,7 @@ public sealed class AlertingService(AlertingMetrics metrics, CatalogStore catalo
     {
         if (request.Limit is < 0 or > MaxLimit)
         {
-            throw RpcErrors.InvalidArgument("limit", $"must be between 0 and {MaxLimit}");
+            throw new InvalidFieldException("limit", $"must be between 0 and {MaxLimit}");
         }
         var alerts = await book.ListAsync(a =>
             (request.IncludeResolved || a.State == AlertState.Firing)
@@ -146,6 +147,6 @@ public sealed class AlertingService(AlertingMetrics metrics, CatalogStore catalo
         RequestValidation.Required(request.AlertId, "alert_id");
         RequestValidation.Required(request.Who, "who");
         return await book.AcknowledgeAsync(request.AlertId, request.Who)
-            ?? throw new RpcException(new Status(StatusCode.NotFound, $"no alert '{request.AlertId}'"));
+            ?? throw new NotFoundException($"no alert '{request.AlertId}'");
     }
 }

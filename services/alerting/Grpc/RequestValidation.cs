@@ -1,26 +1,19 @@
 using Stockcast.Alerting.V1;
-using Stockcast.ServiceDefaults.Grpc;
+using Stockcast.ServiceDefaults.Errors;
+using Stockcast.ServiceDefaults.Identifiers;
 
 namespace Stockcast.Alerting.Grpc;
 
 /// <summary>Request checks: INVALID_ARGUMENT naming the field, before anything is written.</summary>
 public static class RequestValidation
 {
-    private const int MaxIdLength = 128;
+    private const int MaxProductNameLength = 500;
 
     public static void Required(string value, string field)
     {
         if (value.Length == 0)
         {
-            throw RpcErrors.InvalidArgument(field, "required");
-        }
-    }
-
-    public static void Sku(string sku, string field)
-    {
-        if (sku.Length is 0 or > MaxIdLength || sku.Any(char.IsWhiteSpace))
-        {
-            throw RpcErrors.InvalidArgument(field, "required, 1-128 characters without spaces");
+            throw new InvalidFieldException(field, "required");
         }
     }
 
@@ -30,15 +23,15 @@ public static class RequestValidation
         {
             case V1.Rule.ScopeOneofCase.None:
             case V1.Rule.ScopeOneofCase.DefaultScope when !rule.DefaultScope:
-                throw RpcErrors.InvalidArgument("scope", "set one of default_scope (true), category, sku, room_id");
+                throw new InvalidFieldException("scope", "set one of default_scope (true), category, sku, room_id");
             case V1.Rule.ScopeOneofCase.Category:
-                Sku(rule.Category, "category");
+                Identifiers.Name.Check(rule.Category, "category");
                 break;
             case V1.Rule.ScopeOneofCase.Sku:
-                Sku(rule.Sku, "sku");
+                Identifiers.Sku.Check(rule.Sku, "sku");
                 break;
             case V1.Rule.ScopeOneofCase.RoomId:
-                Sku(rule.RoomId, "room_id");
+                Identifiers.RoomId.Check(rule.RoomId, "room_id");
                 break;
         }
         Range(rule.HasLowStockUnits, rule.LowStockUnits, 0, 1e9, "low_stock_units");
@@ -55,44 +48,46 @@ public static class RequestValidation
     {
         if (products.Count is 0 or > 1000)
         {
-            throw RpcErrors.InvalidArgument("products", "1 to 1000 products per call");
+            throw new InvalidFieldException("products", "1 to 1000 products per call");
         }
         for (var i = 0; i < products.Count; i++)
         {
-            Sku(products[i].Sku, $"products[{i}].sku");
-            if (products[i].Category.Length > MaxIdLength || products[i].Name.Length > 500)
+            Identifiers.Sku.Check(products[i].Sku, $"products[{i}].sku");
+            // A product may have no category; one it has is what a category rule names.
+            if (products[i].Category.Length > 0)
             {
-                throw RpcErrors.InvalidArgument($"products[{i}]", "category at most 128 characters, name at most 500");
+                Identifiers.Name.Check(products[i].Category, $"products[{i}].category");
+            }
+            if (products[i].Name.Length > MaxProductNameLength)
+            {
+                throw new InvalidFieldException($"products[{i}].name", $"at most {MaxProductNameLength} characters");
             }
         }
     }
 
     public static void Stream(LiveStream stream)
     {
-        Sku(stream.Id, "id");
-        if (stream.Market.Length is 0 or > 16)
-        {
-            throw RpcErrors.InvalidArgument("market", "required, e.g. \"US\"");
-        }
+        Identifiers.RoomId.Check(stream.Id, "id");
+        Identifiers.Market.Check(stream.Market, "market");
         if (stream.Skus.Count is 0 or > 500)
         {
-            throw RpcErrors.InvalidArgument("skus", "1 to 500 featured SKUs");
+            throw new InvalidFieldException("skus", "1 to 500 featured SKUs");
         }
         for (var i = 0; i < stream.Skus.Count; i++)
         {
-            Sku(stream.Skus[i], $"skus[{i}]");
+            Identifiers.Sku.Check(stream.Skus[i], $"skus[{i}]");
         }
         if (stream.StartsAt is null)
         {
-            throw RpcErrors.InvalidArgument("starts_at", "required");
+            throw new InvalidFieldException("starts_at", "required");
         }
         if (stream.EndsAt is null || stream.EndsAt.ToDateTimeOffset() <= stream.StartsAt.ToDateTimeOffset())
         {
-            throw RpcErrors.InvalidArgument("ends_at", "required, after starts_at");
+            throw new InvalidFieldException("ends_at", "required, after starts_at");
         }
         if (stream.StartStock.Count > 0)
         {
-            throw RpcErrors.InvalidArgument("start_stock", "is recorded by the service when the stream starts; leave it empty");
+            throw new InvalidFieldException("start_stock", "is recorded by the service when the stream starts; leave it empty");
         }
     }
 
@@ -100,7 +95,7 @@ public static class RequestValidation
     {
         if (present && (double.IsNaN(value) || value < min || value > max))
         {
-            throw RpcErrors.InvalidArgument(field, $"must be between {min} and {max}");
+            throw new InvalidFieldException(field, $"must be between {min} and {max}");
         }
     }
 }

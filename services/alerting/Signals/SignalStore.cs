@@ -1,9 +1,9 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Stockcast.Alerting.V1;
-using Stockcast.ServiceDefaults.Grpc;
+using Stockcast.ServiceDefaults.Errors;
+using Stockcast.ServiceDefaults.Identifiers;
 using Stockcast.ServiceDefaults.Redis;
 using StackExchange.Redis;
 
@@ -41,32 +41,34 @@ public sealed class SignalStore(IConnectionMultiplexer redis, IOptions<RedisOpti
     {
         if (signals.Count is 0 or > MaxPerBatch)
         {
-            throw RpcErrors.InvalidArgument(field, $"1 to {MaxPerBatch} signals per call (got {signals.Count})");
+            throw new InvalidFieldException(field, $"1 to {MaxPerBatch} signals per call (got {signals.Count})");
         }
         var ids = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < signals.Count; i++)
         {
             var s = signals[i];
             var at = $"{field}[{i}]";
-            if (s.EventId.Length is 0 or > 200)
-            {
-                throw RpcErrors.InvalidArgument($"{at}.event_id", "required, at most 200 characters");
-            }
+            Identifiers.EventId.Check(s.EventId, $"{at}.event_id");
             if (!ids.Add(s.EventId))
             {
-                throw RpcErrors.InvalidArgument($"{at}.event_id", $"'{s.EventId}' appears twice in the batch");
+                throw new InvalidFieldException($"{at}.event_id", $"'{s.EventId}' appears twice in the batch");
             }
             if (s.Kind == SignalKind.Unspecified || !System.Enum.IsDefined(s.Kind))
             {
-                throw RpcErrors.InvalidArgument($"{at}.kind", "must be SALE, ADD_TO_CART or SEARCH");
+                throw new InvalidFieldException($"{at}.kind", "must be SALE, ADD_TO_CART or SEARCH");
             }
-            if (s.Sku.Length is 0 or > 128 || s.Sku.Any(char.IsWhiteSpace))
+            Identifiers.Sku.Check(s.Sku, $"{at}.sku");
+            if (s.Market.Length > 0)
             {
-                throw RpcErrors.InvalidArgument($"{at}.sku", "required, 1-128 characters without spaces");
+                Identifiers.Market.Check(s.Market, $"{at}.market");
+            }
+            if (s.RoomId.Length > 0)
+            {
+                Identifiers.RoomId.Check(s.RoomId, $"{at}.room_id");
             }
             if (s.Quantity is < 0 or > MaxQuantity)
             {
-                throw RpcErrors.InvalidArgument($"{at}.quantity", $"must be between 0 (= 1) and {MaxQuantity}");
+                throw new InvalidFieldException($"{at}.quantity", $"must be between 0 (= 1) and {MaxQuantity}");
             }
         }
     }

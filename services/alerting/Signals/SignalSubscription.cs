@@ -4,9 +4,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dapr;
 using Google.Protobuf;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Stockcast.Alerting.V1;
+using Stockcast.ServiceDefaults.Errors;
 
 namespace Stockcast.Alerting.Signals;
 
@@ -60,9 +60,9 @@ public static class SignalSubscription
             signals = Parse(await reader.ReadToEndAsync(http.RequestAborted), http.Request.Headers[CloudEventIdHeader].ToString());
             SignalStore.Validate(signals, "data");
         }
-        catch (Exception ex) when (ex is JsonException or InvalidProtocolBufferException or InvalidJsonException or RpcException { StatusCode: StatusCode.InvalidArgument })
+        catch (Exception ex) when (ex is JsonException or InvalidProtocolBufferException or InvalidJsonException or InvalidFieldException)
         {
-            var reason = ex is RpcException rpc ? rpc.Status.Detail : ex.Message;
+            var reason = ex.Message;
             log.LogWarning("Dropped a signal delivery on {Topic} that can never be taken: {Reason}", options.Value.Dapr.SignalsTopic, reason);
             metrics.Signals.WithLabels("dapr", "rejected").Inc();
             return Answer("DROP", reason);

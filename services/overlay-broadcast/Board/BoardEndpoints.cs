@@ -1,10 +1,8 @@
 using System.Text.Json;
-using Grpc.Core;
 using Stockcast.Overlay.Broadcast;
 using Stockcast.Overlay.Rooms;
 using Stockcast.Overlay.Sse;
 using Stockcast.Overlay.V1;
-using Stockcast.ServiceDefaults.Grpc;
 
 namespace Stockcast.Overlay.Board;
 
@@ -39,19 +37,9 @@ public static class BoardEndpoints
         {
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "the body must be JSON like {\"query\": \"white tee\"}", detail: ex.Message);
         }
-        try
-        {
-            var shown = await spotlight.SetAsync(roomId, body?.Query ?? "");
-            return Results.Ok(new { sku = shown.Sku, name = shown.Name });
-        }
-        catch (RpcException ex)
-        {
-            var field = ex.Trailers.GetValue(RpcErrors.FieldTrailer);
-            return Results.Problem(
-                statusCode: ex.StatusCode == StatusCode.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest,
-                title: ex.Status.Detail,
-                extensions: field is null ? null : new Dictionary<string, object?> { ["field"] = field });
-        }
+        // A room or SKU it cannot find, or a bad query, is answered by the HTTP error handler (404, 400 naming the field).
+        var shown = await spotlight.SetAsync(roomId, body?.Query ?? "");
+        return Results.Ok(new { sku = shown.Sku, name = shown.Name });
     }
 
     private static async Task StreamAsync(string roomId, string? token, HttpContext http, RoomViewers viewers, BoardStream stream, TimeProvider clock)

@@ -6,6 +6,8 @@ using Stockcast.Overlay.Broadcast;
 using Stockcast.Overlay.Rooms;
 using Stockcast.Overlay.V1;
 using Stockcast.ServiceDefaults.Auth;
+using Stockcast.ServiceDefaults.Errors;
+using Stockcast.ServiceDefaults.Identifiers;
 using OverlayBase = Stockcast.Overlay.V1.Overlay.OverlayBase;
 
 namespace Stockcast.Overlay.Grpc;
@@ -24,7 +26,7 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
 
     public override async Task<Room> GetRoom(GetRoomRequest request, ServerCallContext context)
     {
-        RoomValidation.RoomId(request.RoomId);
+        Identifiers.RoomId.Check(request.RoomId, "room_id");
         return await store.GetRoomAsync(request.RoomId) ?? throw NotFound(request.RoomId);
     }
 
@@ -34,7 +36,7 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
     [Authorize(Policy = Policies.Write)]
     public override async Task<DeleteRoomResponse> DeleteRoom(DeleteRoomRequest request, ServerCallContext context)
     {
-        RoomValidation.RoomId(request.RoomId);
+        Identifiers.RoomId.Check(request.RoomId, "room_id");
         var deleted = await store.DeleteRoomAsync(request.RoomId);
         await catalog.RefreshAsync();
         return new DeleteRoomResponse { Deleted = deleted };
@@ -46,7 +48,7 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
         await ExistingRoomAsync(request.RoomId);
         if (!System.Enum.IsDefined(request.Scope))
         {
-            throw ServiceDefaults.Grpc.RpcErrors.InvalidArgument("scope", "VIEWER or OPERATOR");
+            throw new InvalidFieldException("scope", "VIEWER or OPERATOR");
         }
         var issued = await tokens.IssueAsync(request.RoomId, request.Scope);
         var query = "?token=" + issued.Token;
@@ -64,10 +66,10 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
     [Authorize(Policy = Policies.Write)]
     public override async Task<RevokeTokenResponse> RevokeToken(RevokeTokenRequest request, ServerCallContext context)
     {
-        RoomValidation.RoomId(request.RoomId);
+        Identifiers.RoomId.Check(request.RoomId, "room_id");
         if (request.TokenId.Length == 0)
         {
-            throw ServiceDefaults.Grpc.RpcErrors.InvalidArgument("token_id", "required");
+            throw new InvalidFieldException("token_id", "required");
         }
         return new RevokeTokenResponse { Revoked = await tokens.RevokeAsync(request.RoomId, request.TokenId) };
     }
@@ -97,13 +99,13 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
     /// <summary>The room's channel on this replica (the rooms are read again only when it has none).</summary>
     private async Task<RoomChannel> ChannelAsync(string roomId)
     {
-        RoomValidation.RoomId(roomId);
+        Identifiers.RoomId.Check(roomId, "room_id");
         return await hub.FindAsync(roomId) ?? throw NotFound(roomId);
     }
 
     private async Task<Room> ExistingRoomAsync(string roomId)
     {
-        RoomValidation.RoomId(roomId);
+        Identifiers.RoomId.Check(roomId, "room_id");
         return await store.GetRoomAsync(roomId) ?? throw NotFound(roomId);
     }
 
@@ -111,9 +113,9 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
     /// Why a room stream ended on the server's side: the room was deleted, or this replica is stopping
     /// (UNAVAILABLE at once, rather than holding the shutdown open: the client reconnects to another).
     /// </summary>
-    private RpcException Ended(string roomId)
+    private DomainException Ended(string roomId)
         => lifetime.ApplicationStopping.IsCancellationRequested
-            ? new RpcException(new Status(StatusCode.Unavailable, "this replica is stopping; watch again"))
+            ? new UnavailableException("this replica is stopping; watch again", "SHUTTING_DOWN")
             : NotFound(roomId);
 
     /// <summary>A WatchRoom caller as a viewer of the shared loop: the message itself, no heartbeat of its own (HTTP/2 keeps the call alive).</summary>
@@ -126,5 +128,5 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
         public ValueTask HeartbeatAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 
-    private static RpcException NotFound(string roomId) => new(new Status(StatusCode.NotFound, $"no room '{roomId}'"));
+    private static NotFoundException NotFound(string roomId) => new($"no room '{roomId}'");
 }

@@ -1,5 +1,6 @@
 using Stockcast.Overlay.Rooms;
 using Stockcast.Overlay.V1;
+using Stockcast.ServiceDefaults.Errors;
 
 namespace Stockcast.Overlay.Pages;
 
@@ -29,7 +30,18 @@ public static class RoomPages
         var page = Load(file);
         app.MapGet(pattern, async (string roomId, string? token, HttpContext http, ViewerTokens tokens) =>
         {
-            var refusal = await tokens.RefusalAsync(roomId, token, needed);
+            int? refusal;
+            try
+            {
+                refusal = await tokens.RefusalAsync(roomId, token, needed);
+            }
+            catch (Exception ex) when (ErrorMapping.ToHttp(ex) is { Status: StatusCodes.Status503ServiceUnavailable })
+            {
+                // Redis is down: 503 and Retry-After as everywhere, but with the blank page, not a
+                // problem's JSON, which a browser source would paint over the live video.
+                http.Response.Headers.RetryAfter = ErrorMapping.RetryAfterSeconds;
+                refusal = StatusCodes.Status503ServiceUnavailable;
+            }
             http.Response.StatusCode = refusal ?? StatusCodes.Status200OK;
             http.Response.ContentType = "text/html; charset=utf-8";
             http.Response.Headers.CacheControl = "no-store";

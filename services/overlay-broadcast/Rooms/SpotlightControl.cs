@@ -1,13 +1,13 @@
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using Stockcast.Overlay.V1;
-using Stockcast.ServiceDefaults.Grpc;
+using Stockcast.ServiceDefaults.Errors;
+using Stockcast.ServiceDefaults.Identifiers;
 
 namespace Stockcast.Overlay.Rooms;
 
 /// <summary>
 /// Puts a featured SKU's card on screen (or clears it): one path for the gRPC Spotlight call and the
-/// operator board's control. Errors are gRPC statuses; the board maps them to HTTP.
+/// operator board's control. Refusals are domain exceptions, which each edge answers in its own way.
 /// </summary>
 public sealed class SpotlightControl(RoomStore store, RoomCatalog catalog, TimeProvider clock)
 {
@@ -15,8 +15,8 @@ public sealed class SpotlightControl(RoomStore store, RoomCatalog catalog, TimeP
 
     public async Task<SpotlightResponse> SetAsync(string roomId, string query)
     {
-        RoomValidation.RoomId(roomId);
-        var room = await store.GetRoomAsync(roomId) ?? throw new RpcException(new Status(StatusCode.NotFound, $"no room '{roomId}'"));
+        Identifiers.RoomId.Check(roomId, "room_id");
+        var room = await store.GetRoomAsync(roomId) ?? throw new NotFoundException($"no room '{roomId}'");
         if (string.IsNullOrWhiteSpace(query))
         {
             await store.SetSpotlightAsync(room.Id, null);
@@ -25,10 +25,10 @@ public sealed class SpotlightControl(RoomStore store, RoomCatalog catalog, TimeP
         }
         if (query.Length > MaxQueryLength)
         {
-            throw RpcErrors.InvalidArgument("query", $"at most {MaxQueryLength} characters");
+            throw new InvalidFieldException("query", $"at most {MaxQueryLength} characters");
         }
         var featured = SpotlightMatch.Find(room, query)
-            ?? throw new RpcException(new Status(StatusCode.NotFound, $"no featured SKU of room '{room.Id}' matches '{query}'"));
+            ?? throw new NotFoundException($"no featured SKU of room '{room.Id}' matches '{query}'");
         var name = featured.DisplayName.Length > 0 ? featured.DisplayName : featured.Sku;
         await store.SetSpotlightAsync(room.Id, new SpotlightCard
         {

@@ -1,26 +1,24 @@
-using Grpc.Core;
-using Stockcast.ServiceDefaults.Grpc;
+using System.Globalization;
+using Stockcast.ServiceDefaults.Errors;
 
 namespace Stockcast.Ledger.Grpc;
 
-/// <summary>The ledger's error answers: the status code a client can act on, and the field or figure behind it.</summary>
+/// <summary>
+/// The ledger's own refusals that carry the figure a client acts on. The edge sends each figure as
+/// ErrorInfo metadata and as a "stockcast-…" trailer (<see cref="ErrorMapping"/>).
+/// </summary>
 public static class Errors
 {
-    public const string FieldTrailer = RpcErrors.FieldTrailer;
-    public const string OldestRevisionTrailer = "stockcast-oldest-revision";
-    public const string ResumeRevisionTrailer = "stockcast-resume-revision";
+    public const string OldestRevision = "oldest-revision";
+    public const string ResumeRevision = "resume-revision";
+    public const string OldestRevisionTrailer = ErrorMapping.DetailTrailerPrefix + OldestRevision;
+    public const string ResumeRevisionTrailer = ErrorMapping.DetailTrailerPrefix + ResumeRevision;
 
-    public static RpcException InvalidArgument(string field, string reason) => RpcErrors.InvalidArgument(field, reason);
+    public static PreconditionFailedException Compacted(long requested, long oldest)
+        => new($"compacted: revision {requested} is no longer in the change log (oldest is {oldest}); list again and watch from the list's revision",
+            "COMPACTED", new Dictionary<string, string> { [OldestRevision] = oldest.ToString(CultureInfo.InvariantCulture) });
 
-    public static RpcException NotFound(string what) => new(new Status(StatusCode.NotFound, what));
-
-    public static RpcException FailedPrecondition(string reason) => new(new Status(StatusCode.FailedPrecondition, reason));
-
-    public static RpcException Compacted(long requested, long oldest)
-        => new(new Status(StatusCode.FailedPrecondition, $"compacted: revision {requested} is no longer in the change log (oldest is {oldest}); list again and watch from the list's revision"),
-            new Metadata { { OldestRevisionTrailer, oldest.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
-
-    public static RpcException ShuttingDown(long resumeFrom)
-        => new(new Status(StatusCode.Unavailable, $"stock-ledger is shutting down; reconnect and watch from revision {resumeFrom}"),
-            new Metadata { { ResumeRevisionTrailer, resumeFrom.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+    public static UnavailableException ShuttingDown(long resumeFrom)
+        => new($"stock-ledger is shutting down; reconnect and watch from revision {resumeFrom}",
+            "SHUTTING_DOWN", new Dictionary<string, string> { [ResumeRevision] = resumeFrom.ToString(CultureInfo.InvariantCulture) });
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Stockcast.ServiceDefaults.Errors;
 
 namespace Stockcast.Ledger.Grpc;
 
@@ -26,6 +27,6 @@ internal static class PageToken
         {
             // Falls through to the error below.
         }
-        throw Errors.InvalidArgument("page_token", "not a token from a previous ListStock call with the same filter");
+        throw new InvalidFieldException("page_token", "not a token from a previous ListStock call with the same filter");
     }
 }

@@ -1,5 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Stockcast.Ledger.V1;
+using Stockcast.ServiceDefaults.Errors;
+using Stockcast.ServiceDefaults.Identifiers;
 
 namespace Stockcast.Ledger.Grpc;
 
@@ -15,11 +17,11 @@ public sealed class RequestValidation(LedgerOptions options, TimeProvider clock)
     {
         if (request.Events.Count == 0)
         {
-            throw Errors.InvalidArgument("events", "a batch needs at least one event");
+            throw new InvalidFieldException("events", "a batch needs at least one event");
         }
         if (request.Events.Count > options.MaxBatchEvents)
         {
-            throw Errors.InvalidArgument("events", $"{request.Events.Count} events exceed the batch limit of {options.MaxBatchEvents}");
+            throw new InvalidFieldException("events", $"{request.Events.Count} events exceed the batch limit of {options.MaxBatchEvents}");
         }
         var deltaIds = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < request.Events.Count; i++)
@@ -27,46 +29,43 @@ public sealed class RequestValidation(LedgerOptions options, TimeProvider clock)
             Event(request.Events[i], $"events[{i}]");
             if (request.Events[i].KindCase == StockEvent.KindOneofCase.Delta && !deltaIds.Add(request.Events[i].Delta.EventId))
             {
-                throw Errors.InvalidArgument($"events[{i}].delta.event_id", "appears twice in the batch");
+                throw new InvalidFieldException($"events[{i}].delta.event_id", "appears twice in the batch");
             }
         }
     }
 
     private void Event(StockEvent e, string path)
     {
-        WarehouseId(e.WarehouseId, $"{path}.warehouse_id");
-        Sku(e.Sku, $"{path}.sku");
+        Identifiers.WarehouseId.Check(e.WarehouseId, $"{path}.warehouse_id");
+        Identifiers.Sku.Check(e.Sku, $"{path}.sku");
         SourceTime(e.SourceTime, $"{path}.source_time");
         switch (e.KindCase)
         {
             case StockEvent.KindOneofCase.Snapshot:
                 if (e.Snapshot.Quantities is null)
                 {
-                    throw Errors.InvalidArgument($"{path}.snapshot.quantities", "required");
+                    throw new InvalidFieldException($"{path}.snapshot.quantities", "required");
                 }
                 Quantities(e.Snapshot.Quantities, $"{path}.snapshot.quantities", allowNegative: false);
                 if (e.Snapshot.SourceVersion is < 1 or > MaxSourceVersion)
                 {
-                    throw Errors.InvalidArgument($"{path}.snapshot.source_version", $"must be between 1 and {MaxSourceVersion}");
+                    throw new InvalidFieldException($"{path}.snapshot.source_version", $"must be between 1 and {MaxSourceVersion}");
                 }
                 break;
             case StockEvent.KindOneofCase.Delta:
-                if (!Identifiers.IsOpaqueId(e.Delta.EventId, Identifiers.MaxIdLength))
-                {
-                    throw Errors.InvalidArgument($"{path}.delta.event_id", $"required: 1-{Identifiers.MaxIdLength} printable characters, no spaces");
-                }
+                Identifiers.EventId.Check(e.Delta.EventId, $"{path}.delta.event_id");
                 if (e.Delta.Change is null)
                 {
-                    throw Errors.InvalidArgument($"{path}.delta.change", "required");
+                    throw new InvalidFieldException($"{path}.delta.change", "required");
                 }
                 Quantities(e.Delta.Change, $"{path}.delta.change", allowNegative: true);
                 if (e.Delta.SourceVersion is < 0 or > MaxSourceVersion)
                 {
-                    throw Errors.InvalidArgument($"{path}.delta.source_version", $"must be between 0 and {MaxSourceVersion}");
+                    throw new InvalidFieldException($"{path}.delta.source_version", $"must be between 0 and {MaxSourceVersion}");
                 }
                 break;
             default:
-                throw Errors.InvalidArgument($"{path}.kind", "set either snapshot or delta");
+                throw new InvalidFieldException($"{path}.kind", "set either snapshot or delta");
         }
     }
 
@@ -83,11 +82,11 @@ public sealed class RequestValidation(LedgerOptions options, TimeProvider clock)
     {
         if (!allowNegative && value < 0)
         {
-            throw Errors.InvalidArgument(field, $"must not be negative (got {value})");
+            throw new InvalidFieldException(field, $"must not be negative (got {value})");
         }
         if (Math.Abs(value) > options.MaxQuantity)
         {
-            throw Errors.InvalidArgument(field, $"{value} is beyond the plausible limit of {options.MaxQuantity}");
+            throw new InvalidFieldException(field, $"{value} is beyond the plausible limit of {options.MaxQuantity}");
         }
     }
 
@@ -95,49 +94,17 @@ public sealed class RequestValidation(LedgerOptions options, TimeProvider clock)
     {
         if (time is null)
         {
-            throw Errors.InvalidArgument(field, "required");
+            throw new InvalidFieldException(field, "required");
         }
         if (time.Nanos is < 0 or > 999_999_999)
         {
-            throw Errors.InvalidArgument(field, "is not a valid timestamp");
+            throw new InvalidFieldException(field, "is not a valid timestamp");
         }
         var at = time.ToDateTimeOffset();
         var latest = clock.GetUtcNow().AddSeconds(options.MaxClockSkewSeconds);
         if (at < EarliestSourceTime || at > latest)
         {
-            throw Errors.InvalidArgument(field, $"{at:O} is outside {EarliestSourceTime:yyyy-MM-dd} .. now + {options.MaxClockSkewSeconds}s");
-        }
-    }
-
-    public static void WarehouseId(string value, string field)
-    {
-        if (!Identifiers.IsWarehouseId(value))
-        {
-            throw Errors.InvalidArgument(field, value.Length == 0 ? "required" : "must be 1-64 letters, digits, '.', '_' or '-'");
-        }
-    }
-
-    public static void Sku(string value, string field)
-    {
-        if (!Identifiers.IsOpaqueId(value, Identifiers.MaxSkuLength))
-        {
-            throw Errors.InvalidArgument(field, value.Length == 0 ? "required" : $"must be 1-{Identifiers.MaxSkuLength} printable characters, no spaces");
-        }
-    }
-
-    public static void Market(string value, string field)
-    {
-        if (!Identifiers.IsCode(value))
-        {
-            throw Errors.InvalidArgument(field, value.Length == 0 ? "required" : "must be 1-32 letters, digits, '_' or '-'");
-        }
-    }
-
-    public static void OrderId(string value, string field)
-    {
-        if (!Identifiers.IsOpaqueId(value, Identifiers.MaxIdLength))
-        {
-            throw Errors.InvalidArgument(field, value.Length == 0 ? "required" : $"must be 1-{Identifiers.MaxIdLength} printable characters, no spaces");
+            throw new InvalidFieldException(field, $"{at:O} is outside {EarliestSourceTime:yyyy-MM-dd} .. now + {options.MaxClockSkewSeconds}s");
         }
     }
 }

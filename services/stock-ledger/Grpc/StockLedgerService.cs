@@ -5,6 +5,8 @@ using Stockcast.Ledger.Store;
 using Stockcast.Ledger.V1;
 using Stockcast.Ledger.Watch;
 using Stockcast.ServiceDefaults.Auth;
+using Stockcast.ServiceDefaults.Errors;
+using Stockcast.ServiceDefaults.Identifiers;
 
 namespace Stockcast.Ledger.Grpc;
 
@@ -25,12 +27,11 @@ public sealed class StockLedgerService(
     [Authorize(Policy = Policies.Write)]
     public override async Task<Warehouse> RegisterWarehouse(RegisterWarehouseRequest request, ServerCallContext context)
     {
-        var w = request.Warehouse ?? throw Errors.InvalidArgument("warehouse", "required");
+        var w = request.Warehouse ?? throw new InvalidFieldException("warehouse", "required");
         var markets = w.Markets.ToArray();
-        var error = Identifiers.CheckWarehouse(w.WarehouseId, w.Region, markets, w.AllocationDelayMs);
-        if (error is not null)
+        if (WarehouseRules.Problem(w.WarehouseId, w.Region, markets, w.AllocationDelayMs) is (var field, var problem))
         {
-            throw Errors.InvalidArgument("warehouse." + error[..error.IndexOf(' ')], error);
+            throw new InvalidFieldException("warehouse." + field, problem);
         }
         await store.RegisterWarehouseAsync(w);
         log.LogInformation("Warehouse {Warehouse} registered in {Region} serving {Markets}", w.WarehouseId, w.Region, string.Join(',', markets));
@@ -49,7 +50,7 @@ public sealed class StockLedgerService(
             {
                 _validation.Batch(request);
             }
-            catch (RpcException)
+            catch (InvalidFieldException)
             {
                 metrics.Events.WithLabels("", "invalid").Inc(request.Events.Count);
                 throw;
@@ -58,7 +59,7 @@ public sealed class StockLedgerService(
             if (unknownAt is int i)
             {
                 metrics.Events.WithLabels("", "invalid").Inc(request.Events.Count);
-                throw Errors.InvalidArgument($"events[{i}].warehouse_id", $"unknown warehouse '{request.Events[i].WarehouseId}'; register it first");
+                throw new InvalidFieldException($"events[{i}].warehouse_id", $"unknown warehouse '{request.Events[i].WarehouseId}'; register it first");
             }
             response.BatchId = request.BatchId;
             RecordOutcomes(request, response);
@@ -121,22 +122,22 @@ public sealed class StockLedgerService(
 
     public override async Task<StockRecord> GetStock(GetStockRequest request, ServerCallContext context)
     {
-        RequestValidation.Sku(request.Sku, "sku");
-        RequestValidation.WarehouseId(request.WarehouseId, "warehouse_id");
+        Identifiers.Sku.Check(request.Sku, "sku");
+        Identifiers.WarehouseId.Check(request.WarehouseId, "warehouse_id");
         var (_, records) = await store.ReadRecordsAsync([new StockKey { Sku = request.Sku, WarehouseId = request.WarehouseId }]);
-        return records[0] ?? throw Errors.NotFound($"no stock record for sku '{request.Sku}' at warehouse '{request.WarehouseId}'");
+        return records[0] ?? throw new NotFoundException($"no stock record for sku '{request.Sku}' at warehouse '{request.WarehouseId}'");
     }
 
     public override async Task<BatchGetStockResponse> BatchGetStock(BatchGetStockRequest request, ServerCallContext context)
     {
         if (request.Keys.Count > MaxKeysPerRead)
         {
-            throw Errors.InvalidArgument("keys", $"{request.Keys.Count} keys exceed the limit of {MaxKeysPerRead}");
+            throw new InvalidFieldException("keys", $"{request.Keys.Count} keys exceed the limit of {MaxKeysPerRead}");
         }
         for (var i = 0; i < request.Keys.Count; i++)
         {
-            RequestValidation.Sku(request.Keys[i].Sku, $"keys[{i}].sku");
-            RequestValidation.WarehouseId(request.Keys[i].WarehouseId, $"keys[{i}].warehouse_id");
+            Identifiers.Sku.Check(request.Keys[i].Sku, $"keys[{i}].sku");
+            Identifiers.WarehouseId.Check(request.Keys[i].WarehouseId, $"keys[{i}].warehouse_id");
         }
         var (revision, records) = await store.ReadRecordsAsync(request.Keys);
         var response = new BatchGetStockResponse { Revision = revision };
@@ -159,19 +160,19 @@ public sealed class StockLedgerService(
         var byWarehouse = request.WarehouseId.Length > 0;
         if (byWarehouse && request.SkuPrefix.Length > 0)
         {
-            throw Errors.InvalidArgument("sku_prefix", "set either warehouse_id or sku_prefix, not both");
+            throw new InvalidFieldException("sku_prefix", "set either warehouse_id or sku_prefix, not both");
         }
         if (byWarehouse)
         {
-            RequestValidation.WarehouseId(request.WarehouseId, "warehouse_id");
+            Identifiers.WarehouseId.Check(request.WarehouseId, "warehouse_id");
         }
-        else if (request.SkuPrefix.Length > 0 && !Identifiers.IsOpaqueId(request.SkuPrefix, Identifiers.MaxSkuLength))
+        else if (request.SkuPrefix.Length > 0 && !Identifiers.Sku.IsValid(request.SkuPrefix))
         {
-            throw Errors.InvalidArgument("sku_prefix", "must be printable characters, no spaces");
+            throw new InvalidFieldException("sku_prefix", "must be printable characters, no spaces");
         }
         if (request.PageSize is < 0 or > MaxKeysPerRead)
         {
-            throw Errors.InvalidArgument("page_size", $"must be between 0 and {MaxKeysPerRead}");
+            throw new InvalidFieldException("page_size", $"must be between 0 and {MaxKeysPerRead}");
         }
         var pageSize = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
         var after = PageToken.Decode(request.PageToken, byWarehouse);
@@ -187,8 +188,8 @@ public sealed class StockLedgerService(
 
     public override async Task<Availability> GetAvailability(GetAvailabilityRequest request, ServerCallContext context)
     {
-        RequestValidation.Sku(request.Sku, "sku");
-        RequestValidation.Market(request.Market, "market");
+        Identifiers.Sku.Check(request.Sku, "sku");
+        Identifiers.Market.Check(request.Market, "market");
         var (revision, records) = await store.AvailabilityAsync(request.Sku, request.Market);
         var availability = new Availability { Sku = request.Sku, Market = request.Market, Revision = revision };
         foreach (var record in records)
@@ -211,16 +212,16 @@ public sealed class StockLedgerService(
     [Authorize(Policy = Policies.Write)]
     public override async Task<Reservation> Reserve(ReserveRequest request, ServerCallContext context)
     {
-        RequestValidation.OrderId(request.OrderId, "order_id");
-        RequestValidation.Sku(request.Sku, "sku");
-        RequestValidation.Market(request.Market, "market");
+        Identifiers.OrderId.Check(request.OrderId, "order_id");
+        Identifiers.Sku.Check(request.Sku, "sku");
+        Identifiers.Market.Check(request.Market, "market");
         if (request.Quantity < 1 || request.Quantity > options.Value.MaxQuantity)
         {
-            throw Errors.InvalidArgument("quantity", $"must be between 1 and {options.Value.MaxQuantity}");
+            throw new InvalidFieldException("quantity", $"must be between 1 and {options.Value.MaxQuantity}");
         }
         if (request.HoldSeconds < 0 || request.HoldSeconds > options.Value.MaxHoldSeconds)
         {
-            throw Errors.InvalidArgument("hold_seconds", $"must be between 0 and {options.Value.MaxHoldSeconds}");
+            throw new InvalidFieldException("hold_seconds", $"must be between 0 and {options.Value.MaxHoldSeconds}");
         }
         var holdSeconds = request.HoldSeconds == 0 ? options.Value.DefaultHoldSeconds : request.HoldSeconds;
         var result = await store.ReserveAsync(request.OrderId, request.Sku, request.Market, request.Quantity, holdSeconds * 1000);
@@ -228,46 +229,47 @@ public sealed class StockLedgerService(
         return result.Code switch
         {
             "OK" or "EXISTS" => result.Reservation!,
-            "CONFLICT" => throw new RpcException(new Status(StatusCode.AlreadyExists,
-                $"order '{request.OrderId}' is already reserved for {result.Reservation!.Quantity} x '{result.Reservation.Sku}' in {result.Reservation.Market}")),
-            _ => throw Errors.FailedPrecondition(
-                $"insufficient stock: market {request.Market} can promise {result.MarketAvailable} of '{request.Sku}' (at most {result.LargestWarehouseAvailable} from one warehouse), {request.Quantity} requested"),
+            "CONFLICT" => throw new AlreadyExistsException(
+                $"order '{request.OrderId}' is already reserved for {result.Reservation!.Quantity} x '{result.Reservation.Sku}' in {result.Reservation.Market}"),
+            _ => throw new PreconditionFailedException(
+                $"insufficient stock: market {request.Market} can promise {result.MarketAvailable} of '{request.Sku}' (at most {result.LargestWarehouseAvailable} from one warehouse), {request.Quantity} requested",
+                "INSUFFICIENT_STOCK"),
         };
     }
 
     [Authorize(Policy = Policies.Write)]
     public override async Task<Reservation> Release(ReleaseRequest request, ServerCallContext context)
     {
-        RequestValidation.OrderId(request.OrderId, "order_id");
+        Identifiers.OrderId.Check(request.OrderId, "order_id");
         var result = await store.ReleaseAsync(request.OrderId);
         metrics.Reservations.WithLabels("release", result.Code.ToLowerInvariant()).Inc();
         return result.Code switch
         {
             "OK" => result.Reservation!,
-            "NOTFOUND" => throw Errors.NotFound($"no reservation for order '{request.OrderId}'"),
-            _ => throw Errors.FailedPrecondition($"order '{request.OrderId}' is {StatusName(result.Reservation!)}: it was handed to the warehouse, which now settles it"),
+            "NOTFOUND" => throw new NotFoundException($"no reservation for order '{request.OrderId}'"),
+            _ => throw new PreconditionFailedException($"order '{request.OrderId}' is {StatusName(result.Reservation!)}: it was handed to the warehouse, which now settles it"),
         };
     }
 
     [Authorize(Policy = Policies.Write)]
     public override async Task<Reservation> Commit(CommitRequest request, ServerCallContext context)
     {
-        RequestValidation.OrderId(request.OrderId, "order_id");
+        Identifiers.OrderId.Check(request.OrderId, "order_id");
         var result = await store.CommitAsync(request.OrderId);
         metrics.Reservations.WithLabels("commit", result.Code.ToLowerInvariant()).Inc();
         return result.Code switch
         {
             "OK" => result.Reservation!,
-            "NOTFOUND" => throw Errors.NotFound($"no reservation for order '{request.OrderId}'"),
-            _ => throw Errors.FailedPrecondition($"order '{request.OrderId}' is {StatusName(result.Reservation!)} and can no longer be committed; reserve again"),
+            "NOTFOUND" => throw new NotFoundException($"no reservation for order '{request.OrderId}'"),
+            _ => throw new PreconditionFailedException($"order '{request.OrderId}' is {StatusName(result.Reservation!)} and can no longer be committed; reserve again"),
         };
     }
 
     public override async Task<Reservation> GetReservation(GetReservationRequest request, ServerCallContext context)
     {
-        RequestValidation.OrderId(request.OrderId, "order_id");
+        Identifiers.OrderId.Check(request.OrderId, "order_id");
         var result = await store.GetReservationAsync(request.OrderId);
-        return result.Reservation ?? throw Errors.NotFound($"no reservation for order '{request.OrderId}'");
+        return result.Reservation ?? throw new NotFoundException($"no reservation for order '{request.OrderId}'");
     }
 
     private static string StatusName(Reservation r) => r.Status.ToString().ToLowerInvariant();
@@ -276,23 +278,23 @@ public sealed class StockLedgerService(
     {
         if (request.StartRevision < 0)
         {
-            throw Errors.InvalidArgument("start_revision", "must not be negative");
+            throw new InvalidFieldException("start_revision", "must not be negative");
         }
         if (request.ProgressIntervalSeconds is < 0 or > 300)
         {
-            throw Errors.InvalidArgument("progress_interval_seconds", "must be between 0 and 300");
+            throw new InvalidFieldException("progress_interval_seconds", "must be between 0 and 300");
         }
         for (var i = 0; i < request.Skus.Count; i++)
         {
-            RequestValidation.Sku(request.Skus[i], $"skus[{i}]");
+            Identifiers.Sku.Check(request.Skus[i], $"skus[{i}]");
         }
         for (var i = 0; i < request.WarehouseIds.Count; i++)
         {
-            RequestValidation.WarehouseId(request.WarehouseIds[i], $"warehouse_ids[{i}]");
+            Identifiers.WarehouseId.Check(request.WarehouseIds[i], $"warehouse_ids[{i}]");
         }
         if (request.Market.Length > 0)
         {
-            RequestValidation.Market(request.Market, "market");
+            Identifiers.Market.Check(request.Market, "market");
         }
         await watches.RunAsync(request, responseStream, context.CancellationToken);
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
 using Stockcast.Ledger.V1;
+using Stockcast.ServiceDefaults.Identifiers;
 
 namespace Stockcast.Connector.Feeds;
 
@@ -38,9 +39,9 @@ public sealed class CanonicalRecords(TimeProvider clock, int maxClockSkewSeconds
             throw new RecordException("record: must be a JSON object");
         }
         var warehouseSku = Text(record, "sku") ?? throw new RecordException("sku: required");
-        if (warehouseSku.Length is 0 or > 128 || warehouseSku.Any(char.IsWhiteSpace))
+        if (Identifiers.Sku.Problem(warehouseSku) is { } badSku)
         {
-            throw new RecordException("sku: must be 1-128 characters without spaces");
+            throw new RecordException($"sku: {badSku}");
         }
         var e = new StockEvent
         {
@@ -71,8 +72,14 @@ public sealed class CanonicalRecords(TimeProvider clock, int maxClockSkewSeconds
         var version = Version(record);
         if (isDelta)
         {
-            var eventId = Text(record, "eventId") ?? throw new RecordException("eventId: required for a delta");
-            e.Delta = new StockDelta { EventId = $"{feed.WarehouseId}:{eventId}", Change = quantities, SourceVersion = version ?? 0 };
+            var eventId = Text(record, "eventId") is { Length: > 0 } id ? id : throw new RecordException("eventId: required for a delta");
+            // Checked here as the ledger will check it, so one bad record is a dead letter, not a refused batch.
+            var ledgerEventId = $"{feed.WarehouseId}:{eventId}";
+            if (Identifiers.EventId.Problem(ledgerEventId) is { } badEventId)
+            {
+                throw new RecordException($"eventId: with the '{feed.WarehouseId}:' prefix it {badEventId}");
+            }
+            e.Delta = new StockDelta { EventId = ledgerEventId, Change = quantities, SourceVersion = version ?? 0 };
         }
         else
         {

@@ -7,7 +7,7 @@ using Stockcast.Connector.Events;
 using Stockcast.Connector.Feeds;
 using Stockcast.Connector.V1;
 using Stockcast.ServiceDefaults.Auth;
-using Stockcast.ServiceDefaults.Grpc;
+using Stockcast.ServiceDefaults.Errors;
 
 namespace Stockcast.Connector.Grpc;
 
@@ -35,7 +35,7 @@ public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedSta
         var feed = Feed(request.WarehouseId);
         if (!feed.IsPolled)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"the feed of '{feed.WarehouseId}' is pushed ({feed.Source}); only polled feeds can be read on demand"));
+            throw new PreconditionFailedException($"the feed of '{feed.WarehouseId}' is pushed ({feed.Source}); only polled feeds can be read on demand", "FEED_NOT_POLLED");
         }
         try
         {
@@ -52,7 +52,7 @@ public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedSta
         }
         catch (Exception ex) when (ex is FeedException or HttpRequestException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, $"reading '{feed.WarehouseId}' failed: {ex.Message}"));
+            throw new UnavailableException($"reading '{feed.WarehouseId}' failed: {ex.Message}", "WAREHOUSE_UNAVAILABLE");
         }
     }
 
@@ -61,7 +61,7 @@ public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedSta
         var feed = Feed(request.WarehouseId);
         if (request.Limit is < 0 or > MaxLetters)
         {
-            throw RpcErrors.InvalidArgument("limit", $"must be between 0 and {MaxLetters}");
+            throw new InvalidFieldException("limit", $"must be between 0 and {MaxLetters}");
         }
         var letters = await deadLetters.ListAsync(feed.WarehouseId, request.Limit == 0 ? 100 : request.Limit);
         return new ListDeadLettersResponse { DeadLetters = { letters } };
@@ -117,9 +117,9 @@ public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedSta
     {
         if (warehouseId.Length == 0)
         {
-            throw RpcErrors.InvalidArgument("warehouse_id", "required");
+            throw new InvalidFieldException("warehouse_id", "required");
         }
         return options.Value.Feeds.FirstOrDefault(f => f.WarehouseId == warehouseId)
-            ?? throw new RpcException(new Status(StatusCode.NotFound, $"no feed is configured for warehouse '{warehouseId}'"));
+            ?? throw new NotFoundException($"no feed is configured for warehouse '{warehouseId}'");
     }
 }

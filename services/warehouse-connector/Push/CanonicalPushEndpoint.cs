@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Stockcast.Connector.Feeds;
 using Stockcast.ServiceDefaults.Auth;
@@ -46,23 +45,17 @@ public static class CanonicalPushEndpoint
             {
                 return Problem(StatusCodes.Status400BadRequest, $"records: {count} records; send 0 (a heartbeat) to {options.Value.MaxRecordsPerPush} per call");
             }
-            try
+            // The ledger or Redis down: nothing is acknowledged and the HTTP error handler answers 503 with
+            // Retry-After, so the sender retries the same records (idempotent).
+            var result = await intake.AcceptAsync(feed, [.. records.EnumerateArray()], cancellationToken);
+            return Results.Ok(new
             {
-                var result = await intake.AcceptAsync(feed, [.. records.EnumerateArray()], cancellationToken);
-                return Results.Ok(new
-                {
-                    received = result.Received,
-                    applied = result.Applied,
-                    duplicate = result.Duplicate,
-                    stale = result.Stale,
-                    deadLettered = result.DeadLettered.Select(r => new { index = r.Index, id = r.DeadLetterId, reason = r.Reason }),
-                });
-            }
-            catch (RpcException ex)
-            {
-                // Nothing was acknowledged: the sender retries the same records (idempotent).
-                return Problem(StatusCodes.Status503ServiceUnavailable, $"the stock ledger is unavailable ({ex.Status.StatusCode}); retry");
-            }
+                received = result.Received,
+                applied = result.Applied,
+                duplicate = result.Duplicate,
+                stale = result.Stale,
+                deadLettered = result.DeadLettered.Select(r => new { index = r.Index, id = r.DeadLetterId, reason = r.Reason }),
+            });
         }
     }
 

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Grpc.Core;
 using Stockcast.Connector.Feeds;
 
 namespace Stockcast.Connector.Webhooks;
@@ -43,18 +42,14 @@ public static class SignedWebhook
         }
     }
 
-    /// <summary>Runs the intake and answers with its counts; 503 when the ledger did not take them.</summary>
+    /// <summary>
+    /// Runs the intake and answers with its counts. When the ledger or Redis did not take them, the
+    /// HTTP error handler answers 503 with Retry-After, and the sender delivers again.
+    /// </summary>
     public static async Task<IResult> DeliverAsync(Func<Task<IntakeResult>> intake)
     {
-        try
-        {
-            var result = await intake();
-            return Results.Ok(new { received = result.Received, applied = result.Applied, deadLettered = result.DeadLettered.Count });
-        }
-        catch (RpcException ex)
-        {
-            return Results.Problem(detail: $"the stock ledger is unavailable ({ex.Status.StatusCode}); deliver again", statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
+        var result = await intake();
+        return Results.Ok(new { received = result.Received, applied = result.Applied, deadLettered = result.DeadLettered.Count });
     }
 
     private static bool Matches(byte[] body, string presented, string secret)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -21,47 +20,94 @@ public static class ErrorMapping
     /// <summary>Trailer naming the offending request field on INVALID_ARGUMENT (also in the BadRequest detail).</summary>
     public const string FieldTrailer = "stockcast-field";
 
+    /// <summary>Each detail of a domain exception is also sent as the trailer "stockcast-&lt;key&gt;", for clients that read no status details.</summary>
+    public const string DetailTrailerPrefix = "stockcast-";
+
+    /// <summary>The ErrorInfo reason of a Redis failure.</summary>
+    public const string StoreUnavailable = "STORE_UNAVAILABLE";
+
     /// <summary>How long a client should wait before retrying an UNAVAILABLE answer.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
 
-    /// <summary>The status for a domain or Redis failure, or null when the exception is not one we map (a bug: UNKNOWN/500).</summary>
+    /// <summary>Seconds for a Retry-After header.</summary>
+    public static string RetryAfterSeconds => ((int)Math.Ceiling(RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+
+    // Error replies that say "not now" (loading, failing over, busy, out of memory) rather than "wrong
+    // command": retrying helps. Any other reply is a bug and stays unmapped (UNKNOWN / 500, logged as such).
+    private static readonly HashSet<RedisErrorKind> TransientReplies =
+    [
+        RedisErrorKind.Loading, RedisErrorKind.ReadOnly, RedisErrorKind.Busy, RedisErrorKind.TryAgain, RedisErrorKind.MasterDown,
+        RedisErrorKind.ClusterDown, RedisErrorKind.OutOfMemory, RedisErrorKind.NoReplicas, RedisErrorKind.Misconfigured, RedisErrorKind.MaxClients,
+    ];
+
+    /// <summary>The status for a domain or Redis failure, or null when the exception is not one we map (a bug: UNKNOWN).</summary>
     public static RpcException? ToRpcException(Exception exception)
     {
-        var mapped = exception switch
-        {
-            DomainException e => new Mapped(CodeOf(e), e.Message, e.Reason, e.Details),
-            _ when IsRedisFailure(exception) => new Mapped(Code.Unavailable, $"the store is unavailable: {exception.Message}", "STORE_UNAVAILABLE", NoDetails),
-            _ => (Mapped?)null,
-        };
-        if (mapped is not var (status, message, reason, details))
+        if (AsDomainException(exception) is not { } failure)
         {
             return null;
         }
-        var rich = new Google.Rpc.Status { Code = (int)status, Message = message };
+        var code = CodeOf(failure);
+        var rich = new Google.Rpc.Status { Code = (int)code, Message = failure.Message };
         var trailers = new Metadata();
-        if (exception is InvalidFieldException invalid)
+        if (failure is InvalidFieldException invalid)
         {
             rich.Details.Add(Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = invalid.Field, Description = invalid.Problem } } }));
             trailers.Add(FieldTrailer, invalid.Field);
         }
-        var info = new ErrorInfo { Reason = reason, Domain = Domain };
-        foreach (var (key, value) in details)
+        var info = new ErrorInfo { Reason = failure.Reason, Domain = Domain };
+        foreach (var (key, value) in failure.Details)
         {
             info.Metadata[key] = value;
-            trailers.Add("stockcast-" + key, value);
+            trailers.Add(DetailTrailerPrefix + key, value);
         }
         rich.Details.Add(Any.Pack(info));
-        if (status == Code.Unavailable)
+        if (code == Code.Unavailable)
         {
             rich.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(RetryAfter) }));
         }
-        trailers.Add("grpc-status-details-bin", rich.ToByteArray());
-        return new RpcException(new global::Grpc.Core.Status((StatusCode)status, message), trailers);
+        trailers.SetRpcStatus(rich);
+        return new RpcException(new global::Grpc.Core.Status((StatusCode)code, failure.Message), trailers);
     }
 
-    private static readonly IReadOnlyDictionary<string, string> NoDetails = new Dictionary<string, string>();
+    /// <summary>
+    /// The HTTP answer (status, detail, field) for a domain failure, a Redis failure, or a gRPC error
+    /// from a service this endpoint called; null when it is none of those (a bug: 500).
+    /// </summary>
+    public static (int Status, string Detail, string? Field)? ToHttp(Exception exception) => AsDomainException(exception) switch
+    {
+        InvalidFieldException e => (StatusCodes.Status400BadRequest, e.Message, e.Field),
+        NotFoundException e => (StatusCodes.Status404NotFound, e.Message, null),
+        AlreadyExistsException e => (StatusCodes.Status409Conflict, e.Message, null),
+        PreconditionFailedException e => (StatusCodes.Status409Conflict, e.Message, null),
+        UnavailableException e => (StatusCodes.Status503ServiceUnavailable, e.Message, null),
+        _ => exception switch
+        {
+            RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted } e
+                => (StatusCodes.Status503ServiceUnavailable, $"a service this call needs is unavailable ({e.StatusCode}); retry shortly", null),
+            // The peer refused what this service sent it: not the caller's fault, and not fixed by retrying at once.
+            RpcException e => (StatusCodes.Status502BadGateway, $"a service this call needs refused it ({e.StatusCode})", null),
+            _ => null,
+        },
+    };
 
-    private readonly record struct Mapped(Code Code, string Message, string Reason, IReadOnlyDictionary<string, string> Details);
+    /// <summary>Connection loss, timeouts and transient error replies (LOADING, READONLY, BUSY, TRYAGAIN…) of the Redis client.</summary>
+    public static bool IsRedisFailure(Exception exception) => exception switch
+    {
+        RedisServerException e => TransientReplies.Contains(e.Kind),
+        RedisException or RedisTimeoutException => true,
+        AggregateException { InnerExceptions: [var inner] } => IsRedisFailure(inner),
+        _ => false,
+    };
+
+    /// <summary>The domain failure an exception stands for: itself, or UNAVAILABLE for a failing store.</summary>
+    private static DomainException? AsDomainException(Exception exception) => exception switch
+    {
+        DomainException e => e,
+        // The client's own message names endpoints and internals: the caller gets the plain fact.
+        _ when IsRedisFailure(exception) => new UnavailableException("the store is unavailable; retry shortly", StoreUnavailable),
+        _ => null,
+    };
 
     private static Code CodeOf(DomainException exception) => exception switch
     {
@@ -72,30 +118,4 @@ public static class ErrorMapping
         UnavailableException => Code.Unavailable,
         _ => Code.Internal,
     };
-
-    /// <summary>
-    /// The HTTP answer (status, detail, field) for a domain failure, a Redis failure, or a gRPC
-    /// error from a service this endpoint called; null when it is none of those (a bug: 500).
-    /// </summary>
-    public static (int Status, string Detail, string? Field)? ToHttp(Exception exception) => exception switch
-    {
-        InvalidFieldException e => (StatusCodes.Status400BadRequest, e.Message, e.Field),
-        NotFoundException e => (StatusCodes.Status404NotFound, e.Message, null),
-        AlreadyExistsException or PreconditionFailedException => (StatusCodes.Status409Conflict, exception.Message, null),
-        UnavailableException e => (StatusCodes.Status503ServiceUnavailable, e.Message, null),
-        _ when IsRedisFailure(exception) => (StatusCodes.Status503ServiceUnavailable, "the store is unavailable; retry shortly", null),
-        RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted } e
-            => (StatusCodes.Status503ServiceUnavailable, $"a service this call needs is unavailable ({e.StatusCode}); retry shortly", null),
-        RpcException { StatusCode: StatusCode.NotFound } e => (StatusCodes.Status404NotFound, e.Status.Detail, null),
-        RpcException { StatusCode: StatusCode.InvalidArgument } e => (StatusCodes.Status400BadRequest, e.Status.Detail, e.Trailers.GetValue(FieldTrailer)),
-        _ => null,
-    };
-
-    /// <summary>Connection loss, timeouts and server errors (LOADING, READONLY, BUSY, TRYAGAIN…) of the Redis client.</summary>
-    public static bool IsRedisFailure(Exception exception)
-        => exception is RedisException or RedisTimeoutException
-            || exception is AggregateException { InnerExceptions: [var inner] } && IsRedisFailure(inner);
-
-    /// <summary>Seconds for a Retry-After header.</summary>
-    public static string RetryAfterSeconds => ((int)Math.Ceiling(RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 }

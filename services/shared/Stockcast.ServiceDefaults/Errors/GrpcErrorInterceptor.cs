@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Logging;
 
 namespace Stockcast.ServiceDefaults.Errors;
 
@@ -7,7 +8,7 @@ namespace Stockcast.ServiceDefaults.Errors;
 /// Maps domain and Redis exceptions to their gRPC status at the edge (<see cref="ErrorMapping"/>),
 /// for unary and streaming calls alike. Anything else passes through unchanged.
 /// </summary>
-public sealed class GrpcErrorInterceptor : Interceptor
+public sealed class GrpcErrorInterceptor(ILogger<GrpcErrorInterceptor> log) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -17,7 +18,7 @@ public sealed class GrpcErrorInterceptor : Interceptor
         }
         catch (Exception ex) when (ErrorMapping.ToRpcException(ex) is { } mapped)
         {
-            throw mapped;
+            throw Answer(ex, mapped, context);
         }
     }
 
@@ -29,7 +30,7 @@ public sealed class GrpcErrorInterceptor : Interceptor
         }
         catch (Exception ex) when (ErrorMapping.ToRpcException(ex) is { } mapped)
         {
-            throw mapped;
+            throw Answer(ex, mapped, context);
         }
     }
 
@@ -41,7 +42,7 @@ public sealed class GrpcErrorInterceptor : Interceptor
         }
         catch (Exception ex) when (ErrorMapping.ToRpcException(ex) is { } mapped)
         {
-            throw mapped;
+            throw Answer(ex, mapped, context);
         }
     }
 
@@ -53,7 +54,20 @@ public sealed class GrpcErrorInterceptor : Interceptor
         }
         catch (Exception ex) when (ErrorMapping.ToRpcException(ex) is { } mapped)
         {
-            throw mapped;
+            throw Answer(ex, mapped, context);
         }
+    }
+
+    /// <summary>
+    /// A domain refusal is the client's business; a failing store is the operator's, and the status
+    /// alone no longer says why, so its cause is logged here (the message: a stack adds nothing to a timeout).
+    /// </summary>
+    private RpcException Answer(Exception exception, RpcException mapped, ServerCallContext context)
+    {
+        if (exception is not DomainException)
+        {
+            log.LogWarning("{Method} answered {Status}: {Cause}", context.Method, mapped.StatusCode, exception.Message);
+        }
+        return mapped;
     }
 }

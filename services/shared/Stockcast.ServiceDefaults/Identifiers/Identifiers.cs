@@ -55,10 +55,10 @@ public static partial class Identifiers
     /// <summary>A source event's idempotency key.</summary>
     public static readonly IdentifierRule EventId = OrderId;
 
-    /// <summary>Rooms, streams, categories and other names chosen by operators: printable, no whitespace.</summary>
+    /// <summary>Categories and other names chosen by operators: printable, no whitespace.</summary>
     public static readonly IdentifierRule Name = OrderId;
 
-    /// <summary>A live room: part of page URLs, so letters, digits, '_' and '-' only.</summary>
+    /// <summary>A live room (and the live stream alerting schedules for it): part of page URLs, so letters, digits, '_' and '-' only.</summary>
     public static readonly IdentifierRule RoomId = new(v => RoomIdPattern().IsMatch(v), "must be 1-64 of A-Z a-z 0-9 _ -");
 
     /// <summary>Printable text without whitespace; surrogates only as pairs (a lone one is not text).</summary>

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Google.Protobuf;
-using Grpc.Core;
-using Stockcast.ServiceDefaults.Grpc;
+using Stockcast.ServiceDefaults.Errors;
 using StackExchange.Redis;
 
 namespace Stockcast.ServiceDefaults.Redis;
@@ -126,11 +125,14 @@ public sealed class MessageStream<T>(IConnectionMultiplexer redis, string key, i
         }
         if (Parse(token) is null)
         {
-            throw RpcErrors.InvalidArgument(field, "must be empty, \"0\" or an id such as 1764090000000-0");
+            throw new InvalidFieldException(field, "must be empty, \"0\" or an id such as 1764090000000-0");
         }
         if (await TrimmedAfterAsync(token) is { } oldest)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"trimmed: what followed {token} is no longer kept (oldest: {oldest}); start again from \"0\""));
+            throw new PreconditionFailedException(
+                $"trimmed: what followed {token} is no longer kept (oldest: {oldest}); start again from \"0\"",
+                "TRIMMED",
+                new Dictionary<string, string> { ["oldest-id"] = oldest });
         }
         return token;
     }
