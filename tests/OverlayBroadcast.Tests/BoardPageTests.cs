@@ -67,6 +67,9 @@ public sealed class BoardPageTests(OverlayServerFixture server, BrowserFixture b
         var room = OverlayHost.LiveRoom("page-board-spot", "US", "SPOT-TEE", "SPOT-MUG");
         room.Featured[0].DisplayName = "White tee";
         room.Featured[0].Aliases.Add("white tee");
+        // Staleness is not what this tests: on a loaded machine the walk through both pages can take
+        // longer than the default 10 s bound, and the figure (set once, no feed confirming it) would turn "updating…".
+        room.StaleAfterSeconds = 3600;
         var (board, overlay) = await OpenRoomAsync(room);
         await using var operatorPage = await browser.OpenPageAsync(output, "TheSpotlightControl-board");
         await using var viewerPage = await browser.OpenPageAsync(output, "TheSpotlightControl-overlay");
