@@ -141,10 +141,12 @@ public sealed class ChildProcess(string name, string program, IReadOnlyList<stri
         }
     }
 
+    /// <summary>Kills the process if it runs; safe to call more than once.</summary>
     public void Dispose()
     {
         Kill();
         _process?.Dispose();
+        _process = null;
         lock (_logLock)
         {
             _log?.Dispose();
