@@ -72,9 +72,9 @@ public sealed class RedisServer : ILaunched, IDisposable
                     return;
                 }
             }
-            catch (SocketException)
+            catch (Exception ex) when (ex is SocketException or IOException or RedisErrorException)
             {
-                // Not listening yet.
+                // Not listening yet, or still loading its append-only file ("LOADING").
             }
             if (clock.Elapsed > _spec.ReadyDeadline)
             {
@@ -87,7 +87,7 @@ public sealed class RedisServer : ILaunched, IDisposable
 
     /// <summary>
     /// One command on a connection of its own, e.g. ["CONFIG", "RESETSTAT"] or ["INFO", "commandstats"];
-    /// the reply as text: a status, an integer or a bulk string (empty for nil). An error reply throws.
+    /// the reply as text: a status, an integer or a bulk string (empty for nil). An error reply throws <see cref="RedisErrorException"/>.
     /// </summary>
     public async Task<string> CommandAsync(IReadOnlyList<string> command, CancellationToken cancel = default)
     {
@@ -105,7 +105,7 @@ public sealed class RedisServer : ILaunched, IDisposable
         return head[0] switch
         {
             '+' or ':' => head[1..],
-            '-' => throw new InvalidOperationException($"redis-server answered {string.Join(' ', command)} with {head[1..]}"),
+            '-' => throw new RedisErrorException($"redis-server answered {string.Join(' ', command)} with {head[1..]}"),
             '$' when int.Parse(head.AsSpan(1), CultureInfo.InvariantCulture) is var length => length < 0 ? "" : await reply.BytesAsync(length, cancel),
             _ => throw new InvalidDataException($"unexpected reply to {string.Join(' ', command)}: {head}"),
         };
@@ -162,3 +162,6 @@ public sealed class RedisServer : ILaunched, IDisposable
         }
     }
 }
+
+/// <summary>redis-server answered a command with an error (e.g. LOADING while it reads its append-only file).</summary>
+public sealed class RedisErrorException(string message) : Exception(message);

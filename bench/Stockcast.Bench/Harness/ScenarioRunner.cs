@@ -53,7 +53,7 @@ public sealed class ScenarioRunner(string benchAssembly, string resultsFile, Mac
         {
             _commandStats[scenario] = await redis.CommandAsync(["INFO", "commandstats"], cancel);
         }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or RedisErrorException)
         {
             _commandStats[scenario] = "";
         }
