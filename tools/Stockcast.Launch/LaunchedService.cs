@@ -164,5 +164,5 @@ public sealed class LaunchedService : ILaunched, IDisposable
         }
     }
 
-    private sealed class PortTakenException(string message) : Exception(message);
+    private sealed class PortTakenException(string message) : InvalidOperationException(message);
 }

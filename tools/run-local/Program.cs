@@ -24,7 +24,8 @@ using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
 
-var supervisor = new Supervisor(stop.Token);
+using var supervisor = new Supervisor(stop.Token);
+var exitCode = 0;
 try
 {
     await supervisor.StartAsync(stack.Redis());
@@ -46,9 +47,12 @@ catch (OperationCanceledException) when (stop.IsCancellationRequested)
 catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
 {
     Console.Error.WriteLine($"make run: {ex.Message}{Environment.NewLine}(logs: .run/*.log)");
-    await supervisor.StopAllAsync();
-    return 1;
+    exitCode = 1;
 }
-await supervisor.StopAllAsync();
+finally
+{
+    // Whatever happened: the processes run in sessions of their own and would outlive this one.
+    await supervisor.StopAllAsync();
+}
 Console.WriteLine("Stopped.");
-return 0;
+return exitCode;

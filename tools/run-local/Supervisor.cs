@@ -8,30 +8,34 @@ namespace Stockcast.RunLocal;
 /// last lines and starts it again after a crash-loop backoff, while the others keep running. Stops
 /// them in the reverse order of their start.
 /// </summary>
-internal sealed class Supervisor(CancellationToken stopping)
+internal sealed class Supervisor(CancellationToken stop) : IDisposable
 {
     private const int LinesShown = 15;
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+    private readonly CancellationTokenSource _stopping = CancellationTokenSource.CreateLinkedTokenSource(stop);
     private readonly List<ILaunched> _started = [];
     private readonly List<Task> _keepers = [];
 
     /// <summary>Starts the process (ready when this returns), then keeps it running.</summary>
     public async Task StartAsync(ILaunched process)
     {
-        await process.StartAsync(stopping);
+        await process.StartAsync(_stopping.Token);
         _started.Add(process);
         _keepers.Add(KeepRunningAsync(process));
     }
 
-    /// <summary>SIGTERM to each, newest first, each given a grace period to finish.</summary>
+    /// <summary>No more restarts; then SIGTERM to each, newest first, each given a grace period to finish.</summary>
     public async Task StopAllAsync()
     {
+        await _stopping.CancelAsync();
         foreach (var process in Enumerable.Reverse(_started))
         {
             await process.StopAsync(StopGrace);
         }
         await Task.WhenAll(_keepers);
     }
+
+    public void Dispose() => _stopping.Dispose();
 
     private async Task KeepRunningAsync(ILaunched process)
     {
@@ -41,7 +45,8 @@ internal sealed class Supervisor(CancellationToken stopping)
         {
             while (true)
             {
-                var exit = await process.WaitForExitAsync(stopping);
+                var exit = await process.WaitForExitAsync(_stopping.Token);
+                _stopping.Token.ThrowIfCancellationRequested();
                 var uptime = Stopwatch.GetElapsedTime(upSince);
                 Console.WriteLine($"""
 
@@ -52,10 +57,10 @@ internal sealed class Supervisor(CancellationToken stopping)
                 {
                     var delay = backoff.Next(uptime);
                     Console.WriteLine($"Restarting {process.Name} in {delay.TotalSeconds:0} s; the others keep running.");
-                    await Task.Delay(delay, stopping);
+                    await Task.Delay(delay, _stopping.Token);
                     try
                     {
-                        await process.StartAsync(stopping);
+                        await process.StartAsync(_stopping.Token);
                         Console.WriteLine($"{process.Name} is back.");
                         upSince = Stopwatch.GetTimestamp();
                         break;
@@ -68,7 +73,7 @@ internal sealed class Supervisor(CancellationToken stopping)
                 }
             }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
             // Stopping: StopAllAsync ends it.
         }
