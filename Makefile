@@ -10,7 +10,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 .PHONY: help deps build run test bench chart-lint clean
 
 help:
-	@echo "make run         start Redis, the stock-ledger and sample data locally; prints where to look"
+	@echo "make run         start Redis, every service, the warehouse simulator and live sample data locally, restarting any that ends; prints where to look"
 	@echo "make test        build and run every test (installs redis-server when missing)"
 	@echo "make bench       load the real services on loopback; writes bench/results/latest.md"
 	@echo "make chart-lint  helm lint + template per region (skipped, and says so, without helm)"
@@ -35,7 +35,7 @@ build:
 	$(DOTNET) build Microservices.sln -c $(CONFIG) -nologo -v q
 
 run: deps build
-	@bash tools/run-local.sh $(CONFIG)
+	@$(DOTNET) tools/run-local/bin/$(CONFIG)/net10.0/Stockcast.RunLocal.dll
 
 test: deps
 	$(DOTNET) build Microservices.sln -c $(CONFIG) -nologo -v q

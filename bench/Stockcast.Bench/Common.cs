@@ -250,7 +250,7 @@ public sealed class CpuMeter
     }
 }
 
-/// <summary>Results as shell-sourceable "key=value" lines (for run.sh) and as text on stdout.</summary>
+/// <summary>Results as "key=value" lines (for the run's report) and as text on stdout.</summary>
 public sealed class Results(string? path, string scenario)
 {
     private readonly List<string> _lines = [];
@@ -259,9 +259,9 @@ public sealed class Results(string? path, string scenario)
 
     public void Add(string key, string value)
     {
-        // Shell variable names: "connector-health" becomes "connector_health".
+        // One key style for the report: "connector-health" becomes "connector_health"; one line per value.
         var name = (scenario + "_" + key).Replace('-', '_');
-        _lines.Add($"{name}='{value.Replace("'", "", StringComparison.Ordinal)}'");
+        _lines.Add($"{name}={value.ReplaceLineEndings(" ")}");
         Console.WriteLine($"  {name,-34} {value}");
     }
 

@@ -1,12 +1,19 @@
 using Grpc.Core;
 using Stockcast.Bench;
+using Stockcast.Bench.Harness;
 
-// Usage: Stockcast.Bench <ready|apply|watch|availability|health|connector-ready|filedrop|webhooks|connector-health|synclag|alerting-ready|alerts|overlay-ready|fanout> --target http://127.0.0.1:PORT [options]
+// Usage: Stockcast.Bench run [--configuration Release]   (make bench: everything, see Harness/BenchRun)
+//    or: Stockcast.Bench <ready|apply|watch|availability|health|connector-ready|filedrop|webhooks|connector-health|synclag|alerting-ready|alerts|overlay-ready|fanout> --target http://127.0.0.1:PORT [options]
 // Every scenario is bounded in time and in count and stops by itself; results are appended to
-// --out as shell-sourceable key=value lines (bench/run.sh turns them into bench/results/latest.md).
+// --out as key=value lines (the run reads them into bench/results/latest.md).
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.WriteLine("""
+        Stockcast.Bench run [--configuration Release]
+                        what `make bench` runs, from the repository's root: starts redis-server (redis-benchmark for the
+                        ceiling) and the services from copies of their build output, runs every scenario below as a
+                        process of its own, and writes bench/results/latest.md; knobs from the environment (docs/benchmarks.md)
+
         Stockcast.Bench <scenario> --target http://127.0.0.1:PORT [--key API_KEY] [--out FILE] [options]
 
         scenarios (all options are "--name value"):
@@ -71,6 +78,12 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
 
 var scenario = args[0];
 var options = new BenchArgs(args.Skip(1));
+if (scenario == "run")
+{
+    var configuration = options.Str("configuration", "Release");
+    options.RejectUnknown();
+    return await BenchRun.RunAsync(configuration);
+}
 var target = options.Str("target", "http://127.0.0.1:5101");
 var key = options.Str("key", Environment.GetEnvironmentVariable("STOCKCAST_BENCH_KEY") ?? "");
 var results = new Results(options.Str("out", "") is { Length: > 0 } path ? path : null, scenario);

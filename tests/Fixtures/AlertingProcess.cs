@@ -1,13 +1,13 @@
+using Stockcast.Launch;
+
 namespace Stockcast.Testing;
 
 /// <summary>The real alerting service as a process, following a ledger, for tests of the services that show its alerts.</summary>
 public sealed class AlertingProcess(string redisConfiguration, Uri ledgerAddress, IReadOnlyDictionary<string, string>? settings = null)
-    : ServiceProcess("alerting", Binary, redisConfiguration, WriterKey, new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
+    : ServiceProcess("alerting", BuiltProgram.Alerting, redisConfiguration, WriterKey, new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
     {
         ["Alerting:LedgerAddress"] = ledgerAddress.ToString(),
     })
 {
     public const string WriterKey = "alerting-process-writer-key-0123456789";
-
-    public static string Binary => BuildOutput.Of("services/alerting", "Stockcast.Alerting.dll");
 }

@@ -1,14 +1,14 @@
+using Stockcast.Launch;
+
 namespace Stockcast.Testing;
 
 /// <summary>The real warehouse-connector as a process, in front of a ledger, for tests that kill it the hard way.</summary>
 public sealed class ConnectorProcess(string redisConfiguration, Uri ledgerAddress, string ledgerApiKey, IReadOnlyDictionary<string, string> settings)
-    : ServiceProcess("warehouse-connector", Binary, redisConfiguration, WriterKey, new Dictionary<string, string>(settings)
+    : ServiceProcess("warehouse-connector", BuiltProgram.WarehouseConnector, redisConfiguration, WriterKey, new Dictionary<string, string>(settings)
     {
         ["Connector:LedgerAddress"] = ledgerAddress.ToString(),
         ["Connector:LedgerApiKey"] = ledgerApiKey,
     })
 {
     public const string WriterKey = "connector-process-writer-key-0123456789";
-
-    public static string Binary => BuildOutput.Of("services/warehouse-connector", "Stockcast.WarehouseConnector.dll");
 }

@@ -1,82 +1,36 @@
-using System.Diagnostics;
-using System.Net.Sockets;
+using Stockcast.Launch;
 
 namespace Stockcast.Testing;
 
-/// <summary>One real redis-server on a loopback port, in its own directory; can be stopped and started again on the same port.</summary>
+/// <summary>
+/// One real redis-server on a loopback port (started by Stockcast.Launch, as make run and make bench
+/// start theirs), in its own directory, without persistence unless asked; can be stopped (SIGKILL)
+/// and started again on the same port.
+/// </summary>
 public sealed class RedisProcess : IDisposable
 {
-    private readonly string[] _extraArgs;
-    private Process? _process;
+    private readonly RedisServer _server;
 
+    /// <param name="extraArgs">redis-server settings on top, e.g. "--appendonly", "yes".</param>
     public RedisProcess(params string[] extraArgs)
     {
-        _extraArgs = extraArgs;
-        Port = FreePort.Next();
         Directory = Path.Combine(Path.GetTempPath(), "stockcast-redis-" + Guid.NewGuid().ToString("N")[..12]);
-        System.IO.Directory.CreateDirectory(Directory);
+        _server = new RedisServer(new RedisServerSpec(Directory) { Arguments = ["--save", "", "--appendonly", "no", .. extraArgs] });
     }
 
-    public int Port { get; }
+    public int Port => _server.Port;
     public string Directory { get; }
-    public string EndPoint => $"127.0.0.1:{Port}";
+    public string EndPoint => _server.EndPoint;
 
-    public static string Binary => File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : "redis-server";
+    /// <summary>Starts it and waits until it answers PING (off the caller's synchronization context: fixtures start it synchronously).</summary>
+    public void Start() => Task.Run(() => _server.StartAsync()).GetAwaiter().GetResult();
 
-    public void Start()
-    {
-        var args = new List<string>
-        {
-            "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-            "--dir", Directory, "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--logfile", "redis.log",
-        };
-        args.AddRange(_extraArgs);
-        var start = new ProcessStartInfo(Binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        args.ForEach(start.ArgumentList.Add);
-        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start (is it installed? `make deps`)");
-        var deadline = Stopwatch.StartNew();
-        while (!Answers())
-        {
-            if (_process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(20))
-            {
-                var logFile = Path.Combine(Directory, "redis.log");
-                throw new InvalidOperationException($"redis-server on {EndPoint} did not come up: {(File.Exists(logFile) ? File.ReadAllText(logFile) : "no log")}");
-            }
-            Thread.Sleep(20);
-        }
-    }
-
-    public void Stop()
-    {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill();
-            _process.WaitForExit();
-        }
-        _process = null;
-    }
-
-    private bool Answers()
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect("127.0.0.1", Port);
-            using var stream = client.GetStream();
-            stream.Write("PING\r\n"u8);
-            var buffer = new byte[16];
-            var read = stream.Read(buffer);
-            return read > 0 && buffer[0] == (byte)'+';
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    /// <summary>SIGKILL: no flush, as a crash.</summary>
+    public void Stop() => _server.Kill();
 
     public void Dispose()
     {
-        Stop();
+        _server.Dispose();
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

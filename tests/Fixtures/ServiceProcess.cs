@@ -1,163 +1,63 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
+using System.Net;
+using Stockcast.Launch;
 
 namespace Stockcast.Testing;
 
 /// <summary>
-/// A real service as a separate process (its build output next to this test run), on free loopback
-/// ports, with its own Redis namespace and a writer API key. <see cref="Stop"/> is SIGKILL — no
-/// shutdown hook, no flush — and <see cref="StartAsync"/> starts it again on the same ports and
-/// namespace, as Kubernetes restarts a crashed pod.
+/// A real service as a separate process (its build output next to this test run, started by
+/// Stockcast.Launch), on free loopback ports, with its own Redis namespace and a writer API key.
+/// <see cref="Stop"/> is SIGKILL — no shutdown hook, no flush — and <see cref="StartAsync"/> starts it
+/// again on the same ports and namespace, as Kubernetes restarts a crashed pod.
 /// </summary>
 public class ServiceProcess : IDisposable
 {
-    private const int OutputLinesKept = 40;
-
-    /// <summary>A .NET service starts in a second or two, but far slower on a machine loaded by other work.</summary>
-    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(90);
-    private readonly string _name;
-    private readonly string _binary;
-    private readonly bool _fixedGrpcPort;
-    private readonly Dictionary<string, string> _environment;
-    private readonly ConcurrentQueue<string> _output = new();
-    private Process? _process;
+    private readonly LaunchedService _service;
 
     /// <param name="settings">Configuration keys (e.g. "Ledger:Warehouses:0:Id") and their values.</param>
-    /// <param name="host">The loopback address to bind (any of 127/8: replicas behind one name bind one each).</param>
+    /// <param name="host">The loopback address it listens on (any of 127/8: replicas behind one name bind one each).</param>
     /// <param name="grpcPort">The gRPC port, when replicas must share it; 0 = a free one.</param>
-    protected ServiceProcess(string name, string binary, string redisConfiguration, string writerKey, IReadOnlyDictionary<string, string>? settings, string host = "127.0.0.1", int grpcPort = 0)
+    protected ServiceProcess(string name, BuiltProgram program, string redisConfiguration, string writerKey, IReadOnlyDictionary<string, string>? settings, string host = "127.0.0.1", int grpcPort = 0)
     {
-        _name = name;
-        _binary = binary;
-        Host = host;
-        _fixedGrpcPort = grpcPort != 0;
-        GrpcPort = _fixedGrpcPort ? grpcPort : FreePort.Next();
-        HttpPort = FreePort.Next();
-        _environment = new Dictionary<string, string>
-        {
-            ["Redis__Configuration"] = redisConfiguration,
-            ["Redis__Namespace"] = name[0] + Guid.NewGuid().ToString("N")[..12],
-            ["Auth__ApiKeys__0__Name"] = "tests",
-            ["Auth__ApiKeys__0__Key"] = writerKey,
-            ["Auth__ApiKeys__0__Access"] = "Write",
-            ["Logging__LogLevel__Default"] = "Warning",
-        };
+        var all = new Dictionary<string, string> { ["Logging:LogLevel:Default"] = "Warning" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
-            _environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            all[key] = value;
         }
-        UsePorts();
+        // Replicas of one deployment share a namespace given in the settings; otherwise each process has its own.
+        RedisNamespace = all.GetValueOrDefault("Redis:Namespace") ?? name[0] + Guid.NewGuid().ToString("N")[..12];
+        Host = host;
+        _service = new LaunchedService(new ServiceSpec(name, BuildOutput.OfRunningProgram().AssemblyOf(program))
+        {
+            BindAddress = IPAddress.Parse(host),
+            GrpcPort = grpcPort == 0 ? null : grpcPort,
+            Redis = new RedisTarget(redisConfiguration, RedisNamespace),
+            ApiKeys = [new ApiKey("tests", writerKey, "Write")],
+            Settings = all,
+        });
     }
 
     public string Host { get; }
-    public int GrpcPort { get; private set; }
-    public int HttpPort { get; private set; }
-    public Uri GrpcAddress => new($"http://{Host}:{GrpcPort}");
-    public Uri HttpAddress => new($"http://{Host}:{HttpPort}");
-    public string RedisNamespace => _environment["Redis__Namespace"];
+    public int GrpcPort => _service.GrpcPort;
+    public int HttpPort => _service.HttpPort;
+    public Uri GrpcAddress => _service.GrpcAddress;
+    public Uri HttpAddress => _service.HttpAddress;
+    public string RedisNamespace { get; }
 
     /// <summary>How many times the process has been started.</summary>
-    public int Starts { get; private set; }
+    public int Starts => _service.Starts;
 
     /// <summary>The last lines the process wrote (for failure messages).</summary>
-    public string RecentOutput => string.Join(Environment.NewLine, _output);
+    public string RecentOutput => _service.RecentOutput;
 
-    /// <summary>
-    /// Starts the service and waits until it is ready. The first start moves to fresh ports when the
-    /// chosen ones were taken meanwhile (a free port can be grabbed before the process binds it); a
-    /// restart keeps its ports, as clients hold them.
-    /// </summary>
-    public async Task StartAsync()
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await StartOnceAsync();
-                return;
-            }
-            catch (PortTakenException) when (Starts == 1 && attempt < 3)
-            {
-                Starts = 0;
-                GrpcPort = _fixedGrpcPort ? GrpcPort : FreePort.Next();
-                HttpPort = FreePort.Next();
-                UsePorts();
-            }
-        }
-    }
+    /// <inheritdoc cref="LaunchedService.StartAsync"/>
+    public Task StartAsync() => _service.StartAsync();
 
     /// <summary>SIGKILL: the process ends wherever it is, mid-read or mid-write, with no clean-up.</summary>
-    public void Stop()
-    {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
-        _process?.Dispose();
-        _process = null;
-    }
+    public void Stop() => _service.Kill();
 
     public void Dispose()
     {
-        Stop();
+        _service.Dispose();
         GC.SuppressFinalize(this);
     }
-
-    private void UsePorts()
-    {
-        _environment["Kestrel__Endpoints__Grpc__Url"] = $"http://{Host}:{GrpcPort}";
-        _environment["Kestrel__Endpoints__Http__Url"] = $"http://{Host}:{HttpPort}";
-    }
-
-    private async Task StartOnceAsync()
-    {
-        if (_process is not null)
-        {
-            throw new InvalidOperationException($"the {_name} is already running");
-        }
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(_binary);
-        foreach (var (key, value) in _environment)
-        {
-            start.Environment[key] = value;
-        }
-        var process = _process = Process.Start(start) ?? throw new InvalidOperationException($"could not start the {_name}");
-        Starts++;
-        process.OutputDataReceived += (_, e) => Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        string? exited = null;
-        await Eventually.TrueAsync(async () =>
-        {
-            if (process.HasExited)
-            {
-                exited = $"the {_name} exited with {process.ExitCode}: {RecentOutput}";
-                return true;
-            }
-            return (await http.GetAsync(new Uri(HttpAddress, "/readyz"))).IsSuccessStatusCode;
-        }, $"the {_name} process is ready", StartDeadline);
-        if (exited is not null)
-        {
-            process.Dispose();
-            _process = null;
-            throw exited.Contains("address already in use", StringComparison.OrdinalIgnoreCase) ? new PortTakenException(exited) : new InvalidOperationException(exited);
-        }
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        _output.Enqueue(line);
-        while (_output.Count > OutputLinesKept && _output.TryDequeue(out _))
-        {
-        }
-    }
-
-    private sealed class PortTakenException(string message) : Exception(message);
 }

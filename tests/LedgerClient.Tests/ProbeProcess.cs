@@ -1,3 +1,4 @@
+using Stockcast.Launch;
 using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Diagnostics;
@@ -54,7 +55,7 @@ internal sealed class ProbeProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
-    public static string Binary => BuildOutput.Of("tests/LedgerClient.Probe", "Stockcast.LedgerClient.Probe.dll");
+    public static string Binary => BuildOutput.OfRunningProgram().AssemblyOf(new BuiltProgram("tests/LedgerClient.Probe", "Stockcast.LedgerClient.Probe.dll"));
 
     /// <summary>Completes once the probe made its calls and every Watch stream answered.</summary>
     public async Task ReadyAsync()

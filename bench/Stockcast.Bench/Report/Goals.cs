@@ -1,0 +1,14 @@
+namespace Stockcast.Bench.Report;
+
+/// <summary>The goals the report judges against (issues 1 and 5) and the product brief's bound for stock shown live.</summary>
+public static class Goals
+{
+    public const double ApplyEventsPerSecond = 100_000;
+    public const double WatchP99Ms = 25;
+    public const double AvailabilityCallsPerSecond = 25_000;
+    public const double LedgerRssMib = 300;
+    public const double LiveLagBoundMs = 10_000;
+    public const double FanoutP99Ms = 100;
+    public const double FanoutRssMib = 1024;
+    public const int FanoutViewers = 10_000;
+}

@@ -1,0 +1,33 @@
+namespace Stockcast.RunLocal;
+
+/// <summary>Where to look once everything runs (the writer key's file, never the key).</summary>
+internal static class Banner
+{
+    public static string Text(LocalPorts p, IReadOnlyList<string> roomLinks) => $"""
+
+        Stockcast is running locally.
+          stock-ledger gRPC          127.0.0.1:{p.LedgerGrpc}   (plaintext HTTP/2, server reflection on)
+          stock-ledger metrics       http://127.0.0.1:{p.LedgerHttp}/metrics   /readyz   /healthz
+          warehouse-connector gRPC   127.0.0.1:{p.ConnectorGrpc}   (ListFeeds, dead letters, TriggerFullSync)
+          connector push API         http://127.0.0.1:{p.ConnectorHttp}/v1/warehouses/{"{id}"}/stock   metrics: /metrics
+          warehouse simulator        http://127.0.0.1:{p.Simulator}/sim/state   (ShipBob, Amazon FBA, CK1 APIs; demo scenario)
+          alerting gRPC              127.0.0.1:{p.AlertingGrpc}   (WatchAlerts, Preflight, rules; rooms demo-room-us, demo-room-de)
+          alerting metrics           http://127.0.0.1:{p.AlertingHttp}/metrics
+          overlay-broadcast gRPC     127.0.0.1:{p.OverlayGrpc}   (rooms, tokens, Spotlight, WatchRoom)   metrics: http://127.0.0.1:{p.OverlayHttp}/metrics
+        {string.Join(Environment.NewLine, roomLinks)}
+          Redis               127.0.0.1:{p.Redis} (AOF in .run/redis)
+          writer API key      .run/writer.key   (send as "authorization: Bearer <key>")
+          logs                .run/*.log
+
+        Try (with grpcurl):
+          grpcurl -plaintext 127.0.0.1:{p.LedgerGrpc} list
+          grpcurl -plaintext -d '{"{"}"sku":"TEE-OVERSIZE-WHT-M","market":"US"{"}"}' 127.0.0.1:{p.LedgerGrpc} stockcast.ledger.v1.StockLedger/GetAvailability
+          grpcurl -plaintext -d '{"{}"}' 127.0.0.1:{p.LedgerGrpc} stockcast.ledger.v1.StockLedger/Watch
+          grpcurl -plaintext -d '{"{"}"sku":"LIP-RED-01","market":"US"{"}"}' 127.0.0.1:{p.LedgerGrpc} stockcast.ledger.v1.StockLedger/GetAvailability
+          grpcurl -plaintext 127.0.0.1:{p.ConnectorGrpc} stockcast.connector.v1.WarehouseConnector/ListFeeds
+          grpcurl -plaintext -d '{"{"}"after_id":"0"{"}"}' 127.0.0.1:{p.AlertingGrpc} stockcast.alerting.v1.Alerting/WatchAlerts
+          grpcurl -plaintext -d '{"{"}"room_id":"demo-room-de"{"}"}' 127.0.0.1:{p.AlertingGrpc} stockcast.alerting.v1.Alerting/Preflight
+          grpcurl -plaintext -d '{"{"}"room_id":"demo-room-us"{"}"}' 127.0.0.1:{p.OverlayGrpc} stockcast.overlay.v1.Overlay/WatchRoom
+        A process that ends is started again (its last lines shown here); Ctrl-C stops everything.
+        """;
+}

@@ -1,0 +1,58 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+using Stockcast.Launch;
+using Stockcast.RunLocal;
+
+// The services run as Linux processes here (setsid, SIGTERM, an owner-only key file).
+[assembly: SupportedOSPlatform("linux")]
+
+// `make run`: Redis, the services, the warehouse simulator and live sample data on 127.0.0.1 (see
+// LocalStack), kept running by the Supervisor until Ctrl-C, which stops them all and Redis last.
+var build = BuildOutput.OfRunningProgram();
+var runFolder = Path.Combine(build.RepositoryRoot, ".run");
+Directory.CreateDirectory(runFolder);
+var ports = LocalPorts.FromEnvironment();
+var stack = new LocalStack(build, ports, runFolder, WriterKey.ReadOrCreate(Path.Combine(runFolder, "writer.key")));
+
+using var stop = new CancellationTokenSource();
+void Stop(PosixSignalContext signal)
+{
+    signal.Cancel = true;
+    stop.Cancel();
+}
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
+
+using var supervisor = new Supervisor(stop.Token);
+var exitCode = 0;
+try
+{
+    await supervisor.StartAsync(stack.Redis());
+    await supervisor.StartAsync(stack.Ledger());
+    await supervisor.StartAsync(stack.Simulator());
+    await supervisor.StartAsync(stack.Connector());
+    await supervisor.StartAsync(stack.Alerting());
+    await supervisor.StartAsync(stack.Overlay());
+    var sampleData = stack.SampleData();
+    var rooms = new DemoRooms(sampleData, LocalStack.Url(ports.OverlayHttp));
+    await supervisor.StartAsync(sampleData);
+    Console.WriteLine(Banner.Text(ports, await rooms.LinksAsync(TimeSpan.FromSeconds(30), stop.Token)));
+    await Task.Delay(Timeout.Infinite, stop.Token);
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    // Ctrl-C.
+}
+catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+{
+    Console.Error.WriteLine($"make run: {ex.Message}{Environment.NewLine}(logs: .run/*.log)");
+    exitCode = 1;
+}
+finally
+{
+    // Whatever happened: the processes run in sessions of their own and would outlive this one.
+    await supervisor.StopAllAsync();
+}
+Console.WriteLine("Stopped.");
+return exitCode;
