@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Stockcast.Connector.Feeds.ShipBob;
+using Stockcast.Connector.Feeds;
 using Stockcast.Connector.V1;
 using Stockcast.Ledger.V1;
 using Stockcast.Testing;
@@ -31,26 +31,38 @@ public sealed class ConnectorHost : InProcessHost<Program>
 
     public LedgerProcess Ledger { get; }
 
-    /// <summary>Starts a ledger process with the two warehouses registered, and the connector in front of it.</summary>
+    /// <summary>
+    /// The ledger's warehouses: the two pushed feeds every host has, and one per kind of source a
+    /// test class adds as its third feed, named after it.
+    /// </summary>
+    private static readonly (string Id, string Region, string Market)[] LedgerWarehouses =
+    [
+        ("us-erp", "us-east", "US"),
+        ("eu-cases", "eu-central", "DE"),
+        ("us-shipbob", "us-central", "US"),
+        ("us-fba", "us-east", "US"),
+        ("eu-ck1", "eu-central", "DE"),
+        ("us-shiphero", "us-east", "US"),
+        ("us-shopify", "us-west", "US"),
+        ("us-drop", "us-east", "US"),
+    ];
+
+    /// <summary>Starts a ledger process with its warehouses registered, and the connector in front of it.</summary>
     /// <param name="warehouseApis">Where the polled adapters' HTTP calls go (the simulator's in-process handler).</param>
     /// <param name="clock">The connector's clock (waits, timestamps), when a test moves it.</param>
     public static async Task<ConnectorHost> StartAsync(string redis, IReadOnlyDictionary<string, string?>? settings = null, Func<HttpMessageHandler>? warehouseApis = null, TimeProvider? clock = null)
     {
-        var ledger = new LedgerProcess(redis, new Dictionary<string, string>
+        var ledgerSettings = new Dictionary<string, string>();
+        foreach (var (warehouse, i) in LedgerWarehouses.Select((w, i) => (w, i)))
         {
-            ["Ledger:Warehouses:0:Id"] = "us-erp",
-            ["Ledger:Warehouses:0:Region"] = "us-east",
-            ["Ledger:Warehouses:0:Markets:0"] = "US",
-            ["Ledger:Warehouses:1:Id"] = "eu-cases",
-            ["Ledger:Warehouses:1:Region"] = "eu-central",
-            ["Ledger:Warehouses:1:Markets:0"] = "DE",
-            ["Ledger:Warehouses:2:Id"] = "us-shipbob",
-            ["Ledger:Warehouses:2:Region"] = "us-central",
-            ["Ledger:Warehouses:2:Markets:0"] = "US",
-        });
+            ledgerSettings[$"Ledger:Warehouses:{i}:Id"] = warehouse.Id;
+            ledgerSettings[$"Ledger:Warehouses:{i}:Region"] = warehouse.Region;
+            ledgerSettings[$"Ledger:Warehouses:{i}:Markets:0"] = warehouse.Market;
+        }
+        var ledger = new LedgerProcess(redis, ledgerSettings);
         await ledger.StartAsync();
         var host = new ConnectorHost(redis, ledger, settings, warehouseApis, clock);
-        await Eventually.TrueAsync(async () => (await host.LedgerClient().ListWarehousesAsync(new ListWarehousesRequest())).Warehouses.Count == 3, "the ledger registered its warehouses");
+        await Eventually.TrueAsync(async () => (await host.LedgerClient().ListWarehousesAsync(new ListWarehousesRequest())).Warehouses.Count == LedgerWarehouses.Length, "the ledger registered its warehouses");
         return host;
     }
 
@@ -69,7 +81,7 @@ public sealed class ConnectorHost : InProcessHost<Program>
     {
         if (_warehouseApis is not null)
         {
-            services.AddHttpClient(ShipBobFeed.HttpClientName).ConfigurePrimaryHttpMessageHandler(_warehouseApis);
+            services.AddHttpClient(WarehouseApiClient.Name).ConfigurePrimaryHttpMessageHandler(_warehouseApis);
         }
     }
 
