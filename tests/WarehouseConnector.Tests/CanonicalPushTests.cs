@@ -180,7 +180,7 @@ public sealed class CanonicalPushTests(RedisServerFixture redis) : IClassFixture
         Assert.NotNull(us.LastSuccess);
         Assert.True(feeds["eu-cases"].Stale);
         var metrics = await _host.CreateClient().GetStringAsync("/metrics");
-        Assert.Matches("stockcast_connector_records_total\\{warehouse=\"us-erp\",outcome=\"dead_lettered\"\\} 1", metrics);
+        Assert.Contains("stockcast_connector_records_total{warehouse=\"us-erp\",outcome=\"dead_lettered\"} 1\n", metrics);
         Assert.Contains("stockcast_connector_sync_lag_seconds_bucket{warehouse=\"us-erp\"", metrics);
     }
 }
