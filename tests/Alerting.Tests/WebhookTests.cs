@@ -34,6 +34,7 @@ public sealed class WebhookTests(RedisServerFixture redis) : IClassFixture<Redis
     };
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task AWebhookThatFailsTwiceGetsTheAlertSignedOnTheThirdAttemptAndNoCopyAfterwards()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
@@ -141,6 +142,7 @@ public sealed class WebhookTests(RedisServerFixture redis) : IClassFixture<Redis
     }
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task TwoReplicasDeliverEachNotificationToTheWebhookExactlyOnceAcrossAHandOver()
     {
         await using var receiver = await WebhookReceiver.StartAsync();

@@ -117,6 +117,7 @@ public sealed class BoardTests(RedisServerFixture redis) : IClassFixture<RedisSe
     }
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task FiringAlertsAboutTheRoomAppearOnTheBoardAndLeaveWhenResolved()
     {
         using var alerting = new AlertingProcess(redis.Configuration, _ledger.GrpcAddress, new Dictionary<string, string> { ["Alerting:ConnectorAddress"] = "" });
@@ -148,6 +149,7 @@ public sealed class BoardTests(RedisServerFixture redis) : IClassFixture<RedisSe
     }
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task AQuietSkuStaysLiveWhileItsWarehouseFeedKeepsSyncingAndGoesUpdatingWhenTheFeedStops()
     {
         using var connector = new ConnectorProcess(redis.Configuration, _ledger.GrpcAddress, LedgerProcess.WriterKey, new Dictionary<string, string>

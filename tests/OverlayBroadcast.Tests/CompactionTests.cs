@@ -3,6 +3,7 @@ using Stockcast.Testing;
 namespace Stockcast.Overlay.Tests;
 
 /// <summary>The ledger trimmed its change log past where the overlay would resume: it reads again and carries on.</summary>
+[Trait(Lane.Name, Lane.Slow)]
 public sealed class CompactionTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     [Fact]

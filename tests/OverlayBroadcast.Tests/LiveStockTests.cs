@@ -71,6 +71,7 @@ public sealed class LiveStockTests(RedisServerFixture redis) : IClassFixture<Red
     }
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task TheRoomSaysUpdatingWhileTheLedgerIsDownAndRecoversByItselfWhenItReturns()
     {
         using var host = new OverlayHost(redis.Configuration, _ledger);

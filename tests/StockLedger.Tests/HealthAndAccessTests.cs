@@ -12,6 +12,7 @@ namespace Stockcast.Ledger.Tests;
 public sealed class HealthAndAccessTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task HealthGoesNotServingWhileRedisIsDownAndRecoversByItself()
     {
         using var own = new RedisProcess();
@@ -29,6 +30,7 @@ public sealed class HealthAndAccessTests(RedisServerFixture redis) : IClassFixtu
     }
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task LivenessStaysServingAndRedisErrorsAreCountedWhileRedisIsDown()
     {
         using var own = new RedisProcess();
@@ -48,6 +50,7 @@ public sealed class HealthAndAccessTests(RedisServerFixture redis) : IClassFixtu
     }
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task ReservationsSurviveARedisRestartWithAppendOnlyPersistence()
     {
         using var own = new RedisProcess("--appendonly", "yes", "--appendfsync", "always");

@@ -113,6 +113,7 @@ public sealed class CanonicalPushTests(RedisServerFixture redis) : IClassFixture
     }
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task WhenTheLedgerIsDownAPushIsRefusedWith503AndTheRetryAppliesIt()
     {
         object record = new { sku = "LAMP-1", available = 3, sourceTime = Now(), sourceVersion = 1 };
