@@ -1,4 +1,4 @@
-# The only entry points: deps, build, run, test, bench, chart-lint.
+# The only entry points: deps, build, run, test, test-fast, bench, chart-lint.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 DOTNET ?= dotnet
@@ -7,11 +7,12 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: help deps build run test bench chart-lint clean
+.PHONY: help deps build run test test-fast bench chart-lint clean
 
 help:
 	@echo "make run         start Redis, every service, the warehouse simulator and live sample data locally, restarting any that ends; prints where to look"
 	@echo "make test        build and run every test (installs redis-server when missing)"
+	@echo "make test-fast   the fast lane: unit tests and services in-process (no browser, kill/restart, Redis Cluster, promtool)"
 	@echo "make bench       load the real services on loopback; writes bench/results/latest.md"
 	@echo "make chart-lint  helm lint + template per region (skipped, and says so, without helm)"
 	@echo "make images      container images, one OCI tarball per service (.NET SDK container publishing, no Docker)"
@@ -40,6 +41,11 @@ run: deps build
 test: deps
 	$(DOTNET) build Microservices.sln -c $(CONFIG) -nologo -v q
 	$(DOTNET) test Microservices.sln -c $(CONFIG) --no-build -nologo --logger "console;verbosity=normal" --blame-hang-timeout 5m
+
+# Every test outside the slow lane (the Lane trait, tests/Fixtures/Lane.cs).
+test-fast: deps
+	$(DOTNET) build Microservices.sln -c $(CONFIG) -nologo -v q
+	$(DOTNET) test Microservices.sln -c $(CONFIG) --no-build -nologo --filter "Lane!=Slow" --logger "console;verbosity=normal" --blame-hang-timeout 5m
 
 bench: deps build
 	@bash bench/run.sh $(CONFIG)

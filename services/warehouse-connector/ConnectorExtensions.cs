@@ -28,7 +28,7 @@ public static class ConnectorExtensions
         builder.Services.AddSingleton<FeedStatusStore>();
         builder.Services.AddSingleton<Reconciliation>();
         builder.Services.AddSingleton<FeedIntake>();
-        builder.Services.AddHttpClient(ShipBobFeed.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddHttpClient(WarehouseApiClient.Name, c => c.Timeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton<IPolledFeed, ShipBobFeed>();
         builder.Services.AddSingleton<IPolledFeed, AmazonFbaFeed>();
         builder.Services.AddSingleton<IPolledFeed, Ck1Feed>();

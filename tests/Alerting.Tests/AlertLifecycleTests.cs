@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Stockcast.Alerting.V1;
 using Stockcast.Testing;
@@ -59,7 +60,10 @@ public sealed class AlertLifecycleTests(RedisServerFixture redis) : IClassFixtur
         Assert.Equal((NotificationType.Resolved, raised.Alert.Id, "recovered"), (resolved.Type, resolved.Alert.Id, resolved.Alert.Resolution));
         Assert.Equal(NotificationType.Raised, again.Type);
         Assert.NotEqual(raised.Alert.Id, again.Alert.Id);
-        Assert.Contains("stockcast_alerting_alerts_total{type=\"Raised\",kind=\"LowStock\",severity=\"Warning\"}", await host.CreateClient().GetStringAsync("/metrics"));
+        var raisedWarnings = host.Services.GetRequiredService<AlertingMetrics>().Alerts.WithLabels("Raised", "LowStock", "Warning");
+        // An alert is counted just after its notification is out, so the console can read it first.
+        await Eventually.TrueAsync(() => raisedWarnings.Value >= 2, "both raised warnings are counted");
+        Assert.Contains("stockcast_alerting_alerts_total{type=\"Raised\",kind=\"LowStock\",severity=\"Warning\"} 2\n", await host.CreateClient().GetStringAsync("/metrics"));
     }
 
     [Fact]

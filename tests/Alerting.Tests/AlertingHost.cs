@@ -1,10 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 using Stockcast.Alerting.V1;
 using Stockcast.Ledger.V1;
 using Stockcast.Testing;
@@ -15,41 +11,21 @@ namespace Stockcast.Alerting.Tests;
 /// The alerting service in-process (TestServer) on a real Redis, following the real stock-ledger run
 /// as a process. Two hosts given the same ledger and namespace are two replicas of one deployment.
 /// </summary>
-public sealed class AlertingHost : WebApplicationFactory<Program>
+public sealed class AlertingHost(string redis, LedgerProcess ledger, string? redisNamespace = null, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null)
+    : InProcessHost<Program>(settings, clock)
 {
     public const string WriterKey = "alerting-writer-key-0123456789abcdef";
-    private readonly Dictionary<string, string?> _settings;
-    private readonly TimeProvider? _clock;
-    private readonly Action<IServiceCollection>? _services;
-    private readonly List<GrpcChannel> _channels = [];
 
-    public AlertingHost(string redis, LedgerProcess ledger, string? redisNamespace = null, IDictionary<string, string?>? settings = null, TimeProvider? clock = null, Action<IServiceCollection>? services = null)
+    public LedgerProcess Ledger => ledger;
+
+    public string Namespace { get; } = redisNamespace ?? NewNamespace('a');
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(ServiceSettings(redis, Namespace, WriterKey))
     {
-        Ledger = ledger;
-        Namespace = redisNamespace ?? "a" + Guid.NewGuid().ToString("N")[..12];
-        _clock = clock;
-        _services = services;
-        _settings = new Dictionary<string, string?>
-        {
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Redis:Configuration"] = redis,
-            ["Redis:Namespace"] = Namespace,
-            ["Auth:ApiKeys:0:Name"] = "console",
-            ["Auth:ApiKeys:0:Key"] = WriterKey,
-            ["Auth:ApiKeys:0:Access"] = "Write",
-            ["Alerting:LedgerAddress"] = ledger.GrpcAddress.ToString(),
-            ["Alerting:ConnectorAddress"] = null,
-            ["Alerting:LeaseSeconds"] = "3",
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            _settings[key] = value;
-        }
-    }
-
-    public LedgerProcess Ledger { get; }
-
-    public string Namespace { get; }
+        ["Alerting:LedgerAddress"] = ledger.GrpcAddress.ToString(),
+        ["Alerting:ConnectorAddress"] = null,
+        ["Alerting:LeaseSeconds"] = "3",
+    };
 
     /// <summary>A ledger with US (us-east), DE (eu-central) and SG (sea) warehouses.</summary>
     public static async Task<LedgerProcess> StartLedgerAsync(string redis)
@@ -71,29 +47,7 @@ public sealed class AlertingHost : WebApplicationFactory<Program>
         return ledger;
     }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Testing");
-        foreach (var (key, value) in _settings)
-        {
-            builder.UseSetting(key, value);
-        }
-        builder.ConfigureTestServices(services =>
-        {
-            if (_clock is not null)
-            {
-                services.AddSingleton(_clock);
-            }
-            _services?.Invoke(services);
-        });
-    }
-
-    public V1.Alerting.AlertingClient Client(string? key = WriterKey)
-    {
-        var channel = TestChannels.WithApiKey(Server.BaseAddress, Server.CreateHandler(), key);
-        _channels.Add(channel);
-        return new V1.Alerting.AlertingClient(channel);
-    }
+    public V1.Alerting.AlertingClient Client(string? key = WriterKey) => new(Channel(key));
 
     /// <summary>Sets a SKU's figures at a warehouse in the ledger (a snapshot, as a warehouse feed would).</summary>
     public Task SetStockAsync(string warehouse, string sku, long available, long version, long inbound = 0, DateTimeOffset? sourceTime = null)
@@ -129,10 +83,8 @@ public sealed class AlertingHost : WebApplicationFactory<Program>
     /// <summary>The ledger's gRPC client with the writer key (reservations).</summary>
     public StockLedger.StockLedgerClient LedgerWriter(out Metadata auth)
     {
-        var channel = GrpcChannel.ForAddress(Ledger.GrpcAddress);
-        _channels.Add(channel);
         auth = new Metadata { { "Authorization", "Bearer " + LedgerProcess.WriterKey } };
-        return new StockLedger.StockLedgerClient(channel);
+        return new StockLedger.StockLedgerClient(ChannelTo(Ledger.GrpcAddress));
     }
 
     /// <summary>A live stream in <paramref name="market"/> that started a minute ago and runs <paramref name="hours"/> more.</summary>
@@ -148,13 +100,4 @@ public sealed class AlertingHost : WebApplicationFactory<Program>
     /// <summary>Reads notifications until one matches, within a deadline.</summary>
     public static Task<List<AlertNotification>> ReadUntilAsync(AsyncServerStreamingCall<AlertNotification> call, Func<AlertNotification, bool> last, TimeSpan? deadline = null)
         => call.ResponseStream.ReadUntilAsync(last, deadline);
-
-    protected override void Dispose(bool disposing)
-    {
-        foreach (var channel in _channels)
-        {
-            channel.Dispose();
-        }
-        base.Dispose(disposing);
-    }
 }

@@ -103,6 +103,7 @@ public sealed class DaprPublishTests(RedisServerFixture redis) : IClassFixture<R
     }
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task AnAlertIsPublishedOnceAfterTheSidecarRecoversAndTheConsoleIsNotKeptWaiting()
     {
         using var host = Host();

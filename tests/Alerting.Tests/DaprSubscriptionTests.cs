@@ -18,13 +18,11 @@ namespace Stockcast.Alerting.Tests;
 /// a structured CloudEvent (application/cloudevents+json) with Dapr's envelope, the trace headers
 /// and the app API token.
 /// </summary>
-public sealed class DaprSubscriptionTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class DaprSubscriptionTests(FollowedLedgerFixture ledger) : IClassFixture<FollowedLedgerFixture>
 {
     private const string PubSub = "seller-events";
     private const string Topic = "live-room-signals";
     private const string AppToken = "app-api-token-for-tests-0123456789";
-    private LedgerProcess _ledger = null!;
-
     private static Dictionary<string, string?> DaprSettings => new()
     {
         ["Alerting:Dapr:PubSubName"] = PubSub,
@@ -32,16 +30,8 @@ public sealed class DaprSubscriptionTests(RedisServerFixture redis) : IClassFixt
         ["Alerting:Dapr:AppApiToken"] = AppToken,
     };
 
-    public async Task InitializeAsync() => _ledger = await AlertingHost.StartLedgerAsync(redis.Configuration);
-
-    public Task DisposeAsync()
-    {
-        _ledger.Dispose();
-        return Task.CompletedTask;
-    }
-
     private AlertingHost Host(string? redisNamespace = null, string? redisConfiguration = null)
-        => new(redisConfiguration ?? redis.Configuration, _ledger, redisNamespace, DaprSettings);
+        => new(redisConfiguration ?? ledger.Redis.Configuration, ledger.Ledger, redisNamespace, DaprSettings);
 
     private static string Sale(string sku, long quantity, DateTimeOffset at, string? eventId = null)
     {
@@ -169,7 +159,7 @@ public sealed class DaprSubscriptionTests(RedisServerFixture redis) : IClassFixt
     [Fact]
     public async Task AServiceWithoutAPubSubComponentHasNoDaprEndpoints()
     {
-        using var host = new AlertingHost(redis.Configuration, _ledger);
+        using var host = new AlertingHost(ledger.Redis.Configuration, ledger.Ledger);
 
         using var subscribe = await host.CreateClient().GetAsync("/dapr/subscribe");
         var (code, _) = await DeliverAsync(host, CloudEvent(Guid.NewGuid().ToString(), Sale("SKU-1", 1, DateTimeOffset.UtcNow)));

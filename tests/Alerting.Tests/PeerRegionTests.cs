@@ -108,6 +108,7 @@ public sealed class PeerRegionTests(RedisServerFixture redis) : IClassFixture<Re
     }
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task WhenThePeerLedgerStopsLocalAlertsKeepWorkingPeerUpGoesToZeroAndItsStockStopsBeingOffered()
     {
         using var regions = await StartRegionsAsync();

@@ -21,6 +21,7 @@ public sealed class WarehouseSignalsTests(RedisServerFixture redis) : IClassFixt
     }
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task AFeedsUnexplainedZeroAndStalenessReachTheConsoleAndAcknowledgingClosesTheOneOff()
     {
         using var connector = new ConnectorProcess(redis.Configuration, _ledger.GrpcAddress, LedgerProcess.WriterKey, new Dictionary<string, string>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Stockcast.Testing;
 
 namespace Stockcast.Chart.Tests;
 
@@ -8,9 +9,11 @@ public sealed partial class AlertRuleTests
     private static readonly string RulesDir = Path.Combine(ChartFiles.ChartDir, "rules");
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public void PromtoolAcceptsTheAlertRules() => Promtool("check", "rules", "stockcast.rules.yaml");
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public void PromtoolUnitTestsOfTheAlertRulesPass() => Promtool("test", "rules", "stockcast.rules.test.yaml");
 
     [Fact]

@@ -7,11 +7,16 @@ public static class Eventually
 {
     public static readonly TimeSpan DefaultDeadline = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Asks <paramref name="condition"/> until it is true. An exception from it means "not yet"; on
+    /// timeout the last one is the <see cref="Exception.InnerException"/> and is named in the message.
+    /// </summary>
     public static async Task TrueAsync(Func<Task<bool>> condition, string what, TimeSpan? deadline = null)
     {
         var limit = deadline ?? DefaultDeadline;
         var clock = Stopwatch.StartNew();
         var pause = TimeSpan.FromMilliseconds(10);
+        Exception? last = null;
         while (true)
         {
             try
@@ -21,13 +26,15 @@ public static class Eventually
                     return;
                 }
             }
-            catch (Exception) when (clock.Elapsed < limit)
+            catch (Exception e)
             {
                 // Not yet: the system under test is still getting there.
+                last = e;
             }
             if (clock.Elapsed >= limit)
             {
-                throw new TimeoutException($"Timed out after {limit.TotalSeconds:0}s waiting until {what}");
+                var cause = last is null ? "" : $"; the last exception was {last.GetType().Name}: {last.Message}";
+                throw new TimeoutException($"Timed out after {limit.TotalSeconds:0}s waiting until {what}{cause}", last);
             }
             await Task.Delay(pause);
             pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 200));

@@ -8,6 +8,7 @@ namespace Stockcast.LedgerClient.Tests;
 /// Two ledger replicas (one Redis namespace) on 127.0.0.2 and 127.0.0.3, the same port, behind one
 /// name, as a headless Service puts every ledger pod behind one name in Kubernetes.
 /// </summary>
+[Trait(Lane.Name, Lane.Slow)]
 public sealed partial class DnsBalancingTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     private const string Name = "ledger-replicas.test";

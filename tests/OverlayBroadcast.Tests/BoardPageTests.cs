@@ -11,6 +11,7 @@ namespace Stockcast.Overlay.Tests;
 /// Kestrel, the real ledger process, real Redis. Stock changes go into the ledger; the assertions are
 /// on what the pages display.
 /// </summary>
+[Trait(Lane.Name, Lane.Slow)]
 public sealed class BoardPageTests(OverlayServerFixture server, BrowserFixture browser, ITestOutputHelper output)
     : IClassFixture<OverlayServerFixture>, IClassFixture<BrowserFixture>
 {

@@ -117,6 +117,7 @@ public sealed class BoardTests(RedisServerFixture redis) : IClassFixture<RedisSe
     }
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task FiringAlertsAboutTheRoomAppearOnTheBoardAndLeaveWhenResolved()
     {
         using var alerting = new AlertingProcess(redis.Configuration, _ledger.GrpcAddress, new Dictionary<string, string> { ["Alerting:ConnectorAddress"] = "" });
@@ -124,7 +125,7 @@ public sealed class BoardTests(RedisServerFixture redis) : IClassFixture<RedisSe
         using var channel = GrpcChannel.ForAddress(alerting.GrpcAddress);
         var console = new Alerting.V1.Alerting.AlertingClient(channel);
         var write = new Metadata { { "Authorization", "Bearer " + AlertingProcess.WriterKey } };
-        using var host = new OverlayHost(redis.Configuration, _ledger, settings: new Dictionary<string, string> { ["Overlay:AlertingAddress"] = alerting.GrpcAddress.ToString() });
+        using var host = new OverlayHost(redis.Configuration, _ledger, settings: new Dictionary<string, string?> { ["Overlay:AlertingAddress"] = alerting.GrpcAddress.ToString() });
         await host.SetStockAsync("us-east", "TEE-ALERT", 50, 1);
         var room = OverlayHost.LiveRoom("board-alerts", "US", "TEE-ALERT");
         await console.SetRuleAsync(new Rule { RoomId = room.Id, LowStockUnits = 10, LowStockPercent = 0, CoolDown = Duration.FromTimeSpan(TimeSpan.Zero) }, write);
@@ -148,6 +149,7 @@ public sealed class BoardTests(RedisServerFixture redis) : IClassFixture<RedisSe
     }
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task AQuietSkuStaysLiveWhileItsWarehouseFeedKeepsSyncingAndGoesUpdatingWhenTheFeedStops()
     {
         using var connector = new ConnectorProcess(redis.Configuration, _ledger.GrpcAddress, LedgerProcess.WriterKey, new Dictionary<string, string>
@@ -155,7 +157,7 @@ public sealed class BoardTests(RedisServerFixture redis) : IClassFixture<RedisSe
             ["Connector:Feeds:0:WarehouseId"] = "us-west",
         });
         await connector.StartAsync();
-        using var host = new OverlayHost(redis.Configuration, _ledger, settings: new Dictionary<string, string> { ["Overlay:ConnectorAddress"] = connector.GrpcAddress.ToString() });
+        using var host = new OverlayHost(redis.Configuration, _ledger, settings: new Dictionary<string, string?> { ["Overlay:ConnectorAddress"] = connector.GrpcAddress.ToString() });
         // The figure itself is a minute old: by its own time it would be stale.
         await host.SetStockAsync("us-west", "TEE-QUIET", 25, 1, DateTimeOffset.UtcNow.AddMinutes(-1));
         var room = OverlayHost.LiveRoom("board-quiet", "US", "TEE-QUIET");

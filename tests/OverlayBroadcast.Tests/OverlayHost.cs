@@ -1,8 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Grpc.Net.Client;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Stockcast.Ledger.V1;
 using Stockcast.Overlay.V1;
 using Stockcast.Testing;
@@ -12,56 +9,33 @@ namespace Stockcast.Overlay.Tests;
 /// <summary>
 /// The overlay service in-process (TestServer) on a real Redis, fed by the real stock-ledger run as
 /// a process. Two hosts given the same namespace are two replicas of one deployment; extra settings
-/// point it at e.g. a connector or alerting process. <see cref="OnSockets"/> runs it on Kestrel instead, with its real two endpoints on free loopback
-/// ports (gRPC over HTTP/2, pages and SSE over HTTP/1.1), for a browser, which needs a socket.
+/// point it at e.g. a connector or alerting process. <see cref="OnSockets"/> runs it on Kestrel instead,
+/// with its real two endpoints on free loopback ports (gRPC over HTTP/2, pages and SSE over HTTP/1.1),
+/// for a browser, which needs a socket.
 /// </summary>
-public sealed class OverlayHost : WebApplicationFactory<Program>
+public sealed class OverlayHost : InProcessHost<Program>
 {
     public const string WriterKey = "overlay-writer-key-0123456789abcdef";
-    private readonly List<GrpcChannel> _channels = [];
     private readonly string _redis;
-    private readonly LedgerProcess _ledger;
-    private readonly IReadOnlyDictionary<string, string> _settings;
-    private readonly (int Grpc, int Http)? _ports;
+    private readonly IReadOnlyDictionary<string, string?>? _settings;
 
-    public OverlayHost(string redis, LedgerProcess ledger, string? redisNamespace = null, IReadOnlyDictionary<string, string>? settings = null)
-        : this(redis, ledger, redisNamespace, sockets: false, settings)
+    public OverlayHost(string redis, LedgerProcess ledger, string? redisNamespace = null, IReadOnlyDictionary<string, string?>? settings = null)
+        : this(redis, ledger, redisNamespace, settings, ports: null)
     {
     }
 
-    private OverlayHost(string redis, LedgerProcess ledger, string? redisNamespace, bool sockets, IReadOnlyDictionary<string, string>? settings, (int Grpc, int Http)? ports = null)
+    private OverlayHost(string redis, LedgerProcess ledger, string? redisNamespace, IReadOnlyDictionary<string, string?>? settings, LoopbackPorts? ports)
+        : base(settings, ports: ports)
     {
         _redis = redis;
-        _ledger = ledger;
-        _settings = settings ?? new Dictionary<string, string>();
-        Namespace = redisNamespace ?? "o" + Guid.NewGuid().ToString("N")[..12];
-        if (sockets)
-        {
-            _ports = ports ?? (FreePort.Next(), FreePort.Next());
-            UseKestrel();
-        }
+        _settings = settings;
+        Ledger = ledger;
+        Namespace = redisNamespace ?? NewNamespace('o');
     }
 
-    /// <summary>
-    /// The service on Kestrel, started: <see cref="PageAddress"/> is where a browser finds its pages.
-    /// Moves to fresh ports when the chosen ones were taken before Kestrel bound them.
-    /// </summary>
-    public static OverlayHost OnSockets(string redis, LedgerProcess ledger, IReadOnlyDictionary<string, string>? settings = null)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var host = new OverlayHost(redis, ledger, null, sockets: true, settings);
-            try
-            {
-                host.StartServer();
-                return host;
-            }
-            catch (IOException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
-            {
-                host.Dispose();
-            }
-        }
-    }
+    /// <summary>The service on Kestrel, started: <see cref="PageAddress"/> is where a browser finds its pages.</summary>
+    public static OverlayHost OnSockets(string redis, LedgerProcess ledger, IReadOnlyDictionary<string, string?>? settings = null)
+        => StartOnSockets(() => new OverlayHost(redis, ledger, null, settings, LoopbackPorts.Free(LoopbackPorts.Grpc, LoopbackPorts.Http)));
 
     /// <summary>
     /// Stops this host and starts the same deployment again on the same ports and Redis namespace:
@@ -69,19 +43,26 @@ public sealed class OverlayHost : WebApplicationFactory<Program>
     /// </summary>
     public OverlayHost Restart()
     {
-        var ports = _ports ?? throw new InvalidOperationException("only a host on sockets can be restarted");
+        var ports = Ports ?? throw new InvalidOperationException("only a host on sockets can be restarted");
         Dispose();
-        var host = new OverlayHost(_redis, _ledger, Namespace, sockets: true, _settings, ports);
+        var host = new OverlayHost(_redis, Ledger, Namespace, _settings, ports);
         host.StartServer();
         return host;
     }
 
-    public LedgerProcess Ledger => _ledger;
+    public LedgerProcess Ledger { get; }
 
     public string Namespace { get; }
 
     /// <summary>The HTTP/1.1 endpoint (pages, SSE, metrics) of a host <see cref="OnSockets"/>.</summary>
-    public Uri PageAddress => _ports is { } ports ? new($"http://127.0.0.1:{ports.Http}") : throw new InvalidOperationException("only a host on sockets has a page address");
+    public Uri PageAddress => Ports?.Address(LoopbackPorts.Http) ?? throw new InvalidOperationException("only a host on sockets has a page address");
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(ServiceSettings(_redis, Namespace, WriterKey))
+    {
+        ["Overlay:LedgerAddress"] = Ledger.GrpcAddress.ToString(),
+        ["Overlay:RoomRefreshMilliseconds"] = "200",
+        ["Overlay:LedgerSilenceSeconds"] = "2",
+    };
 
     /// <summary>A ledger with US (us-east, us-west), DE (eu-central) warehouses; extra settings make e.g. a second replica.</summary>
     public static async Task<LedgerProcess> StartLedgerAsync(string redis, IReadOnlyDictionary<string, string>? extra = null)
@@ -108,44 +89,7 @@ public sealed class OverlayHost : WebApplicationFactory<Program>
         return ledger;
     }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Testing");
-        var settings = new Dictionary<string, string?>
-        {
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Redis:Configuration"] = _redis,
-            ["Redis:Namespace"] = Namespace,
-            ["Auth:ApiKeys:0:Name"] = "console",
-            ["Auth:ApiKeys:0:Key"] = WriterKey,
-            ["Auth:ApiKeys:0:Access"] = "Write",
-            ["Overlay:LedgerAddress"] = _ledger.GrpcAddress.ToString(),
-            ["Overlay:RoomRefreshMilliseconds"] = "200",
-            ["Overlay:LedgerSilenceSeconds"] = "2",
-        };
-        if (_ports is { } ports)
-        {
-            settings["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{ports.Grpc}";
-            settings["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{ports.Http}";
-        }
-        foreach (var (key, value) in _settings)
-        {
-            settings[key] = value;
-        }
-        foreach (var (key, value) in settings)
-        {
-            builder.UseSetting(key, value);
-        }
-    }
-
-    public V1.Overlay.OverlayClient Client(string? key = WriterKey)
-    {
-        var channel = _ports is { } ports
-            ? TestChannels.WithApiKey(new Uri($"http://127.0.0.1:{ports.Grpc}"), new SocketsHttpHandler(), key)
-            : TestChannels.WithApiKey(Server.BaseAddress, Server.CreateHandler(), key);
-        _channels.Add(channel);
-        return new V1.Overlay.OverlayClient(channel);
-    }
+    public V1.Overlay.OverlayClient Client(string? key = WriterKey) => new(Channel(key));
 
     /// <summary>A room live now in <paramref name="market"/> featuring <paramref name="skus"/> (red below 5, yellow below 20).</summary>
     public static Room LiveRoom(string id, string market, params string[] skus) => new()
@@ -192,9 +136,7 @@ public sealed class OverlayHost : WebApplicationFactory<Program>
     /// <summary>Applies snapshots as fast as the ledger takes them, one batch each, on one call.</summary>
     public async Task ApplyAsync(IReadOnlyList<(string Warehouse, string Sku, long Available, long Version)> snapshots, DateTimeOffset? sourceTime = null, LedgerProcess? via = null)
     {
-        var channel = GrpcChannel.ForAddress((via ?? Ledger).GrpcAddress);
-        _channels.Add(channel);
-        using var call = new StockLedger.StockLedgerClient(channel).ApplyStockEvents(new Metadata { { "Authorization", "Bearer " + LedgerProcess.WriterKey } });
+        using var call = new StockLedger.StockLedgerClient(ChannelTo((via ?? Ledger).GrpcAddress)).ApplyStockEvents(new Metadata { { "Authorization", "Bearer " + LedgerProcess.WriterKey } });
         foreach (var (warehouse, sku, available, version) in snapshots)
         {
             await call.RequestStream.WriteAsync(new ApplyStockEventsRequest
@@ -217,14 +159,5 @@ public sealed class OverlayHost : WebApplicationFactory<Program>
             Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
             Assert.Equal(EventOutcome.Applied, call.ResponseStream.Current.Results[0].Outcome);
         }
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        foreach (var channel in _channels)
-        {
-            channel.Dispose();
-        }
-        base.Dispose(disposing);
     }
 }

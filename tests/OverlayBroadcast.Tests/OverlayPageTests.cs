@@ -12,6 +12,7 @@ namespace Stockcast.Overlay.Tests;
 /// are on what the page displays. One browser, service and ledger per class; a fresh page and a
 /// screenshot per test.
 /// </summary>
+[Trait(Lane.Name, Lane.Slow)]
 public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture browser, ITestOutputHelper output)
     : IClassFixture<OverlayServerFixture>, IClassFixture<BrowserFixture>
 {

@@ -22,7 +22,7 @@ public sealed class OverlayServerFixture : IAsyncLifetime
     {
         _ledger = await OverlayHost.StartLedgerAsync(Redis.Configuration);
         // A heartbeat each second, so an open page notices a revoked token within a second or two.
-        _host = OverlayHost.OnSockets(Redis.Configuration, _ledger, new Dictionary<string, string> { ["Overlay:HeartbeatSeconds"] = "1" });
+        _host = OverlayHost.OnSockets(Redis.Configuration, _ledger, new Dictionary<string, string?> { ["Overlay:HeartbeatSeconds"] = "1" });
     }
 
     public async Task DisposeAsync()

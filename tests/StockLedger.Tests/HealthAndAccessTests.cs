@@ -12,6 +12,7 @@ namespace Stockcast.Ledger.Tests;
 public sealed class HealthAndAccessTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task HealthGoesNotServingWhileRedisIsDownAndRecoversByItself()
     {
         using var own = new RedisProcess();
@@ -29,6 +30,7 @@ public sealed class HealthAndAccessTests(RedisServerFixture redis) : IClassFixtu
     }
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task LivenessStaysServingAndRedisErrorsAreCountedWhileRedisIsDown()
     {
         using var own = new RedisProcess();
@@ -40,6 +42,7 @@ public sealed class HealthAndAccessTests(RedisServerFixture redis) : IClassFixtu
 
         own.Stop();
         await Eventually.TrueAsync(async () => (await health.CheckAsync(new HealthCheckRequest())).Status == HealthCheckResponse.Types.ServingStatus.NotServing, "readiness reports NOT_SERVING");
+        // The connection keeps trying in the background, each failure counted: only "some".
         await Eventually.TrueAsync(() => failures.Value > 0, "stockcast_redis_errors_total counts the lost connection");
 
         var liveness = await health.CheckAsync(new HealthCheckRequest { Service = HealthTags.LivenessService });
@@ -47,6 +50,7 @@ public sealed class HealthAndAccessTests(RedisServerFixture redis) : IClassFixtu
     }
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task ReservationsSurviveARedisRestartWithAppendOnlyPersistence()
     {
         using var own = new RedisProcess("--appendonly", "yes", "--appendfsync", "always");
@@ -128,7 +132,7 @@ public sealed class HealthAndAccessTests(RedisServerFixture redis) : IClassFixtu
         var text = await host.CreateClient().GetStringAsync("/metrics");
 
         Assert.Contains("stockcast_ledger_sync_lag_seconds_bucket{warehouse=\"eu-de\"", text);
-        Assert.Matches("stockcast_ledger_events_total\\{warehouse=\"eu-de\",outcome=\"applied\"\\} [1-9]", text);
+        Assert.Contains("stockcast_ledger_events_total{warehouse=\"eu-de\",outcome=\"applied\"} 1\n", text);
         Assert.Contains("stockcast_ledger_last_applied_timestamp_seconds{warehouse=\"eu-de\"}", text);
         Assert.Contains("grpc_server_handled_total{grpc_service=\"stockcast.ledger.v1.StockLedger\",grpc_method=\"ApplyStockEvents\"", text);
     }

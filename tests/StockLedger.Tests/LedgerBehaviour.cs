@@ -278,4 +278,5 @@ public abstract class LedgerBehaviour(IRedisDeployment redis) : IAsyncLifetime
 
 public sealed class LedgerOnASingleRedisServer(RedisServerFixture redis) : LedgerBehaviour(redis), IClassFixture<RedisServerFixture>;
 
+[Trait(Lane.Name, Lane.Slow)]
 public sealed class LedgerOnARedisCluster(RedisClusterFixture redis) : LedgerBehaviour(redis), IClassFixture<RedisClusterFixture>;

@@ -75,7 +75,7 @@ public sealed class WatchTests(RedisServerFixture redis) : IClassFixture<RedisSe
     public async Task ASlowWatcherDoesNotDelayAFastOneAndLaterCatchesUpWithoutAGap()
     {
         // Real sockets, so the slow watcher's HTTP/2 window really fills; a small ring so it falls out of memory.
-        using var host = new LedgerHost(redis.Configuration, kestrel: true, settings: new Dictionary<string, string?> { ["Ledger:WatchBufferSize"] = "1024" });
+        using var host = LedgerHost.OnSockets(redis.Configuration, new Dictionary<string, string?> { ["Ledger:WatchBufferSize"] = "1024" });
         await host.ReadyAsync();
         var client = host.Client();
         var start = (await client.ApplyAsync(Stock.Snapshot("us-east", "START", 1, version: 1))).Revision + 1;
@@ -111,7 +111,7 @@ public sealed class WatchTests(RedisServerFixture redis) : IClassFixture<RedisSe
     [Fact]
     public async Task WatchStreamsEndWithUnavailableAndAResumeRevisionWhenTheLedgerShutsDown()
     {
-        using var host = new LedgerHost(redis.Configuration, kestrel: true);
+        using var host = LedgerHost.OnSockets(redis.Configuration);
         await host.ReadyAsync();
         var client = host.Client();
         var revision = (await client.ApplyAsync(Stock.Snapshot("us-east", "BYE", 1, version: 1))).Revision;

@@ -13,6 +13,7 @@ namespace Stockcast.Connector.Tests;
 /// </summary>
 public sealed class AmazonFbaFeedTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
+    private const string Warehouse = "us-fba";
     private const string Token = "Atza|connector-test-token";
     private const string Marketplace = "ATVPDKIKX0DER";
     private readonly Simulator _sim = new(realTime: true);
@@ -26,7 +27,7 @@ public sealed class AmazonFbaFeedTests(RedisServerFixture redis) : IClassFixture
             """);
         _host = await ConnectorHost.StartAsync(redis.Configuration, new Dictionary<string, string?>
         {
-            ["Connector:Feeds:2:WarehouseId"] = "us-shipbob",
+            ["Connector:Feeds:2:WarehouseId"] = Warehouse,
             ["Connector:Feeds:2:Source"] = "amazon-fba",
             ["Connector:Feeds:2:BaseUrl"] = _sim.Server.BaseAddress.ToString(),
             ["Connector:Feeds:2:Credentials"] = Token,
@@ -45,13 +46,13 @@ public sealed class AmazonFbaFeedTests(RedisServerFixture redis) : IClassFixture
     [Fact]
     public async Task AFullSyncFollowsNextTokensAndMapsAmazonsQuantities()
     {
-        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = Warehouse });
 
         Assert.Equal(120, sync.RecordsReceived);
         Assert.Equal(0, sync.RecordsDeadLettered);
         using var state = JsonDocument.Parse(await _sim.StateAsync());
         var truth = state.RootElement.GetProperty("warehouses")[0].GetProperty("skus").EnumerateArray().Single(s => s.GetProperty("sku").GetString() == "FBA-119");
-        var record = await _host.LedgerRecordAsync("us-shipbob", "FBA-119");
+        var record = await _host.LedgerRecordAsync(Warehouse, "FBA-119");
         Assert.Equal(truth.GetProperty("onHand").GetInt64(), record!.Quantities.OnHand);
         Assert.Equal(truth.GetProperty("available").GetInt64(), record.Quantities.Available);
         Assert.Equal(truth.GetProperty("inbound").GetInt64(), record.Quantities.Inbound);
@@ -60,9 +61,9 @@ public sealed class AmazonFbaFeedTests(RedisServerFixture redis) : IClassFixture
     [Fact]
     public async Task ACompletedReadLeavesADurableCursorAtTheNewestChangeItSaw()
     {
-        await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+        await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = Warehouse });
 
-        var cursor = await _host.Services.GetRequiredService<FeedCursorStore>().GetAsync("us-shipbob");
+        var cursor = await _host.Services.GetRequiredService<FeedCursorStore>().GetAsync(Warehouse);
 
         using var state = JsonDocument.Parse(await _sim.StateAsync());
         var newest = state.RootElement.GetProperty("warehouses")[0].GetProperty("skus").EnumerateArray().Max(s => s.GetProperty("updatedAt").GetDateTimeOffset());
@@ -73,15 +74,15 @@ public sealed class AmazonFbaFeedTests(RedisServerFixture redis) : IClassFixture
     [Fact]
     public async Task AnIncrementalReadThatFindsNothingNewStillCountsAsASuccessfulSync()
     {
-        await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+        await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = Warehouse });
         // Nothing changed after this cursor: the incremental read returns no records at all.
-        await _host.Services.GetRequiredService<FeedCursorStore>().AdvanceAsync("us-shipbob", DateTimeOffset.UtcNow.AddHours(1));
+        await _host.Services.GetRequiredService<FeedCursorStore>().AdvanceAsync(Warehouse, DateTimeOffset.UtcNow.AddHours(1));
         var before = DateTimeOffset.UtcNow;
 
-        var feed = _host.Services.GetRequiredService<IOptions<ConnectorOptions>>().Value.Feeds.Single(f => f.WarehouseId == "us-shipbob");
+        var feed = _host.Services.GetRequiredService<IOptions<ConnectorOptions>>().Value.Feeds.Single(f => f.WarehouseId == Warehouse);
         await _host.Services.GetRequiredService<FeedPoller>().SyncNowAsync(feed, full: false, CancellationToken.None);
 
-        var status = (await _host.Client().ListFeedsAsync(new ListFeedsRequest())).Feeds.Single(f => f.WarehouseId == "us-shipbob");
+        var status = (await _host.Client().ListFeedsAsync(new ListFeedsRequest())).Feeds.Single(f => f.WarehouseId == Warehouse);
         Assert.True(status.LastSuccess.ToDateTimeOffset() >= before.AddMilliseconds(-1), "a quiet feed must not look stale");
         Assert.False(status.Stale);
     }
@@ -91,11 +92,11 @@ public sealed class AmazonFbaFeedTests(RedisServerFixture redis) : IClassFixture
     {
         await _sim.MalformAsync("fba", "FBA-007", "BadTimestamp");
 
-        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = Warehouse });
 
         Assert.Equal(1, sync.RecordsDeadLettered);
-        var letter = Assert.Single((await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = "us-shipbob" })).DeadLetters);
+        var letter = Assert.Single((await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = Warehouse })).DeadLetters);
         Assert.StartsWith("sourceTime:", letter.Reason);
-        Assert.Null(await _host.LedgerRecordAsync("us-shipbob", "FBA-007"));
+        Assert.Null(await _host.LedgerRecordAsync(Warehouse, "FBA-007"));
     }
 }

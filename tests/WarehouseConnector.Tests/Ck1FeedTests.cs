@@ -7,6 +7,7 @@ namespace Stockcast.Connector.Tests;
 /// <summary>The CK1 adapter against the simulated CK1 API: 30 SKUs a call, PascalCase fields.</summary>
 public sealed class Ck1FeedTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
+    private const string Warehouse = "eu-ck1";
     private const string Token = "ck1-connector-test-token";
     private readonly Simulator _sim = new();
     private ConnectorHost _host = null!;
@@ -20,7 +21,7 @@ public sealed class Ck1FeedTests(RedisServerFixture redis) : IClassFixture<Redis
             """);
         var settings = new Dictionary<string, string?>
         {
-            ["Connector:Feeds:2:WarehouseId"] = "us-shipbob",
+            ["Connector:Feeds:2:WarehouseId"] = Warehouse,
             ["Connector:Feeds:2:Source"] = "ck1",
             ["Connector:Feeds:2:BaseUrl"] = _sim.Server.BaseAddress.ToString(),
             ["Connector:Feeds:2:Credentials"] = Token,
@@ -44,12 +45,12 @@ public sealed class Ck1FeedTests(RedisServerFixture redis) : IClassFixture<Redis
     [Fact]
     public async Task AFullSyncAsksThirtySkusAtATimeAndMapsCk1sQuantities()
     {
-        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = Warehouse });
 
         Assert.Equal(70, sync.RecordsReceived);
         using var state = JsonDocument.Parse(await _sim.StateAsync());
         var truth = state.RootElement.GetProperty("warehouses")[0].GetProperty("skus").EnumerateArray().Single(s => s.GetProperty("sku").GetString() == "CK-69");
-        var record = await _host.LedgerRecordAsync("us-shipbob", "CK-69");
+        var record = await _host.LedgerRecordAsync(Warehouse, "CK-69");
         Assert.Equal(truth.GetProperty("onHand").GetInt64(), record!.Quantities.OnHand);
         Assert.Equal(truth.GetProperty("available").GetInt64(), record.Quantities.Available);
         Assert.Equal(truth.GetProperty("inbound").GetInt64(), record.Quantities.Inbound);
@@ -61,11 +62,11 @@ public sealed class Ck1FeedTests(RedisServerFixture redis) : IClassFixture<Redis
     {
         await _sim.MalformAsync("ck", "CK-05", "NonNumericQuantity");
 
-        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = Warehouse });
 
         Assert.Equal(1, sync.RecordsDeadLettered);
-        var letter = Assert.Single((await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = "us-shipbob" })).DeadLetters);
+        var letter = Assert.Single((await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = Warehouse })).DeadLetters);
         Assert.StartsWith("onHand:", letter.Reason);
-        Assert.Null(await _host.LedgerRecordAsync("us-shipbob", "CK-05"));
+        Assert.Null(await _host.LedgerRecordAsync(Warehouse, "CK-05"));
     }
 }

@@ -15,6 +15,7 @@ namespace Stockcast.Connector.Tests;
 /// ports and Redis namespace, as Kubernetes restarts a crashed pod. Each test counts every unit end
 /// to end against figures worked out without the connector: a record applied twice or lost fails it.
 /// </summary>
+[Trait(Lane.Name, Lane.Slow)]
 public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelper output) : IClassFixture<RedisServerFixture>
 {
     private const string DropWarehouse = "us-erp";

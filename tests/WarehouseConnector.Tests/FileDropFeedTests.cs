@@ -6,12 +6,13 @@ namespace Stockcast.Connector.Tests;
 /// <summary>An ERP's nightly CSV/JSON exports dropped into a folder.</summary>
 public sealed class FileDropFeedTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
+    private const string Warehouse = "us-drop";
     private readonly string _folder = Directory.CreateTempSubdirectory("stockcast-drop-").FullName;
     private ConnectorHost _host = null!;
 
     public async Task InitializeAsync() => _host = await ConnectorHost.StartAsync(redis.Configuration, new Dictionary<string, string?>
     {
-        ["Connector:Feeds:2:WarehouseId"] = "us-shipbob",
+        ["Connector:Feeds:2:WarehouseId"] = Warehouse,
         ["Connector:Feeds:2:Source"] = "file-drop",
         ["Connector:Feeds:2:SettleSeconds"] = "0",
         ["Connector:Feeds:2:Folder"] = _folder,
@@ -25,7 +26,7 @@ public sealed class FileDropFeedTests(RedisServerFixture redis) : IClassFixture<
         return Task.CompletedTask;
     }
 
-    private Task<TriggerFullSyncResponse> SyncAsync() => _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" }).ResponseAsync;
+    private Task<TriggerFullSyncResponse> SyncAsync() => _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = Warehouse }).ResponseAsync;
 
     private static string Now => DateTimeOffset.UtcNow.AddSeconds(-5).ToString("O");
 
@@ -43,11 +44,11 @@ public sealed class FileDropFeedTests(RedisServerFixture redis) : IClassFixture<
         // The read at start may already have taken the file; a full sync waits for it either way.
         await SyncAsync();
 
-        var letter = Assert.Single((await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = "us-shipbob" })).DeadLetters);
+        var letter = Assert.Single((await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = Warehouse })).DeadLetters);
         Assert.StartsWith("available: '\"ten\"' is not a whole number", letter.Reason);
-        Assert.Equal(8, (await _host.LedgerRecordAsync("us-shipbob", "CSV-1"))!.Quantities.Available);
-        Assert.Equal(40, (await _host.LedgerRecordAsync("us-shipbob", "CSV-2"))!.Quantities.Inbound);
-        Assert.Null(await _host.LedgerRecordAsync("us-shipbob", "CSV-3"));
+        Assert.Equal(8, (await _host.LedgerRecordAsync(Warehouse, "CSV-1"))!.Quantities.Available);
+        Assert.Equal(40, (await _host.LedgerRecordAsync(Warehouse, "CSV-2"))!.Quantities.Inbound);
+        Assert.Null(await _host.LedgerRecordAsync(Warehouse, "CSV-3"));
         Assert.True(File.Exists(Path.Combine(_folder, "processed", "stock-2026-11-25.csv")));
     }
 
@@ -59,8 +60,8 @@ public sealed class FileDropFeedTests(RedisServerFixture redis) : IClassFixture<
 
         await SyncAsync();
 
-        Assert.Equal(3, (await _host.LedgerRecordAsync("us-shipbob", "JSON-1"))!.Quantities.Available);
-        Assert.Null(await _host.LedgerRecordAsync("us-shipbob", "BROKEN-1"));
+        Assert.Equal(3, (await _host.LedgerRecordAsync(Warehouse, "JSON-1"))!.Quantities.Available);
+        Assert.Null(await _host.LedgerRecordAsync(Warehouse, "BROKEN-1"));
         Assert.True(File.Exists(Path.Combine(_folder, "failed", "b.json")));
         Assert.Empty(Directory.GetFiles(_folder));
     }
@@ -78,6 +79,6 @@ public sealed class FileDropFeedTests(RedisServerFixture redis) : IClassFixture<
 
         File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(-1));
         await SyncAsync();
-        Assert.Equal(4, (await _host.LedgerRecordAsync("us-shipbob", "GROW-1"))!.Quantities.Available);
+        Assert.Equal(4, (await _host.LedgerRecordAsync(Warehouse, "GROW-1"))!.Quantities.Available);
     }
 }

@@ -10,12 +10,13 @@ namespace Stockcast.Connector.Tests;
 /// <summary>ShipHero inventory webhooks, shaped and signed as ShipHero (and the simulator) sends them.</summary>
 public sealed class ShipHeroWebhookTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
+    private const string Warehouse = "us-shiphero";
     private const string Secret = "shiphero-shared-secret-for-tests";
     private ConnectorHost _host = null!;
 
     public async Task InitializeAsync() => _host = await ConnectorHost.StartAsync(redis.Configuration, new Dictionary<string, string?>
     {
-        ["Connector:Feeds:2:WarehouseId"] = "us-shipbob",
+        ["Connector:Feeds:2:WarehouseId"] = Warehouse,
         ["Connector:Feeds:2:Source"] = "shiphero",
         ["Connector:Feeds:2:WebhookSecret"] = Secret,
         ["Connector:Feeds:2:ApplyInventoryChanges"] = "true",
@@ -47,7 +48,7 @@ public sealed class ShipHeroWebhookTests(RedisServerFixture redis) : IClassFixtu
 
     private Task<HttpResponseMessage> DeliverAsync(string body, string? signature, string messageId = "")
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/shiphero/us-shipbob") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/webhooks/shiphero/{Warehouse}") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         if (signature is not null)
         {
             request.Headers.Add("x-shiphero-hmac-sha256", signature);
@@ -70,7 +71,7 @@ public sealed class ShipHeroWebhookTests(RedisServerFixture redis) : IClassFixtu
         var response = await DeliverAsync(body, Sign(body));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var record = await _host.LedgerRecordAsync("us-shipbob", "MASCARA-BLK");
+        var record = await _host.LedgerRecordAsync(Warehouse, "MASCARA-BLK");
         Assert.Equal((80L, 77L), (record!.Quantities.OnHand, record.Quantities.Available));
     }
 
@@ -84,7 +85,7 @@ public sealed class ShipHeroWebhookTests(RedisServerFixture redis) : IClassFixtu
         var tampered = await DeliverAsync(body.Replace("999", "998", StringComparison.Ordinal), Sign(body));
 
         Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized], new[] { unsigned.StatusCode, wrong.StatusCode, tampered.StatusCode });
-        Assert.Null(await _host.LedgerRecordAsync("us-shipbob", "FORGED-1"));
+        Assert.Null(await _host.LedgerRecordAsync(Warehouse, "FORGED-1"));
     }
 
     [Fact]
@@ -99,6 +100,6 @@ public sealed class ShipHeroWebhookTests(RedisServerFixture redis) : IClassFixtu
 
         Assert.Equal(1, (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("applied").GetInt32());
         Assert.Equal(0, (await redelivered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("applied").GetInt32());
-        Assert.Equal(8, (await _host.LedgerRecordAsync("us-shipbob", "LIP-RED-01"))!.Quantities.Available);
+        Assert.Equal(8, (await _host.LedgerRecordAsync(Warehouse, "LIP-RED-01"))!.Quantities.Available);
     }
 }

@@ -11,12 +11,13 @@ namespace Stockcast.Connector.Tests;
 /// <summary>Shopify inventory_levels/update webhooks, shaped, headed and signed as Shopify sends them.</summary>
 public sealed class ShopifyWebhookTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
+    private const string Warehouse = "us-shopify";
     private const string Secret = "shopify-app-secret-for-tests";
     private ConnectorHost _host = null!;
 
     public async Task InitializeAsync() => _host = await ConnectorHost.StartAsync(redis.Configuration, new Dictionary<string, string?>
     {
-        ["Connector:Feeds:2:WarehouseId"] = "us-shipbob",
+        ["Connector:Feeds:2:WarehouseId"] = Warehouse,
         ["Connector:Feeds:2:Source"] = "shopify",
         ["Connector:Feeds:2:WebhookSecret"] = Secret,
         ["Connector:Feeds:2:ExternalId"] = "655441491",
@@ -40,7 +41,7 @@ public sealed class ShopifyWebhookTests(RedisServerFixture redis) : IClassFixtur
 
     private Task<HttpResponseMessage> DeliverAsync(string body, string? secret = Secret)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/shopify/us-shipbob") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/webhooks/shopify/{Warehouse}") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Add("X-Shopify-Topic", "inventory_levels/update");
         request.Headers.Add("X-Shopify-Webhook-Id", Guid.NewGuid().ToString());
         if (secret is not null)
@@ -56,7 +57,7 @@ public sealed class ShopifyWebhookTests(RedisServerFixture redis) : IClassFixtur
         var response = await DeliverAsync(Level(808950810, 655441491, 42, DateTimeOffset.UtcNow.AddSeconds(-2)));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(42, (await _host.LedgerRecordAsync("us-shipbob", "SERUM-30ML"))!.Quantities.Available);
+        Assert.Equal(42, (await _host.LedgerRecordAsync(Warehouse, "SERUM-30ML"))!.Quantities.Available);
     }
 
     [Fact]
@@ -68,7 +69,7 @@ public sealed class ShopifyWebhookTests(RedisServerFixture redis) : IClassFixtur
         var wrong = await DeliverAsync(body, secret: "some-other-app-secret");
 
         Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized], new[] { unsigned.StatusCode, wrong.StatusCode });
-        Assert.Null(await _host.LedgerRecordAsync("us-shipbob", "SERUM-30ML"));
+        Assert.Null(await _host.LedgerRecordAsync(Warehouse, "SERUM-30ML"));
     }
 
     [Fact]
@@ -79,7 +80,7 @@ public sealed class ShopifyWebhookTests(RedisServerFixture redis) : IClassFixtur
 
         Assert.Equal(1, (await unmapped.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("deadLettered").GetInt32());
         Assert.Equal(1, (await elsewhere.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("deadLettered").GetInt32());
-        var reasons = (await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = "us-shipbob" })).DeadLetters.Select(l => l.Reason).ToList();
+        var reasons = (await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = Warehouse })).DeadLetters.Select(l => l.Reason).ToList();
         Assert.Contains(reasons, r => r.StartsWith("inventory_item_id: 111 has no SKU", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.StartsWith("location_id: 999 is not this warehouse's Shopify location", StringComparison.Ordinal));
     }

@@ -1,44 +1,37 @@
 extern alias sim;
 
 using System.Text;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Stockcast.Testing;
 
 namespace Stockcast.Connector.Tests;
 
 /// <summary>The warehouse simulator in-process: its scenario clock moved by the test, or by itself every second.</summary>
-public sealed class Simulator(bool realTime = false) : WebApplicationFactory<sim::Program>
+public sealed class Simulator : InProcessHost<sim::Program>
 {
-    private int? _port;
+    private readonly bool _realTime;
+
+    public Simulator(bool realTime = false)
+        : this(realTime, ports: null)
+    {
+    }
+
+    private Simulator(bool realTime, LoopbackPorts? ports)
+        : base(ports: ports) => _realTime = realTime;
 
     /// <summary>Where a client outside this process reaches it (see <see cref="OnLoopbackPort"/>).</summary>
-    public Uri BaseAddress => _port is { } port ? new Uri($"http://127.0.0.1:{port}/") : Server.BaseAddress;
+    public Uri BaseAddress => Ports?.Address(LoopbackPorts.Http) ?? Server.BaseAddress;
 
     /// <summary>
     /// The simulator on a real loopback port (Kestrel rather than TestServer), so a connector
     /// running as a separate process can reach it. Its clock is moved by the test.
     /// </summary>
-    public static Simulator OnLoopbackPort()
-    {
-        var simulator = new Simulator { _port = FreePort.Next() };
-        simulator.UseKestrel();
-        simulator.StartServer();
-        return simulator;
-    }
+    public static Simulator OnLoopbackPort() => StartOnSockets(() => new Simulator(realTime: false, LoopbackPorts.Free(LoopbackPorts.Http)));
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        builder.UseEnvironment("Testing");
-        builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        builder.UseSetting("Sim:ScenarioFile", "");
-        builder.UseSetting("Sim:RealTime", realTime ? "true" : "false");
-        if (_port is { } port)
-        {
-            // The configured endpoint wins over any other address: point it at the free port.
-            builder.UseSetting("Kestrel:Endpoints:Http:Url", $"http://127.0.0.1:{port}");
-        }
-    }
+        ["Sim:ScenarioFile"] = "",
+        ["Sim:RealTime"] = _realTime ? "true" : "false",
+    };
 
     public Task LoadAsync(string scenarioJson) => PostAsync("/sim/scenario", scenarioJson);
 

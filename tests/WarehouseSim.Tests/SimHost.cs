@@ -1,22 +1,19 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
+using Stockcast.Testing;
 using Stockcast.WarehouseSim.Model;
 
 namespace Stockcast.WarehouseSim.Tests;
 
 /// <summary>The simulator in-process (TestServer), with scenario time that only moves when a test advances it.</summary>
-public sealed class SimHost(bool realTime = false) : WebApplicationFactory<Program>
+public sealed class SimHost(bool realTime = false) : InProcessHost<Program>
 {
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        builder.UseEnvironment("Testing");
-        builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        builder.UseSetting("Sim:ScenarioFile", "");
-        builder.UseSetting("Sim:RealTime", realTime ? "true" : "false");
-    }
+        ["Sim:ScenarioFile"] = "",
+        ["Sim:RealTime"] = realTime ? "true" : "false",
+    };
 
     public async Task<SimHost> LoadAsync(Scenario scenario)
     {

@@ -29,6 +29,12 @@ public sealed class FeedRead(FeedOptions feed, bool full, bool reconciles)
     public List<(string Sku, long LedgerOnHand, long WarehouseOnHand)> Drifted { get; } = [];
 }
 
+/// <summary>The one named HTTP client the polled feeds call warehouses' APIs with (ShipBob, Amazon FBA, CK1).</summary>
+public static class WarehouseApiClient
+{
+    public const string Name = "warehouse-apis";
+}
+
 /// <summary>A feed read by polling the warehouse's API, one read at a time.</summary>
 public interface IPolledFeed
 {

@@ -52,7 +52,7 @@ public sealed class AmazonFbaFeed(ConnectorMetrics metrics, IHttpClientFactory h
     private async Task<SyncResult> ReadPagesAsync(FeedRead read, DateTimeOffset? since, CancellationToken cancellationToken)
     {
         var feed = read.Feed;
-        var client = httpClients.CreateClient(ShipBob.ShipBobFeed.HttpClientName);
+        var client = httpClients.CreateClient(WarehouseApiClient.Name);
         var baseQuery = $"fba/inventory/v1/summaries?details=true&granularityType=Marketplace&granularityId={Uri.EscapeDataString(feed.ExternalId)}&marketplaceIds={Uri.EscapeDataString(feed.ExternalId)}"
             + (since is { } start ? "&startDateTime=" + Uri.EscapeDataString(start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)) : "");
         var rateLimited = Backoff.RateLimited(clock, _ => QuotaWait, (_, _) => metrics.RateLimitWaits.WithLabels(feed.WarehouseId).Inc());

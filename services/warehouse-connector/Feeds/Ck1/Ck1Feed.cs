@@ -25,7 +25,7 @@ public sealed class Ck1Feed(IHttpClientFactory httpClients, FeedIntake intake, T
     public async Task<SyncResult> ReadAsync(FeedRead read, CancellationToken cancellationToken)
     {
         var feed = read.Feed;
-        var client = httpClients.CreateClient(ShipBob.ShipBobFeed.HttpClientName);
+        var client = httpClients.CreateClient(WarehouseApiClient.Name);
         var readAt = clock.GetUtcNow();
         var total = new SyncResult();
         foreach (var skus in feed.Skus.Chunk(SkusPerCall))

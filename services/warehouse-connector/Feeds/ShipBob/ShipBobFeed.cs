@@ -16,7 +16,6 @@ namespace Stockcast.Connector.Feeds.ShipBob;
 /// </summary>
 public sealed class ShipBobFeed(ConnectorMetrics metrics, IHttpClientFactory httpClients, FeedIntake intake, TimeProvider clock, ILogger<ShipBobFeed> log) : IPolledFeed
 {
-    public const string HttpClientName = "warehouse-apis";
     private const int PageSize = 250;
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(2);
 
@@ -37,7 +36,7 @@ public sealed class ShipBobFeed(ConnectorMetrics metrics, IHttpClientFactory htt
     public async Task<SyncResult> ReadAsync(FeedRead read, CancellationToken cancellationToken)
     {
         var feed = read.Feed;
-        var client = httpClients.CreateClient(HttpClientName);
+        var client = httpClients.CreateClient(WarehouseApiClient.Name);
         var fetchedAt = clock.GetUtcNow();
         var total = new SyncResult();
         var rateLimited = Backoff.RateLimited(clock, RetryAfter, (_, wait) =>
