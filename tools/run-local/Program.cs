@@ -14,15 +14,7 @@ Directory.CreateDirectory(runFolder);
 var ports = LocalPorts.FromEnvironment();
 var stack = new LocalStack(build, ports, runFolder, WriterKey.ReadOrCreate(Path.Combine(runFolder, "writer.key")));
 
-using var stop = new CancellationTokenSource();
-void Stop(PosixSignalContext signal)
-{
-    signal.Cancel = true;
-    stop.Cancel();
-}
-using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
+using var stop = new StopSignals();
 
 using var supervisor = new Supervisor(stop.Token);
 var exitCode = 0;
@@ -40,7 +32,7 @@ try
     Console.WriteLine(Banner.Text(ports, await rooms.LinksAsync(TimeSpan.FromSeconds(30), stop.Token)));
     await Task.Delay(Timeout.Infinite, stop.Token);
 }
-catch (OperationCanceledException) when (stop.IsCancellationRequested)
+catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
 {
     // Ctrl-C.
 }

@@ -25,14 +25,7 @@ public static class BenchRun
             Console.Error.WriteLine("bench: run from the repository's root (bash bench/run.sh does)");
             return 2;
         }
-        using var stop = new CancellationTokenSource();
-        void Stop(PosixSignalContext signal)
-        {
-            signal.Cancel = true;
-            stop.Cancel();
-        }
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var stop = new StopSignals();
         var work = Directory.CreateTempSubdirectory("stockcast-bench.").FullName;
         try
         {
@@ -48,7 +41,7 @@ public static class BenchRun
             Console.Error.WriteLine($"bench: {ex.Message} (is everything installed? `make deps`)");
             return 1;
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
         {
             Console.Error.WriteLine("bench: interrupted");
             return 130;
