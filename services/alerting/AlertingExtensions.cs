@@ -8,13 +8,18 @@ using Stockcast.Alerting.Leadership;
 using Stockcast.Alerting.Signals;
 using Stockcast.Alerting.Stock;
 using Stockcast.LedgerClient;
+using Stockcast.Connector.V1;
 using Stockcast.ServiceDefaults;
+using Stockcast.ServiceDefaults.Clients;
 using Stockcast.ServiceDefaults.Redis;
 
 namespace Stockcast.Alerting;
 
 public static class AlertingExtensions
 {
+    /// <summary>The warehouse-connector's client (its feed events), when Alerting:ConnectorAddress is set.</summary>
+    public const string ConnectorClient = "warehouse-connector";
+
     public static IHostApplicationBuilder AddAlerting(this IHostApplicationBuilder builder)
     {
         builder.AddRedis();
@@ -54,6 +59,7 @@ public static class AlertingExtensions
     {
         static AlertingOptions Options(IServiceProvider sp) => sp.GetRequiredService<IOptions<AlertingOptions>>().Value;
         builder.Services.AddLedgerClient(LedgerMirrors.Local, sp => Options(sp).Ledger());
+        builder.Services.AddServiceClient<WarehouseConnector.WarehouseConnectorClient>(ConnectorClient, sp => Options(sp).Connector());
         // Only the names here: the options are bound and validated (naming a bad key) when the host starts.
         var peers = builder.Configuration.GetSection(AlertingOptions.Section + ":" + nameof(AlertingOptions.PeerLedgers)).GetChildren();
         foreach (var region in peers.Select(p => p[nameof(PeerLedgerOptions.Region)] ?? "").Distinct())

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using Stockcast.Alerting.V1;
 using Stockcast.LedgerClient;
+using Stockcast.ServiceDefaults.Clients;
 
 namespace Stockcast.Alerting;
 
@@ -10,18 +11,21 @@ public sealed partial class AlertingOptions : IValidatableObject
     public const string Section = "Alerting";
 
     /// <summary>The stock-ledger's gRPC address (its Watch is the stock input): dns:///host:port spreads calls over its pods.</summary>
-    [Required, LedgerAddress]
+    [Required, ServiceAddress]
     public Uri? LedgerAddress { get; set; }
 
     /// <summary>A ledger key with Read access, when the ledger does not allow anonymous reads (from a secret).</summary>
     public string LedgerApiKey { get; set; } = "";
 
-    public LedgerEndpoint Ledger() => new(LedgerAddress!, LedgerApiKey);
+    public ServiceEndpoint Ledger() => new(LedgerAddress!, LedgerApiKey);
 
     /// <summary>The warehouse-connector's gRPC address (feed anomalies); unset = no connector events.</summary>
+    [ServiceAddress]
     public Uri? ConnectorAddress { get; set; }
 
     public string ConnectorApiKey { get; set; } = "";
+
+    public ServiceEndpoint Connector() => new(ConnectorAddress!, ConnectorApiKey);
 
     /// <summary>The rule every scope falls back to; changeable at run time by SetRule(default_scope).</summary>
     public DefaultRuleOptions Defaults { get; set; } = new();
@@ -114,7 +118,7 @@ public sealed partial class AlertingOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Alerting:PeerLedgers:{i}:Region must be a unique lower-case region name such as 'eu' (not '{peer.Region}').", [nameof(PeerLedgers)]);
             }
-            if (!LedgerEndpoint.IsSupported(peer.Address))
+            if (!ServiceEndpoint.IsSupported(peer.Address))
             {
                 yield return new ValidationResult($"Alerting:PeerLedgers:{i}:Address must be the absolute http(s):// or dns:/// address of the peer region's stock-ledger.", [nameof(PeerLedgers)]);
             }
@@ -150,7 +154,7 @@ public sealed class PeerLedgerOptions
     /// <summary>A Read key of that ledger (from a secret); empty when it allows anonymous reads.</summary>
     public string ApiKey { get; set; } = "";
 
-    public LedgerEndpoint Ledger() => new(Address!, ApiKey);
+    public ServiceEndpoint Ledger() => new(Address!, ApiKey);
 }
 
 /// <summary>The built-in default rule (every field set).</summary>

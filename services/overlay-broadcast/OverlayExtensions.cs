@@ -5,12 +5,19 @@ using Stockcast.Overlay.Broadcast;
 using Stockcast.Overlay.Feed;
 using Stockcast.Overlay.Rooms;
 using Stockcast.ServiceDefaults;
+using Stockcast.ServiceDefaults.Clients;
 using Stockcast.ServiceDefaults.Redis;
 
 namespace Stockcast.Overlay;
 
 public static class OverlayExtensions
 {
+    /// <summary>The warehouse-connector's client (feed status), when Overlay:ConnectorAddress is set.</summary>
+    public const string ConnectorClient = "warehouse-connector";
+
+    /// <summary>The alerting service's client (the board's alerts), when Overlay:AlertingAddress is set.</summary>
+    public const string AlertingClient = "alerting";
+
     public static IHostApplicationBuilder AddOverlay(this IHostApplicationBuilder builder)
     {
         builder.AddRedis();
@@ -21,7 +28,10 @@ public static class OverlayExtensions
         builder.Services.AddSingleton<ViewerTokens>();
         builder.Services.AddSingleton<SpotlightControl>();
         builder.Services.AddSingleton<SalesPace>();
-        builder.Services.AddLedgerClient(LedgerMirrors.Local, sp => sp.GetRequiredService<IOptions<OverlayOptions>>().Value.Ledger());
+        static OverlayOptions Options(IServiceProvider sp) => sp.GetRequiredService<IOptions<OverlayOptions>>().Value;
+        builder.Services.AddLedgerClient(LedgerMirrors.Local, sp => Options(sp).Ledger());
+        builder.Services.AddServiceClient<Connector.V1.WarehouseConnector.WarehouseConnectorClient>(ConnectorClient, sp => Options(sp).Connector());
+        builder.Services.AddServiceClient<Alerting.V1.Alerting.AlertingClient>(AlertingClient, sp => Options(sp).Alerting());
         builder.Services.AddSingleton(sp => sp.GetRequiredService<LedgerMirrors>().Mirror(LedgerMirrors.Local));
         builder.Services.AddSingleton<LedgerFeed>();
         builder.Services.AddSingleton<FeedConfirmations>();

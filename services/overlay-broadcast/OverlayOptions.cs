@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Stockcast.LedgerClient;
+using Stockcast.ServiceDefaults.Clients;
 
 namespace Stockcast.Overlay;
 
@@ -8,24 +9,30 @@ public sealed class OverlayOptions
     public const string Section = "Overlay";
 
     /// <summary>The stock-ledger's gRPC address (its Watch feeds every room): dns:///host:port spreads calls over its pods.</summary>
-    [Required, LedgerAddress]
+    [Required, ServiceAddress]
     public Uri? LedgerAddress { get; set; }
 
     /// <summary>A ledger key with Read access, when the ledger does not allow anonymous reads (from a secret).</summary>
     public string LedgerApiKey { get; set; } = "";
 
-    public LedgerEndpoint Ledger() => new(LedgerAddress!, LedgerApiKey);
+    public ServiceEndpoint Ledger() => new(LedgerAddress!, LedgerApiKey);
+
+    public ServiceEndpoint Connector() => new(ConnectorAddress!, ConnectorApiKey);
+
+    public ServiceEndpoint Alerting() => new(AlertingAddress!, AlertingApiKey);
 
     /// <summary>
     /// The warehouse-connector's gRPC address (optional). Its feed status tells when each warehouse's
     /// figures were last confirmed, so a SKU whose stock simply did not change is not shown as old.
     /// </summary>
+    [ServiceAddress]
     public Uri? ConnectorAddress { get; set; }
 
     /// <summary>A connector key with Read access, when it does not allow anonymous reads (from a secret).</summary>
     public string ConnectorApiKey { get; set; } = "";
 
     /// <summary>The alerting service's gRPC address (optional): its firing alerts are shown on the operator board.</summary>
+    [ServiceAddress]
     public Uri? AlertingAddress { get; set; }
 
     /// <summary>An alerting key with Read access, when it does not allow anonymous reads (from a secret).</summary>

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Stockcast.LedgerClient;
 using Stockcast.ServiceDefaults.Identifiers;
+using Stockcast.ServiceDefaults.Clients;
 
 namespace Stockcast.Connector;
 
@@ -9,14 +10,14 @@ public sealed class ConnectorOptions : IValidatableObject
     public const string Section = "Connector";
 
     /// <summary>The stock-ledger's gRPC address: dns:///host:port spreads batches over its pods.</summary>
-    [Required, LedgerAddress]
+    [Required, ServiceAddress]
     public Uri? LedgerAddress { get; set; }
 
     /// <summary>A ledger API key with Write access (from a secret).</summary>
     [Required, MinLength(24, ErrorMessage = "Connector:LedgerApiKey must be at least 24 characters.")]
     public string LedgerApiKey { get; set; } = "";
 
-    public LedgerEndpoint Ledger() => new(LedgerAddress!, LedgerApiKey);
+    public ServiceEndpoint Ledger() => new(LedgerAddress!, LedgerApiKey);
 
     /// <summary>Most records accepted in one push (one ledger batch).</summary>
     [Range(1, 1000)]

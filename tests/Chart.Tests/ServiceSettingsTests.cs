@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using Stockcast.ServiceDefaults.Clients;
 
 namespace Stockcast.Chart.Tests;
 
@@ -104,7 +105,7 @@ public sealed partial class ServiceSettingsTests
 
     [Theory]
     [MemberData(nameof(Services))]
-    public void OnlyAddressesTheLedgerClientDialsPointAtAHeadlessService(string service)
+    public void OnlyAddressesWhoseClientBalancesPointAtAHeadlessService(string service)
     {
         var values = ChartFiles.DefaultValues();
         var options = ServiceSettings.OptionsOf(service);
@@ -112,7 +113,7 @@ public sealed partial class ServiceSettingsTests
         foreach (var (key, target) in values["services"]![service]!["addresses"]!.AsObject())
         {
             var parts = key.Split(':');
-            var balanced = options[parts[0]].GetProperty(parts[1])?.GetCustomAttribute<Stockcast.LedgerClient.LedgerAddressAttribute>() is not null;
+            var balanced = options[parts[0]].GetProperty(parts[1])?.GetCustomAttribute<ServiceAddressAttribute>() is not null;
             Assert.True(balanced || !ServiceSettings.Address(values, (string)target!).StartsWith("dns:///", StringComparison.Ordinal), $"{service}'s {key} would get a dns:/// address its client cannot dial");
         }
     }

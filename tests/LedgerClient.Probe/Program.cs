@@ -4,6 +4,7 @@ using Grpc.Net.ClientFactory;
 using Microsoft.Extensions.DependencyInjection;
 using Stockcast.Ledger.V1;
 using Stockcast.LedgerClient;
+using Stockcast.ServiceDefaults.Clients;
 
 // Usage: <ledger address> <api key> <watch streams> <unary calls>
 // Makes the unary calls (ListWarehouses) one after another, then opens the Watch streams and waits
@@ -14,7 +15,7 @@ var watches = int.Parse(args[2], CultureInfo.InvariantCulture);
 var calls = int.Parse(args[3], CultureInfo.InvariantCulture);
 
 var services = new ServiceCollection().AddLogging();
-services.AddLedgerClient("probe", _ => new LedgerEndpoint(address, apiKey));
+services.AddLedgerClient("probe", _ => new ServiceEndpoint(address, apiKey));
 await using var provider = services.BuildServiceProvider();
 var ledger = provider.GetRequiredService<GrpcClientFactory>().CreateClient<StockLedger.StockLedgerClient>("probe");
 

@@ -6,6 +6,7 @@ using Prometheus;
 using Stockcast.Ledger.V1;
 using Stockcast.ServiceDefaults.Resilience;
 using Stockcast.Testing;
+using Stockcast.ServiceDefaults.Clients;
 
 namespace Stockcast.LedgerClient.Tests;
 
@@ -32,7 +33,7 @@ public sealed class StockMirrorTests(RedisServerFixture redis) : IClassFixture<R
             .AddSingleton<IMetricFactory>(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry()))
             .AddSingleton<StreamMetrics>()
             .AddSingleton<Streams>();
-        services.AddLedgerClient(LedgerMirrors.Local, _ => new LedgerEndpoint(_ledger.GrpcAddress, ""));
+        services.AddLedgerClient(LedgerMirrors.Local, _ => new ServiceEndpoint(_ledger.GrpcAddress, ""));
         _services = services.BuildServiceProvider();
     }
 

@@ -1,11 +1,10 @@
 using Grpc.Core;
-using Grpc.Net.Client;
+using Grpc.Net.ClientFactory;
 using Microsoft.Extensions.Options;
 using Stockcast.Alerting.Engine;
 using Stockcast.Alerting.Leadership;
 using Stockcast.Alerting.V1;
 using Stockcast.Connector.V1;
-using Stockcast.ServiceDefaults.Auth;
 using Stockcast.ServiceDefaults.Redis;
 using Stockcast.ServiceDefaults.Resilience;
 using StackExchange.Redis;
@@ -27,6 +26,7 @@ public sealed class ConnectorFollower(
     AlertBook book,
     IConnectionMultiplexer redis,
     IOptions<RedisOptions> redisOptions,
+    GrpcClientFactory clients,
     Streams streams,
     ILogger<ConnectorFollower> log) : BackgroundService
 {
@@ -35,25 +35,23 @@ public sealed class ConnectorFollower(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Value.ConnectorAddress is not { } address)
+        if (options.Value.ConnectorAddress is null)
         {
             return;
         }
-        using var channel = GrpcChannel.ForAddress(address);
-        var connector = new WarehouseConnector.WarehouseConnectorClient(channel);
-        var auth = CallerApiKey.Headers(options.Value.ConnectorApiKey);
-        await _loop.RunAsync(cancellationToken => FollowTermAsync(connector, auth, cancellationToken), stoppingToken);
+        var connector = clients.CreateClient<WarehouseConnector.WarehouseConnectorClient>(AlertingExtensions.ConnectorClient);
+        await _loop.RunAsync(cancellationToken => FollowTermAsync(connector, cancellationToken), stoppingToken);
     }
 
     /// <summary>One term as leader: follows from the cursor until the term ends.</summary>
-    private async Task FollowTermAsync(WarehouseConnector.WarehouseConnectorClient connector, Metadata auth, CancellationToken cancellationToken)
+    private async Task FollowTermAsync(WarehouseConnector.WarehouseConnectorClient connector, CancellationToken cancellationToken)
     {
         var term = await lease.ElectedAsync(cancellationToken);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, term.Ended);
         try
         {
             var after = (string?)await redis.GetDatabase().StringGetAsync(_cursor) ?? "";
-            using var call = connector.WatchFeedEvents(new WatchFeedEventsRequest { AfterId = after }, auth, cancellationToken: linked.Token);
+            using var call = connector.WatchFeedEvents(new WatchFeedEventsRequest { AfterId = after }, cancellationToken: linked.Token);
             while (await call.ResponseStream.MoveNext(linked.Token))
             {
                 _loop.Heard();

@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
-using Grpc.Net.Client;
+using Grpc.Net.ClientFactory;
 using Microsoft.Extensions.Options;
 using Stockcast.Alerting.V1;
-using Stockcast.ServiceDefaults.Auth;
 using Stockcast.ServiceDefaults.Resilience;
 
 namespace Stockcast.Overlay.Board;
@@ -14,7 +13,7 @@ namespace Stockcast.Overlay.Board;
 /// replica, whatever the number of boards; on the stream loop ("alerts"), it resumes from the last
 /// notification after a break and lists again when that point was trimmed.
 /// </summary>
-public sealed class AlertFeed(IOptions<OverlayOptions> options, Streams streams) : BackgroundService
+public sealed class AlertFeed(IOptions<OverlayOptions> options, GrpcClientFactory clients, Streams streams) : BackgroundService
 {
     private const int MaxListed = 1000;
     private readonly ConcurrentDictionary<string, Alert> _firing = new(StringComparer.Ordinal);
@@ -32,23 +31,21 @@ public sealed class AlertFeed(IOptions<OverlayOptions> options, Streams streams)
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Value.AlertingAddress is not { } address)
+        if (options.Value.AlertingAddress is null)
         {
             return;
         }
-        using var channel = GrpcChannel.ForAddress(address);
-        var alerting = new Alerting.V1.Alerting.AlertingClient(channel);
-        var auth = CallerApiKey.Headers(options.Value.AlertingApiKey);
+        var alerting = clients.CreateClient<Alerting.V1.Alerting.AlertingClient>(OverlayExtensions.AlertingClient);
         var resumeAfter = "";
         await _loop.RunAsync(async cancellationToken =>
         {
             try
             {
-                using var call = alerting.WatchAlerts(new WatchAlertsRequest { AfterId = resumeAfter }, auth, cancellationToken: cancellationToken);
+                using var call = alerting.WatchAlerts(new WatchAlertsRequest { AfterId = resumeAfter }, cancellationToken: cancellationToken);
                 await call.ResponseHeadersAsync;
                 if (resumeAfter.Length == 0)
                 {
-                    var listed = await alerting.ListAlertsAsync(new ListAlertsRequest { Limit = MaxListed }, auth, cancellationToken: cancellationToken);
+                    var listed = await alerting.ListAlertsAsync(new ListAlertsRequest { Limit = MaxListed }, cancellationToken: cancellationToken);
                     _firing.Clear();
                     foreach (var alert in listed.Alerts)
                     {

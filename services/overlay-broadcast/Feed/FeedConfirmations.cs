@@ -1,8 +1,7 @@
 using System.Collections.Immutable;
-using Grpc.Net.Client;
+using Grpc.Net.ClientFactory;
 using Microsoft.Extensions.Options;
 using Stockcast.Connector.V1;
-using Stockcast.ServiceDefaults.Auth;
 using Stockcast.ServiceDefaults.Resilience;
 
 namespace Stockcast.Overlay.Feed;
@@ -15,7 +14,7 @@ namespace Stockcast.Overlay.Feed;
 /// are the records' own. Read every second on the stream loop ("feed-status"); while the connector
 /// is away, the last known sync times stay, so figures age past the room's bound and show "updating…".
 /// </summary>
-public sealed class FeedConfirmations(IOptions<OverlayOptions> options, Streams streams) : BackgroundService
+public sealed class FeedConfirmations(IOptions<OverlayOptions> options, GrpcClientFactory clients, Streams streams) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private volatile ImmutableDictionary<string, DateTimeOffset> _confirmed = ImmutableDictionary<string, DateTimeOffset>.Empty;
@@ -26,16 +25,14 @@ public sealed class FeedConfirmations(IOptions<OverlayOptions> options, Streams 
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Value.ConnectorAddress is not { } address)
+        if (options.Value.ConnectorAddress is null)
         {
             return;
         }
-        using var channel = GrpcChannel.ForAddress(address);
-        var connector = new WarehouseConnector.WarehouseConnectorClient(channel);
-        var auth = CallerApiKey.Headers(options.Value.ConnectorApiKey);
+        var connector = clients.CreateClient<WarehouseConnector.WarehouseConnectorClient>(OverlayExtensions.ConnectorClient);
         await streams.Loop("feed-status").EveryAsync(Interval, async cancellationToken =>
         {
-            var feeds = await connector.ListFeedsAsync(new ListFeedsRequest(), auth, deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: cancellationToken);
+            var feeds = await connector.ListFeedsAsync(new ListFeedsRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: cancellationToken);
             _confirmed = feeds.Feeds.Where(f => f.LastSuccess is not null)
                 .ToImmutableDictionary(f => f.WarehouseId, f => f.LastSuccess.ToDateTimeOffset(), StringComparer.Ordinal);
         }, stoppingToken);
