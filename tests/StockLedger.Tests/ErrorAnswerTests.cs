@@ -38,7 +38,7 @@ public sealed class ErrorAnswerTests(RedisServerFixture redis) : IClassFixture<R
         using var host = await new LedgerHost(redis.Configuration).ReadyAsync();
         var client = host.Client();
 
-        var batch = await Stock.FailsAsync(() => client.ApplyAsync(Stock.Snapshot("us-east", "STROLLER BLACK 2025", 5, version: 1), Stock.Snapshot("us-east", sku, 5, version: 1)));
+        var batch = await Stock.FailsAsync(() => client.ApplyAsync(Stock.Snapshot("us-east", SellerSkus.Stroller, 5, version: 1), Stock.Snapshot("us-east", sku, 5, version: 1)));
         var read = await Stock.FailsAsync(() => client.GetAvailabilityAsync(new GetAvailabilityRequest { Sku = sku, Market = "US" }).ResponseAsync);
 
         var violation = Assert.Single(batch.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Stockcast.Connector.V1;
@@ -24,6 +25,9 @@ public sealed class SellerSkuTests(RedisServerFixture redis) : IClassFixture<Red
         return Task.CompletedTask;
     }
 
+    // UTF-8 as it is: only quotes and backslashes escaped.
+    private static readonly JsonSerializerOptions AsWritten = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static string Now => DateTimeOffset.UtcNow.AddSeconds(-1).ToString("O");
 
     /// <summary>Pushes records written as JSON text, as an ERP sends them: UTF-8 as it is, escapes only where it wrote them.</summary>
@@ -41,14 +45,14 @@ public sealed class SellerSkuTests(RedisServerFixture redis) : IClassFixture<Red
     [Fact]
     public async Task SkusWithSpacesAnyScriptAndSpecialCharactersArriveAsWrittenAndPaddingIsTrimmed()
     {
-        string[] skus = ["STROLLER BLACK 2025", "连衣裙 红色 M", "Café Crème 250g", "👶 Stroller <Deluxe> & Co"];
+        var skus = SellerSkus.All;
         using var cts = new CancellationTokenSource(Eventually.DefaultDeadline);
-        using var watch = _host.LedgerClient().Watch(new WatchRequest { Skus = { skus[0], skus[3], "TEE-PAD-1" } }, cancellationToken: cts.Token);
+        using var watch = _host.LedgerClient().Watch(new WatchRequest { Skus = { SellerSkus.Stroller, SellerSkus.Deluxe, "TEE-PAD-1" } }, cancellationToken: cts.Token);
         Assert.True(await watch.ResponseStream.MoveNext(cts.Token));
 
-        var pushed = await PushAsync("us-erp", [.. skus.Select((sku, i) => Snapshot(JsonSerializer.Serialize(sku), 10 + i)), Snapshot("\" TEE-PAD-1\\r\\n\"", 7)]);
+        var pushed = await PushAsync("us-erp", [.. skus.Select((sku, i) => Snapshot(JsonSerializer.Serialize(sku, AsWritten), 10 + i)), Snapshot("\" TEE-PAD-1\\r\\n\"", 7)]);
 
-        Assert.Equal(5, pushed.GetProperty("applied").GetInt32());
+        Assert.Equal(skus.Length + 1, pushed.GetProperty("applied").GetInt32());
         foreach (var (sku, i) in skus.Select((sku, i) => (sku, i)))
         {
             var record = await _host.LedgerClient().GetStockAsync(new GetStockRequest { Sku = sku, WarehouseId = "us-erp" });
@@ -61,7 +65,11 @@ public sealed class SellerSkuTests(RedisServerFixture redis) : IClassFixture<Red
         {
             watched.AddRange(watch.ResponseStream.Current.Changes.Select(c => c.Record.Sku));
         }
-        Assert.Equal([skus[0], skus[3], "TEE-PAD-1"], watched);
+        Assert.Equal([SellerSkus.Stroller, SellerSkus.Deluxe, "TEE-PAD-1"], watched);
+        // Label values are bounded sets (warehouses, outcomes): a SKU is never one, here or in the ledger.
+        using var http = new HttpClient();
+        var metrics = await _host.CreateClient().GetStringAsync("/metrics") + await http.GetStringAsync(new Uri(_host.Ledger.HttpAddress, "/metrics"));
+        Assert.All(skus.Append("TEE-PAD-1"), sku => Assert.DoesNotContain(sku, metrics, StringComparison.Ordinal));
     }
 
     public static TheoryData<string, string, string> RefusedSkus => new()
