@@ -49,6 +49,13 @@ public sealed class ConnectorOptions : IValidatableObject
                     yield return new ValidationResult($"Connector:Feeds:{i}:SkuMap '{theirs}' -> '{ours}': {problem}.", [nameof(Feeds)]);
                 }
             }
+            for (var j = 0; j < feed.Skus.Count; j++)
+            {
+                if (Identifiers.Sku.Problem(feed.Skus[j]) is { } problem)
+                {
+                    yield return new ValidationResult($"Connector:Feeds:{i}:Skus:{j} '{feed.Skus[j]}': {problem}.", [nameof(Feeds)]);
+                }
+            }
             if (feed.Source is not (FeedOptions.CanonicalSource or FeedOptions.ShipBobSource or FeedOptions.AmazonFbaSource or FeedOptions.Ck1Source or FeedOptions.ShipHeroSource or FeedOptions.ShopifySource or FeedOptions.FileDropSource))
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:Source '{feed.Source}' is not supported (supported: {FeedOptions.CanonicalSource}, {FeedOptions.ShipBobSource}, {FeedOptions.AmazonFbaSource}, {FeedOptions.Ck1Source}, {FeedOptions.ShipHeroSource}, {FeedOptions.ShopifySource}, {FeedOptions.FileDropSource}).", [nameof(Feeds)]);

@@ -94,13 +94,15 @@ public sealed class SellerSkuTests(RedisServerFixture redis) : IClassFixture<Red
         Assert.Equal(reason, letter.Reason);
     }
 
-    [Fact]
-    public async Task ASkuMapWhoseSkusTheRuleRefusesStopsStartUpNamingTheEntry()
+    [Theory]
+    [InlineData("Connector:Feeds:0:SkuMap: ERP-1", "TEE-1", "Connector:Feeds:0:SkuMap ' ERP-1' -> 'TEE-1': must not start with whitespace (U+0020).")]
+    [InlineData("Connector:Feeds:0:Skus:0", "TEE 1 ", "Connector:Feeds:0:Skus:0 'TEE 1 ': must not end with whitespace (U+0020).")]
+    public async Task ConfiguredSkusTheRuleRefusesStopStartUpNamingTheEntry(string key, string value, string message)
     {
-        using var host = await ConnectorHost.StartAsync(redis.Configuration, new Dictionary<string, string?> { ["Connector:Feeds:0:SkuMap: ERP-1"] = "TEE-1" });
+        using var host = await ConnectorHost.StartAsync(redis.Configuration, new Dictionary<string, string?> { [key] = value });
 
         var error = Assert.Throws<OptionsValidationException>(() => host.Server);
 
-        Assert.Contains("Connector:Feeds:0:SkuMap ' ERP-1' -> 'TEE-1': must not start with whitespace (U+0020).", error.Message);
+        Assert.Contains(message, error.Message);
     }
 }
