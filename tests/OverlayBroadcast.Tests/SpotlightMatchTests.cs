@@ -42,6 +42,16 @@ public sealed class SpotlightMatchTests
     }
 
     [Fact]
+    public void WordsStayApartSoATextHoldsANameOnlyWhereItsWordsAre()
+    {
+        var room = OverlayHost.LiveRoom("words", "US", "TEE", "HAT 2");
+
+        Assert.Null(SpotlightMatch.Find(room, "cute everything"));
+        Assert.Equal("TEE", SpotlightMatch.Find(room, "a tee please")?.Sku);
+        Assert.Equal("HAT 2", SpotlightMatch.Find(room, "the hat   2 pls")?.Sku);
+    }
+
+    [Fact]
     public void AnAliasWithoutAccentsFindsTheAccentedSku()
     {
         var room = Room.Clone();

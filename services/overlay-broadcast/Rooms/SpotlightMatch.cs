@@ -29,26 +29,42 @@ public static class SpotlightMatch
     }
 
     /// <summary>
-    /// Comments are typed fast, on phones, in any input method: case, full-width letters and digits
-    /// ("ＴＥＥ" from a CJK keyboard) and whitespace do not count, inside a SKU too ("连衣裙红色M" is
-    /// "连衣裙 红色 M"). Accents do: the services run without ICU (invariant globalization), so there is
-    /// no decomposition to strip them with; an unaccented spelling is an alias.
+    /// Comments are typed fast, on phones, in any input method: case and full-width letters and digits
+    /// ("ＴＥＥ" from a CJK keyboard) do not count, nor how much whitespace; next to a character of a
+    /// script written without spaces (Chinese, Japanese, Thai …) none does ("连衣裙红色M" is
+    /// "连衣裙 红色 M"). Between two words it stays one space, so "cute everything" never holds "TEE".
+    /// Accents count: the services run without ICU (invariant globalization), so there is no
+    /// decomposition to strip them with; an unaccented spelling is an alias.
     /// </summary>
     private static string Fold(string text)
     {
         var folded = new StringBuilder(text.Length);
+        Rune last = default;
+        var space = false;
         foreach (var rune in text.EnumerateRunes())
         {
-            if (!Rune.IsWhiteSpace(rune))
+            if (Rune.IsWhiteSpace(rune))
             {
-                folded.Append(Rune.ToUpperInvariant(rune.Value is >= FullWidthFirst and <= FullWidthLast ? new Rune(rune.Value - FullWidthOffset) : rune));
+                space = folded.Length > 0;
+                continue;
             }
+            var next = Rune.ToUpperInvariant(rune.Value is >= FullWidthFirst and <= FullWidthLast ? new Rune(rune.Value - FullWidthOffset) : rune);
+            if (space && !WrittenWithoutSpaces(last) && !WrittenWithoutSpaces(next))
+            {
+                folded.Append(' ');
+            }
+            folded.Append(next);
+            (last, space) = (next, false);
         }
         return folded.ToString();
     }
 
     // U+FF01..U+FF5E are the full-width forms of ASCII '!'..'~'.
     private const int FullWidthFirst = 0xFF01, FullWidthLast = 0xFF5E, FullWidthOffset = 0xFF01 - '!';
+
+    /// <summary>Thai, Lao, Myanmar, Khmer; CJK punctuation, kana and ideographs; the rest of the full-width forms.</summary>
+    private static bool WrittenWithoutSpaces(Rune rune) => rune.Value is (>= 0x0E00 and <= 0x0EFF) or (>= 0x1000 and <= 0x109F) or (>= 0x1780 and <= 0x17FF)
+        or (>= 0x2E80 and <= 0x9FFF) or (>= 0xF900 and <= 0xFAFF) or (>= 0xFF00 and <= 0xFFEF) or (>= 0x20000 and <= 0x3FFFF);
 
     private static IEnumerable<string> Names(FeaturedSku featured)
         => new[] { featured.Sku, featured.DisplayName }.Concat(featured.Aliases).Select(Fold).Where(n => n.Length > 0);
