@@ -1,3 +1,5 @@
+using Xunit;
+
 namespace Stockcast.Testing;
 
 /// <summary>
@@ -17,4 +19,17 @@ public static class SellerSkus
     public static readonly string Longest = "LONG-" + new string('X', 250);
 
     public static readonly string[] All = [Stroller, Dress, Coffee, Deluxe, Sweater, Longest];
+
+    /// <summary>
+    /// SKUs every service refuses, each with the rule's reason. A lone surrogate is not among them: a
+    /// protobuf encoder replaces it before it travels; the connector's JSON tests carry one.
+    /// </summary>
+    public static TheoryData<string, string> Refused => new()
+    {
+        { "TEE\n1", "must not contain a line break (U+000A at character 4)" },
+        { "TEE\u2028", "must not contain a line break (U+2028 at character 4)" },
+        { "TEE\u0000", "must not contain a control character (U+0000 at character 4)" },
+        { " TEE", "must not start with whitespace (U+0020)" },
+        { new string('S', 256), "must be at most 255 characters (got 256)" },
+    };
 }

@@ -23,16 +23,8 @@ public sealed class ErrorAnswerTests(RedisServerFixture redis) : IClassFixture<R
         Assert.Equal("sku", error.Trailers.GetValue(ErrorMapping.FieldTrailer));
     }
 
-    public static TheoryData<string, string> RefusedSkus => new()
-    {
-        { "TEE\n1", "must not contain a line break (U+000A at character 4)" },
-        { "TEE\u0000", "must not contain a control character (U+0000 at character 4)" },
-        { " TEE", "must not start with whitespace (U+0020)" },
-        { new string('S', 256), "must be at most 255 characters (got 256)" },
-    };
-
     [Theory]
-    [MemberData(nameof(RefusedSkus))]
+    [MemberData(nameof(SellerSkus.Refused), MemberType = typeof(SellerSkus))]
     public async Task ASkuTheRuleRefusesFailsItsBatchWithTheRulesReasonAndNothingOfItIsApplied(string sku, string reason)
     {
         using var host = await new LedgerHost(redis.Configuration).ReadyAsync();
