@@ -220,7 +220,7 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
         // Text, never markup: "<Deluxe>" made no element, and every tile is one of ours.
         await page.HasCountAsync("deluxe", 0);
         await page.HasCountAsync("#tiles > *", SellerSkus.All.Length);
-        Assert.True(await page.Page.EvaluateAsync<bool>("() => [...document.querySelectorAll('.tile, #spotlight')].every(e => e.getBoundingClientRect().right <= innerWidth)"), "a SKU ran off the overlay");
+        Assert.True(await page.Page.EvaluateAsync<bool>("() => [...document.querySelectorAll('.tile, #spotlight')].every(e => e.getBoundingClientRect().right <= innerWidth && e.scrollWidth <= e.clientWidth)"), "a SKU ran off the overlay");
         Assert.Empty(page.ScriptErrors);
         var metrics = await new HttpClient().GetStringAsync(new Uri(_host.PageAddress, "/metrics"));
         Assert.All(SellerSkus.All, sku => Assert.DoesNotContain(sku, metrics, StringComparison.Ordinal));
