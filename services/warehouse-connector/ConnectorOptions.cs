@@ -42,9 +42,20 @@ public sealed class ConnectorOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:WarehouseId {Identifiers.WarehouseId.Description} (got '{feed.WarehouseId}').", [nameof(Feeds)]);
             }
-            foreach (var (from, to) in feed.SkuMap.Where(m => !Identifiers.Sku.IsValid(m.Value)))
+            // Both sides are SKUs: theirs as the connector reads it (a padded one could never match), ours as the ledger keys it.
+            foreach (var (theirs, ours) in feed.SkuMap)
             {
-                yield return new ValidationResult($"Connector:Feeds:{i}:SkuMap:{from} {Identifiers.Sku.Description} (got '{to}').", [nameof(Feeds)]);
+                if ((Identifiers.Sku.Problem(theirs) ?? Identifiers.Sku.Problem(ours)) is { } problem)
+                {
+                    yield return new ValidationResult($"Connector:Feeds:{i}:SkuMap '{theirs}' -> '{ours}': {problem}.", [nameof(Feeds)]);
+                }
+            }
+            for (var j = 0; j < feed.Skus.Count; j++)
+            {
+                if (Identifiers.Sku.Problem(feed.Skus[j]) is { } problem)
+                {
+                    yield return new ValidationResult($"Connector:Feeds:{i}:Skus:{j} '{feed.Skus[j]}': {problem}.", [nameof(Feeds)]);
+                }
             }
             if (feed.Source is not (FeedOptions.CanonicalSource or FeedOptions.ShipBobSource or FeedOptions.AmazonFbaSource or FeedOptions.Ck1Source or FeedOptions.ShipHeroSource or FeedOptions.ShopifySource or FeedOptions.FileDropSource))
             {
@@ -129,6 +140,12 @@ public sealed class FeedOptions
 
     /// <summary>The warehouse's SKU -> ours; SKUs not listed pass through unchanged.</summary>
     public Dictionary<string, string> SkuMap { get; set; } = [];
+
+    /// <summary>
+    /// Dead-letter a record whose SKU has whitespace at either end instead of trimming it: for a
+    /// source where padding means something is wrong upstream, which an operator should see.
+    /// </summary>
+    public bool KeepSkuWhitespace { get; set; }
 
     /// <summary>Sellable units per unit the warehouse counts in (e.g. 12 for cases of a dozen).</summary>
     public int UnitsPerWarehouseUnit { get; set; } = 1;

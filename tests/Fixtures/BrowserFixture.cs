@@ -98,6 +98,10 @@ public sealed class BrowserPage : IAsyncDisposable
 
     public static string ScreenshotFolder => Path.Combine(AppContext.BaseDirectory, "screenshots");
 
+    /// <summary>A CSS attribute selector for any value, quotes and backslashes in it too ([data-sku="Кофта \"синяя\""]).</summary>
+    public static string AttributeIs(string name, string value)
+        => $"[{name}=\"{value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"]";
+
     public IPage Page => _page;
 
     public ILocator this[string selector] => _page.Locator(selector);

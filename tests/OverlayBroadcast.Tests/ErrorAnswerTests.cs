@@ -27,12 +27,12 @@ public sealed class ErrorAnswerTests(RedisServerFixture redis) : IClassFixture<R
     {
         using var host = new OverlayHost(redis.Configuration, _ledger);
         var room = OverlayHost.LiveRoom("err-room", "US", "TEE-1");
-        room.Featured[0].Sku = "TEE 1";
+        room.Featured[0].Sku = "TEE\n1";
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(room));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.Equal("featured[0].sku: must be 1-128 printable characters, no spaces", error.Status.Detail);
+        Assert.Equal("featured[0].sku: must not contain a line break (U+000A at character 4)", error.Status.Detail);
         Assert.Equal("featured[0].sku", Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
     }
 

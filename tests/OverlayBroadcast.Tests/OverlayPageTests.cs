@@ -19,7 +19,7 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
     private readonly OverlayHost _host = server.Host;
     private readonly LedgerProcess _ledger = server.Ledger;
 
-    private static string Tile(string sku) => $".tile[data-sku=\"{sku}\"]";
+    private static string Tile(string sku) => ".tile" + BrowserPage.AttributeIs("data-sku", sku);
 
     private static string Label(string sku) => Tile(sku) + " .label";
 
@@ -191,6 +191,39 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
         await page.ShowsTextAsync("#spotlight .label", "Only 7 left");
         await page.ScreenshotAsync();
         Assert.Empty(page.ScriptErrors);
+    }
+
+    [Fact]
+    public async Task SkusWithSpacesScriptsAndMarkupShowTheirCountsAsTextAndAFreeTextSpotlightFindsThem()
+    {
+        await _host.ApplyAsync([.. SellerSkus.All.Select((sku, i) => ("us-east", sku, 30L + i, 1L))]);
+        var room = OverlayHost.LiveRoom("page-seller-skus", "US", SellerSkus.All);
+        room.StaleAfterSeconds = 3600; // set once, no feed confirming them: staleness is not what this tests
+        room.Featured[^1].DisplayName = ""; // longer than a display name may be: the name shown is the SKU
+        await using var page = await browser.OpenPageAsync(output);
+        await page.GoToAsync(await _host.OverlayPageAsync(room));
+
+        foreach (var (sku, i) in SellerSkus.All.Select((sku, i) => (sku, i)))
+        {
+            await page.ShowsTextAsync(Tile(sku) + " .name", sku);
+            await page.ShowsTextAsync(Label(sku), $"{30 + i} in stock");
+        }
+        await _host.SetStockAsync("us-east", SellerSkus.Deluxe, 3, 2);
+        await page.ShowsTextAsync(Label(SellerSkus.Deluxe), "Only 3 left");
+        await _host.Client().SpotlightAsync(new SpotlightRequest { RoomId = room.Id, Query = "is the stroller black 2025 still there?" });
+        await page.ShowsTextAsync("#spotlight .name", SellerSkus.Stroller);
+        await page.ShowsTextAsync("#spotlight .label", "30 in stock");
+        await _host.Client().SpotlightAsync(new SpotlightRequest { RoomId = room.Id, Query = "连衣裙红色M还有吗？" });
+        await page.ShowsTextAsync("#spotlight .name", SellerSkus.Dress);
+        await page.ScreenshotAsync();
+
+        // Text, never markup: "<Deluxe>" made no element, and every tile is one of ours.
+        await page.HasCountAsync("deluxe", 0);
+        await page.HasCountAsync("#tiles > *", SellerSkus.All.Length);
+        Assert.True(await page.Page.EvaluateAsync<bool>("() => [...document.querySelectorAll('.tile, #spotlight')].every(e => e.getBoundingClientRect().right <= innerWidth && e.scrollWidth <= e.clientWidth)"), "a SKU ran off the overlay");
+        Assert.Empty(page.ScriptErrors);
+        var metrics = await new HttpClient().GetStringAsync(new Uri(_host.PageAddress, "/metrics"));
+        Assert.All(SellerSkus.All, sku => Assert.DoesNotContain(sku, metrics, StringComparison.Ordinal));
     }
 
     [Fact]

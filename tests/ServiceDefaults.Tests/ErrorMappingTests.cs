@@ -34,12 +34,12 @@ public sealed class ErrorMappingTests
     [Fact]
     public void AnInvalidFieldIsNamedInABadRequestViolationInTheLegacyTrailerAndInTheMessage()
     {
-        var rpc = ErrorMapping.ToRpcException(new InvalidFieldException("events[3].sku", "must be 1-128 printable characters, no spaces"))!;
+        var rpc = ErrorMapping.ToRpcException(new InvalidFieldException("events[3].sku", "must not contain a line break (U+000A at character 4)"))!;
 
         var violation = Assert.Single(rpc.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations);
-        Assert.Equal(("events[3].sku", "must be 1-128 printable characters, no spaces"), (violation.Field, violation.Description));
+        Assert.Equal(("events[3].sku", "must not contain a line break (U+000A at character 4)"), (violation.Field, violation.Description));
         Assert.Equal("events[3].sku", rpc.Trailers.GetValue(ErrorMapping.FieldTrailer));
-        Assert.Equal("events[3].sku: must be 1-128 printable characters, no spaces", rpc.Status.Detail);
+        Assert.Equal("events[3].sku: must not contain a line break (U+000A at character 4)", rpc.Status.Detail);
         Assert.Equal("events[3].sku", ErrorMapping.ToHttp(new InvalidFieldException("events[3].sku", "required"))!.Value.Field);
     }
 

@@ -14,13 +14,29 @@ public sealed class ErrorAnswerTests(RedisServerFixture redis) : IClassFixture<R
     {
         using var host = await new LedgerHost(redis.Configuration).ReadyAsync();
 
-        var error = await Stock.FailsAsync(() => host.Client().ReserveAsync(new ReserveRequest { OrderId = "o-1", Sku = "HAS SPACE", Market = "US", Quantity = 1 }).ResponseAsync);
+        var error = await Stock.FailsAsync(() => host.Client().ReserveAsync(new ReserveRequest { OrderId = "o-1", Sku = "TEE\n1", Market = "US", Quantity = 1 }).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.Equal("sku: must be 1-128 printable characters, no spaces", error.Status.Detail);
+        Assert.Equal("sku: must not contain a line break (U+000A at character 4)", error.Status.Detail);
         var violation = Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations);
-        Assert.Equal(("sku", "must be 1-128 printable characters, no spaces"), (violation.Field, violation.Description));
+        Assert.Equal(("sku", "must not contain a line break (U+000A at character 4)"), (violation.Field, violation.Description));
         Assert.Equal("sku", error.Trailers.GetValue(ErrorMapping.FieldTrailer));
+    }
+
+    [Theory]
+    [MemberData(nameof(SellerSkus.Refused), MemberType = typeof(SellerSkus))]
+    public async Task ASkuTheRuleRefusesFailsItsBatchWithTheRulesReasonAndNothingOfItIsApplied(string sku, string reason)
+    {
+        using var host = await new LedgerHost(redis.Configuration).ReadyAsync();
+        var client = host.Client();
+
+        var batch = await Stock.FailsAsync(() => client.ApplyAsync(Stock.Snapshot("us-east", SellerSkus.Stroller, 5, version: 1), Stock.Snapshot("us-east", sku, 5, version: 1)));
+        var read = await Stock.FailsAsync(() => client.GetAvailabilityAsync(new GetAvailabilityRequest { Sku = sku, Market = "US" }).ResponseAsync);
+
+        var violation = Assert.Single(batch.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations);
+        Assert.Equal((StatusCode.InvalidArgument, "events[1].sku", reason), (batch.StatusCode, violation.Field, violation.Description));
+        Assert.Equal((StatusCode.InvalidArgument, $"sku: {reason}"), (read.StatusCode, read.Status.Detail));
+        Assert.Empty((await client.ListStockAsync(new ListStockRequest())).Records);
     }
 
     [Fact]

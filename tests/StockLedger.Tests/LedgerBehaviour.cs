@@ -222,7 +222,7 @@ public abstract class LedgerBehaviour(IRedisDeployment redis) : IAsyncLifetime
     [Theory]
     [InlineData("unknown-wh", "SKU-1", 5, "events[1].warehouse_id")]
     [InlineData("us-east", "", 5, "events[1].sku")]
-    [InlineData("us-east", "HAS SPACE", 5, "events[1].sku")]
+    [InlineData("us-east", "TEE\n1", 5, "events[1].sku")]
     [InlineData("us-east", "SKU-1", -1, "events[1].snapshot.quantities.available")]
     [InlineData("us-east", "SKU-1", 5_000_000_000, "events[1].snapshot.quantities.available")]
     public async Task ABatchWithABadEventIsRejectedWholeNamingTheField(string warehouse, string sku, long available, string field)
@@ -253,6 +253,61 @@ public abstract class LedgerBehaviour(IRedisDeployment redis) : IAsyncLifetime
         Assert.Equal("events", error.Trailers.GetValue(ErrorMapping.FieldTrailer));
         var list = await Client.ListStockAsync(new ListStockRequest { SkuPrefix = "BIG-" });
         Assert.Empty(list.Records);
+    }
+
+    [Fact]
+    public async Task SkusAsSellersWriteThemAreStoredReadAndReservedUnderTheirExactText()
+    {
+        await Client.ApplyAsync([.. SellerSkus.All.SelectMany((sku, i) => new[] { Stock.Snapshot("us-east", sku, 10 + i, version: 1), Stock.Snapshot("us-west", sku, 5, version: 1) })]);
+        await Client.ApplyAsync([.. SellerSkus.All.Select((sku, i) => Stock.Delta("us-east", sku, $"sale-{i}", -1))]);
+        // Compared ordinally: the same words in other letters are another product.
+        await Client.ApplyAsync(Stock.Snapshot("us-east", "stroller black 2025", 99, version: 1));
+
+        foreach (var (sku, i) in SellerSkus.All.Select((sku, i) => (sku, i)))
+        {
+            var record = await Client.GetStockAsync(new GetStockRequest { Sku = sku, WarehouseId = "us-east" });
+            Assert.Equal((sku, 9L + i), (record.Sku, record.Quantities.Available));
+            Assert.Equal(9 + i + 5, await Client.AtpAsync(sku, "US"));
+            var held = await Client.ReserveAsync(new ReserveRequest { OrderId = $"live-{i}", Sku = sku, Market = "US", Quantity = 2 });
+            Assert.Equal((sku, "us-east"), (held.Sku, held.WarehouseId));
+            var committed = await Client.CommitAsync(new CommitRequest { OrderId = $"live-{i}" });
+            Assert.Equal((sku, ReservationStatus.Committed), (committed.Sku, committed.Status));
+            Assert.Equal(9 + i + 5 - 2, await Client.AtpAsync(sku, "US"));
+        }
+        var read = await Client.BatchGetStockAsync(new BatchGetStockRequest
+        {
+            Keys = { SellerSkus.All.SelectMany(sku => new[] { new StockKey { Sku = sku, WarehouseId = "us-west" }, new StockKey { Sku = sku, WarehouseId = "eu-de" } }) },
+        });
+        Assert.Equal(SellerSkus.All, read.Records.Select(r => r.Sku));
+        Assert.Equal(SellerSkus.All, read.Missing.Select(k => k.Sku));
+        Assert.Equal(99, (await Client.GetStockAsync(new GetStockRequest { Sku = "stroller black 2025", WarehouseId = "us-east" })).Quantities.Available);
+    }
+
+    [Fact]
+    public async Task ListStockPagesThroughSkusWithSpacesAndAnyScriptInCodePointOrder()
+    {
+        // Code point order, which is UTF-8's byte order (Redis sorts bytes): "A" before "A B" before "AB",
+        // and an emoji after U+FF01, where UTF-16 ordinal order would put it first.
+        string[] ordered = ["A", "A B", "AB", "Ä", "连衣裙 红色 M", "！", "👶 Stroller"];
+        await Client.ApplyAsync([.. ordered.Reverse().SelectMany(sku => new[] { Stock.Snapshot("us-west", sku, 1, version: 1), Stock.Snapshot("us-east", sku, 1, version: 1) })]);
+
+        async Task<List<string>> ListAsync(ListStockRequest request)
+        {
+            var seen = new List<string>();
+            do
+            {
+                var page = await Client.ListStockAsync(request);
+                seen.AddRange(page.Records.Select(r => request.WarehouseId.Length > 0 ? r.Sku : $"{r.Sku}@{r.WarehouseId}"));
+                request.PageToken = page.NextPageToken;
+            }
+            while (request.PageToken != "");
+            return seen;
+        }
+
+        Assert.Equal(ordered.SelectMany(sku => new[] { sku + "@us-east", sku + "@us-west" }), await ListAsync(new ListStockRequest { PageSize = 1 }));
+        Assert.Equal(["A@us-east", "A@us-west", "A B@us-east", "A B@us-west", "AB@us-east", "AB@us-west"], await ListAsync(new ListStockRequest { SkuPrefix = "A", PageSize = 2 }));
+        Assert.Equal(["A B@us-east", "A B@us-west"], await ListAsync(new ListStockRequest { SkuPrefix = "A " }));
+        Assert.Equal(ordered, await ListAsync(new ListStockRequest { WarehouseId = "us-west", PageSize = 3 }));
     }
 
     [Fact]

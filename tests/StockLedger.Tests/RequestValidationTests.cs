@@ -60,4 +60,13 @@ public sealed class RequestValidationTests
     [InlineData("w", "", "events[0].sku")]
     public void IdentifiersThatCannotBeKeysAreRefused(string warehouse, string sku, string field)
         => Assert.Equal(field, FieldOf(() => _validation.Batch(Batch(Stock.Snapshot(warehouse, sku, 1, version: 1, at: Now)))));
+
+    [Fact]
+    public void ASkuWithALoneSurrogateIsRefusedAsNotText()
+    {
+        // Only in-process: on the wire protobuf's UTF-8 turns a lone surrogate into U+FFFD before any check.
+        var refused = Assert.Throws<InvalidFieldException>(() => _validation.Batch(Batch(Stock.Snapshot("w", "TEE-\ud83d", 1, version: 1, at: Now))));
+
+        Assert.Equal(("events[0].sku", "must not contain a lone surrogate (U+D83D at character 5): it is not text"), (refused.Field, refused.Problem));
+    }
 }

@@ -72,6 +72,39 @@ public sealed class WatchTests(RedisServerFixture redis) : IClassFixture<RedisSe
     }
 
     [Fact]
+    public async Task AWatchFilteredToSkusWithSpacesAndAnyScriptGetsExactlyThoseLiveAndReplayedFromTheLog()
+    {
+        using var host = await new LedgerHost(redis.Configuration).ReadyAsync();
+        var client = host.Client();
+        string[] asked = [SellerSkus.Stroller, SellerSkus.Deluxe];
+        using var cts = new CancellationTokenSource(Eventually.DefaultDeadline);
+        using var live = client.Watch(new WatchRequest { Skus = { asked } }, cancellationToken: cts.Token);
+        Assert.True(await live.ResponseStream.MoveNext(cts.Token));
+
+        await client.ApplyAsync(
+            Stock.Snapshot("us-east", "STROLLER BLACK", 1, version: 1), Stock.Snapshot("us-east", "stroller black 2025", 2, version: 1),
+            Stock.Snapshot("us-east", SellerSkus.Stroller, 3, version: 1), Stock.Snapshot("eu-de", SellerSkus.Deluxe, 4, version: 1),
+            Stock.Snapshot("us-west", SellerSkus.Dress, 5, version: 1));
+        // A replica started now holds none of it in memory: it reads the changes back from the Redis log.
+        using var replica = await new LedgerHost(redis.Configuration, host.Namespace).ReadyAsync();
+        using var replayed = replica.Client().Watch(new WatchRequest { Skus = { asked }, StartRevision = 1 }, cancellationToken: cts.Token);
+
+        string[] expected = [$"us-east/{SellerSkus.Stroller}", $"eu-de/{SellerSkus.Deluxe}"];
+        Assert.Equal(expected, await ChangesAsync(live, 2, cts.Token));
+        Assert.Equal(expected, await ChangesAsync(replayed, 2, cts.Token));
+    }
+
+    private static async Task<List<string>> ChangesAsync(AsyncServerStreamingCall<WatchResponse> watch, int count, CancellationToken cancellationToken)
+    {
+        var got = new List<string>();
+        while (got.Count < count && await watch.ResponseStream.MoveNext(cancellationToken))
+        {
+            got.AddRange(watch.ResponseStream.Current.Changes.Select(c => $"{c.Record.WarehouseId}/{c.Record.Sku}"));
+        }
+        return got;
+    }
+
+    [Fact]
     public async Task ASlowWatcherDoesNotDelayAFastOneAndLaterCatchesUpWithoutAGap()
     {
         // Real sockets, so the slow watcher's HTTP/2 window really fills; a small ring so it falls out of memory.

@@ -166,9 +166,9 @@ public sealed class StockLedgerService(
         {
             Identifiers.WarehouseId.Check(request.WarehouseId, "warehouse_id");
         }
-        else if (request.SkuPrefix.Length > 0 && !Identifiers.Sku.IsValid(request.SkuPrefix))
+        else if (request.SkuPrefix.Length > 0)
         {
-            throw new InvalidFieldException("sku_prefix", "must be printable characters, no spaces");
+            Identifiers.SkuPrefix.Check(request.SkuPrefix, "sku_prefix");
         }
         if (request.PageSize is < 0 or > MaxKeysPerRead)
         {

@@ -38,7 +38,7 @@ public sealed class CanonicalRecords(TimeProvider clock, int maxClockSkewSeconds
         {
             throw new RecordException("record: must be a JSON object");
         }
-        var warehouseSku = Text(record, "sku") ?? throw new RecordException("sku: required");
+        var warehouseSku = Sku(record, feed);
         if (Identifiers.Sku.Problem(warehouseSku) is { } badSku)
         {
             throw new RecordException($"sku: {badSku}");
@@ -87,6 +87,26 @@ public sealed class CanonicalRecords(TimeProvider clock, int maxClockSkewSeconds
             e.Snapshot = new StockSnapshot { Quantities = quantities, SourceVersion = version ?? e.SourceTime.ToDateTimeOffset().ToUnixTimeMilliseconds() };
         }
         return e;
+    }
+
+    /// <summary>
+    /// The warehouse's SKU. ERP exports pad codes to a column width (" TEE-1 "): the code is what is
+    /// inside, unless the feed keeps the padding (then such a SKU is refused by the rule).
+    /// </summary>
+    private static string Sku(JsonElement record, FeedOptions feed)
+    {
+        string? sku;
+        try
+        {
+            sku = Text(record, "sku");
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped lone surrogate ("\ud83d") is valid JSON, but System.Text.Json will not make a string of it.
+            throw new RecordException("sku: must not contain a lone surrogate: it is not text");
+        }
+        sku = sku ?? throw new RecordException("sku: required");
+        return feed.KeepSkuWhitespace ? sku : sku.Trim();
     }
 
     private Timestamp SourceTime(JsonElement record)
