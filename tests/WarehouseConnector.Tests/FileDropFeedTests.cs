@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Stockcast.Connector.V1;
 using Stockcast.Testing;
@@ -211,6 +212,28 @@ public sealed class FileDropFeedTests(RedisServerFixture redis) : IClassFixture<
         Assert.StartsWith("b.json cannot be parsed; nothing of it was applied: not JSON of the shape {\"records\": [...]}",
             await File.ReadAllTextAsync(Path.Combine(_folder, "failed", "b.json.error.txt")));
         Assert.Empty(Directory.GetFiles(_folder));
+    }
+
+    [Fact]
+    public async Task AFileThatCannotBeReadNowStaysInTheFolderAndIsTakenAtALaterRead()
+    {
+        var file = Path.Combine(_folder, "held.json");
+        await File.WriteAllTextAsync(file, $$"""{"records":[{"sku":"HELD-1","available":6,"onHand":6,"sourceTime":"{{Now}}"}]}""");
+
+        // An exporter that holds its file exclusively: opening it fails with an I/O error until it lets go.
+        using (new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(() => SyncAsync());
+            Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+            Assert.Contains("held.json", refused.Status.Detail);
+        }
+        Assert.True(File.Exists(file));
+        Assert.False(Directory.Exists(Path.Combine(_folder, "failed")));
+        Assert.Null(await _host.LedgerRecordAsync(Warehouse, "HELD-1"));
+
+        await SyncAsync();
+        Assert.Equal(6, (await _host.LedgerRecordAsync(Warehouse, "HELD-1"))!.Quantities.Available);
+        Assert.True(File.Exists(Path.Combine(_folder, "processed", "held.json")));
     }
 
     [Fact]
