@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Stockcast.Connector.Feeds.FileDrop;
 
 /// <summary>
@@ -32,6 +34,23 @@ public static class DropFormats
     private static ReadOnlySpan<byte> Utf16LittleEndianBom => [0xFF, 0xFE];
     private static ReadOnlySpan<byte> Utf16BigEndianBom => [0xFE, 0xFF];
     private static ReadOnlySpan<byte> Utf32BigEndianBom => [0x00, 0x00, 0xFE, 0xFF];
+
+    /// <summary>
+    /// Takes a UTF-8 byte order mark off the start of a file's first buffer (<see cref="Utf8Preamble"/>);
+    /// false, with nothing taken, while the buffer is too short to tell.
+    /// </summary>
+    public static bool TrySkipPreamble(ref ReadOnlySequence<byte> buffer, bool final)
+    {
+        if (buffer.Length < Utf32BigEndianBom.Length && !final)
+        {
+            return false;
+        }
+        Span<byte> head = stackalloc byte[Utf32BigEndianBom.Length];
+        var length = (int)Math.Min(head.Length, buffer.Length);
+        buffer.Slice(0, length).CopyTo(head);
+        buffer = buffer.Slice(Utf8Preamble(head[..length]));
+        return true;
+    }
 
     /// <summary>How many bytes of a byte order mark to skip: UTF-8's; a UTF-16 or UTF-32 one (UTF-32 LE starts as UTF-16 LE) fails the file.</summary>
     public static int Utf8Preamble(ReadOnlySpan<byte> head)

@@ -62,14 +62,10 @@ public sealed class JsonLinesExport : IDropFormat
         {
             if (!_started)
             {
-                if (buffer.Length < 4 && !final)
+                if (!DropFormats.TrySkipPreamble(ref buffer, final))
                 {
                     return buffer.Start;
                 }
-                Span<byte> head = stackalloc byte[4];
-                var length = (int)Math.Min(4, buffer.Length);
-                buffer.Slice(0, length).CopyTo(head);
-                buffer = buffer.Slice(DropFormats.Utf8Preamble(head[..length]));
                 _started = true;
             }
             var reader = new SequenceReader<byte>(buffer);
