@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Stockcast.Connector.Feeds;
 using Stockcast.Connector.Feeds.FileDrop;
+using Stockcast.Testing;
 using Xunit.Abstractions;
 
 namespace Stockcast.Connector.Tests;
@@ -16,6 +17,7 @@ public sealed class HeapMeasurements;
 /// every megabyte the readers take from the file.
 /// </summary>
 [Collection(nameof(HeapMeasurements))]
+[Trait(Lane.Name, Lane.Slow)]
 public sealed class DropFileMemoryTests(ITestOutputHelper output) : IDisposable
 {
     private const int Rows = 200_000;
