@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -18,17 +17,25 @@ namespace Stockcast.Bench;
 /// validate each row, deliver 1000-record batches to ApplyStockEvents one after another, and
 /// record the feed's status; plus the ledger's apply and its change feed. Records/s = records /
 /// (last change - landing). An untimed drop of the first --warmup-records SKUs per format runs
-/// first, so the freshly started connector's JIT is warm.
+/// first, so the freshly started connector's JIT is warm. --file-mib sets each timed drop's size:
+/// every row then carries a note column (ignored by the connector, as an ERP export's descriptions
+/// are) padded to reach it, so a 1 GB export can be measured without a million SKUs in the ledger;
+/// the harness records the connector's peak RSS during the scenario. Files are written to disk as
+/// they are generated, never held whole.
 /// </summary>
 public static class FileDropScenario
 {
     private const string SkuPrefix = "DROP-";
 
-    public sealed record Settings(string Folder, string Warehouse, int Records, int WarmupRecords, string[] Formats, double TimeoutSeconds)
+    private const string Note = "Oversize tee white size M / carton 40x30x20 cm / 12 per case / ";
+
+    /// <param name="FileMib">The timed drops' size in MiB; 0 for rows without padding.</param>
+    public sealed record Settings(string Folder, string Warehouse, int Records, int WarmupRecords, string[] Formats, double TimeoutSeconds, double FileMib)
     {
         public static Settings From(BenchArgs a) => new(
             a.Str("folder", ""), a.Str("warehouse", "cn-drop"), a.Int("records", 100_000), a.Int("warmup-records", 10_000),
-            a.Str("formats", "csv,json").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), a.Double("timeout", 120));
+            a.Str("formats", "csv,json").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), a.Double("timeout", 120),
+            a.Double("file-mib", 0));
     }
 
     private sealed record Drop(long LandedAt, long FirstAt, long LastAt, long Delivered, bool Complete, bool Processed, double FileMiB);
@@ -43,7 +50,11 @@ public static class FileDropScenario
         {
             throw new ArgumentException("--formats: csv and/or json");
         }
-        Console.WriteLine($"filedrop: {string.Join(" and ", s.Formats)} drops of {s.Records} records into {s.Folder} (warehouse {s.Warehouse}), "
+        if (s.FileMib < 0 || s.FileMib * 1048576 / Math.Max(1, s.Records) > 1 << 19)
+        {
+            throw new ArgumentException("--file-mib: at least 0, and at most 512 KiB per record (the connector reads rows of up to 1 MiB)");
+        }
+        Console.WriteLine($"filedrop: {string.Join(" and ", s.Formats)} drops of {s.Records} records{(s.FileMib > 0 ? $" ({s.FileMib} MiB each)" : "")} into {s.Folder} (warehouse {s.Warehouse}), "
             + $"after an untimed {s.WarmupRecords}-record drop of each");
         using var hardStop = new CancellationTokenSource(TimeSpan.FromSeconds((s.TimeoutSeconds + 30) * s.Formats.Length * 2));
         var counter = new LedgerChangeCounter();
@@ -55,7 +66,7 @@ public static class FileDropScenario
         {
             foreach (var format in s.Formats)
             {
-                var warm = await DropAsync(s, counter, format, Math.Min(s.WarmupRecords, s.Records), hardStop.Token, atLanding: null);
+                var warm = await DropAsync(s, counter, format, Math.Min(s.WarmupRecords, s.Records), 0, hardStop.Token, atLanding: null);
                 Console.WriteLine($"  warm-up {format}: {s.WarmupRecords} records in {Clock.Seconds(warm.LandedAt):F1} s (complete: {warm.Complete})");
             }
         }
@@ -63,7 +74,7 @@ public static class FileDropScenario
         foreach (var format in s.Formats)
         {
             var before = await connector.FeedAsync(s.Warehouse);
-            var drop = await DropAsync(s, counter, format, s.Records, hardStop.Token, atLanding: cpu.Start);
+            var drop = await DropAsync(s, counter, format, s.Records, s.FileMib, hardStop.Token, atLanding: cpu.Start);
             var split = cpu.Stop();
             var after = await connector.FeedAsync(s.Warehouse);
 
@@ -93,16 +104,20 @@ public static class FileDropScenario
     }
 
     /// <summary>Writes the export beside the folder's pattern, renames it in, and waits for every change and the move to processed/.</summary>
-    private static async Task<Drop> DropAsync(Settings s, LedgerChangeCounter counter, string format, int records, CancellationToken cancel, Action? atLanding)
+    private static async Task<Drop> DropAsync(Settings s, LedgerChangeCounter counter, string format, int records, double fileMib, CancellationToken cancel, Action? atLanding)
     {
         // A version above what the previous drop (and an earlier run against the same ledger) stored.
         var version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var sourceTime = DateTimeOffset.UtcNow.AddSeconds(-1).ToString("O", CultureInfo.InvariantCulture);
-        var content = format == "csv" ? Csv(SkuPrefix, records, sourceTime, version) : Json(SkuPrefix, records, sourceTime, version);
         var name = $"bench-{format}-{version}.{format}";
         // The connector takes only *.csv / *.json: written under another name, the file appears whole.
         var partial = Path.Combine(s.Folder, name + ".part");
-        await File.WriteAllBytesAsync(partial, content, cancel);
+        var rows = new Rows(SkuPrefix, records, sourceTime, version, Padding(format, records, fileMib));
+        await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+        {
+            await (format == "csv" ? rows.WriteCsvAsync(file, cancel) : rows.WriteJsonAsync(file, cancel));
+        }
+        var fileMiB = new FileInfo(partial).Length / 1048576.0;
 
         var before = counter.Changes;
         counter.ResetFirst();
@@ -112,8 +127,12 @@ public static class FileDropScenario
         File.Move(partial, Path.Combine(s.Folder, name));
         await counter.WaitForAsync(before + records, TimeSpan.FromSeconds(s.TimeoutSeconds), cancel, () => File.Exists(processed));
         var delivered = counter.Changes - before;
-        return new Drop(landedAt, counter.FirstAt, counter.LastAt, delivered, delivered == records, File.Exists(processed), content.Length / 1048576.0);
+        return new Drop(landedAt, counter.FirstAt, counter.LastAt, delivered, delivered == records, File.Exists(processed), fileMiB);
     }
+
+    /// <summary>The note's length per row that brings the file to about fileMib (a row without one is about 70 bytes of CSV, 190 of JSON).</summary>
+    private static int Padding(string format, int records, double fileMib)
+        => fileMib <= 0 ? 0 : (int)Math.Max(1, fileMib * 1048576 / records - (format == "csv" ? 70 : 190));
 
     private static (long OnHand, long Available, long Reserved, long Inbound) Quantities(int i)
     {
@@ -121,44 +140,59 @@ public static class FileDropScenario
         return (onHand, onHand * 9 / 10, onHand / 10, i % 50);
     }
 
-    private static byte[] Csv(string prefix, int records, string sourceTime, long version)
+    /// <summary>A drop's rows, written to a file as they are generated.</summary>
+    private sealed record Rows(string Prefix, int Records, string SourceTime, long Version, int Padding)
     {
-        var text = new StringBuilder(records * 64);
-        text.Append("sku,type,onHand,available,reserved,inbound,unsellable,sourceTime,sourceVersion\n");
-        for (var i = 0; i < records; i++)
-        {
-            var (onHand, available, reserved, inbound) = Quantities(i);
-            text.Append(CultureInfo.InvariantCulture, $"{Catalog.Sku(prefix, i)},snapshot,{onHand},{available},{reserved},{inbound},0,{sourceTime},{version}\n");
-        }
-        return Encoding.UTF8.GetBytes(text.ToString());
-    }
+        private const int FlushEvery = 1000;
 
-    private static byte[] Json(string prefix, int records, string sourceTime, long version)
-    {
-        var buffer = new ArrayBufferWriter<byte>(records * 160);
-        using (var json = new Utf8JsonWriter(buffer))
+        public async Task WriteCsvAsync(Stream file, CancellationToken cancel)
         {
+            await using var csv = new StreamWriter(file, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            await csv.WriteAsync("sku,type,onHand,available,reserved,inbound,unsellable,sourceTime,sourceVersion" + (Padding > 0 ? ",note\n" : "\n"));
+            var note = Padding > 0 ? "," + Pad() : "";
+            for (var i = 0; i < Records; i++)
+            {
+                var (onHand, available, reserved, inbound) = Quantities(i);
+                await csv.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"{Catalog.Sku(Prefix, i)},snapshot,{onHand},{available},{reserved},{inbound},0,{SourceTime},{Version}{note}\n").AsMemory(), cancel);
+            }
+        }
+
+        public async Task WriteJsonAsync(Stream file, CancellationToken cancel)
+        {
+            await using var json = new Utf8JsonWriter(file);
+            var note = Padding > 0 ? Pad() : null;
             json.WriteStartObject();
             json.WriteStartArray("records");
-            for (var i = 0; i < records; i++)
+            for (var i = 0; i < Records; i++)
             {
                 var (onHand, available, reserved, inbound) = Quantities(i);
                 json.WriteStartObject();
-                json.WriteString("sku", Catalog.Sku(prefix, i));
+                json.WriteString("sku", Catalog.Sku(Prefix, i));
                 json.WriteString("type", "snapshot");
                 json.WriteNumber("onHand", onHand);
                 json.WriteNumber("available", available);
                 json.WriteNumber("reserved", reserved);
                 json.WriteNumber("inbound", inbound);
                 json.WriteNumber("unsellable", 0);
-                json.WriteString("sourceTime", sourceTime);
-                json.WriteNumber("sourceVersion", version);
+                json.WriteString("sourceTime", SourceTime);
+                json.WriteNumber("sourceVersion", Version);
+                if (note is not null)
+                {
+                    json.WriteString("note", note);
+                }
                 json.WriteEndObject();
+                if (i % FlushEvery == 0)
+                {
+                    await json.FlushAsync(cancel);
+                }
             }
             json.WriteEndArray();
             json.WriteEndObject();
+            await json.FlushAsync(cancel);
         }
-        return buffer.WrittenSpan.ToArray();
+
+        /// <summary>Text without quotes or delimiters, so each row's note is one plain cell.</summary>
+        private string Pad() => string.Concat(Enumerable.Repeat(Note, Padding / Note.Length + 1))[..Padding];
     }
 
     private static double Seconds(long from, long to) => to <= from ? double.NaN : (to - from) / (double)Stopwatch.Frequency;

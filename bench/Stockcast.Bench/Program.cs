@@ -38,7 +38,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
                         --feeds 4  --sim URL  --timeout 60
           filedrop      a large CSV and JSON drop: landing to every record in the ledger's Watch
                         --folder DIR (the feed's Folder)  --warehouse cn-drop  --records 100000  --warmup-records 10000
-                        --formats csv,json  --timeout 120
+                        --formats csv,json  --timeout 120  --file-mib 0 (each timed drop padded to this size)
           webhooks      concurrent senders of signed ShipHero Inventory Updates
                         --warehouse cn-shiphero  --secret S (or STOCKCAST_BENCH_WEBHOOK_SECRET)  --senders 16
                         --seconds 10  --warmup 10  --warmup-max 30 (measures once the rate stops climbing)  --skus 2000

@@ -69,6 +69,16 @@ public sealed class ConnectorMetrics(IMetricFactory metrics)
         "SKUs the ledger holds for the warehouse that its last full picture lacked.",
         ["warehouse"]);
 
+    public Counter DropFiles { get; } = metrics.CreateCounter(
+        "stockcast_connector_drop_files_total",
+        "Drop files by outcome: processed, failed (moved to failed/ with its reason, nothing applied), deferred (left for the next poll).",
+        ["warehouse", "outcome"]);
+
+    public Counter DropRows { get; } = metrics.CreateCounter(
+        "stockcast_connector_drop_rows_total",
+        "Rows of drop files by outcome: read, applied, dead_lettered, unchanged.",
+        ["warehouse", "outcome"]);
+
     public Gauge LastReconciliationTimestamp { get; } = metrics.CreateGauge(
         "stockcast_connector_last_reconciliation_timestamp_seconds",
         "When the last full reconciliation of this warehouse finished (Unix seconds).",

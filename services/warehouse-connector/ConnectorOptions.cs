@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Stockcast.Connector.Feeds.FileDrop;
 using Stockcast.LedgerClient;
 using Stockcast.ServiceDefaults.Identifiers;
 using Stockcast.ServiceDefaults.Clients;
@@ -101,6 +102,10 @@ public sealed class ConnectorOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:SettleSeconds must be between 0 and 3600.", [nameof(Feeds)]);
             }
+            foreach (var problem in DropFileSettings.Problems(feed, Feeds))
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:{problem}", [nameof(Feeds)]);
+            }
             if (feed.StaleAfterSeconds < 1)
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:StaleAfterSeconds must be at least 1.", [nameof(Feeds)]);
@@ -195,5 +200,22 @@ public sealed class FeedOptions
     /// <summary>File drops: a file is read once unchanged for this long (it may still be being written).</summary>
     public int SettleSeconds { get; set; } = 5;
 
+    /// <summary>File drops: our field (sku, onHand, available, ...) -> the export's header for it, where the defaults do not find it.</summary>
+    public Dictionary<string, string> Columns { get; set; } = [];
+
+    /// <summary>File drops: the export's warehouse code -> our warehouse id (one with a feed entry of its own).</summary>
+    public Dictionary<string, string> WarehouseCodes { get; set; } = [];
+
+    /// <summary>File drops: the CSV delimiter, <c>auto</c> (found from the header line), <c>comma</c>, <c>semicolon</c>, <c>tab</c> or <c>pipe</c>.</summary>
+    public string Delimiter { get; set; } = "auto";
+
     public bool IsPolled => Source is ShipBobSource or AmazonFbaSource or Ck1Source or FileDropSource;
+
+    /// <summary>These settings for the records this feed routes to another of our warehouses (a file drop's warehouse column).</summary>
+    public FeedOptions RoutedTo(string warehouseId)
+    {
+        var routed = (FeedOptions)MemberwiseClone();
+        routed.WarehouseId = warehouseId;
+        return routed;
+    }
 }

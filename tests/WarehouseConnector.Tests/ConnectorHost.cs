@@ -45,6 +45,7 @@ public sealed class ConnectorHost : InProcessHost<Program>
         ("us-shiphero", "us-east", "US"),
         ("us-shopify", "us-west", "US"),
         ("us-drop", "us-east", "US"),
+        ("eu-drop", "eu-central", "DE"),
     ];
 
     /// <summary>Starts a ledger process with its warehouses registered, and the connector in front of it.</summary>

@@ -103,7 +103,7 @@ public static class BenchRun
                 // feed status) and the ledger's per-call path onto optimised code for the scenarios after it.
                 await runner.RunAsync("webhooks", [.. connector, "--warehouse", "cn-shiphero", "--senders", knobs.WebhookSenders, "--seconds", knobs.Seconds], cancel);
                 await runner.RunAsync("connector-health", [.. connector, "--senders", knobs.WebhookSenders, "--warmup", "3", "--seconds", knobs.Seconds], cancel);
-                await runner.RunAsync("filedrop", [.. connector, "--folder", drop, "--warehouse", "cn-drop", "--records", knobs.DropRecords], cancel);
+                await runner.RunAsync("filedrop", [.. connector, "--folder", drop, "--warehouse", "cn-drop", "--records", knobs.DropRecords, "--file-mib", knobs.DropFileMib], cancel);
                 await runner.RunAsync("synclag", [.. connector, "--via", knobs.SyncLagVia, "--rate", knobs.SyncLagRate, "--sim-rate", knobs.SyncLagSimulatorRate, "--seconds", knobs.Seconds,
                     "--sim", Authority(services.Simulator.HttpAddress), "--sim-warehouse", "cn-sim", "--webhook-warehouse", "cn-shiphero", "--push-warehouse", "cn-push"], cancel);
             }

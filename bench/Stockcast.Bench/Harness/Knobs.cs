@@ -18,6 +18,7 @@ public sealed record Knobs
     public string AvailabilityCallers { get; init; } = Env("AVAIL_CALLERS", "32");
     public string RedisBenchmarkRequests { get; init; } = Env("REDIS_BENCH_N", "200000");
     public string DropRecords { get; init; } = Env("DROP_RECORDS", "100000");
+    public string DropFileMib { get; init; } = Env("DROP_FILE_MIB", "0");
     public string WebhookSenders { get; init; } = Env("WEBHOOK_SENDERS", "16");
     public string SyncLagRate { get; init; } = Env("SYNCLAG_RATE", "200");
     public string SyncLagSimulatorRate { get; init; } = Env("SYNCLAG_SIM_RATE", "50");

@@ -1,20 +1,24 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
 
 namespace Stockcast.Connector.Feeds.FileDrop;
 
 /// <summary>
-/// Picks up an ERP's exports from a folder: *.json (the push API's body, {"records": [...]}) and
-/// *.csv (a header row naming canonical fields: sku, type, onHand, available, reserved, inbound,
-/// unsellable, sourceTime, sourceVersion, eventId). Files are taken oldest first; a processed file
-/// moves to processed/, one that cannot be parsed at all moves to failed/ with nothing of it
-/// applied. A file is moved only after the ledger acknowledged it, so a crash re-reads it (idempotent).
+/// Picks up an ERP's exports from a folder (docs/connector.md, "File drops"): CSV or TSV, the push API's
+/// JSON body, JSON Lines; oldest first, each once it has settled. A file is streamed twice: once to
+/// check it (one that can never be parsed moves to failed/ with its reason, nothing applied), then
+/// row by row in batches of MaxRecordsPerPush, each row applied or dead-lettered with its line. It
+/// moves to processed/, beside its summary, only after the ledger acknowledged all of it, so a crash
+/// re-reads it (idempotent). A file that cannot be read now, or changed while it was read, stays for
+/// the next poll.
 /// </summary>
-public sealed class FileDropFeed(FeedIntake intake, ILogger<FileDropFeed> log) : IPolledFeed
+public sealed class FileDropFeed(
+    FeedIntake intake,
+    CanonicalRecords records,
+    ConnectorMetrics metrics,
+    IOptions<ConnectorOptions> options,
+    TimeProvider clock,
+    ILogger<FileDropFeed> log) : IPolledFeed
 {
-    private static readonly string[] NumberFields = ["onHand", "available", "reserved", "inbound", "unsellable", "sourceVersion"];
-
     public string Source => FeedOptions.FileDropSource;
 
     /// <summary>A drop holds what the ERP chose to export: nothing says it is everything.</summary>
@@ -28,84 +32,146 @@ public sealed class FileDropFeed(FeedIntake intake, ILogger<FileDropFeed> log) :
         {
             throw new FeedException($"drop folder '{feed.Folder}' does not exist");
         }
+        var routing = new WarehouseRouting(feed, options.Value.Feeds);
         var total = new SyncResult();
+        var unreadable = new List<string>();
         // A file written in place may still be growing: take it once it has been left alone for
         // SettleSeconds (file-system time). Exporters that write elsewhere and rename in can use 0.
         var settled = DateTime.UtcNow.AddSeconds(-feed.SettleSeconds);
-        var files = folder.EnumerateFiles().Where(f => f.Extension is ".json" or ".csv" && f.LastWriteTimeUtc <= settled)
-            .OrderBy(f => f.LastWriteTimeUtc).ThenBy(f => f.Name, StringComparer.Ordinal);
-        foreach (var file in files)
+        var files = folder.EnumerateFiles()
+            .Select(f => (File: f, Format: DropFormats.For(f.Extension, feed)))
+            .Where(f => f.Format is not null && f.File.LastWriteTimeUtc <= settled)
+            .OrderBy(f => f.File.LastWriteTimeUtc).ThenBy(f => f.File.Name, StringComparer.Ordinal);
+        foreach (var (file, format) in files)
         {
-            List<JsonElement> records;
             try
             {
-                records = file.Extension == ".json" ? ReadJson(file) : ReadCsv(file);
-            }
-            catch (Exception ex) when (ex is JsonException or FormatException or IOException)
-            {
-                log.LogWarning("Drop file {File} for {Warehouse} cannot be parsed, moved to failed/: {Error}", file.Name, feed.WarehouseId, ex.Message);
-                Move(file, "failed");
-                continue;
-            }
-            if (records.Count > 0)
-            {
-                foreach (var batch in records.Chunk(1000))
+                if (await TakeAsync(file, format!, routing, cancellationToken) is { } summary)
                 {
-                    total = total.Add(await intake.AcceptAsync(read, batch, cancellationToken));
+                    total = total with
+                    {
+                        Received = total.Received + (int)summary.RowsRead,
+                        Applied = total.Applied + (int)summary.Applied,
+                        DeadLettered = total.DeadLettered + (int)summary.DeadLettered,
+                    };
                 }
             }
-            Move(file, "processed");
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Not readable now (a share's hiccup, permissions): it stays, and the next poll reads it again.
+                metrics.DropFiles.WithLabels(feed.WarehouseId, "deferred").Inc();
+                log.LogWarning("Drop file {File} for {Warehouse} could not be read, left for the next poll: {Error}", file.Name, feed.WarehouseId, ex.Message);
+                unreadable.Add($"{file.Name}: {ex.Message}");
+            }
+        }
+        if (unreadable.Count > 0)
+        {
+            // The other files were taken; this says so in the feed's status, and the poll retries with backoff.
+            throw new FeedException($"drop files left for the next poll: {string.Join("; ", unreadable)}");
         }
         return total;
     }
 
-    private static List<JsonElement> ReadJson(FileInfo file)
+    /// <returns>The file's summary; null when it failed or was left for the next poll.</returns>
+    private async Task<DropFileSummary?> TakeAsync(FileInfo file, IDropFormat format, WarehouseRouting routing, CancellationToken cancellationToken)
     {
-        using var document = JsonDocument.Parse(File.ReadAllBytes(file.FullName));
-        if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("records", out var records) || records.ValueKind != JsonValueKind.Array)
+        var feed = routing.Drop;
+        var written = (file.Length, file.LastWriteTimeUtc);
+        var rows = new ExportRows(routing, new DateTimeOffset(written.LastWriteTimeUtc));
+        var summary = new DropFileSummary(file.Name, feed.WarehouseId, clock.GetUtcNow());
+        try
         {
-            throw new FormatException("expected {\"records\": [...]}");
-        }
-        return [.. records.EnumerateArray().Select(r => r.Clone())];
-    }
-
-    /// <summary>Plain comma-separated values with a header; numbers that do not parse are kept as text so validation names them.</summary>
-    private static List<JsonElement> ReadCsv(FileInfo file)
-    {
-        var lines = File.ReadAllLines(file.FullName).Where(l => l.Length > 0).ToList();
-        if (lines.Count == 0)
-        {
-            return [];
-        }
-        var header = lines[0].Split(',').Select(h => h.Trim()).ToArray();
-        if (!header.Contains("sku"))
-        {
-            throw new FormatException("the header row has no 'sku' column");
-        }
-        var records = new List<JsonElement>(lines.Count - 1);
-        foreach (var line in lines.Skip(1))
-        {
-            var cells = line.Split(',');
-            var record = new JsonObject();
-            for (var i = 0; i < header.Length && i < cells.Length; i++)
+            await using (var stream = Open(file))
             {
-                var cell = cells[i].Trim();
-                if (cell.Length == 0)
-                {
-                    continue;
-                }
-                record[header[i]] = NumberFields.Contains(header[i]) && long.TryParse(cell, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
-                    ? JsonValue.Create(n)
-                    : JsonValue.Create(cell);
+                await format.CheckAsync(stream, rows, cancellationToken);
             }
-            records.Add(JsonSerializer.SerializeToElement(record));
+            await using (var stream = Open(file))
+            {
+                var batch = new List<DropRow>(options.Value.MaxRecordsPerPush);
+                await foreach (var row in format.ReadAsync(stream, rows, cancellationToken))
+                {
+                    batch.Add(row);
+                    if (batch.Count == options.Value.MaxRecordsPerPush)
+                    {
+                        await DeliverAsync(batch, summary, cancellationToken);
+                        batch.Clear();
+                    }
+                }
+                await DeliverAsync(batch, summary, cancellationToken);
+            }
         }
-        return records;
+        catch (DropFileException ex) when (!Changed(file, written))
+        {
+            await FailAsync(file, feed, ex.Message, cancellationToken);
+            return null;
+        }
+        catch (DropFileException)
+        {
+            // Changed under us: judged again once it has settled.
+        }
+        if (Changed(file, written))
+        {
+            metrics.DropFiles.WithLabels(feed.WarehouseId, "deferred").Inc();
+            log.LogInformation("Drop file {File} for {Warehouse} changed while it was read; read again once it has settled", file.Name, feed.WarehouseId);
+            return null;
+        }
+        summary.FinishedAt = clock.GetUtcNow();
+        var processed = Directory.CreateDirectory(Path.Combine(file.DirectoryName!, "processed"));
+        // The summary first: a crash before the move reads the file again and writes it again.
+        await summary.WriteAsync(Path.Combine(processed.FullName, file.Name + ".summary.json"), cancellationToken);
+        file.MoveTo(Path.Combine(processed.FullName, file.Name), overwrite: true);
+        metrics.DropFiles.WithLabels(feed.WarehouseId, "processed").Inc();
+        log.LogInformation("Drop file {File} for {Warehouse}: {Rows} rows read, {Applied} applied, {DeadLettered} dead-lettered, {Unchanged} unchanged, in {Seconds:F1} s",
+            file.Name, feed.WarehouseId, summary.RowsRead, summary.Applied, summary.DeadLettered, summary.Unchanged, summary.Seconds);
+        return summary;
     }
 
-    private static void Move(FileInfo file, string into)
+    /// <summary>
+    /// Hands a batch of rows to the intake, one call per warehouse they are for: the file drop's one
+    /// intake call. Until the intake carries a record's origin into its dead letter itself, the row's
+    /// file and line are put in front of the reason here.
+    /// </summary>
+    private async Task DeliverAsync(List<DropRow> batch, DropFileSummary summary, CancellationToken cancellationToken)
     {
-        var target = Directory.CreateDirectory(Path.Combine(file.DirectoryName!, into));
-        file.MoveTo(Path.Combine(target.FullName, file.Name), overwrite: true);
+        foreach (var rows in batch.GroupBy(r => r.Feed).Select(g => g.ToList()))
+        {
+            var feed = rows[0].Feed;
+            var normalised = rows.Select(row =>
+            {
+                var record = row.Problem is { } problem ? new NormalisedRecord(row.Record.GetRawText(), null, problem) : records.Read(row.Record, feed);
+                return record.Reason is null ? record : record with { Reason = $"{summary.File} line {row.Line}: {record.Reason}" };
+            }).ToList();
+            var result = await intake.AcceptAsync(feed, normalised, cancellationToken);
+            summary.Add(rows, result);
+            metrics.DropRows.WithLabels(summary.Feed, "read").Inc(rows.Count);
+            metrics.DropRows.WithLabels(summary.Feed, "applied").Inc(result.Applied);
+            metrics.DropRows.WithLabels(summary.Feed, "dead_lettered").Inc(result.DeadLettered.Count);
+            metrics.DropRows.WithLabels(summary.Feed, "unchanged").Inc(result.Duplicate + result.Stale);
+        }
     }
+
+    private async Task FailAsync(FileInfo file, FeedOptions feed, string reason, CancellationToken cancellationToken)
+    {
+        var failed = Directory.CreateDirectory(Path.Combine(file.DirectoryName!, "failed"));
+        await File.WriteAllTextAsync(Path.Combine(failed.FullName, file.Name + ".error.txt"),
+            $"{file.Name} cannot be parsed; nothing of it was applied: {reason}{Environment.NewLine}", cancellationToken);
+        file.MoveTo(Path.Combine(failed.FullName, file.Name), overwrite: true);
+        metrics.DropFiles.WithLabels(feed.WarehouseId, "failed").Inc();
+        log.LogWarning("Drop file {File} for {Warehouse} cannot be parsed, moved to failed/ with nothing applied: {Reason}", file.Name, feed.WarehouseId, reason);
+    }
+
+    /// <summary>Gone, or not the file that was checked: an exporter is still at it.</summary>
+    private static bool Changed(FileInfo file, (long Length, DateTime LastWriteTimeUtc) written)
+    {
+        file.Refresh();
+        return !file.Exists || (file.Length, file.LastWriteTimeUtc) != written;
+    }
+
+    private static FileStream Open(FileInfo file) => new(file.FullName, new FileStreamOptions
+    {
+        Mode = FileMode.Open,
+        Access = FileAccess.Read,
+        Share = FileShare.ReadWrite | FileShare.Delete,
+        Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+    });
 }
