@@ -66,7 +66,7 @@ public sealed class Ck1FeedTests(RedisServerFixture redis) : IClassFixture<Redis
 
         Assert.Equal(1, sync.RecordsDeadLettered);
         var letter = Assert.Single((await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = Warehouse })).DeadLetters);
-        Assert.StartsWith("onHand:", letter.Reason);
+        Assert.StartsWith("TotalStockQty: '\"12 pcs\"' is not a whole number", letter.Reason);
         Assert.Null(await _host.LedgerRecordAsync(Warehouse, "CK-05"));
     }
 }

@@ -109,7 +109,7 @@ public sealed class ShipBobFeedTests(RedisServerFixture redis) : IClassFixture<R
 
         Assert.Equal(1, sync.RecordsDeadLettered);
         var letters = await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = "us-shipbob" });
-        Assert.Contains(letters.DeadLetters, l => l.Reason.StartsWith("onHand: '\"12 pcs\"' is not a whole number", StringComparison.Ordinal));
+        Assert.Contains(letters.DeadLetters, l => l.Reason.StartsWith("total_on_hand_quantity: '\"12 pcs\"' is not a whole number", StringComparison.Ordinal));
         Assert.NotNull(await _host.LedgerRecordAsync("us-shipbob", "SKU-011"));
     }
 

@@ -1,15 +1,17 @@
 using Microsoft.Extensions.Options;
+using Stockcast.Connector.V1;
 using Stockcast.ServiceDefaults.Resilience;
 
 namespace Stockcast.Connector.Feeds;
 
 /// <summary>
-/// Checks every feed, polled or pushed, for staleness every few seconds (at least four times per
-/// smallest bound), so a feed that stops — a dead webhook, a warehouse API down for hours — is
-/// reported even though nothing arrives to say so. A round that fails (Redis away) is retried with
-/// backoff; readiness already reports Redis.
+/// Checks every feed, polled or pushed, every few seconds (at least four times per smallest stale
+/// bound): for staleness, so a feed that stops — a dead webhook, a warehouse API down for hours — is
+/// reported even though nothing arrives to say so; and for its dead-letter ratio, exported as
+/// metrics (the DEGRADED alert reads them). Every replica exports the same figures, read from Redis.
+/// A round that fails (Redis away) is retried with backoff; readiness already reports Redis.
 /// </summary>
-public sealed class StalenessMonitor(IOptions<ConnectorOptions> options, FeedStatusStore status, Streams streams) : BackgroundService
+public sealed class FeedHealthMonitor(IOptions<ConnectorOptions> options, FeedStatusStore status, ConnectorMetrics metrics, Streams streams) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -24,6 +26,9 @@ public sealed class StalenessMonitor(IOptions<ConnectorOptions> options, FeedSta
             foreach (var feed in feeds)
             {
                 await status.CheckStaleAsync(feed);
+                var health = await status.GetAsync(feed);
+                metrics.DeadLetterRatio.WithLabels(feed.WarehouseId).Set(health.DeadLetterRatio);
+                metrics.FeedDegraded.WithLabels(feed.WarehouseId).Set(health.State == FeedState.Degraded ? 1 : 0);
             }
         }, stoppingToken);
     }
