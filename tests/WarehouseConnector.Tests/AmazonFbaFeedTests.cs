@@ -107,4 +107,34 @@ public sealed class AmazonFbaFeedTests(RedisServerFixture redis) : IClassFixture
         // Counted per read: the feed's own read at start may have met the quirk too.
         Assert.InRange(feed.RecordsEstimatedTime, 1, 2);
     }
+
+    // The quirk corpus: SP-API's inventory summaries as its documentation and sellers' issues show them.
+
+    [Theory]
+    [InlineData("ControlCharacterSku", "sellerSku: ")]
+    [InlineData("NullQuantity", "totalQuantity: required, but null")]
+    [InlineData("NegativeAvailable", "inventoryDetails.fulfillableQuantity: must not be negative")]
+    public async Task ASummaryAmazonSendsBrokenIsDeadLetteredWithItsFieldWhileTheOthersAreApplied(string quirk, string reason)
+    {
+        await _sim.MalformAsync("fba", "FBA-007", quirk);
+
+        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = Warehouse });
+
+        Assert.Equal((120, 1), (sync.RecordsReceived, sync.RecordsDeadLettered));
+        Assert.StartsWith(reason, Assert.Single((await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = Warehouse })).DeadLetters).Reason);
+        Assert.NotNull(await _host.LedgerRecordAsync(Warehouse, "FBA-119"));
+        // The read completed, so the cursor moved on past the broken summary.
+        Assert.NotNull(await _host.Services.GetRequiredService<FeedCursorStore>().GetAsync(Warehouse));
+    }
+
+    [Fact]
+    public async Task AQuantityAmazonSendsAsAStringOfDigitsIsApplied()
+    {
+        await _sim.MalformAsync("fba", "FBA-007", "NumericStringQuantity");
+
+        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = Warehouse });
+
+        Assert.Equal(0, sync.RecordsDeadLettered);
+        Assert.NotNull(await _host.LedgerRecordAsync(Warehouse, "FBA-007"));
+    }
 }
