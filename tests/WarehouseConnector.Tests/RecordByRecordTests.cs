@@ -210,4 +210,17 @@ public sealed class RecordByRecordTests(RedisServerFixture redis) : IClassFixtur
 
         Assert.Equal((FeedState.Healthy, 0.1), (us.State, Math.Round(us.DeadLetterRatio, 3)));
     }
+
+    [Fact]
+    public async Task AFeedWhoseEveryRecordIsRefusedReportsItAsItsErrorAndIsNotKeptFresh()
+    {
+        await PushRawAsync("eu-cases",
+            $$"""{"sku":"X-1","available":-1,"sourceTime":"{{Now()}}"}""",
+            $$"""{"available":1,"sourceTime":"{{Now()}}"}""");
+
+        var feed = (await _host.Client().ListFeedsAsync(new ListFeedsRequest())).Feeds.Single(f => f.WarehouseId == "eu-cases");
+
+        Assert.True(feed.Stale);
+        Assert.StartsWith("all 2 records dead-lettered", feed.LastError);
+    }
 }
