@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Stockcast.Connector.Feeds;
 using Stockcast.Connector.V1;
 using Stockcast.LedgerClient;
 using Stockcast.Testing;
@@ -222,5 +224,23 @@ public sealed class RecordByRecordTests(RedisServerFixture redis) : IClassFixtur
 
         Assert.True(feed.Stale);
         Assert.StartsWith("all 2 records dead-lettered", feed.LastError);
+    }
+
+    [Fact]
+    public async Task ARecordsOriginTravelsWithItsDeadLetterAndTheRecordAfterItIsApplied()
+    {
+        var intake = _host.Services.GetRequiredService<FeedIntake>();
+        var reader = _host.Services.GetRequiredService<CanonicalRecords>();
+        var feed = _host.Services.GetRequiredService<IOptions<ConnectorOptions>>().Value.Feeds.Single(f => f.WarehouseId == "us-erp");
+        SourceRecord Line(int line, string json) => SourceRecord.Received(JsonDocument.Parse(json).RootElement, DateTimeOffset.UtcNow) with { Origin = $"stock-2026-12-04.csv:{line}" };
+
+        var result = await intake.AcceptAsync(new FeedRead(feed, full: false, reconciles: false), reader,
+            [Line(2, $$"""{"sku":"ROW-1","available":"","sourceTime":"{{Now()}}"}"""), Line(3, $$"""{"sku":"ROW-2","available":4,"sourceTime":"{{Now()}}"}""")],
+            CancellationToken.None);
+
+        Assert.Equal(1, result.Applied);
+        var letter = Assert.Single((await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = "us-erp" })).DeadLetters);
+        Assert.Equal(("stock-2026-12-04.csv:2", "available: is an empty string, not a number"), (letter.Origin, letter.Reason));
+        Assert.Equal(4, (await _host.LedgerRecordAsync("us-erp", "ROW-2"))!.Quantities.Available);
     }
 }
