@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Google.Protobuf.WellKnownTypes;
 using Stockcast.Ledger.V1;
 using Stockcast.LedgerClient;
@@ -24,11 +25,23 @@ public sealed class CanonicalRecords(StockEventRules rules) : IRecordReader
 
     public NormalisedRecord Read(SourceRecord record, FeedOptions feed) => Read(record, record.Payload, feed, Format);
 
+    /// <summary>
+    /// An adapter's record in canonical fields: refused with the adapter's own <paramref name="problem"/>
+    /// when it found one, otherwise read as a canonical record.
+    /// </summary>
     /// <param name="source">The record as the source sent it (what a dead letter keeps).</param>
-    /// <param name="canonical">Its fields in canonical names.</param>
+    /// <param name="fields">Its fields in canonical names.</param>
     /// <param name="theirNames">Canonical field → the source's own name, for reasons that name what the source sent.</param>
     /// <param name="mapSku">False when the adapter found our SKU itself (Shopify maps item ids), so the feed's map is not applied twice.</param>
-    public NormalisedRecord Read(SourceRecord source, JsonElement canonical, FeedOptions feed, string format, IReadOnlyDictionary<string, string>? theirNames = null, bool mapSku = true)
+    public NormalisedRecord Read(SourceRecord source, JsonObject fields, string? problem, FeedOptions feed, string format, IReadOnlyDictionary<string, string> theirNames, bool mapSku = true)
+    {
+        var canonical = JsonSerializer.SerializeToElement(fields);
+        return problem is null
+            ? Read(source, canonical, feed, format, theirNames, mapSku)
+            : NormalisedRecord.Refused(source, format, Identity(canonical), problem);
+    }
+
+    private NormalisedRecord Read(SourceRecord source, JsonElement canonical, FeedOptions feed, string format, IReadOnlyDictionary<string, string>? theirNames = null, bool mapSku = true)
     {
         var identity = Identity(canonical);
         try
@@ -41,10 +54,6 @@ public sealed class CanonicalRecords(StockEventRules rules) : IRecordReader
             return NormalisedRecord.Refused(source, format, identity, $"{theirNames?.GetValueOrDefault(ex.Field) ?? ex.Field}: {ex.Problem}");
         }
     }
-
-    /// <summary>An adapter's refusal before the shared checks: the letter is identified as a canonical one would be.</summary>
-    public static NormalisedRecord Refuse(SourceRecord source, JsonElement canonical, string format, string reason)
-        => NormalisedRecord.Refused(source, format, Identity(canonical), reason);
 
     /// <summary>What the record is about (SKU and event id as sent), or the whole record when it names neither.</summary>
     private static string Identity(JsonElement record)

@@ -58,9 +58,6 @@ public sealed class ShopifyRecords(CanonicalRecords canonical) : IRecordReader
                 fields["onHand"] = JsonNode.Parse(available.GetRawText());
             }
         }
-        var mapped = JsonSerializer.SerializeToElement(fields);
-        return problem is not null
-            ? CanonicalRecords.Refuse(record, mapped, Format, problem)
-            : canonical.Read(record, mapped, feed, Format, TheirNames, mapSku: false) with { Backorder = FieldMap.Quantity(level, "available") < 0 };
+        return canonical.Read(record, fields, problem, feed, Format, TheirNames, mapSku: false) with { Backorder = FieldMap.Quantity(level, "available") < 0 };
     }
 }

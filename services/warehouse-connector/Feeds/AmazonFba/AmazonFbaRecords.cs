@@ -1,4 +1,3 @@
-using System.Text.Json;
 
 namespace Stockcast.Connector.Feeds.AmazonFba;
 
@@ -49,9 +48,6 @@ public sealed class AmazonFbaRecords(CanonicalRecords canonical) : IRecordReader
                 problem ??= $"totalQuantity: {total} is less than the inbound units it includes ({inbound})";
             }
         }
-        var mapped = JsonSerializer.SerializeToElement(fields);
-        return problem is not null
-            ? CanonicalRecords.Refuse(record, mapped, Format, problem)
-            : canonical.Read(record, mapped, feed, Format, Fields.TheirNames);
+        return canonical.Read(record, fields, problem, feed, Format, Fields.TheirNames);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 
 namespace Stockcast.Connector.Feeds.Ck1;
 
@@ -25,9 +24,6 @@ public sealed class Ck1Records(CanonicalRecords canonical) : IRecordReader
         {
             fields["reserved"] = Math.Max(0, total - available);
         }
-        var mapped = JsonSerializer.SerializeToElement(fields);
-        return problem is not null
-            ? CanonicalRecords.Refuse(record, mapped, Format, problem)
-            : canonical.Read(record, mapped, feed, Format, Fields.TheirNames);
+        return canonical.Read(record, fields, problem, feed, Format, Fields.TheirNames);
     }
 }

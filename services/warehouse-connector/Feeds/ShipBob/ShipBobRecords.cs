@@ -1,4 +1,3 @@
-using System.Text.Json;
 
 namespace Stockcast.Connector.Feeds.ShipBob;
 
@@ -30,9 +29,6 @@ public sealed class ShipBobRecords(CanonicalRecords canonical) : IRecordReader
         {
             fields["available"] = 0;
         }
-        var mapped = JsonSerializer.SerializeToElement(fields);
-        return problem is not null
-            ? CanonicalRecords.Refuse(record, mapped, Format, problem)
-            : canonical.Read(record, mapped, feed, Format, Fields.TheirNames) with { Backorder = backorder };
+        return canonical.Read(record, fields, problem, feed, Format, Fields.TheirNames) with { Backorder = backorder };
     }
 }
