@@ -203,6 +203,18 @@ public sealed class RecordByRecordTests(RedisServerFixture redis) : IClassFixtur
     }
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
+    public async Task ADegradedFeedIsExportedAsTheGaugeItsAlertReads()
+    {
+        await PushRawAsync("us-erp", [.. Enumerable.Range(0, 5).Select(i => $$"""{"sku":"BAD-{{i}}","available":-1,"sourceTime":"{{Now()}}"}""")]);
+
+        // The health monitor's next round (every quarter of the smallest stale bound, at most 15 s).
+        await Eventually.TrueAsync(async () => (await _host.CreateClient().GetStringAsync("/metrics")).Contains("stockcast_connector_feed_degraded{warehouse=\"us-erp\"} 1\n", StringComparison.Ordinal),
+            "the feed's DEGRADED gauge is 1");
+        Assert.Contains("stockcast_connector_dead_letter_ratio{warehouse=\"us-erp\"} 1\n", await _host.CreateClient().GetStringAsync("/metrics"));
+    }
+
+    [Fact]
     public async Task AFewDeadLettersAmongManyRecordsLeaveTheFeedHealthy()
     {
         var good = Enumerable.Range(0, 9).Select(i => $$"""{"sku":"OK-{{i}}","available":1,"sourceTime":"{{Now()}}"}""");
