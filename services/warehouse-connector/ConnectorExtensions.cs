@@ -7,6 +7,8 @@ using Stockcast.Connector.Feeds.AmazonFba;
 using Stockcast.Connector.Feeds.Ck1;
 using Stockcast.Connector.Feeds.FileDrop;
 using Stockcast.Connector.Feeds.ShipBob;
+using Stockcast.Connector.Health;
+using Stockcast.Connector.Webhooks;
 using Stockcast.LedgerClient;
 using Stockcast.ServiceDefaults;
 using Stockcast.ServiceDefaults.Redis;
@@ -19,11 +21,24 @@ public static class ConnectorExtensions
     {
         builder.AddRedis();
         builder.Services.AddValidatedOptions<ConnectorOptions>(builder.Configuration, ConnectorOptions.Section);
-        builder.Services.AddSingleton(sp => new CanonicalRecords(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ConnectorOptions>>().Value.MaxClockSkewSeconds));
+        // The ledger's own rules with its default limits; the clamp to MaxClockSkewSeconds keeps source times within them.
+        builder.Services.AddSingleton(sp => new StockEventRules(sp.GetRequiredService<TimeProvider>(), maxClockSkewSeconds: sp.GetRequiredService<IOptions<ConnectorOptions>>().Value.MaxClockSkewSeconds));
+        builder.Services.AddSingleton<CanonicalRecords>();
+        builder.Services.AddSingleton<ShipBobRecords>();
+        builder.Services.AddSingleton<AmazonFbaRecords>();
+        builder.Services.AddSingleton<Ck1Records>();
+        builder.Services.AddSingleton<ShopifyRecords>();
+        builder.Services.AddSingleton<IRecordReader>(sp => sp.GetRequiredService<CanonicalRecords>());
+        builder.Services.AddSingleton<IRecordReader>(sp => sp.GetRequiredService<ShipBobRecords>());
+        builder.Services.AddSingleton<IRecordReader>(sp => sp.GetRequiredService<AmazonFbaRecords>());
+        builder.Services.AddSingleton<IRecordReader>(sp => sp.GetRequiredService<Ck1Records>());
+        builder.Services.AddSingleton<IRecordReader>(sp => sp.GetRequiredService<ShopifyRecords>());
+        builder.Services.AddSingleton<RecordReaders>();
         builder.Services.AddSingleton<ConnectorMetrics>();
         builder.Services.AddLedgerClient(LedgerMirrors.Local, sp => sp.GetRequiredService<IOptions<ConnectorOptions>>().Value.Ledger());
         builder.Services.AddSingleton<LedgerSink>();
         builder.Services.AddSingleton<DeadLetterStore>();
+        builder.Services.AddSingleton<DeadLetterReplay>();
         builder.Services.AddSingleton<FeedEventStore>();
         builder.Services.AddSingleton<FeedStatusStore>();
         builder.Services.AddSingleton<Reconciliation>();
@@ -36,7 +51,8 @@ public static class ConnectorExtensions
         builder.Services.AddSingleton<FeedCursorStore>();
         builder.Services.AddSingleton<FeedPoller>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedPoller>());
-        builder.Services.AddHostedService<StalenessMonitor>();
+        builder.Services.AddHostedService<FeedHealthMonitor>();
+        builder.Services.AddHealthChecks().AddCheck<FeedHealthCheck>(FeedHealthCheck.Name, tags: [FeedHealthCheck.Tag]);
         return builder;
     }
 }

@@ -7,7 +7,7 @@ public sealed class ConnectorMetrics(IMetricFactory metrics)
 {
     public Counter Records { get; } = metrics.CreateCounter(
         "stockcast_connector_records_total",
-        "Warehouse records by outcome: received, applied, duplicate, stale, dead_lettered.",
+        "Warehouse records by outcome: received, then each one of applied, unchanged, duplicate, stale, dead_lettered.",
         ["warehouse", "outcome"]);
 
     public Histogram SyncLagSeconds { get; } = metrics.CreateHistogram(
@@ -33,6 +33,41 @@ public sealed class ConnectorMetrics(IMetricFactory metrics)
         "stockcast_connector_delivery_errors_total",
         "Failed attempts to deliver a batch to the ledger, by gRPC status.",
         ["warehouse", "code"]);
+
+    public Counter EstimatedTimeRecords { get; } = metrics.CreateCounter(
+        "stockcast_connector_estimated_time_records_total",
+        "Records sent with a stand-in source time marked estimated: the source gave none usable (missing, empty, unparseable) or one too far ahead (clamped).",
+        ["warehouse"]);
+
+    public Counter ClampedTimeRecords { get; } = metrics.CreateCounter(
+        "stockcast_connector_clamped_time_records_total",
+        "Of the estimated-time records, those whose source time was further ahead than MaxClockSkewSeconds: sent with their receipt time.",
+        ["warehouse"]);
+
+    public Counter SupersededEvents { get; } = metrics.CreateCounter(
+        "stockcast_connector_superseded_events_total",
+        "Deltas whose event id came again later in the same batch: the last one is delivered, these count as duplicates.",
+        ["warehouse"]);
+
+    public Counter LedgerRefusals { get; } = metrics.CreateCounter(
+        "stockcast_connector_ledger_refusals_total",
+        "Records the ledger refused as malformed (INVALID_ARGUMENT), set aside as dead letters while the rest of their batch was delivered.",
+        ["warehouse"]);
+
+    public Counter Backorders { get; } = metrics.CreateCounter(
+        "stockcast_connector_backorders_total",
+        "Records with a negative available figure the source means as a backorder, applied as zero available.",
+        ["warehouse"]);
+
+    public Gauge DeadLetterRatio { get; } = metrics.CreateGauge(
+        "stockcast_connector_dead_letter_ratio",
+        "Share of the feed's records dead-lettered over its recent window (DeadLetterWindowMinutes).",
+        ["warehouse"]);
+
+    public Gauge FeedDegraded { get; } = metrics.CreateGauge(
+        "stockcast_connector_feed_degraded",
+        "1 while the feed's dead-letter ratio is above its DegradedDeadLetterRatio (DEGRADED).",
+        ["warehouse"]);
 
     public Counter RateLimitWaits { get; } = metrics.CreateCounter(
         "stockcast_connector_rate_limit_waits_total",

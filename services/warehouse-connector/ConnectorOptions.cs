@@ -118,6 +118,18 @@ public sealed class ConnectorOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:ImplausibleJumpFactor must be greater than 1.", [nameof(Feeds)]);
             }
+            if (feed.DeadLetterWindowMinutes is < 1 or > 1440)
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:DeadLetterWindowMinutes must be between 1 and 1440.", [nameof(Feeds)]);
+            }
+            if (feed.DegradedDeadLetterRatio is < 0 or >= 1)
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:DegradedDeadLetterRatio must be at least 0 and below 1.", [nameof(Feeds)]);
+            }
+            if (feed.DegradedMinRecords < 1)
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:DegradedMinRecords must be at least 1.", [nameof(Feeds)]);
+            }
         }
         if (Feeds.GroupBy(f => f.WarehouseId).Any(g => g.Count() > 1))
         {
@@ -166,6 +178,17 @@ public sealed class FeedOptions
 
     /// <summary>... and the larger figure is at least this many times the smaller.</summary>
     public double ImplausibleJumpFactor { get; set; } = 5;
+
+    public const int DefaultDeadLetterWindowMinutes = 15;
+
+    /// <summary>The recent window (minutes) over which the feed's dead-letter ratio is measured.</summary>
+    public int DeadLetterWindowMinutes { get; set; } = DefaultDeadLetterWindowMinutes;
+
+    /// <summary>The feed is DEGRADED while more than this share of its records in the window were dead-lettered …</summary>
+    public double DegradedDeadLetterRatio { get; set; } = 0.2;
+
+    /// <summary>… out of at least this many (one bad record of two is no trend).</summary>
+    public int DegradedMinRecords { get; set; } = 5;
 
     /// <summary>Polled feeds: the API's base address.</summary>
     public Uri? BaseUrl { get; set; }

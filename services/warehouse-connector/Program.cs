@@ -1,5 +1,6 @@
 using Stockcast.Connector;
 using Stockcast.Connector.Grpc;
+using Stockcast.Connector.Health;
 using Stockcast.Connector.Push;
 using Stockcast.Connector.Webhooks;
 using Stockcast.ServiceDefaults;
@@ -15,6 +16,7 @@ app.MapGrpcService<ConnectorService>();
 app.MapCanonicalPush();
 app.MapShipHeroWebhook();
 app.MapShopifyWebhook();
+app.MapFeedHealth();
 app.Run();
 
 /// <summary>Visible to the tests' WebApplicationFactory.</summary>

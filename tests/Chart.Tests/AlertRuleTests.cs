@@ -24,7 +24,7 @@ public sealed partial class AlertRuleTests
         Assert.Superset(new HashSet<string>
         {
             "StockcastSyncLagHigh", "StockcastWarehouseFeedStale", "StockcastLedgerUnavailable", "StockcastOverlayUnavailable",
-            "StockcastWatchSubscribersDropping", "StockcastDeadLettersGrowing", "StockcastRedisErrors",
+            "StockcastWatchSubscribersDropping", "StockcastDeadLettersGrowing", "StockcastRedisErrors", "StockcastWarehouseFeedDegraded",
         }, alerts.ToHashSet());
     }
 

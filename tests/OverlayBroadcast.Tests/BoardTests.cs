@@ -181,4 +181,33 @@ public sealed class BoardTests(RedisServerFixture redis) : IClassFixture<RedisSe
         // Nothing more from the feed: after the room's bound the quiet SKU says "updating…" again.
         await viewer.ReadUntilAsync(u => u.Skus[0].Stale && u.Skus[0].Label == "Updating…", TimeSpan.FromSeconds(30));
     }
+
+    [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
+    public async Task AWarehouseWhoseFeedIsMostlyDeadLetteredShowsDegradedInTheSplitWithTheReasonAndADeadLetter()
+    {
+        using var connector = new ConnectorProcess(redis.Configuration, _ledger.GrpcAddress, LedgerProcess.WriterKey, new Dictionary<string, string>
+        {
+            ["Connector:Feeds:0:WarehouseId"] = "us-west",
+        });
+        await connector.StartAsync();
+        using var host = new OverlayHost(redis.Configuration, _ledger, settings: new Dictionary<string, string?> { ["Overlay:ConnectorAddress"] = connector.GrpcAddress.ToString() });
+        using var erp = new HttpClient { BaseAddress = connector.HttpAddress };
+        erp.DefaultRequestHeaders.Authorization = new("Bearer", ConnectorProcess.WriterKey);
+        var bad = Enumerable.Range(0, 6).Select(i => (object)new { sku = $"TEE-BAD-{i}", available = -1, sourceTime = DateTimeOffset.UtcNow });
+        var push = await erp.PostAsync("/v1/warehouses/us-west/stock", JsonContent.Create(new
+        {
+            records = bad.Append(new { sku = "TEE-DEGRADED", available = 9, sourceTime = DateTimeOffset.UtcNow }).ToArray(),
+        }));
+        Assert.True(push.IsSuccessStatusCode, await push.Content.ReadAsStringAsync());
+
+        var (board, _) = await host.OpenBoardAsync(OverlayHost.LiveRoom("board-degraded", "US", "TEE-DEGRADED"));
+        using var _ = board;
+
+        var shown = (await board.ReadUntilAsync<BoardUpdate>("board", Board("TEE-DEGRADED", (b, _) => b.Warehouses.Any(w => w.FeedDegraded))))[^1].Update;
+        var west = shown.Skus[0].Warehouses.Single(w => w.WarehouseId == "us-west");
+        Assert.Equal(9, west.AvailableToPromise);
+        Assert.Contains("available: must not be negative", west.FeedProblem);
+        Assert.NotEmpty(west.FeedExampleDeadLetterId);
+    }
 }

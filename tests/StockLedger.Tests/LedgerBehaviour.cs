@@ -164,6 +164,27 @@ public abstract class LedgerBehaviour(IRedisDeployment redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnEstimatedSourceTimeIsKeptOnTheRecordAndInTheWatchUntilAWarehouseTimeReplacesIt()
+    {
+        var estimated = Stock.Snapshot("us-east", "EST-1", 5, version: 1);
+        estimated.SourceTimeEstimated = true;
+        var start = (await Client.ApplyAsync(estimated)).Revision;
+        await Client.ApplyAsync(Stock.Delta("us-east", "EST-1", "est-sale-1", -1, at: DateTimeOffset.UtcNow));
+
+        using var cts = new CancellationTokenSource(Eventually.DefaultDeadline);
+        using var watch = Client.Watch(new WatchRequest { StartRevision = start, Skus = { "EST-1" } }, cancellationToken: cts.Token);
+        var changes = new List<StockChange>();
+        while (changes.Count < 2 && await watch.ResponseStream.MoveNext(cts.Token))
+        {
+            changes.AddRange(watch.ResponseStream.Current.Changes);
+        }
+
+        Assert.Equal([true, false], changes.Select(c => c.Record.SourceTimeEstimated));
+        Assert.False((await Client.GetStockAsync(new GetStockRequest { Sku = "EST-1", WarehouseId = "us-east" })).SourceTimeEstimated);
+        Assert.True((await Client.ApplyAsync(estimated)).Results[0].Outcome == EventOutcome.Duplicate);
+    }
+
+    [Fact]
     public async Task WatchResumesAfterADisconnectWithNoGapAndNoDuplicate()
     {
         var start = (await Client.ApplyAsync(Stock.Snapshot("us-east", "W-0", 1, version: 1))).Revision + 1;

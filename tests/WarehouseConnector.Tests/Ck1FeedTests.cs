@@ -66,7 +66,35 @@ public sealed class Ck1FeedTests(RedisServerFixture redis) : IClassFixture<Redis
 
         Assert.Equal(1, sync.RecordsDeadLettered);
         var letter = Assert.Single((await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = Warehouse })).DeadLetters);
-        Assert.StartsWith("onHand:", letter.Reason);
+        Assert.StartsWith("TotalStockQty: '\"12 pcs\"' is not a whole number", letter.Reason);
         Assert.Null(await _host.LedgerRecordAsync(Warehouse, "CK-05"));
+    }
+
+    // The quirk corpus: CK1's inventory records as its open API documents them and accounts send them.
+
+    [Theory]
+    [InlineData("ControlCharacterSku", "Sku: ")]
+    [InlineData("NullQuantity", "TotalStockQty: required, but null")]
+    [InlineData("NegativeAvailable", "AvailStockQty: must not be negative")]
+    public async Task ARecordCk1SendsBrokenIsDeadLetteredWithItsFieldWhileTheOthersAreApplied(string quirk, string reason)
+    {
+        await _sim.MalformAsync("ck", "CK-05", quirk);
+
+        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = Warehouse });
+
+        Assert.Equal((70, 1), (sync.RecordsReceived, sync.RecordsDeadLettered));
+        Assert.StartsWith(reason, Assert.Single((await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = Warehouse })).DeadLetters).Reason);
+        Assert.NotNull(await _host.LedgerRecordAsync(Warehouse, "CK-06"));
+    }
+
+    [Fact]
+    public async Task AStockQuantityCk1SendsAsAStringOfDigitsIsApplied()
+    {
+        await _sim.MalformAsync("ck", "CK-05", "NumericStringQuantity");
+
+        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = Warehouse });
+
+        Assert.Equal(0, sync.RecordsDeadLettered);
+        Assert.Equal(55, (await _host.LedgerRecordAsync(Warehouse, "CK-05"))!.Quantities.OnHand);
     }
 }

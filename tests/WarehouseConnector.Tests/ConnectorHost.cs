@@ -20,12 +20,14 @@ public sealed class ConnectorHost : InProcessHost<Program>
     private readonly string _redis;
     private readonly string _namespace = NewNamespace('c');
     private readonly Func<HttpMessageHandler>? _warehouseApis;
+    private readonly Action<IServiceCollection>? _replace;
 
-    private ConnectorHost(string redis, LedgerProcess ledger, IReadOnlyDictionary<string, string?>? settings, Func<HttpMessageHandler>? warehouseApis, TimeProvider? clock)
+    private ConnectorHost(string redis, LedgerProcess ledger, IReadOnlyDictionary<string, string?>? settings, Func<HttpMessageHandler>? warehouseApis, TimeProvider? clock, Action<IServiceCollection>? replace)
         : base(settings, clock)
     {
         _redis = redis;
         _warehouseApis = warehouseApis;
+        _replace = replace;
         Ledger = ledger;
     }
 
@@ -51,7 +53,8 @@ public sealed class ConnectorHost : InProcessHost<Program>
     /// <summary>Starts a ledger process with its warehouses registered, and the connector in front of it.</summary>
     /// <param name="warehouseApis">Where the polled adapters' HTTP calls go (the simulator's in-process handler).</param>
     /// <param name="clock">The connector's clock (waits, timestamps), when a test moves it.</param>
-    public static async Task<ConnectorHost> StartAsync(string redis, IReadOnlyDictionary<string, string?>? settings = null, Func<HttpMessageHandler>? warehouseApis = null, TimeProvider? clock = null)
+    /// <param name="replace">Services of the connector a test swaps (rules laxer than the ledger's, say).</param>
+    public static async Task<ConnectorHost> StartAsync(string redis, IReadOnlyDictionary<string, string?>? settings = null, Func<HttpMessageHandler>? warehouseApis = null, TimeProvider? clock = null, Action<IServiceCollection>? replace = null)
     {
         var ledgerSettings = new Dictionary<string, string>();
         foreach (var (warehouse, i) in LedgerWarehouses.Select((w, i) => (w, i)))
@@ -62,7 +65,7 @@ public sealed class ConnectorHost : InProcessHost<Program>
         }
         var ledger = new LedgerProcess(redis, ledgerSettings);
         await ledger.StartAsync();
-        var host = new ConnectorHost(redis, ledger, settings, warehouseApis, clock);
+        var host = new ConnectorHost(redis, ledger, settings, warehouseApis, clock, replace);
         await Eventually.TrueAsync(async () => (await host.LedgerClient().ListWarehousesAsync(new ListWarehousesRequest())).Warehouses.Count == LedgerWarehouses.Length, "the ledger registered its warehouses");
         return host;
     }
@@ -84,6 +87,7 @@ public sealed class ConnectorHost : InProcessHost<Program>
         {
             services.AddHttpClient(WarehouseApiClient.Name).ConfigurePrimaryHttpMessageHandler(_warehouseApis);
         }
+        _replace?.Invoke(services);
     }
 
     public HttpClient Pusher(string? key = PusherKey)

@@ -109,7 +109,7 @@ public sealed class ShipBobFeedTests(RedisServerFixture redis) : IClassFixture<R
 
         Assert.Equal(1, sync.RecordsDeadLettered);
         var letters = await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = "us-shipbob" });
-        Assert.Contains(letters.DeadLetters, l => l.Reason.StartsWith("onHand: '\"12 pcs\"' is not a whole number", StringComparison.Ordinal));
+        Assert.Contains(letters.DeadLetters, l => l.Reason.StartsWith("total_on_hand_quantity: '\"12 pcs\"' is not a whole number", StringComparison.Ordinal));
         Assert.NotNull(await _host.LedgerRecordAsync("us-shipbob", "SKU-011"));
     }
 
@@ -145,5 +145,50 @@ public sealed class ShipBobFeedTests(RedisServerFixture redis) : IClassFixture<R
         var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-erp" }).ResponseAsync);
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+    }
+
+    // The quirk corpus: ShipBob's inventory levels as its API documentation and accounts show them.
+
+    [Theory]
+    [InlineData("ControlCharacterSku", "sku: ")]
+    [InlineData("MissingSku", "sku: required")]
+    [InlineData("NullQuantity", "total_on_hand_quantity: required, but null")]
+    [InlineData("MissingQuantity", "total_on_hand_quantity: required, but missing")]
+    [InlineData("NegativeQuantity", "total_on_hand_quantity: must not be negative")]
+    public async Task AnItemShipBobSendsBrokenIsDeadLetteredWithItsFieldWhileTheOthersAreApplied(string quirk, string reason)
+    {
+        await _sim.MalformAsync("sb", "SKU-010", quirk);
+
+        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+
+        Assert.Equal((300, 299), (sync.RecordsReceived, sync.RecordsReceived - sync.RecordsDeadLettered));
+        var letter = Assert.Single((await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = "us-shipbob" })).DeadLetters);
+        Assert.StartsWith(reason, letter.Reason);
+        Assert.Equal("shipbob", letter.Format);
+        Assert.NotNull(await _host.LedgerRecordAsync("us-shipbob", "SKU-299"));
+    }
+
+    [Fact]
+    public async Task QuantitiesShipBobSendsAsStringsOfDigitsAreApplied()
+    {
+        await _sim.MalformAsync("sb", "SKU-010", "NumericStringQuantity");
+
+        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+
+        Assert.Equal(0, sync.RecordsDeadLettered);
+        Assert.Equal(110, (await _host.LedgerRecordAsync("us-shipbob", "SKU-010"))!.Quantities.OnHand);
+    }
+
+    [Fact]
+    public async Task ANegativeFulfillableFigureIsABackorderAppliedAsZeroAvailableWithAnEstimatedTime()
+    {
+        await _sim.MalformAsync("sb", "SKU-010", "NegativeAvailable");
+
+        var sync = await _host.Client().TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = "us-shipbob" });
+
+        Assert.Equal(0, sync.RecordsDeadLettered);
+        var record = await _host.LedgerRecordAsync("us-shipbob", "SKU-010");
+        Assert.Equal((0L, 110L, true), (record!.Quantities.Available, record.Quantities.OnHand, record.SourceTimeEstimated));
+        Assert.Contains("stockcast_connector_backorders_total{warehouse=\"us-shipbob\"}", await _host.CreateClient().GetStringAsync("/metrics"));
     }
 }

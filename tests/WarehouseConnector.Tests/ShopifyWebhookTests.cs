@@ -3,6 +3,10 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Stockcast.Connector.V1;
 using Stockcast.Testing;
 
@@ -83,5 +87,111 @@ public sealed class ShopifyWebhookTests(RedisServerFixture redis) : IClassFixtur
         var reasons = (await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = Warehouse })).DeadLetters.Select(l => l.Reason).ToList();
         Assert.Contains(reasons, r => r.StartsWith("inventory_item_id: 111 has no SKU", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.StartsWith("location_id: 999 is not this warehouse's Shopify location", StringComparison.Ordinal));
+    }
+
+    private static string Stamp(int secondsAgo = 2) => DateTimeOffset.UtcNow.AddSeconds(-secondsAgo).ToString("yyyy-MM-ddTHH:mm:sszzz");
+
+    private async Task<JsonElement> DeliverOkAsync(string body)
+    {
+        using var response = await DeliverAsync(body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    // The quirk corpus: Shopify's inventory level as its documentation and shops show it.
+
+    [Fact]
+    public async Task AnUntrackedItemsNullAvailableIsDeadLetteredNotAppliedAsZero()
+    {
+        var result = await DeliverOkAsync($$"""{"inventory_item_id":808950810,"location_id":655441491,"available":null,"updated_at":"{{Stamp()}}"}""");
+
+        Assert.StartsWith("available: required, but null or missing", result.GetProperty("deadLetters")[0].GetProperty("reason").GetString());
+        Assert.Null(await _host.LedgerRecordAsync(Warehouse, "SERUM-30ML"));
+    }
+
+    [Fact]
+    public async Task ANegativeAvailableFromAShopThatSellsWhenOutOfStockIsZeroAvailableWithTheBackorderReserved()
+    {
+        var result = await DeliverOkAsync($$"""{"inventory_item_id":808950810,"location_id":655441491,"available":-4,"updated_at":"{{Stamp()}}"}""");
+
+        Assert.Equal(1, result.GetProperty("applied").GetInt32());
+        var record = await _host.LedgerRecordAsync(Warehouse, "SERUM-30ML");
+        Assert.Equal((0L, 0L, 4L), (record!.Quantities.Available, record.Quantities.OnHand, record.Quantities.Reserved));
+    }
+
+    [Fact]
+    public async Task ALevelWithoutUpdatedAtIsAppliedAtItsReceiptMarkedEstimated()
+    {
+        var result = await DeliverOkAsync("""{"inventory_item_id":808950810,"location_id":655441491,"available":"6"}""");
+
+        Assert.Equal(1, result.GetProperty("applied").GetInt32());
+        var record = await _host.LedgerRecordAsync(Warehouse, "SERUM-30ML");
+        Assert.Equal((6L, true), (record!.Quantities.Available, record.SourceTimeEstimated));
+    }
+
+    // The dead letters API, with Shopify's letters.
+
+    [Fact]
+    public async Task ADeadLetterIsReplayedWithTheFeedsCurrentSkuMapOnceTheMappingIsFixed()
+    {
+        var refused = await DeliverOkAsync(Level(222, 655441491, 9, DateTimeOffset.UtcNow.AddSeconds(-2)));
+        Assert.StartsWith("inventory_item_id: 222 has no SKU", refused.GetProperty("deadLetters")[0].GetProperty("reason").GetString());
+
+        // The mapping fix (a values change rolled out): the feed's map now knows the item.
+        _host.Services.GetRequiredService<IOptions<ConnectorOptions>>().Value.Feeds.Single(f => f.WarehouseId == Warehouse).SkuMap["222"] = "TONER-50ML";
+        var replay = await _host.Client().ReplayDeadLettersAsync(new ReplayDeadLettersRequest { WarehouseId = Warehouse });
+
+        Assert.Equal((1, 0), (replay.Delivered, replay.StillFailing.Count));
+        Assert.Equal(9, (await _host.LedgerRecordAsync(Warehouse, "TONER-50ML"))!.Quantities.Available);
+        Assert.Empty((await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = Warehouse })).DeadLetters);
+    }
+
+    [Fact]
+    public async Task DeadLettersAreListedAPageAtATimeNewestFirstAndFilteredByReasonAndTime()
+    {
+        for (var item = 1; item <= 5; item++)
+        {
+            await DeliverOkAsync(Level(item, 655441491, 1, DateTimeOffset.UtcNow.AddSeconds(-2)));
+        }
+        var cut = DateTimeOffset.UtcNow;
+        await Eventually.TrueAsync(() => Task.FromResult(DateTimeOffset.UtcNow > cut.AddMilliseconds(5)), "the clock passes the cut");
+        await DeliverOkAsync(Level(808950810, 777, 1, DateTimeOffset.UtcNow.AddSeconds(-2)));
+        var client = _host.Client();
+
+        var first = await client.ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = Warehouse, Limit = 4 });
+        var second = await client.ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = Warehouse, Limit = 4, PageToken = first.NextPageToken });
+        var unmapped = await client.ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = Warehouse, Filter = new DeadLetterFilter { ReasonContains = "HAS NO SKU" } });
+        var recent = await client.ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = Warehouse, Filter = new DeadLetterFilter { ReceivedAfter = Timestamp.FromDateTimeOffset(cut) } });
+
+        Assert.Equal((4, 2, "", 6L), (first.DeadLetters.Count, second.DeadLetters.Count, second.NextPageToken, first.Total));
+        Assert.Equal(6, first.DeadLetters.Concat(second.DeadLetters).Select(l => l.Id).Distinct().Count());
+        Assert.StartsWith("location_id: 777", first.DeadLetters[0].Reason);
+        Assert.Equal(("shopify", 5), (unmapped.DeadLetters[0].Format, unmapped.DeadLetters.Count));
+        Assert.StartsWith("location_id: 777", Assert.Single(recent.DeadLetters).Reason);
+    }
+
+    [Fact]
+    public async Task DeadLettersArePurgedByIdOrFilterOnlyWithAWriteKeyAndNeverAllByAccident()
+    {
+        for (var item = 1; item <= 3; item++)
+        {
+            await DeliverOkAsync(Level(item, 655441491, 1, DateTimeOffset.UtcNow.AddSeconds(-2)));
+        }
+        await DeliverOkAsync(Level(808950810, 777, 1, DateTimeOffset.UtcNow.AddSeconds(-2)));
+        var client = _host.Client();
+        var letters = (await client.ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = Warehouse })).DeadLetters;
+
+        var anonymous = await Assert.ThrowsAsync<RpcException>(() => new WarehouseConnector.WarehouseConnectorClient(_host.Channel(null))
+            .PurgeDeadLettersAsync(new PurgeDeadLettersRequest { WarehouseId = Warehouse, All = true }).ResponseAsync);
+        var unbounded = await Assert.ThrowsAsync<RpcException>(() => client.PurgeDeadLettersAsync(new PurgeDeadLettersRequest { WarehouseId = Warehouse }).ResponseAsync);
+        var byId = await client.PurgeDeadLettersAsync(new PurgeDeadLettersRequest { WarehouseId = Warehouse, Ids = { letters[^1].Id } });
+        var byReason = await client.PurgeDeadLettersAsync(new PurgeDeadLettersRequest { WarehouseId = Warehouse, Filter = new DeadLetterFilter { ReasonContains = "has no SKU" } });
+
+        Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, unbounded.StatusCode);
+        Assert.Equal((1, 2), (byId.Purged, byReason.Purged));
+        Assert.Single((await client.ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = Warehouse })).DeadLetters);
+        Assert.Equal(1, (await client.PurgeDeadLettersAsync(new PurgeDeadLettersRequest { WarehouseId = Warehouse, All = true })).Purged);
+        Assert.Equal(0, (await client.ListFeedsAsync(new ListFeedsRequest())).Feeds.Single(f => f.WarehouseId == Warehouse).DeadLetters);
     }
 }

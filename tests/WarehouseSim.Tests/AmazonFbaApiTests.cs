@@ -15,6 +15,7 @@ public sealed class AmazonFbaApiTests
         using var response = await host.Amazon().GetAsync(Summaries + "&details=true");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("2.0", response.Headers.GetValues("x-amzn-RateLimit-Limit").Single());
+        Assert.Equal(new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero), response.Headers.Date);
         var body = await SimHost.JsonAsync(response);
         Assert.Equal("Marketplace", (string)body["payload"]!["granularity"]!["granularityType"]!);
         var s = body["payload"]!["inventorySummaries"]![0]!;
@@ -162,11 +163,18 @@ public sealed class AmazonFbaApiTests
     [InlineData(MalformedKind.NegativeQuantity)]
     [InlineData(MalformedKind.NonNumericQuantity)]
     [InlineData(MalformedKind.BadTimestamp)]
+    [InlineData(MalformedKind.ControlCharacterSku)]
+    [InlineData(MalformedKind.NumericStringQuantity)]
+    [InlineData(MalformedKind.NullQuantity)]
+    [InlineData(MalformedKind.MissingQuantity)]
+    [InlineData(MalformedKind.NegativeAvailable)]
+    [InlineData(MalformedKind.EmptyTimestamp)]
+    [InlineData(MalformedKind.MissingTimestamp)]
     public async Task EachKindOfMalformedRecordShowsUpInTheSummaries(MalformedKind kind)
     {
         var scenario = Scenarios.Of(Scenarios.Amazon(skus: 1)) with { Malformed = [new MalformedRecord("fba", Scenarios.Sku(0), kind)] };
         using var host = await new SimHost().LoadAsync(scenario);
-        var s = (await SimHost.JsonAsync(await host.Amazon().GetAsync(Summaries)))["payload"]!["inventorySummaries"]![0]!.AsObject();
+        var s = (await SimHost.JsonAsync(await host.Amazon().GetAsync(Summaries + "&details=true")))["payload"]!["inventorySummaries"]![0]!.AsObject();
         switch (kind)
         {
             case MalformedKind.MissingSku:
@@ -180,6 +188,27 @@ public sealed class AmazonFbaApiTests
                 break;
             case MalformedKind.BadTimestamp:
                 Assert.False(DateTimeOffset.TryParse((string)s["lastUpdatedTime"]!, out _));
+                break;
+            case MalformedKind.ControlCharacterSku:
+                Assert.EndsWith("\u0007", (string)s["sellerSku"]!);
+                break;
+            case MalformedKind.NumericStringQuantity:
+                Assert.True(int.TryParse((string)s["totalQuantity"]!, out _));
+                break;
+            case MalformedKind.NullQuantity:
+                Assert.True(s.ContainsKey("totalQuantity") && s["totalQuantity"] is null);
+                break;
+            case MalformedKind.MissingQuantity:
+                Assert.False(s.ContainsKey("totalQuantity"));
+                break;
+            case MalformedKind.NegativeAvailable:
+                Assert.Equal(-3, (int)s["inventoryDetails"]!["fulfillableQuantity"]!);
+                break;
+            case MalformedKind.EmptyTimestamp:
+                Assert.Equal("", (string)s["lastUpdatedTime"]!);
+                break;
+            case MalformedKind.MissingTimestamp:
+                Assert.False(s.ContainsKey("lastUpdatedTime"));
                 break;
         }
     }

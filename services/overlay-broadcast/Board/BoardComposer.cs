@@ -1,3 +1,4 @@
+using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Stockcast.Alerting.V1;
 using Stockcast.LedgerClient;
@@ -10,9 +11,10 @@ namespace Stockcast.Overlay.Board;
 /// <summary>
 /// The operator board's state: exactly what the viewers see, plus per SKU the split by warehouse
 /// and market, the start-of-room figure, the pace and the sell-out ETA, and the firing alerts that
-/// concern the room.
+/// concern the room. A warehouse whose feed the connector reports DEGRADED says so in the split, with
+/// its dead-letter ratio, last reason and a dead letter to look at.
 /// </summary>
-public sealed class BoardComposer(StockMirror ledger, RoomComposer rooms, SalesPace pace, StartStock start, AlertFeed alerts)
+public sealed class BoardComposer(StockMirror ledger, RoomComposer rooms, SalesPace pace, StartStock start, AlertFeed alerts, FeedConfirmations feeds)
 {
     public BoardUpdate Compose(Room room, RoomUpdate shown, DateTimeOffset now)
     {
@@ -30,14 +32,14 @@ public sealed class BoardComposer(StockMirror ledger, RoomComposer rooms, SalesP
         {
             var figures = ledger.All(stock.Sku);
             var sku = new BoardSku { Sku = stock.Sku, VelocityPerHour = Math.Round(pace.PerHour(stock.Sku, ServesRoom), 1) };
-            sku.Warehouses.AddRange(figures.Select(f => new BoardWarehouse
+            sku.Warehouses.AddRange(figures.Select(f => WithFeedState(new BoardWarehouse
             {
                 WarehouseId = f.WarehouseId,
                 Markets = { ledger.MarketsOf(f.WarehouseId).Order(StringComparer.Ordinal) },
                 AvailableToPromise = f.AvailableToPromise,
                 AgeMs = (long)Math.Max(0, rooms.Age(f, now).TotalMilliseconds),
                 ServesRoom = ServesRoom(f.WarehouseId),
-            }));
+            })));
             sku.Markets.AddRange(figures
                 .SelectMany(f => ledger.MarketsOf(f.WarehouseId).Select(market => (Market: market, f.AvailableToPromise)))
                 .GroupBy(m => m.Market, StringComparer.Ordinal)
@@ -57,6 +59,18 @@ public sealed class BoardComposer(StockMirror ledger, RoomComposer rooms, SalesP
         var featured = room.Featured.Select(f => f.Sku).ToHashSet(StringComparer.Ordinal);
         board.Alerts.AddRange(alerts.Firing(a => Concerns(a, room, featured, ServesRoom)));
         return board;
+    }
+
+    private BoardWarehouse WithFeedState(BoardWarehouse warehouse)
+    {
+        if (feeds.Degraded(warehouse.WarehouseId) is { } feed)
+        {
+            warehouse.FeedDegraded = true;
+            warehouse.FeedProblem = string.Create(CultureInfo.InvariantCulture,
+                $"{feed.DeadLetterRatio:P0} of its last {feed.WindowRecords} records dead-lettered; last: {feed.LastDeadLetterReason}");
+            warehouse.FeedExampleDeadLetterId = feed.ExampleDeadLetterId;
+        }
+        return warehouse;
     }
 
     /// <summary>

@@ -52,7 +52,7 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
     /// <summary>Applies a validated batch atomically. Null means an unknown warehouse at that index: nothing applied.</summary>
     public async Task<(int? UnknownWarehouseAt, ApplyStockEventsResponse Response)> ApplyAsync(IReadOnlyList<StockEvent> events)
     {
-        var args = new List<RedisValue>(4 + events.Count * 11) { _options.ChangeLogMaxLength, RetentionMs, events.Count };
+        var args = new List<RedisValue>(4 + events.Count * 12) { _options.ChangeLogMaxLength, RetentionMs, events.Count };
         foreach (var e in events)
         {
             var isSnapshot = e.KindCase == StockEvent.KindOneofCase.Snapshot;
@@ -68,6 +68,7 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
             args.Add(q.Inbound);
             args.Add(q.Unsellable);
             args.Add(isSnapshot ? "" : e.Delta.EventId);
+            args.Add(e.SourceTimeEstimated ? 1 : 0);
         }
         var reply = (RedisResult[])(await Run(LedgerScripts.ApplyEvents, [.. args]))!;
         if ((long)reply[0] == -1)
@@ -199,11 +200,12 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
             return null;
         }
         long F(int i) => (long)fields[i];
-        return BuildRecord(sku, warehouseId, F(0), F(1), F(2), F(3), F(4), F(5), F(6), F(7), F(8), F(9));
+        // Records written before the estimated-time flag have no "se": their times are the warehouse's.
+        return BuildRecord(sku, warehouseId, F(0), F(1), F(2), F(3), F(4), F(5), F(6), F(7), F(8), F(9), fields.Length > 10 && !fields[10].IsNull && (long)fields[10] == 1);
     }
 
     private static StockRecord BuildRecord(string sku, string warehouseId, long onHand, long available, long reserved, long inbound, long unsellable,
-        long sourceMs, long sourceVersion, long held, long committed, long revision) => new()
+        long sourceMs, long sourceVersion, long held, long committed, long revision, bool estimated) => new()
     {
         Sku = sku,
         WarehouseId = warehouseId,
@@ -214,6 +216,7 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
         Committed = committed,
         AvailableToPromise = Math.Max(0, available - held - committed),
         ModRevision = revision,
+        SourceTimeEstimated = estimated,
     };
 
     private static ChangeCause CauseOf(ReadOnlySpan<char> code) => code switch
@@ -243,7 +246,7 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
         }
         var revision = FirstRevisionOf(entry);
         var text = ((string)entry["c"]!).AsSpan();
-        Span<Range> parts = stackalloc Range[14];
+        Span<Range> parts = stackalloc Range[15];
         foreach (var line in text.Split('\n'))
         {
             if (revision >= fromRevision)
@@ -256,14 +259,16 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
 
     private static StockChange ParseLine(long revision, ReadOnlySpan<char> line, Span<Range> parts)
     {
-        if (line.Split(parts, '\t') != 13)
+        // 14 fields; 13 in lines written before the estimated-time flag.
+        var count = line.Split(parts, '\t');
+        if (count is not (13 or 14))
         {
             throw new FormatException($"change log line for revision {revision} is malformed");
         }
         long F(ReadOnlySpan<char> l, Range r) => long.Parse(l[r], CultureInfo.InvariantCulture);
         var record = BuildRecord(line[parts[1]].ToString(), line[parts[2]].ToString(),
             F(line, parts[4]), F(line, parts[5]), F(line, parts[6]), F(line, parts[7]), F(line, parts[8]),
-            F(line, parts[9]), F(line, parts[10]), F(line, parts[11]), F(line, parts[12]), revision);
+            F(line, parts[9]), F(line, parts[10]), F(line, parts[11]), F(line, parts[12]), revision, count == 14 && line[parts[13]] is "1");
         return new StockChange
         {
             Revision = revision,

@@ -11,7 +11,9 @@ namespace Stockcast.Connector.Delivery;
 /// <summary>
 /// Delivers batches to the stock-ledger. Retries transient failures (Backoff.Deliver): safe, because
 /// every event carries an idempotency key (a delta's event id, a snapshot's version), so a batch
-/// applied twice changes nothing the second time.
+/// applied twice changes nothing the second time. A batch the ledger refuses as INVALID_ARGUMENT is
+/// never retried as it is: the events it blames (<see cref="LedgerRefusal"/>) are set aside as
+/// refused and the rest delivered, so one record the ledger will not take never holds back the others.
 /// </summary>
 public sealed class LedgerSink
 {
@@ -30,7 +32,60 @@ public sealed class LedgerSink
         _client = clients.CreateClient<StockLedger.StockLedgerClient>(LedgerMirrors.Local);
     }
 
-    public async Task<ApplyStockEventsResponse> ApplyAsync(string warehouseId, IReadOnlyList<StockEvent> events, CancellationToken cancellationToken)
+    /// <summary>
+    /// The ledger's result for every event, in order. Events the ledger refused as malformed come back
+    /// REJECTED with the ledger's reason ("ledger refused …"); the others were delivered, in their order.
+    /// Throws only for failures of the ledger itself (unavailable after retries, a wrong key, …).
+    /// </summary>
+    public async Task<EventResult[]> DeliverAsync(string warehouseId, IReadOnlyList<StockEvent> events, CancellationToken cancellationToken)
+    {
+        var results = new EventResult[events.Count];
+        await DeliverPartAsync(warehouseId, events, [.. Enumerable.Range(0, events.Count)], results, cancellationToken);
+        return results;
+    }
+
+    /// <summary>Depth first, so what is delivered keeps the batch's order (a SKU's deltas and snapshots arrive as sent).</summary>
+    private async Task DeliverPartAsync(string warehouseId, IReadOnlyList<StockEvent> events, int[] part, EventResult[] results, CancellationToken cancellationToken)
+    {
+        ApplyStockEventsResponse response;
+        try
+        {
+            response = await ApplyAsync(warehouseId, [.. part.Select(i => events[i])], cancellationToken);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
+        {
+            _metrics.DeliveryErrors.WithLabels(warehouseId, ex.StatusCode.ToString()).Inc();
+            var blamed = LedgerRefusal.Blamed(ex, part.Length);
+            if (blamed.Count == 0 && part.Length == 1)
+            {
+                blamed[0] = LedgerRefusal.Reason(ex);
+            }
+            else if (blamed.Count == 0)
+            {
+                // Nothing says which event: halve until the refused ones stand alone.
+                await DeliverPartAsync(warehouseId, events, part[..(part.Length / 2)], results, cancellationToken);
+                await DeliverPartAsync(warehouseId, events, part[(part.Length / 2)..], results, cancellationToken);
+                return;
+            }
+            foreach (var (local, reason) in blamed)
+            {
+                results[part[local]] = new EventResult { Outcome = EventOutcome.Rejected, Reason = reason };
+            }
+            _metrics.LedgerRefusals.WithLabels(warehouseId).Inc(blamed.Count);
+            var rest = part.Where((_, local) => !blamed.ContainsKey(local)).ToArray();
+            if (rest.Length > 0)
+            {
+                await DeliverPartAsync(warehouseId, events, rest, results, cancellationToken);
+            }
+            return;
+        }
+        for (var j = 0; j < part.Length; j++)
+        {
+            results[part[j]] = response.Results[j];
+        }
+    }
+
+    private async Task<ApplyStockEventsResponse> ApplyAsync(string warehouseId, IReadOnlyList<StockEvent> events, CancellationToken cancellationToken)
     {
         var retry = _retries.GetOrAdd(warehouseId, id => Backoff.Deliver(TimeProvider.System, ex => _metrics.DeliveryErrors.WithLabels(id, ex.StatusCode.ToString()).Inc()));
         return await retry.ExecuteAsync(async token =>
@@ -46,13 +101,26 @@ public sealed class LedgerSink
         }, cancellationToken);
     }
 
-    /// <summary>The ledger's current records for these keys (at most 1000), by SKU; missing ones are absent.</summary>
+    /// <summary>
+    /// The ledger's current records for these keys (at most 1000), by SKU; missing ones are absent, as
+    /// are SKUs the ledger refuses to read (their events are then refused, one by one, on delivery).
+    /// </summary>
     public async Task<Dictionary<string, StockRecord>> ReadAsync(string warehouseId, IEnumerable<string> skus, CancellationToken cancellationToken)
     {
-        var request = new BatchGetStockRequest();
-        request.Keys.AddRange(skus.Distinct(StringComparer.Ordinal).Select(sku => new StockKey { WarehouseId = warehouseId, Sku = sku }));
-        var response = await _client.BatchGetStockAsync(request, cancellationToken: cancellationToken);
-        return response.Records.ToDictionary(r => r.Sku, StringComparer.Ordinal);
+        var keys = skus.Distinct(StringComparer.Ordinal).Select(sku => new StockKey { WarehouseId = warehouseId, Sku = sku }).ToList();
+        while (keys.Count > 0)
+        {
+            try
+            {
+                var response = await _client.BatchGetStockAsync(new BatchGetStockRequest { Keys = { keys } }, cancellationToken: cancellationToken);
+                return response.Records.ToDictionary(r => r.Sku, StringComparer.Ordinal);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument && LedgerRefusal.Blamed(ex, keys.Count, "keys").Keys.ToHashSet() is { Count: > 0 } refused)
+            {
+                keys = [.. keys.Where((_, i) => !refused.Contains(i))];
+            }
+        }
+        return new Dictionary<string, StockRecord>(StringComparer.Ordinal);
     }
 
     /// <summary>Every SKU the ledger holds for a warehouse.</summary>

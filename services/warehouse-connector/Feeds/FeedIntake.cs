@@ -1,28 +1,34 @@
 using System.Text.Json;
 using Grpc.Core;
-using Microsoft.Extensions.Options;
 using Stockcast.Connector.DeadLetters;
 using Stockcast.Connector.Delivery;
 using Stockcast.Connector.Events;
 using Stockcast.Connector.V1;
 using Stockcast.Ledger.V1;
+using Stockcast.LedgerClient;
 
 namespace Stockcast.Connector.Feeds;
 
-/// <summary>What became of one intake: counts, and the refused records with their reasons.</summary>
-public sealed record IntakeResult(int Received, int Applied, int Duplicate, int Stale, IReadOnlyList<RefusedRecord> DeadLettered);
+/// <summary>
+/// What became of one intake: every record is exactly one of applied, unchanged, duplicate, stale
+/// or dead-lettered (the refused ones, with their reasons).
+/// </summary>
+public sealed record IntakeResult(int Received, int Applied, int Duplicate, int Stale, int Unchanged, IReadOnlyList<RefusedRecord> DeadLettered);
 
 public sealed record RefusedRecord(int Index, string DeadLetterId, string Reason);
 
 /// <summary>
-/// The path every record takes: normalise, dead-letter what is malformed (never applied), read the
-/// ledger's figures before, deliver the rest to the ledger as one batch, dead-letter what the ledger
-/// rejects, flag what the applied figures do not explain (anomaly events), tally drift on a
-/// reconciling read, record the feed's status.
+/// The path every record takes, record by record: read it (an adapter's reader), refuse what is
+/// malformed or what the ledger's rules would refuse (a dead letter, never applied), resolve event
+/// ids given twice in the batch (the last wins), read the ledger's figures before, leave out
+/// snapshots that change nothing, deliver the rest (the sink sets aside what the ledger still
+/// refuses), dead-letter what the ledger rejects, flag what the applied figures do not explain
+/// (anomaly events), tally drift on a reconciling read, record the feed's status and health.
 /// </summary>
 public sealed class FeedIntake(
     ConnectorMetrics metrics,
-    CanonicalRecords records,
+    CanonicalRecords canonical,
+    StockEventRules rules,
     LedgerSink ledger,
     DeadLetterStore deadLetters,
     FeedStatusStore status,
@@ -30,35 +36,43 @@ public sealed class FeedIntake(
     TimeProvider clock,
     ILogger<FeedIntake> log)
 {
-    /// <param name="attempt">1 for new records; a replayed dead letter's attempt number.</param>
-    public Task<IntakeResult> AcceptAsync(FeedOptions feed, IReadOnlyList<JsonElement> input, CancellationToken cancellationToken, int attempt = 1)
-        => AcceptAsync(feed, [.. input.Select(r => records.Read(r, feed))], cancellationToken, attempt);
-
-    /// <summary>A batch of a polled read (a reconciling read tallies its drift).</summary>
-    public Task<IntakeResult> AcceptAsync(FeedRead read, IReadOnlyList<JsonElement> input, CancellationToken cancellationToken)
-        => AcceptAsync(read.Feed, [.. input.Select(r => records.Read(r, read.Feed))], cancellationToken, read: read);
-
-    /// <summary>For adapters that refuse some records themselves (e.g. an unmapped item id) before the shared checks.</summary>
-    public async Task<IntakeResult> AcceptAsync(FeedOptions feed, IReadOnlyList<NormalisedRecord> normalised, CancellationToken cancellationToken, int attempt = 1, FeedRead? read = null)
+    /// <summary>Canonical JSON records received now (the push API, webhooks).</summary>
+    public Task<IntakeResult> AcceptAsync(FeedOptions feed, IReadOnlyList<JsonElement> input, CancellationToken cancellationToken)
     {
-        var malformed = new List<(int Index, NormalisedRecord Record)>();
-        var events = new List<(int Index, NormalisedRecord Record)>();
-        for (var i = 0; i < normalised.Count; i++)
-        {
-            (normalised[i].Event is null ? malformed : events).Add((i, normalised[i]));
-        }
+        var now = clock.GetUtcNow();
+        return AcceptAsync(feed, [.. input.Select(r => canonical.Read(SourceRecord.Received(r, now), feed))], cancellationToken);
+    }
 
-        var refused = new List<RefusedRecord>();
-        int applied = 0, duplicate = 0, stale = 0;
+    /// <summary>Canonical JSON records of a polled read, received now (file drops).</summary>
+    public Task<IntakeResult> AcceptAsync(FeedRead read, IReadOnlyList<JsonElement> input, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        return AcceptAsync(read, canonical, [.. input.Select(r => SourceRecord.Received(r, now))], cancellationToken);
+    }
+
+    /// <summary>A batch of a polled read, read by the adapter's reader (a reconciling read tallies its drift).</summary>
+    public Task<IntakeResult> AcceptAsync(FeedRead read, IRecordReader reader, IReadOnlyList<SourceRecord> input, CancellationToken cancellationToken)
+        => AcceptAsync(read.Feed, [.. input.Select(r => reader.Read(r, read.Feed))], cancellationToken, read);
+
+    /// <summary>Records already read (webhooks that refuse some themselves, replayed dead letters).</summary>
+    public async Task<IntakeResult> AcceptAsync(FeedOptions feed, IReadOnlyList<NormalisedRecord> records, CancellationToken cancellationToken, FeedRead? read = null)
+    {
+        var batch = new IntakeBatch(records, rules);
+        var superseded = batch.ResolveRepeatedEventIds();
+        var refused = new List<(int Index, string Reason)>(batch.Refused);
+        int applied = 0, duplicate = superseded, stale = 0, unchanged = 0;
         var anomalies = new List<FeedEvent>();
-        if (events.Count > 0)
+        if (batch.Pending.Count > 0)
         {
-            ApplyStockEventsResponse response;
+            EventResult[] results;
             Dictionary<string, StockRecord> current;
+            IReadOnlyList<int> sent;
             try
             {
-                current = await ledger.ReadAsync(feed.WarehouseId, events.Select(e => e.Record.Event!.Sku), cancellationToken);
-                response = await ledger.ApplyAsync(feed.WarehouseId, [.. events.Select(e => e.Record.Event!)], cancellationToken);
+                current = await ledger.ReadAsync(feed.WarehouseId, batch.Pending.Select(i => records[i].Event!.Sku), cancellationToken);
+                unchanged = batch.SetAsideUnchanged(current);
+                sent = batch.Pending;
+                results = sent.Count == 0 ? [] : await ledger.DeliverAsync(feed.WarehouseId, [.. sent.Select(i => records[i].Event!)], cancellationToken);
             }
             catch (RpcException ex)
             {
@@ -67,16 +81,15 @@ public sealed class FeedIntake(
                 throw;
             }
             var now = clock.GetUtcNow();
-            for (var i = 0; i < events.Count; i++)
+            for (var j = 0; j < sent.Count; j++)
             {
-                var result = response.Results[i];
-                read?.SeenSkus.Add(events[i].Record.Event!.Sku);
-                switch (result.Outcome)
+                var e = records[sent[j]].Event!;
+                switch (results[j].Outcome)
                 {
                     case EventOutcome.Applied:
                         applied++;
-                        metrics.SyncLagSeconds.WithLabels(feed.WarehouseId).Observe(Math.Max(0, (now - events[i].Record.Event!.SourceTime.ToDateTimeOffset()).TotalSeconds));
-                        if (Follow(feed, events[i].Record.Event!, current, read) is { } anomaly)
+                        metrics.SyncLagSeconds.WithLabels(feed.WarehouseId).Observe(Math.Max(0, (now - e.SourceTime.ToDateTimeOffset()).TotalSeconds));
+                        if (Follow(feed, e, current, read) is { } anomaly)
                         {
                             anomalies.Add(anomaly);
                         }
@@ -88,31 +101,54 @@ public sealed class FeedIntake(
                         stale++;
                         break;
                     default:
-                        refused.Add(await DeadLetterAsync(feed, events[i].Index, events[i].Record.Payload, $"ledger rejected: {result.Reason}", attempt));
+                        refused.Add((sent[j], results[j].Reason.StartsWith("ledger refused", StringComparison.Ordinal) ? results[j].Reason : $"ledger rejected: {results[j].Reason}"));
                         break;
                 }
             }
         }
-
-        foreach (var (index, record) in malformed)
+        foreach (var e in records.Select(r => r.Event).OfType<StockEvent>())
         {
-            refused.Add(await DeadLetterAsync(feed, index, record.Payload, record.Reason!, attempt));
+            read?.SeenSkus.Add(e.Sku);
         }
+
         refused.Sort((a, b) => a.Index.CompareTo(b.Index));
-        var newest = events.Count == 0 ? (DateTimeOffset?)null : events.Max(e => e.Record.Event!.SourceTime.ToDateTimeOffset());
-        await status.RecordAsync(feed.WarehouseId, normalised.Count, applied, refused.Count, newest, null);
-        metrics.Records.WithLabels(feed.WarehouseId, "received").Inc(normalised.Count);
+        var letters = new List<RefusedRecord>(refused.Count);
+        foreach (var (index, reason) in refused)
+        {
+            letters.Add(await DeadLetterAsync(feed, index, records[index], reason));
+        }
+        var refusedAt = refused.Select(r => r.Index).ToHashSet();
+        var kept = records.Where((r, i) => r.Event is not null && !refusedAt.Contains(i)).ToList();
+        var estimated = kept.Count(r => r.Time != SourceTimeKind.Given);
+        await RecordStatusAsync(feed, records.Count, applied, letters, estimated, unchanged, duplicate, kept);
+        metrics.Records.WithLabels(feed.WarehouseId, "received").Inc(records.Count);
         metrics.Records.WithLabels(feed.WarehouseId, "applied").Inc(applied);
+        metrics.Records.WithLabels(feed.WarehouseId, "unchanged").Inc(unchanged);
         metrics.Records.WithLabels(feed.WarehouseId, "duplicate").Inc(duplicate);
         metrics.Records.WithLabels(feed.WarehouseId, "stale").Inc(stale);
-        metrics.Records.WithLabels(feed.WarehouseId, "dead_lettered").Inc(refused.Count);
-        metrics.LastSuccessTimestamp.WithLabels(feed.WarehouseId).Set(clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
+        metrics.Records.WithLabels(feed.WarehouseId, "dead_lettered").Inc(letters.Count);
+        metrics.SupersededEvents.WithLabels(feed.WarehouseId).Inc(superseded);
+        metrics.EstimatedTimeRecords.WithLabels(feed.WarehouseId).Inc(estimated);
+        metrics.ClampedTimeRecords.WithLabels(feed.WarehouseId).Inc(kept.Count(r => r.Time == SourceTimeKind.Clamped));
+        metrics.Backorders.WithLabels(feed.WarehouseId).Inc(kept.Count(r => r.Backorder));
         metrics.DeadLetters.WithLabels(feed.WarehouseId).Set(await deadLetters.CountAsync(feed.WarehouseId));
         foreach (var anomaly in anomalies)
         {
             await feedEvents.AppendAsync(anomaly);
         }
-        return new IntakeResult(normalised.Count, applied, duplicate, stale, refused);
+        return new IntakeResult(records.Count, applied, duplicate, stale, unchanged, letters);
+    }
+
+    /// <summary>
+    /// Counts the intake in the feed's status. Records received and every one refused is a failure
+    /// of the feed (its last error says why), not a success that would keep it looking fresh.
+    /// </summary>
+    private async Task RecordStatusAsync(FeedOptions feed, int received, int applied, List<RefusedRecord> letters, int estimated, int unchanged, int duplicate, List<NormalisedRecord> kept)
+    {
+        var newest = kept.Count == 0 ? (DateTimeOffset?)null : kept.Max(r => r.Event!.SourceTime.ToDateTimeOffset());
+        var lastLetter = letters.Count == 0 ? null : new DeadLetterNote(letters[^1].DeadLetterId, letters[^1].Reason);
+        var error = received > 0 && letters.Count == received ? $"all {received} records dead-lettered, e.g. {lastLetter!.Id}: {lastLetter.Reason}" : null;
+        await status.RecordAsync(feed.WarehouseId, new FeedTally(received, applied, letters.Count, estimated, unchanged, duplicate), newest, error, lastLetter);
     }
 
     /// <summary>
@@ -145,9 +181,9 @@ public sealed class FeedIntake(
         return AnomalyRules.Check(feed, before, after.Quantities.OnHand);
     }
 
-    private async Task<RefusedRecord> DeadLetterAsync(FeedOptions feed, int index, string payload, string reason, int attempt)
+    private async Task<RefusedRecord> DeadLetterAsync(FeedOptions feed, int index, NormalisedRecord record, string reason)
     {
-        var letter = await deadLetters.AddAsync(feed.WarehouseId, feed.Source, payload, reason, attempt);
+        var letter = await deadLetters.AddAsync(feed.WarehouseId, feed.Source, record, reason);
         log.LogWarning("Record {Index} from {Warehouse} dead-lettered as {DeadLetter}: {Reason}", index, feed.WarehouseId, letter.Id, reason);
         return new RefusedRecord(index, letter.Id, reason);
     }

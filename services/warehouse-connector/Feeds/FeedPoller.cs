@@ -33,7 +33,11 @@ public sealed class FeedPoller(ConnectorMetrics metrics, IOptions<ConnectorOptio
             var read = new FeedRead(feed, full, reconciles: full && adapter.GivesWholePicture);
             var result = await adapter.ReadAsync(read, cancellationToken);
             // A completed read is a success even when nothing changed: a quiet feed is not a stale one.
-            await status.RecordAsync(feed.WarehouseId, 0, 0, 0, null, null);
+            // One whose every record was refused is not: it keeps the error the intake recorded.
+            if (result.Received == 0 || result.DeadLettered < result.Received)
+            {
+                await status.RecordAsync(feed.WarehouseId, 0, 0, 0, null, null);
+            }
             return read.Reconciles ? await reconciliation.ReportAsync(read, result, cancellationToken) : result;
         }
         finally

@@ -7,47 +7,71 @@ using StackExchange.Redis;
 
 namespace Stockcast.Connector.Feeds;
 
+/// <summary>What one intake did, for a feed's counters.</summary>
+public sealed record FeedTally(int Received, int Applied, int DeadLettered, int EstimatedTime = 0, int Unchanged = 0, int Duplicate = 0);
+
+/// <summary>The newest dead letter of an intake: its id and why (shown for a DEGRADED feed).</summary>
+public sealed record DeadLetterNote(string Id, string Reason);
+
 /// <summary>
-/// Each feed's sync status, kept in Redis so every replica and a restarted one report the same. A
-/// feed's stale episode is one field ("stale"), set and cleared by single commands, so however many
-/// replicas notice, one raises FEED_STALE and one FEED_RECOVERED.
+/// Each feed's sync status, kept in Redis so every replica and a restarted one report the same: the
+/// counters, the last success and error, the newest dead letter, and per minute of the dead-letter
+/// window the records received and dead-lettered (a ring of slots, each stamped with its minute), from
+/// which the ratio that makes a feed DEGRADED is read. A feed's stale episode is one field ("stale"),
+/// set and cleared by single commands, so however many replicas notice, one raises FEED_STALE and one FEED_RECOVERED.
 /// </summary>
-public sealed class FeedStatusStore(ConnectorMetrics metrics, IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, FeedEventStore feedEvents, TimeProvider clock)
+public sealed class FeedStatusStore(ConnectorMetrics metrics, IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, FeedEventStore feedEvents, IOptions<ConnectorOptions> options, TimeProvider clock)
 {
+    private const string RecordScript = """
+        local k = KEYS[1]
+        local counters = {'received', 'applied', 'dead', 'estimated', 'unchanged', 'duplicate'}
+        for i, f in ipairs(counters) do
+          local n = tonumber(ARGV[6 + i])
+          if n ~= 0 then redis.call('HINCRBY', k, f, n) end
+        end
+        if tonumber(ARGV[7]) > 0 then
+          local slot = tostring(tonumber(ARGV[2]) % tonumber(ARGV[3]))
+          if redis.call('HGET', k, 'wm'..slot) ~= ARGV[2] then
+            redis.call('HSET', k, 'wm'..slot, ARGV[2], 'wr'..slot, 0, 'wd'..slot, 0)
+          end
+          redis.call('HINCRBY', k, 'wr'..slot, ARGV[7])
+          redis.call('HINCRBY', k, 'wd'..slot, ARGV[9])
+        end
+        if ARGV[13] ~= '' then redis.call('HSET', k, 'dlid', ARGV[13], 'dlreason', ARGV[14]) end
+        if tonumber(ARGV[6]) > tonumber(redis.call('HGET', k, 'source') or '0') then redis.call('HSET', k, 'source', ARGV[6]) end
+        if ARGV[4] == '1' then
+          redis.call('HSET', k, 'success', ARGV[1], 'error', '')
+          return redis.call('HDEL', k, 'stale')
+        end
+        redis.call('HSET', k, 'error', ARGV[5])
+        return 0
+        """;
+
     private readonly string _prefix = redisOptions.Value.KeyPrefix + "cn:feed:";
 
     private IDatabase Db => redis.GetDatabase();
 
-    public async Task RecordAsync(string warehouseId, int received, int applied, int deadLettered, DateTimeOffset? newestSourceTime, string? error)
+    /// <summary>A read that completed (<paramref name="error"/> null) or failed, with what it counted.</summary>
+    public Task RecordAsync(string warehouseId, int received, int applied, int deadLettered, DateTimeOffset? newestSourceTime, string? error)
+        => RecordAsync(warehouseId, new FeedTally(received, applied, deadLettered), newestSourceTime, error, null);
+
+    public async Task RecordAsync(string warehouseId, FeedTally tally, DateTimeOffset? newestSourceTime, string? error, DeadLetterNote? newestDeadLetter)
     {
-        var key = (RedisKey)(_prefix + warehouseId);
-        var transaction = Db.CreateTransaction();
-        _ = transaction.HashIncrementAsync(key, "received", received);
-        _ = transaction.HashIncrementAsync(key, "applied", applied);
-        _ = transaction.HashIncrementAsync(key, "dead", deadLettered);
-        Task<bool>? endedStaleEpisode = null;
         var now = clock.GetUtcNow();
-        if (error is null)
-        {
-            _ = transaction.HashSetAsync(key, "success", now.ToUnixTimeMilliseconds());
-            _ = transaction.HashSetAsync(key, "error", "");
-            endedStaleEpisode = transaction.HashDeleteAsync(key, "stale");
-        }
-        else
-        {
-            _ = transaction.HashSetAsync(key, "error", error);
-        }
-        if (newestSourceTime is { } newest)
-        {
-            _ = transaction.HashSetAsync(key, "source", newest.ToUnixTimeMilliseconds());
-        }
-        await transaction.ExecuteAsync();
+        var feed = options.Value.Feeds.FirstOrDefault(f => f.WarehouseId == warehouseId);
+        var ended = (long)await Db.ScriptEvaluateAsync(RecordScript, [(RedisKey)(_prefix + warehouseId)],
+        [
+            now.ToUnixTimeMilliseconds(), Minute(now), feed?.DeadLetterWindowMinutes ?? FeedOptions.DefaultDeadLetterWindowMinutes,
+            error is null ? 1 : 0, error ?? "", newestSourceTime?.ToUnixTimeMilliseconds() ?? 0,
+            tally.Received, tally.Applied, tally.DeadLettered, tally.EstimatedTime, tally.Unchanged, tally.Duplicate,
+            newestDeadLetter?.Id ?? "", newestDeadLetter?.Reason ?? "",
+        ]);
         if (error is null)
         {
             metrics.LastSuccessTimestamp.WithLabels(warehouseId).Set(now.ToUnixTimeMilliseconds() / 1000.0);
             metrics.FeedStale.WithLabels(warehouseId).Set(0);
         }
-        if (endedStaleEpisode is not null && await endedStaleEpisode)
+        if (ended == 1)
         {
             await feedEvents.AppendAsync(new FeedEvent
             {
@@ -94,25 +118,50 @@ public sealed class FeedStatusStore(ConnectorMetrics metrics, IConnectionMultipl
 
     public async Task<Feed> GetAsync(FeedOptions options)
     {
-        var fields = await Db.HashGetAsync(_prefix + options.WarehouseId, ["success", "source", "received", "applied", "dead", "error"]);
+        var fields = (await Db.HashGetAllAsync(_prefix + options.WarehouseId)).ToDictionary(e => (string)e.Name!, e => e.Value, StringComparer.Ordinal);
+        long Number(string field) => fields.TryGetValue(field, out var v) && v.TryParse(out long n) ? n : 0;
+        string Text(string field) => fields.TryGetValue(field, out var v) ? (string?)v ?? "" : "";
         var feed = new Feed
         {
             WarehouseId = options.WarehouseId,
             Source = options.Source,
-            RecordsReceived = (long?)fields[2] ?? 0,
-            RecordsApplied = (long?)fields[3] ?? 0,
-            RecordsDeadLettered = (long?)fields[4] ?? 0,
-            LastError = (string?)fields[5] ?? "",
+            RecordsReceived = Number("received"),
+            RecordsApplied = Number("applied"),
+            RecordsDeadLettered = Number("dead"),
+            RecordsEstimatedTime = Number("estimated"),
+            RecordsUnchanged = Number("unchanged"),
+            RecordsDuplicate = Number("duplicate"),
+            LastError = Text("error"),
+            LastDeadLetterReason = Text("dlreason"),
+            ExampleDeadLetterId = Text("dlid"),
+            DeadLetterWindowSeconds = options.DeadLetterWindowMinutes * 60,
         };
-        if ((long?)fields[0] is long success)
+        if (Number("success") is > 0 and var success)
         {
             feed.LastSuccess = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(success));
         }
-        if ((long?)fields[1] is long source)
+        if (Number("source") is > 0 and var source)
         {
             feed.LastSourceTime = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(source));
         }
-        feed.Stale = feed.LastSuccess is null || clock.GetUtcNow() - feed.LastSuccess.ToDateTimeOffset() > TimeSpan.FromSeconds(options.StaleAfterSeconds);
+        var now = clock.GetUtcNow();
+        feed.Stale = feed.LastSuccess is null || now - feed.LastSuccess.ToDateTimeOffset() > TimeSpan.FromSeconds(options.StaleAfterSeconds);
+
+        // The window: slots stamped with a minute still inside it.
+        var minute = Minute(now);
+        long windowDead = 0;
+        for (var slot = 0; slot < options.DeadLetterWindowMinutes; slot++)
+        {
+            if (Number($"wm{slot}") is var stamped && stamped > minute - options.DeadLetterWindowMinutes && stamped <= minute && fields.ContainsKey($"wm{slot}"))
+            {
+                feed.WindowRecords += Number($"wr{slot}");
+                windowDead += Number($"wd{slot}");
+            }
+        }
+        feed.DeadLetterRatio = feed.WindowRecords == 0 ? 0 : (double)windowDead / feed.WindowRecords;
+        feed.State = feed.WindowRecords >= options.DegradedMinRecords && feed.DeadLetterRatio > options.DegradedDeadLetterRatio ? FeedState.Degraded : FeedState.Healthy;
         return feed;
     }
+
+    private static long Minute(DateTimeOffset at) => at.ToUnixTimeMilliseconds() / 60_000;
 }

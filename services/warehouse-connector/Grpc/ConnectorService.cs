@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
@@ -12,10 +11,17 @@ using Stockcast.ServiceDefaults.Errors;
 namespace Stockcast.Connector.Grpc;
 
 [Authorize(Policy = Policies.Read)]
-public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedStatusStore status, DeadLetterStore deadLetters, FeedIntake intake, FeedPoller poller, FeedEventStore feedEvents)
-    : WarehouseConnector.WarehouseConnectorBase
+public sealed class ConnectorService(
+    IOptions<ConnectorOptions> options,
+    FeedStatusStore status,
+    DeadLetterStore deadLetters,
+    DeadLetterReplay replay,
+    FeedPoller poller,
+    FeedEventStore feedEvents,
+    ConnectorMetrics metrics) : WarehouseConnector.WarehouseConnectorBase
 {
     private const int MaxLetters = 1000;
+    private const int DefaultPageSize = 100;
 
     public override async Task<ListFeedsResponse> ListFeeds(ListFeedsRequest request, ServerCallContext context)
     {
@@ -59,41 +65,48 @@ public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedSta
     public override async Task<ListDeadLettersResponse> ListDeadLetters(ListDeadLettersRequest request, ServerCallContext context)
     {
         var feed = Feed(request.WarehouseId);
-        if (request.Limit is < 0 or > MaxLetters)
-        {
-            throw new InvalidFieldException("limit", $"must be between 0 and {MaxLetters}");
-        }
-        var letters = await deadLetters.ListAsync(feed.WarehouseId, request.Limit == 0 ? 100 : request.Limit);
-        return new ListDeadLettersResponse { DeadLetters = { letters } };
+        var (letters, next) = await deadLetters.ListAsync(feed.WarehouseId, Query(request.Filter), PageSize(request.Limit), request.PageToken);
+        return new ListDeadLettersResponse { DeadLetters = { letters }, NextPageToken = next, Total = await deadLetters.CountAsync(feed.WarehouseId) };
     }
 
     [Authorize(Policy = Policies.Write)]
     public override async Task<ReplayDeadLettersResponse> ReplayDeadLetters(ReplayDeadLettersRequest request, ServerCallContext context)
     {
         var feed = Feed(request.WarehouseId);
-        var letters = await deadLetters.ListAsync(feed.WarehouseId, MaxLetters, request.Ids);
-        var response = new ReplayDeadLettersResponse();
-        foreach (var letter in letters)
+        var ids = request.Ids.Count > 0
+            ? request.Ids.Distinct(StringComparer.Ordinal).ToList()
+            : (await deadLetters.ListAsync(feed.WarehouseId, Query(request.Filter), MaxLetters)).Letters.Select(l => l.Id).ToList();
+        if (ids.Count > MaxLetters)
         {
-            // Deliver (or re-refuse) first, remove after: a letter is never lost to a failed replay.
-            using var json = JsonDocument.Parse(letter.Payload);
-            var result = await intake.AcceptAsync(feed, [json.RootElement], context.CancellationToken, letter.Attempts + 1);
-            var refusedAs = result.DeadLettered.Count == 0 ? null : result.DeadLettered[0].DeadLetterId;
-            if (refusedAs != letter.Id)
+            throw new InvalidFieldException("ids", $"{ids.Count} ids; replay at most {MaxLetters} a call");
+        }
+        return await replay.ReplayAsync(feed, await deadLetters.GetAsync(feed.WarehouseId, ids), context.CancellationToken);
+    }
+
+    [Authorize(Policy = Policies.Write)]
+    public override async Task<PurgeDeadLettersResponse> PurgeDeadLetters(PurgeDeadLettersRequest request, ServerCallContext context)
+    {
+        var feed = Feed(request.WarehouseId);
+        var query = Query(request.Filter);
+        if (request.Ids.Count == 0 && query.IsEmpty && !request.All)
+        {
+            throw new InvalidFieldException("all", "name the ids, give a filter, or set all to purge every dead letter of the feed");
+        }
+        var purged = 0;
+        if (request.Ids.Count > 0)
+        {
+            purged = await deadLetters.RemoveAsync(feed.WarehouseId, [.. request.Ids.Distinct(StringComparer.Ordinal)]);
+        }
+        else
+        {
+            // Page by page from the newest: each page removed is gone from the next read.
+            for (var page = await deadLetters.ListAsync(feed.WarehouseId, query, MaxLetters); page.Letters.Count > 0; page = await deadLetters.ListAsync(feed.WarehouseId, query, MaxLetters))
             {
-                // Delivered, or refused for another reason (a letter of its own now).
-                await deadLetters.RemoveAsync(feed.WarehouseId, letter.Id);
-            }
-            if (refusedAs is null)
-            {
-                response.Delivered++;
-            }
-            else
-            {
-                response.StillFailing.AddRange(await deadLetters.ListAsync(feed.WarehouseId, 1, [refusedAs]));
+                purged += await deadLetters.RemoveAsync(feed.WarehouseId, [.. page.Letters.Select(l => l.Id)]);
             }
         }
-        return response;
+        metrics.DeadLetters.WithLabels(feed.WarehouseId).Set(await deadLetters.CountAsync(feed.WarehouseId));
+        return new PurgeDeadLettersResponse { Purged = purged };
     }
 
     public override async Task WatchFeedEvents(WatchFeedEventsRequest request, IServerStreamWriter<FeedEvent> responseStream, ServerCallContext context)
@@ -111,6 +124,24 @@ public sealed class ConnectorService(IOptions<ConnectorOptions> options, FeedSta
                 await responseStream.WriteAsync(e, context.CancellationToken);
             }
         }
+    }
+
+    private static int PageSize(int requested) => requested is < 0 or > MaxLetters
+        ? throw new InvalidFieldException("limit", $"must be between 0 and {MaxLetters}")
+        : requested == 0 ? DefaultPageSize : requested;
+
+    private static DeadLetterQuery Query(DeadLetterFilter? filter)
+    {
+        if (filter is null)
+        {
+            return new DeadLetterQuery();
+        }
+        var query = new DeadLetterQuery(filter.ReasonContains, filter.ReceivedAfter?.ToDateTimeOffset(), filter.ReceivedBefore?.ToDateTimeOffset());
+        if (query.After >= query.Before)
+        {
+            throw new InvalidFieldException("filter.received_before", "must be later than filter.received_after");
+        }
+        return query;
     }
 
     private FeedOptions Feed(string warehouseId)

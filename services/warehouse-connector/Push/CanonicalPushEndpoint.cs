@@ -45,7 +45,8 @@ public static class CanonicalPushEndpoint
             {
                 return Problem(StatusCodes.Status400BadRequest, $"records: {count} records; send 0 (a heartbeat) to {options.Value.MaxRecordsPerPush} per call");
             }
-            // The ledger or Redis down: nothing is acknowledged and the HTTP error handler answers 503 with
+            // Records the connector or the ledger refuses are dead letters, listed in the 200. The ledger
+            // or Redis down: nothing is acknowledged and the HTTP error handler answers 503 with
             // Retry-After, so the sender retries the same records (idempotent).
             var result = await intake.AcceptAsync(feed, [.. records.EnumerateArray()], cancellationToken);
             return Results.Ok(new
@@ -54,6 +55,7 @@ public static class CanonicalPushEndpoint
                 applied = result.Applied,
                 duplicate = result.Duplicate,
                 stale = result.Stale,
+                unchanged = result.Unchanged,
                 deadLettered = result.DeadLettered.Select(r => new { index = r.Index, id = r.DeadLetterId, reason = r.Reason }),
             });
         }

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Stockcast.Connector.Feeds;
 
@@ -9,9 +7,9 @@ namespace Stockcast.Connector.Webhooks;
 /// <summary>
 /// Receives Shopify's inventory_levels/update at POST /webhooks/shopify/{warehouseId}, verified by
 /// X-Shopify-Hmac-Sha256 (base64 HMAC-SHA256 of the raw body with the app secret) before anything is
-/// read. The feed's ExternalId is the Shopify location it stands for; its SkuMap maps
-/// inventory_item_id → SKU. Shopify reports only `available`, so the snapshot takes it as both
-/// available and on hand; `updated_at` is the source time and (in ms) version.
+/// read; the body is read by <see cref="ShopifyRecords"/>. Answers 200 with what became of it
+/// (refused levels are dead letters), or 503 when the ledger or Redis did not take it, so Shopify
+/// delivers again.
 /// </summary>
 public static class ShopifyWebhook
 {
@@ -25,7 +23,7 @@ public static class ShopifyWebhook
         return app;
     }
 
-    private static async Task<IResult> ReceiveAsync(string warehouseId, HttpRequest request, IOptions<ConnectorOptions> options, CanonicalRecords records, FeedIntake intake, CancellationToken cancellationToken)
+    private static async Task<IResult> ReceiveAsync(string warehouseId, HttpRequest request, IOptions<ConnectorOptions> options, ShopifyRecords reader, FeedIntake intake, TimeProvider clock, CancellationToken cancellationToken)
     {
         var (delivery, problem) = await SignedWebhook.ReadAsync(warehouseId, FeedOptions.ShopifySource, SignatureHeader, request, options.Value, cancellationToken);
         if (delivery is null)
@@ -36,37 +34,7 @@ public static class ShopifyWebhook
         {
             return Results.Problem(detail: $"X-Shopify-Topic: only {Topic} is handled here", statusCode: StatusCodes.Status400BadRequest);
         }
-        return await SignedWebhook.DeliverAsync(() => intake.AcceptAsync(delivery.Feed, [Normalise(delivery.Payload, delivery.Feed, records)], cancellationToken));
-    }
-
-    private static NormalisedRecord Normalise(JsonNode? level, FeedOptions feed, CanonicalRecords records)
-    {
-        var payload = level?.ToJsonString() ?? "null";
-        var item = level?["inventory_item_id"]?.ToString() ?? "";
-        var location = level?["location_id"]?.ToString() ?? "";
-        if (location != feed.ExternalId)
-        {
-            return new NormalisedRecord(payload, null, $"location_id: {location} is not this warehouse's Shopify location ({feed.ExternalId})");
-        }
-        if (!feed.SkuMap.TryGetValue(item, out var sku))
-        {
-            return new NormalisedRecord(payload, null, $"inventory_item_id: {item} has no SKU in the feed's SkuMap");
-        }
-        var updatedAt = level?["updated_at"]?.ToString();
-        var record = new JsonObject
-        {
-            ["type"] = "snapshot",
-            ["sku"] = sku,
-            ["sourceTime"] = updatedAt,
-            ["available"] = level?["available"]?.DeepClone(),
-            ["onHand"] = level?["available"]?.DeepClone(),
-        };
-        if (DateTimeOffset.TryParse(updatedAt, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
-        {
-            record["sourceVersion"] = at.ToUnixTimeMilliseconds();
-        }
-        // The map turned their item id into our SKU already (so the feed's map is not applied twice);
-        // the shared checks do the rest, and a refusal keeps the canonical form, which replays.
-        return records.Read(JsonSerializer.SerializeToElement(record), new FeedOptions { WarehouseId = feed.WarehouseId, Source = feed.Source, UnitsPerWarehouseUnit = feed.UnitsPerWarehouseUnit });
+        var level = SourceRecord.Received(JsonSerializer.SerializeToElement(delivery.Payload), clock.GetUtcNow());
+        return await SignedWebhook.DeliverAsync(() => intake.AcceptAsync(delivery.Feed, [reader.Read(level, delivery.Feed)], cancellationToken));
     }
 }

@@ -9,8 +9,9 @@ namespace Stockcast.Connector.Webhooks;
 /// <summary>
 /// What every signed inventory webhook goes through: find the warehouse's feed, check the signature
 /// (base64 HMAC-SHA256 of the raw body with the shared secret, as ShipHero and Shopify both sign) in
-/// fixed time before reading anything, parse the JSON, and after delivery answer 200, or 503 when the
-/// ledger did not accept the records so the sender delivers again.
+/// fixed time before reading anything, parse the JSON, and after delivery answer 200 (refused records
+/// are dead letters, listed in the answer), or 503 when the ledger did not accept the records so the
+/// sender delivers again.
 /// </summary>
 public static class SignedWebhook
 {
@@ -49,7 +50,14 @@ public static class SignedWebhook
     public static async Task<IResult> DeliverAsync(Func<Task<IntakeResult>> intake)
     {
         var result = await intake();
-        return Results.Ok(new { received = result.Received, applied = result.Applied, deadLettered = result.DeadLettered.Count });
+        return Results.Ok(new
+        {
+            received = result.Received,
+            applied = result.Applied,
+            unchanged = result.Unchanged,
+            deadLettered = result.DeadLettered.Count,
+            deadLetters = result.DeadLettered.Select(r => new { index = r.Index, id = r.DeadLetterId, reason = r.Reason }),
+        });
     }
 
     private static bool Matches(byte[] body, string presented, string secret)

@@ -28,6 +28,8 @@ public sealed class AmazonFbaApi(StockModel model, ScenarioClock clock)
     private IResult Serve(HttpContext http)
     {
         http.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
+        // SP-API dates its answers: a client's stand-in for a summary without lastUpdatedTime. Scenario time, as the API sees it.
+        http.Response.Headers.Date = clock.GetUtcNow().ToString("R", CultureInfo.InvariantCulture);
         var token = http.Request.Headers["x-amz-access-token"].ToString();
         if (token.Length == 0 || !model.HasToken(ApiKind.AmazonFba, token))
         {
@@ -103,7 +105,8 @@ public sealed class AmazonFbaApi(StockModel model, ScenarioClock clock)
             var summary = Summary(sku, details);
             if (model.TakeMalformation(warehouse.Id, sku.Sku) is { } kind)
             {
-                Malformer.Apply(kind, summary, "sellerSku", summary, "totalQuantity", "lastUpdatedTime");
+                var sellable = summary["inventoryDetails"] as JsonObject ?? summary;
+                Malformer.Apply(kind, summary, new RecordShape("sellerSku", summary, "totalQuantity", sellable, "fulfillableQuantity", "lastUpdatedTime"));
             }
             summaries.Add(summary);
         }

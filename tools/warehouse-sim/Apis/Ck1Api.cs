@@ -67,7 +67,7 @@ public sealed class Ck1Api(StockModel model)
             var record = Record(query.WarehouseId!, sku);
             if (model.TakeMalformation(warehouse.Id, sku.Sku) is { } kind)
             {
-                Malformer.Apply(kind, record, "Sku", record, "TotalStockQty", "CreateTime");
+                Malformer.Apply(kind, record, new RecordShape("Sku", record, "TotalStockQty", record, "AvailStockQty", "CreateTime"));
             }
             records.Add(record);
         }

@@ -63,8 +63,8 @@ public sealed class ShipBobApi(StockModel model, ScenarioClock clock)
             if (model.TakeMalformation(warehouse.Id, sku.Sku) is { } kind)
             {
                 var holder = item["locations"] is JsonArray { Count: > 0 } locations ? (JsonObject)locations[0]! : item;
-                var field = holder == item ? "total_on_hand_quantity" : "on_hand_quantity";
-                Malformer.Apply(kind, item, "sku", holder, field, timestampField: null);
+                var (onHand, fulfillable) = holder == item ? ("total_on_hand_quantity", "total_fulfillable_quantity") : ("on_hand_quantity", "fulfillable_quantity");
+                Malformer.Apply(kind, item, new RecordShape("sku", holder, onHand, holder, fulfillable, TimestampField: null));
             }
             items.Add(item);
         }

@@ -60,4 +60,23 @@ public enum StaleMode { Frozen, Down }
 /// <summary>Corrupt this SKU's record in the polled API's responses, for <c>Responses</c> responses (null: until cleared).</summary>
 public sealed record MalformedRecord(string Warehouse, string Sku, MalformedKind Kind, int? Responses = null);
 
-public enum MalformedKind { MissingSku, NegativeQuantity, NonNumericQuantity, BadTimestamp }
+/// <summary>
+/// Broken records (MissingSku, NegativeQuantity, NonNumericQuantity, BadTimestamp) and the quirks real
+/// feeds show that a reader must take or refuse record by record: a control character in the SKU, a
+/// quantity sent as a string of digits, null or left out, a negative sellable figure (a backorder),
+/// an empty or missing timestamp.
+/// </summary>
+public enum MalformedKind
+{
+    MissingSku,
+    NegativeQuantity,
+    NonNumericQuantity,
+    BadTimestamp,
+    ControlCharacterSku,
+    NumericStringQuantity,
+    NullQuantity,
+    MissingQuantity,
+    NegativeAvailable,
+    EmptyTimestamp,
+    MissingTimestamp,
+}

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Polly;
 using Stockcast.ServiceDefaults.Resilience;
 
@@ -13,12 +12,10 @@ namespace Stockcast.Connector.Feeds.AmazonFba;
 /// nextToken pages). Incremental reads ask for startDateTime = the durable cursor minus a minute of
 /// overlap (re-reading is harmless: snapshots are versioned); the cursor moves only when a read
 /// completes. Paced to Amazon's 2 requests/s; a QuotaExceeded 429 waits a second; an expired
-/// nextToken restarts the read. Mapping (docs/connector.md): sellerSku → sku, lastUpdatedTime →
-/// sourceTime and version, fulfillableQuantity → available, reservedQuantity.totalReservedQuantity
-/// → reserved, inbound working + shipped + receiving → inbound, unfulfillableQuantity.
-/// totalUnfulfillableQuantity → unsellable, totalQuantity − inbound → onHand.
+/// nextToken restarts the read. Each summary is read by <see cref="AmazonFbaRecords"/>, with the
+/// page's Date header as the time that stands in for an empty lastUpdatedTime.
 /// </summary>
-public sealed class AmazonFbaFeed(ConnectorMetrics metrics, IHttpClientFactory httpClients, FeedIntake intake, FeedCursorStore cursors, TimeProvider clock, ILogger<AmazonFbaFeed> log) : IPolledFeed
+public sealed class AmazonFbaFeed(ConnectorMetrics metrics, IHttpClientFactory httpClients, FeedIntake intake, AmazonFbaRecords reader, FeedCursorStore cursors, TimeProvider clock, ILogger<AmazonFbaFeed> log) : IPolledFeed
 {
     private static readonly TimeSpan RequestSpacing = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan QuotaWait = TimeSpan.FromSeconds(1);
@@ -70,7 +67,9 @@ public sealed class AmazonFbaFeed(ConnectorMetrics metrics, IHttpClientFactory h
             {
                 throw new FeedException("Amazon page has no payload.inventorySummaries");
             }
-            var records = summaries.EnumerateArray().Select(ToCanonical).ToList();
+            var receivedAt = clock.GetUtcNow();
+            var fallback = response.Headers.Date ?? receivedAt;
+            var records = summaries.EnumerateArray().Select(s => new SourceRecord(s.Clone(), receivedAt, fallback)).ToList();
             foreach (var summary in summaries.EnumerateArray())
             {
                 if (summary.TryGetProperty("lastUpdatedTime", out var t) && t.ValueKind == JsonValueKind.String
@@ -81,7 +80,7 @@ public sealed class AmazonFbaFeed(ConnectorMetrics metrics, IHttpClientFactory h
             }
             if (records.Count > 0)
             {
-                total = total.Add(await intake.AcceptAsync(read, records, cancellationToken));
+                total = total.Add(await intake.AcceptAsync(read, reader, records, cancellationToken));
             }
             nextToken = page.RootElement.TryGetProperty("pagination", out var pagination) && pagination.TryGetProperty("nextToken", out var token) && token.ValueKind == JsonValueKind.String
                 ? token.GetString() : null;
@@ -135,58 +134,6 @@ public sealed class AmazonFbaFeed(ConnectorMetrics metrics, IHttpClientFactory h
         {
             throw new FeedException($"Amazon page is not JSON: {ex.Message}");
         }
-    }
-
-    private static JsonElement ToCanonical(JsonElement summary)
-    {
-        var record = new JsonObject { ["type"] = "snapshot" };
-        Copy(summary, record, "sku", "sellerSku");
-        Copy(summary, record, "sourceTime", "lastUpdatedTime");
-        if (summary.TryGetProperty("lastUpdatedTime", out var t) && t.ValueKind == JsonValueKind.String
-            && DateTimeOffset.TryParse(t.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
-        {
-            record["sourceVersion"] = at.ToUnixTimeMilliseconds();
-        }
-        if (!summary.TryGetProperty("inventoryDetails", out var details))
-        {
-            return JsonSerializer.SerializeToElement(record);
-        }
-        Copy(details, record, "available", "fulfillableQuantity");
-        Copy(details, record, "reserved", "reservedQuantity", "totalReservedQuantity");
-        Copy(details, record, "unsellable", "unfulfillableQuantity", "totalUnfulfillableQuantity");
-        var inbound = new[] { "inboundWorkingQuantity", "inboundShippedQuantity", "inboundReceivingQuantity" }.Select(f => Number(details, f)).ToList();
-        var inboundTotal = inbound.All(n => n is not null) ? inbound.Sum(n => n!.Value) : (long?)null;
-        if (inboundTotal is { } sum)
-        {
-            record["inbound"] = sum;
-        }
-        // On hand is what Amazon holds: its total less what is still on the way in. A malformed
-        // total is passed on as it came, so validation names it.
-        if (Number(summary, "totalQuantity") is { } totalQuantity && inboundTotal is { } inb)
-        {
-            record["onHand"] = totalQuantity - inb;
-        }
-        else
-        {
-            Copy(summary, record, "onHand", "totalQuantity");
-        }
-        return JsonSerializer.SerializeToElement(record);
-    }
-
-    private static long? Number(JsonElement parent, string field)
-        => parent.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;
-
-    private static void Copy(JsonElement source, JsonObject record, string ours, params string[] path)
-    {
-        var value = source;
-        foreach (var step in path)
-        {
-            if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(step, out value))
-            {
-                return;
-            }
-        }
-        record[ours] = JsonNode.Parse(value.GetRawText());
     }
 
     private sealed class ExpiredTokenException : Exception;

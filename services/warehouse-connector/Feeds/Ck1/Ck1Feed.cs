@@ -1,18 +1,15 @@
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Stockcast.Connector.Feeds.Ck1;
 
 /// <summary>
 /// Reads a CK1-style overseas warehouse (POST /v1/inventories with WarehouseId and up to 30 Skus a
-/// call). The API has no per-record stock timestamp, so the read's time is the source time and
-/// version. Mapping (docs/connector.md): TotalStockQty → onHand, AvailStockQty → available,
-/// TotalStockQty − AvailStockQty → reserved, InTransitStockQty → inbound.
+/// call), each record read by <see cref="Ck1Records"/>. The API has no per-record stock timestamp,
+/// so the read's time is the (estimated) source time and version.
 /// </summary>
-public sealed class Ck1Feed(IHttpClientFactory httpClients, FeedIntake intake, TimeProvider clock) : IPolledFeed
+public sealed class Ck1Feed(IHttpClientFactory httpClients, FeedIntake intake, Ck1Records reader, TimeProvider clock) : IPolledFeed
 {
     private const int SkusPerCall = 30;
     private static readonly JsonSerializerOptions PascalCase = new();
@@ -55,44 +52,13 @@ public sealed class Ck1Feed(IHttpClientFactory httpClients, FeedIntake intake, T
                 {
                     throw new FeedException("CK1 answer is not an array of inventories");
                 }
-                var records = page.RootElement.EnumerateArray().Select(r => ToCanonical(r, readAt)).ToList();
+                var records = page.RootElement.EnumerateArray().Select(r => new SourceRecord(r.Clone(), readAt, readAt)).ToList();
                 if (records.Count > 0)
                 {
-                    total = total.Add(await intake.AcceptAsync(read, records, cancellationToken));
+                    total = total.Add(await intake.AcceptAsync(read, reader, records, cancellationToken));
                 }
             }
         }
         return total;
-    }
-
-    private static JsonElement ToCanonical(JsonElement item, DateTimeOffset readAt)
-    {
-        var record = new JsonObject
-        {
-            ["type"] = "snapshot",
-            ["sourceTime"] = readAt.ToString("O", CultureInfo.InvariantCulture),
-            ["sourceVersion"] = readAt.ToUnixTimeMilliseconds(),
-        };
-        if (item.ValueKind != JsonValueKind.Object)
-        {
-            return JsonSerializer.SerializeToElement(record);
-        }
-        void Copy(string ours, string theirs)
-        {
-            if (item.TryGetProperty(theirs, out var value))
-            {
-                record[ours] = JsonNode.Parse(value.GetRawText());
-            }
-        }
-        Copy("sku", "Sku");
-        Copy("onHand", "TotalStockQty");
-        Copy("available", "AvailStockQty");
-        Copy("inbound", "InTransitStockQty");
-        if (item.TryGetProperty("TotalStockQty", out var t) && t.ValueKind == JsonValueKind.Number && t.TryGetInt64(out var totalQty)
-            && item.TryGetProperty("AvailStockQty", out var a) && a.ValueKind == JsonValueKind.Number && a.TryGetInt64(out var availQty))
-        {
-            record["reserved"] = Math.Max(0, totalQty - availQty);
-        }
-        return JsonSerializer.SerializeToElement(record);
     }
 }

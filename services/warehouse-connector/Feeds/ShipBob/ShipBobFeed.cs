@@ -1,32 +1,19 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Stockcast.ServiceDefaults.Resilience;
 
 namespace Stockcast.Connector.Feeds.ShipBob;
 
 /// <summary>
-/// Reads ShipBob's 2025-07 inventory levels (GET /2025-07/inventory-level, cursor pages) into
-/// canonical records. ShipBob gives no per-item timestamp, so a read's fetch time is the source
-/// time and version of its snapshots. Mapping (docs/connector.md):
-/// total_on_hand_quantity → on_hand, total_fulfillable_quantity → available,
-/// total_committed_quantity → reserved, total_awaiting_quantity → inbound,
-/// total_exception_quantity → unsellable.
+/// Reads ShipBob's 2025-07 inventory levels (GET /2025-07/inventory-level, cursor pages), each item
+/// read by <see cref="ShipBobRecords"/>. ShipBob gives no per-item timestamp, so a read's fetch time
+/// is the (estimated) source time and version of its snapshots: a later read supersedes an earlier one.
 /// </summary>
-public sealed class ShipBobFeed(ConnectorMetrics metrics, IHttpClientFactory httpClients, FeedIntake intake, TimeProvider clock, ILogger<ShipBobFeed> log) : IPolledFeed
+public sealed class ShipBobFeed(ConnectorMetrics metrics, IHttpClientFactory httpClients, FeedIntake intake, ShipBobRecords reader, TimeProvider clock, ILogger<ShipBobFeed> log) : IPolledFeed
 {
     private const int PageSize = 250;
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(2);
-
-    private static readonly (string Theirs, string Ours)[] Fields =
-    [
-        ("total_on_hand_quantity", "onHand"),
-        ("total_fulfillable_quantity", "available"),
-        ("total_committed_quantity", "reserved"),
-        ("total_awaiting_quantity", "inbound"),
-        ("total_exception_quantity", "unsellable"),
-    ];
 
     public string Source => FeedOptions.ShipBobSource;
 
@@ -62,10 +49,10 @@ public sealed class ShipBobFeed(ConnectorMetrics metrics, IHttpClientFactory htt
             // A page that does not parse stops the read here: nothing of it is applied, and the
             // next read starts again from the first page.
             var page = await ReadPageAsync(response, cancellationToken);
-            var records = page.Items.Select(item => ToCanonical(item, fetchedAt)).ToList();
+            var records = page.Items.Select(item => new SourceRecord(item, fetchedAt, fetchedAt)).ToList();
             if (records.Count > 0)
             {
-                total = total.Add(await intake.AcceptAsync(read, records, cancellationToken));
+                total = total.Add(await intake.AcceptAsync(read, reader, records, cancellationToken));
             }
             // Follow links only to the configured API: the token goes with every request.
             if (page.Next is { } link && Uri.Compare(link, feed.BaseUrl!, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) != 0)
@@ -102,28 +89,5 @@ public sealed class ShipBobFeed(ConnectorMetrics metrics, IHttpClientFactory htt
         {
             throw new FeedException($"ShipBob page is not JSON: {ex.Message}");
         }
-    }
-
-    /// <summary>Copies their values as they are: a malformed one is refused, with its field named, by the shared validation.</summary>
-    private static JsonElement ToCanonical(JsonElement item, DateTimeOffset fetchedAt)
-    {
-        var record = new JsonObject
-        {
-            ["type"] = "snapshot",
-            ["sourceTime"] = fetchedAt.ToString("O", CultureInfo.InvariantCulture),
-            ["sourceVersion"] = fetchedAt.ToUnixTimeMilliseconds(),
-        };
-        if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("sku", out var sku))
-        {
-            record["sku"] = JsonNode.Parse(sku.GetRawText());
-        }
-        foreach (var (theirs, ours) in Fields)
-        {
-            if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty(theirs, out var value))
-            {
-                record[ours] = JsonNode.Parse(value.GetRawText());
-            }
-        }
-        return JsonSerializer.SerializeToElement(record);
     }
 }
