@@ -1,3 +1,4 @@
+using Stockcast.LedgerClient;
 using System.Globalization;
 using System.Text;
 using Stockcast.Connector.Feeds;
@@ -22,7 +23,7 @@ public sealed class DropFileMemoryTests(ITestOutputHelper output) : IDisposable
 {
     private const int Rows = 200_000;
     private const int Batch = 1000;
-    private static readonly CanonicalRecords Canonical = new(TimeProvider.System, 600);
+    private static readonly CanonicalRecords Canonical = new(new StockEventRules(TimeProvider.System));
     private readonly string _folder = Directory.CreateTempSubdirectory("stockcast-memory-").FullName;
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
@@ -51,7 +52,7 @@ public sealed class DropFileMemoryTests(ITestOutputHelper output) : IDisposable
         {
             await foreach (var row in format.ReadAsync(file, rows, CancellationToken.None))
             {
-                batch.Add(Canonical.Read(row.Record, row.Feed));
+                batch.Add(Canonical.Read(SourceRecord.Received(row.Record, DateTimeOffset.UtcNow), row.Feed));
                 if (batch.Count == Batch)
                 {
                     read += batch.Count;

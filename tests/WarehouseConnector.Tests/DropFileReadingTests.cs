@@ -1,3 +1,4 @@
+using Stockcast.LedgerClient;
 using System.ComponentModel.DataAnnotations;
 using System.Text;
 using System.Text.Json;
@@ -14,7 +15,7 @@ namespace Stockcast.Connector.Tests;
 public sealed class DropFileReadingTests : IDisposable
 {
     private static readonly DateTimeOffset FileTime = new(2026, 11, 30, 23, 0, 0, TimeSpan.Zero);
-    private static readonly CanonicalRecords Canonical = new(TimeProvider.System, 600);
+    private static readonly CanonicalRecords Canonical = new(new StockEventRules(TimeProvider.System));
     private readonly string _folder = Directory.CreateTempSubdirectory("stockcast-reading-").FullName;
 
     private static FeedOptions Drop(string warehouse = "us-drop") => new() { WarehouseId = warehouse, Source = FeedOptions.FileDropSource, Folder = "/drops" };
@@ -41,7 +42,7 @@ public sealed class DropFileReadingTests : IDisposable
         await using var file = File.OpenRead(path);
         await foreach (var row in format.ReadAsync(file, rows, CancellationToken.None))
         {
-            var reason = row.Problem ?? Canonical.Read(row.Record, row.Feed).Reason;
+            var reason = row.Problem ?? Canonical.Read(SourceRecord.Received(row.Record, DateTimeOffset.UtcNow), row.Feed).Reason;
             outcomes.Add(new Outcome(row.Line, row.Feed.WarehouseId, row.Record, reason));
         }
         return outcomes;

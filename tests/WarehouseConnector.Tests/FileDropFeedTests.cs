@@ -56,7 +56,10 @@ public sealed class FileDropFeedTests(RedisServerFixture redis) : IClassFixture<
     private static void Drop(string export, string folder) => File.Copy(Path.Combine(AppContext.BaseDirectory, "ErpExports", export), Path.Combine(folder, export));
 
     private async Task<List<DeadLetter>> DeadLettersAsync(string warehouse = Warehouse)
-        => [.. (await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = warehouse })).DeadLetters.OrderBy(l => l.Reason, StringComparer.Ordinal)];
+        => [.. (await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = warehouse })).DeadLetters.OrderBy(Where, StringComparer.Ordinal)];
+
+    /// <summary>A drop's dead letter as an operator reads it: the file and line it came from, then the reason.</summary>
+    private static string Where(DeadLetter letter) => $"{letter.Origin}: {letter.Reason}";
 
     private async Task<(long OnHand, long Available, long Reserved, long Inbound)?> FiguresAsync(string warehouse, string sku)
         => await _host.LedgerRecordAsync(warehouse, sku) is { Quantities: var q } ? (q.OnHand, q.Available, q.Reserved, q.Inbound) : null;
@@ -80,7 +83,7 @@ public sealed class FileDropFeedTests(RedisServerFixture redis) : IClassFixture<
         await SyncAsync();
 
         var letter = Assert.Single(await DeadLettersAsync());
-        Assert.Equal("stock-2026-11-25.csv line 4: available: '\"ten\"' is not a whole number", letter.Reason);
+        Assert.Equal("stock-2026-11-25.csv line 4: available: '\"ten\"' is not a whole number", Where(letter));
         Assert.Equal(8, (await _host.LedgerRecordAsync(Warehouse, "CSV-1"))!.Quantities.Available);
         Assert.Equal(40, (await _host.LedgerRecordAsync(Warehouse, "CSV-2"))!.Quantities.Inbound);
         Assert.Null(await _host.LedgerRecordAsync(Warehouse, "CSV-3"));
@@ -103,7 +106,7 @@ public sealed class FileDropFeedTests(RedisServerFixture redis) : IClassFixture<
         [
             "us-erp-inventory.csv line 7: available: empty cell (a missing figure is never taken as zero)",
             "us-erp-inventory.csv line 8: onHand: '\"n/a\"' is not a whole number",
-        ], (await DeadLettersAsync()).Select(l => l.Reason));
+        ], (await DeadLettersAsync()).Select(Where));
 
         var processed = Path.Combine(_folder, "processed");
         Assert.True(File.Exists(Path.Combine(processed, "us-erp-inventory.csv")));
@@ -160,7 +163,7 @@ public sealed class FileDropFeedTests(RedisServerFixture redis) : IClassFixture<
         [
             "3pl-multi-warehouse.tsv line 4: warehouse: code 'TX09' is not in the feed's WarehouseCodes, nor a warehouse of ours",
             "3pl-multi-warehouse.tsv line 6: warehouse: empty cell (say which warehouse the row is for)",
-        ], (await DeadLettersAsync()).Select(l => l.Reason));
+        ], (await DeadLettersAsync()).Select(Where));
         Assert.Empty(await DeadLettersAsync("us-erp"));
         // The routed rows count for the warehouse they were applied to, like any of its records.
         Assert.Equal(2, (await _host.Client().ListFeedsAsync(new ListFeedsRequest())).Feeds.Single(f => f.WarehouseId == "us-erp").RecordsApplied);
@@ -194,8 +197,8 @@ public sealed class FileDropFeedTests(RedisServerFixture redis) : IClassFixture<
         Assert.Equal((6L, 6L, 0L, 0L), await FiguresAsync(Warehouse, "LAMP-YEL"));
         var letters = await DeadLettersAsync();
         Assert.Equal(2, letters.Count);
-        Assert.StartsWith("wms-stock.jsonl line 4: line: not JSON (", letters[0].Reason);
-        Assert.Equal("wms-stock.jsonl line 5: onHand: '\"seven\"' is not a whole number", letters[1].Reason);
+        Assert.StartsWith("wms-stock.jsonl line 4: line: not JSON (", Where(letters[0]));
+        Assert.Equal("wms-stock.jsonl line 5: onHand: '\"seven\"' is not a whole number", Where(letters[1]));
     }
 
     [Fact]

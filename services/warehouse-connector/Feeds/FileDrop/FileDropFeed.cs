@@ -128,25 +128,30 @@ public sealed class FileDropFeed(
 
     /// <summary>
     /// Hands a batch of rows to the intake, one call per warehouse they are for: the file drop's one
-    /// intake call. Until the intake carries a record's origin into its dead letter itself, the row's
-    /// file and line are put in front of the reason here.
+    /// intake call. Each row carries its file and line as its origin, which its dead letter keeps;
+    /// the origin is part of what the row is about, so two rows alike in two files are two letters,
+    /// and a file read again after a crash gives the same letters again.
     /// </summary>
     private async Task DeliverAsync(List<DropRow> batch, DropFileSummary summary, CancellationToken cancellationToken)
     {
+        var receivedAt = clock.GetUtcNow();
         foreach (var rows in batch.GroupBy(r => r.Feed).Select(g => g.ToList()))
         {
             var feed = rows[0].Feed;
             var normalised = rows.Select(row =>
             {
-                var record = row.Problem is { } problem ? new NormalisedRecord(row.Record.GetRawText(), null, problem) : records.Read(row.Record, feed);
-                return record.Reason is null ? record : record with { Reason = $"{summary.File} line {row.Line}: {record.Reason}" };
+                var source = SourceRecord.Received(row.Record, receivedAt) with { Origin = $"{summary.File} line {row.Line}" };
+                var record = row.Problem is { } problem
+                    ? NormalisedRecord.Refused(source, records.Format, row.Record.GetRawText(), problem)
+                    : records.Read(source, feed);
+                return record with { Identity = $"{source.Origin}|{record.Identity}" };
             }).ToList();
             var result = await intake.AcceptAsync(feed, normalised, cancellationToken);
             summary.Add(rows, result);
             metrics.DropRows.WithLabels(summary.Feed, "read").Inc(rows.Count);
             metrics.DropRows.WithLabels(summary.Feed, "applied").Inc(result.Applied);
             metrics.DropRows.WithLabels(summary.Feed, "dead_lettered").Inc(result.DeadLettered.Count);
-            metrics.DropRows.WithLabels(summary.Feed, "unchanged").Inc(result.Duplicate + result.Stale);
+            metrics.DropRows.WithLabels(summary.Feed, "unchanged").Inc(result.Duplicate + result.Stale + result.Unchanged);
         }
     }
 
