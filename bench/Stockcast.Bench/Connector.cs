@@ -86,6 +86,9 @@ public static class ShipHero
 {
     public const string SignatureHeader = "x-shiphero-hmac-sha256";
 
+    /// <summary>ShipHero's id of the bench's warehouse: in every body, and the feeds' ExternalId, which the connector checks it against.</summary>
+    public const string WarehouseId = "76733";
+
     /// <summary>base64(HMAC-SHA256(raw body, shared secret)): what Webhooks/SignedWebhook.cs in the connector checks.</summary>
     public static string Sign(byte[] body, string secret) => Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 
@@ -111,7 +114,7 @@ public static class ShipHero
             json.WriteNumber("non_sellable", 0);
             json.WriteBoolean("virtual", false);
             json.WriteStartObject("updated_warehouse");
-            json.WriteNumber("warehouse_id", 76_733);
+            json.WriteNumber("warehouse_id", long.Parse(WarehouseId, CultureInfo.InvariantCulture));
             json.WriteString("warehouse_uuid", "V2FyZWhvdXNlOjc2NzMz");
             json.WriteString("identifier", "bench");
             json.WriteEndObject();

@@ -7,6 +7,7 @@ using Stockcast.Connector.Feeds.AmazonFba;
 using Stockcast.Connector.Feeds.Ck1;
 using Stockcast.Connector.Feeds.FileDrop;
 using Stockcast.Connector.Feeds.ShipBob;
+using Stockcast.Connector.Webhooks;
 using Stockcast.LedgerClient;
 using Stockcast.ServiceDefaults;
 using Stockcast.ServiceDefaults.Redis;
@@ -28,6 +29,7 @@ public static class ConnectorExtensions
         builder.Services.AddSingleton<FeedStatusStore>();
         builder.Services.AddSingleton<Reconciliation>();
         builder.Services.AddSingleton<FeedIntake>();
+        builder.Services.AddSingleton<WebhookReceipts>();
         builder.Services.AddHttpClient(WarehouseApiClient.Name, c => c.Timeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton<IPolledFeed, ShipBobFeed>();
         builder.Services.AddSingleton<IPolledFeed, AmazonFbaFeed>();
