@@ -9,6 +9,9 @@ var options = builder.Configuration.GetSection("Sim").Get<SimOptions>() ?? new S
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton<ScenarioClock>();
 builder.Services.AddSingleton<StockModel>();
+builder.Services.AddSingleton<QuotaClock>();
+builder.Services.AddSingleton<Mess>();
+builder.Services.AddSingleton<ApiTraffic>();
 builder.Services.AddSingleton<WebhookSender>();
 builder.Services.AddSingleton<Simulator>();
 builder.Services.AddSingleton<ShipBobApi>();
