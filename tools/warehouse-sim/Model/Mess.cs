@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Stockcast.WarehouseSim.Model;
@@ -195,5 +196,5 @@ public sealed class Mess
 
     /// <summary>The first count sent as a number (the one QuantityAsString turns into text).</summary>
     private static string? NumericCount(RecordShape shape)
-        => shape.Counts is { } counts ? shape.CountFields.FirstOrDefault(f => counts[f] is JsonValue v && v.TryGetValue<long>(out _)) : null;
+        => shape.Counts is { } counts ? shape.CountFields.FirstOrDefault(f => counts[f] is JsonValue v && v.GetValueKind() == JsonValueKind.Number) : null;
 }

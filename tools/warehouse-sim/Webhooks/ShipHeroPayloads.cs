@@ -36,7 +36,8 @@ public static class ShipHeroPayloads
             }
             if (type == InventoryUpdate)
             {
-                mess.Spoil(ApiKind.ShipHero, (JsonObject)body["inventory"]![0]!, new RecordShape("sku", (JsonObject)body["inventory"]![0]!, UpdateCounts, Time: null));
+                var item = (JsonObject)body["inventory"]![0]!;
+                mess.Spoil(ApiKind.ShipHero, item, new RecordShape("sku", item, UpdateCounts, Time: null));
             }
             else
             {
