@@ -6,6 +6,7 @@ using Stockcast.Connector.Feeds;
 using Stockcast.Connector.Feeds.AmazonFba;
 using Stockcast.Connector.Feeds.Ck1;
 using Stockcast.Connector.Feeds.FileDrop;
+using Stockcast.Connector.Feeds.Replicas;
 using Stockcast.Connector.Feeds.ShipBob;
 using Stockcast.Connector.Webhooks;
 using Stockcast.LedgerClient;
@@ -36,6 +37,9 @@ public static class ConnectorExtensions
         builder.Services.AddSingleton<IPolledFeed, Ck1Feed>();
         builder.Services.AddSingleton<IPolledFeed, FileDropFeed>();
         builder.Services.AddSingleton<FeedCursorStore>();
+        builder.Services.AddSingleton<VendorQuotas>();
+        builder.Services.AddSingleton<FeedLeases>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedLeases>());
         builder.Services.AddSingleton<FeedPoller>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedPoller>());
         builder.Services.AddHostedService<StalenessMonitor>();

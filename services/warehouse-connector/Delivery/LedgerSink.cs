@@ -30,13 +30,14 @@ public sealed class LedgerSink
         _client = clients.CreateClient<StockLedger.StockLedgerClient>(LedgerMirrors.Local);
     }
 
-    public async Task<ApplyStockEventsResponse> ApplyAsync(string warehouseId, IReadOnlyList<StockEvent> events, CancellationToken cancellationToken)
+    /// <param name="fence">A feed lease holder's term: the ledger refuses the batch (FENCED) once a newer holder has written.</param>
+    public async Task<ApplyStockEventsResponse> ApplyAsync(string warehouseId, IReadOnlyList<StockEvent> events, WriterFence? fence, CancellationToken cancellationToken)
     {
         var retry = _retries.GetOrAdd(warehouseId, id => Backoff.Deliver(TimeProvider.System, ex => _metrics.DeliveryErrors.WithLabels(id, ex.StatusCode.ToString()).Inc()));
         return await retry.ExecuteAsync(async token =>
         {
             using var call = _client.ApplyStockEvents(cancellationToken: token);
-            await call.RequestStream.WriteAsync(new ApplyStockEventsRequest { BatchId = warehouseId, Events = { events } }, token);
+            await call.RequestStream.WriteAsync(new ApplyStockEventsRequest { BatchId = warehouseId, Events = { events }, Fence = fence }, token);
             await call.RequestStream.CompleteAsync();
             if (!await call.ResponseStream.MoveNext(token))
             {

@@ -58,7 +58,7 @@ public sealed class FeedIntake(
             try
             {
                 current = await ledger.ReadAsync(feed.WarehouseId, events.Select(e => e.Record.Event!.Sku), cancellationToken);
-                response = await ledger.ApplyAsync(feed.WarehouseId, [.. events.Select(e => e.Record.Event!)], cancellationToken);
+                response = await ledger.ApplyAsync(feed.WarehouseId, [.. events.Select(e => e.Record.Event!)], read?.Fence, cancellationToken);
             }
             catch (RpcException ex)
             {
