@@ -31,7 +31,12 @@ public static class ConnectorExtensions
         builder.Services.AddSingleton<Reconciliation>();
         builder.Services.AddSingleton<FeedIntake>();
         builder.Services.AddSingleton<WebhookReceipts>();
-        builder.Services.AddHttpClient(WarehouseApiClient.Name, c => c.Timeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddHttpClient(WarehouseApiClient.Name, c =>
+        {
+            c.Timeout = TimeSpan.FromSeconds(30);
+            // Names the integration and the replica, for the vendor's logs (and the simulator's reader count).
+            c.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", $"stockcast-warehouse-connector (replica {Environment.MachineName}/{Environment.ProcessId})");
+        });
         builder.Services.AddSingleton<IPolledFeed, ShipBobFeed>();
         builder.Services.AddSingleton<IPolledFeed, AmazonFbaFeed>();
         builder.Services.AddSingleton<IPolledFeed, Ck1Feed>();

@@ -11,7 +11,7 @@ public sealed class ApiTraffic
     private readonly Lock _gate = new();
     private Dictionary<string, Reading> _warehouses = new(StringComparer.Ordinal);
 
-    public sealed record WarehouseTraffic(string Warehouse, long Requests, int MaxInFlight, long Throttled, long ReaderChanges, IReadOnlyDictionary<string, long> Readers);
+    public sealed record WarehouseTraffic(string Warehouse, long Requests, int MaxInFlight, long Throttled, long ReaderChanges, string? LastReader, IReadOnlyDictionary<string, long> Readers);
 
     private sealed class Reading
     {
@@ -70,7 +70,7 @@ public sealed class ApiTraffic
         lock (_gate)
         {
             return [.. _warehouses.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w => new WarehouseTraffic(
-                w.Key, w.Value.Requests, w.Value.MaxInFlight, w.Value.Throttled, w.Value.ReaderChanges, new Dictionary<string, long>(w.Value.Readers)))];
+                w.Key, w.Value.Requests, w.Value.MaxInFlight, w.Value.Throttled, w.Value.ReaderChanges, w.Value.LastReader, new Dictionary<string, long>(w.Value.Readers)))];
         }
     }
 
