@@ -167,6 +167,14 @@ public sealed class MessyModeTests
     }
 
     [Fact]
+    public async Task MessRateMakesTheScenarioFileMessyAsMakeRunAsks()
+    {
+        using var host = new SimHost(scenarioFile: "scenarios/demo.json", messRate: 0.02);
+
+        Assert.Equal(0.02, (await ReportAsync(host)).Spec.Rate);
+    }
+
+    [Fact]
     public async Task ARateOutsideZeroToOneIsRefusedNamingTheField()
     {
         using var host = await new SimHost().LoadAsync(Scenarios.Of(Scenarios.Ck1()));

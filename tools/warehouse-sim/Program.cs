@@ -39,6 +39,10 @@ if (!string.IsNullOrEmpty(options.ScenarioFile))
     var path = Path.Combine(app.Environment.ContentRootPath, options.ScenarioFile);
     var scenario = JsonSerializer.Deserialize<Scenario>(await File.ReadAllTextAsync(path), Scenario.Json)
         ?? throw new InvalidOperationException($"Scenario file {path} is empty");
+    if (scenario.Mess is null && options.MessRate > 0)
+    {
+        scenario = scenario with { Mess = new MessSpec(options.MessRate) };
+    }
     var errors = StockModel.Validate(scenario);
     if (errors.Count > 0)
     {
