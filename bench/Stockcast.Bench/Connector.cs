@@ -93,7 +93,8 @@ public static class ShipHero
     public static string Sign(byte[] body, string secret) => Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 
     /// <summary>One item per webhook, as ShipHero sends one per changed SKU; counts as strings, as ShipHero does.</summary>
-    public static byte[] InventoryUpdate(string sku, long onHand, long available)
+    /// <param name="bad">On hand as "12 pcs", as a warehouse system's export sometimes gives it: the connector dead-letters the record.</param>
+    public static byte[] InventoryUpdate(string sku, long onHand, long available, bool bad = false)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(buffer))
@@ -107,7 +108,7 @@ public static class ShipHero
             json.WriteString("sku", sku);
             json.WriteString("inventory", available.ToString(CultureInfo.InvariantCulture));
             json.WriteString("backorder_quantity", "0");
-            json.WriteString("on_hand", onHand.ToString(CultureInfo.InvariantCulture));
+            json.WriteString("on_hand", bad ? "12 pcs" : onHand.ToString(CultureInfo.InvariantCulture));
             json.WriteNumber("sell_ahead", 0);
             json.WriteNumber("qty_in_totes", 0);
             json.WriteNumber("reserve", 0);

@@ -34,6 +34,12 @@ public static class ConnectorSection
             results.Line($"| Signed ShipHero \"Inventory Update\" webhooks, {f["webhooks_senders"]} concurrent senders (HTTP/1.1, one SKU per webhook), {f["webhooks_seconds"]} s | **{f["webhooks_records_accepted_per_s"]} records/s accepted** (HTTP 200), {f["webhooks_records_applied_per_s"]} applied; per webhook p50 {f["webhooks_p50_ms"]} ms, p99 {f["webhooks_p99_ms"]} ms, max {f["webhooks_max_ms"]} ms; on the Watch: {f["webhooks_watch_delivered"]} of {f["webhooks_applied_total"]} applied, complete: {f["webhooks_delivered_complete"]} | {Ratio(f["webhooks_records_accepted_per_s"], f["connector_health_ok_per_s"])} of the connector's /healthz ceiling; {Ratio(f["webhooks_records_accepted_per_s"], setUnpipelined)} of redis SET unpipelined |");
             cpu.Line(CpuRow(f, "webhooks", "webhooks", f["webhooks_records_accepted_per_s"]));
         }
+        if (f.Seen("webhooks_messy_senders"))
+        {
+            var share = Share(f["webhooks_messy_records_accepted_per_s"], f["webhooks_records_accepted_per_s"]);
+            results.Line($"| The same with {f["webhooks_messy_bad_percent"]} % bad records (on hand \"12 pcs\", signed; the connector dead-letters them: {f["webhooks_messy_dead_lettered"]}), {f["webhooks_messy_seconds"]} s | **{f["webhooks_messy_records_accepted_per_s"]} records/s accepted**, {f["webhooks_messy_records_applied_per_s"]} applied; per webhook p50 {f["webhooks_messy_p50_ms"]} ms, p99 {f["webhooks_messy_p99_ms"]} ms; on the Watch: {f["webhooks_messy_watch_delivered"]} of {f["webhooks_messy_applied_total"]} applied, complete: {f["webhooks_messy_delivered_complete"]} | **{share}** of the clean rate: {AtLeast(share, Goals.MessyThroughputShare)} (goal: within 10 % of it) |");
+            cpu.Line(CpuRow(f, "webhooks, 1 % bad", "webhooks_messy", f["webhooks_messy_records_accepted_per_s"]));
+        }
         if (f.Seen("connector_health_senders"))
         {
             results.Line($"| Reference: GET /healthz on the connector, same senders (Kestrel HTTP/1.1, nothing behind it) | {f["connector_health_ok_per_s"]} requests/s, p50 {f["connector_health_p50_ms"]} ms, p99 {f["connector_health_p99_ms"]} ms | |");
@@ -79,7 +85,7 @@ public static class ConnectorSection
             |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
             {cpu}
             The file drop's window runs from the landing to the last record (it includes the wait for the next
-            poll); the others' are the measured seconds. "Other processes": {f.BusyNote(["filedrop_csv", "filedrop_json", "webhooks", "connector_health", "synclag_sim", "synclag_webhook", "synclag_push"])}
+            poll); the others' are the measured seconds. "Other processes": {f.BusyNote(["filedrop_csv", "filedrop_json", "webhooks", "webhooks_messy", "connector_health", "synclag_sim", "synclag_webhook", "synclag_push"])}
 
             ### warehouse-connector memory by phase (VmRSS peak, MiB)
 
