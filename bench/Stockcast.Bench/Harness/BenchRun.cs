@@ -106,6 +106,7 @@ public static class BenchRun
                 await runner.RunAsync("webhooks-messy", [.. connector, "--warehouse", "cn-shiphero", "--senders", knobs.WebhookSenders, "--seconds", knobs.Seconds, "--warmup", "3", "--bad-percent", "1", "--sku-prefix", "MESSY-"], cancel);
                 await runner.RunAsync("connector-health", [.. connector, "--senders", knobs.WebhookSenders, "--warmup", "3", "--seconds", knobs.Seconds], cancel);
                 await runner.RunAsync("filedrop", [.. connector, "--folder", drop, "--warehouse", "cn-drop", "--records", knobs.DropRecords], cancel);
+                await runner.RunAsync("filedrop-messy", [.. connector, "--folder", drop, "--warehouse", "cn-drop", "--records", knobs.DropRecords, "--warmup-records", "0", "--bad-percent", "1"], cancel);
                 await runner.RunAsync("synclag", [.. connector, "--via", knobs.SyncLagVia, "--rate", knobs.SyncLagRate, "--sim-rate", knobs.SyncLagSimulatorRate, "--seconds", knobs.Seconds,
                     "--sim", Authority(services.Simulator.HttpAddress), "--sim-warehouse", "cn-sim", "--webhook-warehouse", "cn-shiphero", "--push-warehouse", "cn-push"], cancel);
             }

@@ -28,6 +28,13 @@ public static class ConnectorSection
             var p = "filedrop_" + format;
             results.Line($"| File drop, {format}: {f[p + "_records"]} records ({f[p + "_file_mib"]} MiB), from the file landing in the folder to the last record on the ledger's Watch | **{f[p + "_records_per_s"]} records/s** normalised and delivered ({f[p + "_seconds"]} s; first record after {f[p + "_first_change_ms"]} ms, then {f[p + "_records_per_s_after_first"]} records/s); complete: {f[p + "_complete"]} | {Ratio(f[p + "_records_per_s"], f["apply_events_per_s"])} of the ledger's ApplyStockEvents rate in this run; {Ratio(f[p + "_records_per_s"], setUnpipelined)} of redis SET unpipelined |");
             cpu.Line(CpuRow(f, "filedrop " + format, p, f[p + "_records_per_s"]));
+            var m = "filedrop_messy_" + format;
+            if (f.Seen(m + "_records"))
+            {
+                var share = Share(f[m + "_records_per_s"], f[p + "_records_per_s"]);
+                results.Line($"| The same, {f[m + "_bad_percent"]} % bad rows (on hand \"12 pcs\"; dead-lettered: {f[m + "_dead_lettered"]}, applied: {f[m + "_delivered"]}) | **{f[m + "_records_per_s"]} records/s** read ({f[m + "_seconds"]} s); complete: {f[m + "_complete"]} | **{share}** of the clean rate: {AtLeast(share, Goals.MessyThroughputShare)} (goal: within 10 % of it) |");
+                cpu.Line(CpuRow(f, "filedrop " + format + ", 1 % bad", m, f[m + "_records_per_s"]));
+            }
         }
         if (f.Seen("webhooks_senders"))
         {
@@ -85,7 +92,7 @@ public static class ConnectorSection
             |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
             {cpu}
             The file drop's window runs from the landing to the last record (it includes the wait for the next
-            poll); the others' are the measured seconds. "Other processes": {f.BusyNote(["filedrop_csv", "filedrop_json", "webhooks", "webhooks_messy", "connector_health", "synclag_sim", "synclag_webhook", "synclag_push"])}
+            poll); the others' are the measured seconds. "Other processes": {f.BusyNote(["filedrop_csv", "filedrop_json", "filedrop_messy_csv", "filedrop_messy_json", "webhooks", "webhooks_messy", "connector_health", "synclag_sim", "synclag_webhook", "synclag_push"])}
 
             ### warehouse-connector memory by phase (VmRSS peak, MiB)
 
