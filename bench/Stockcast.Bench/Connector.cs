@@ -86,11 +86,15 @@ public static class ShipHero
 {
     public const string SignatureHeader = "x-shiphero-hmac-sha256";
 
+    /// <summary>ShipHero's id of the bench's warehouse: in every body, and the feeds' ExternalId, which the connector checks it against.</summary>
+    public const string WarehouseId = "76733";
+
     /// <summary>base64(HMAC-SHA256(raw body, shared secret)): what Webhooks/SignedWebhook.cs in the connector checks.</summary>
     public static string Sign(byte[] body, string secret) => Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 
     /// <summary>One item per webhook, as ShipHero sends one per changed SKU; counts as strings, as ShipHero does.</summary>
-    public static byte[] InventoryUpdate(string sku, long onHand, long available)
+    /// <param name="bad">On hand as "12 pcs", as a warehouse system's export sometimes gives it: the connector dead-letters the record.</param>
+    public static byte[] InventoryUpdate(string sku, long onHand, long available, bool bad = false)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(buffer))
@@ -104,14 +108,14 @@ public static class ShipHero
             json.WriteString("sku", sku);
             json.WriteString("inventory", available.ToString(CultureInfo.InvariantCulture));
             json.WriteString("backorder_quantity", "0");
-            json.WriteString("on_hand", onHand.ToString(CultureInfo.InvariantCulture));
+            json.WriteString("on_hand", bad ? "12 pcs" : onHand.ToString(CultureInfo.InvariantCulture));
             json.WriteNumber("sell_ahead", 0);
             json.WriteNumber("qty_in_totes", 0);
             json.WriteNumber("reserve", 0);
             json.WriteNumber("non_sellable", 0);
             json.WriteBoolean("virtual", false);
             json.WriteStartObject("updated_warehouse");
-            json.WriteNumber("warehouse_id", 76_733);
+            json.WriteNumber("warehouse_id", long.Parse(WarehouseId, CultureInfo.InvariantCulture));
             json.WriteString("warehouse_uuid", "V2FyZWhvdXNlOjc2NzMz");
             json.WriteString("identifier", "bench");
             json.WriteEndObject();

@@ -21,7 +21,9 @@ namespace Stockcast.Bench;
 /// every row then carries a note column (ignored by the connector, as an ERP export's descriptions
 /// are) padded to reach it, so a 1 GB export can be measured without a million SKUs in the ledger;
 /// the harness records the connector's peak RSS during the scenario. Files are written to disk as
-/// they are generated, never held whole.
+/// they are generated, never held whole. With --bad-percent P, every (100/P)th row has a malformed on
+/// hand ("12 pcs"): the connector dead-letters it and applies the rest; the clock runs until the good
+/// rows' changes are on the Watch, and records/s counts every row read.
 /// </summary>
 public static class FileDropScenario
 {
@@ -29,13 +31,25 @@ public static class FileDropScenario
 
     private const string Note = "Oversize tee white size M / carton 40x30x20 cm / 12 per case / ";
 
+    // A count as some warehouse exports write it: refused by validation, dead-lettered.
+    private const string BadOnHand = "12 pcs";
+
     /// <param name="FileMib">The timed drops' size in MiB; 0 for rows without padding.</param>
-    public sealed record Settings(string Folder, string Warehouse, int Records, int WarmupRecords, string[] Formats, double TimeoutSeconds, double FileMib)
+    /// <param name="BadPercent">The share of rows with a malformed on hand; 0 for none.</param>
+    public sealed record Settings(string Folder, string Warehouse, int Records, int WarmupRecords, string[] Formats, double TimeoutSeconds, double FileMib, double BadPercent)
     {
         public static Settings From(BenchArgs a) => new(
             a.Str("folder", ""), a.Str("warehouse", "cn-drop"), a.Int("records", 100_000), a.Int("warmup-records", 10_000),
             a.Str("formats", "csv,json").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), a.Double("timeout", 120),
-            a.Double("file-mib", 0));
+            a.Double("file-mib", 0), a.Double("bad-percent", 0));
+
+        /// <summary>Every how many rows one is bad (0: none).</summary>
+        public int BadEvery => BadPercent > 0 ? (int)Math.Round(100 / BadPercent) : 0;
+
+        public bool IsBad(int row) => BadEvery > 0 && row % BadEvery == BadEvery - 1;
+
+        /// <summary>How many of the first <paramref name="records"/> rows are good: each is one change on the Watch.</summary>
+        public int Good(int records) => BadEvery > 0 ? records - records / BadEvery : records;
     }
 
     private sealed record Drop(long LandedAt, long FirstAt, long LastAt, long Delivered, bool Complete, bool Processed, double FileMiB);
@@ -85,18 +99,20 @@ public static class FileDropScenario
             results.Add(prefix + "delivered", drop.Delivered);
             results.Add(prefix + "complete", drop.Complete && drop.Processed ? "yes" : "NO");
             results.Add(prefix + "seconds", seconds, "F2");
-            results.Add(prefix + "records_per_s", drop.Delivered / seconds);
+            results.Add(prefix + "bad_percent", s.BadPercent, "F1");
+            // Every row read counts, good or dead-lettered: the rate the connector gets through an export.
+            results.Add(prefix + "records_per_s", s.Records / seconds);
             // Landing -> first change: the wait for the next poll, reading and parsing the whole file,
             // and the first batch's normalisation and delivery.
             results.Add(prefix + "first_change_ms", Seconds(drop.LandedAt, drop.FirstAt) * 1000, "F0");
-            results.Add(prefix + "records_per_s_after_first", drop.Delivered / Math.Max(1e-3, Seconds(drop.FirstAt, drop.LastAt)));
+            results.Add(prefix + "records_per_s_after_first", s.Records / Math.Max(1e-3, Seconds(drop.FirstAt, drop.LastAt)));
             results.Add(prefix + "connector_received", after.RecordsReceived - before.RecordsReceived);
             results.Add(prefix + "connector_applied", after.RecordsApplied - before.RecordsApplied);
             results.Add(prefix + "dead_lettered", after.RecordsDeadLettered - before.RecordsDeadLettered);
             results.AddCpu(split, prefix);
             if (!drop.Complete || !drop.Processed)
             {
-                Console.Error.WriteLine($"  {format}: {drop.Delivered} of {s.Records} changes seen, file processed: {drop.Processed}, within {s.TimeoutSeconds} s");
+                Console.Error.WriteLine($"  {format}: {drop.Delivered} of {s.Good(s.Records)} changes seen, file processed: {drop.Processed}, within {s.TimeoutSeconds} s");
             }
         }
         await stopWatch.CancelAsync();
@@ -112,7 +128,7 @@ public static class FileDropScenario
         var name = $"bench-{format}-{version}.{format}";
         // The connector takes only *.csv / *.json: written under another name, the file appears whole.
         var partial = Path.Combine(s.Folder, name + ".part");
-        var rows = new Rows(SkuPrefix, records, sourceTime, version, Padding(format, records, fileMib));
+        var rows = new Rows(s, SkuPrefix, records, sourceTime, version, Padding(format, records, fileMib));
         await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
         {
             await (format == "csv" ? rows.WriteCsvAsync(file, cancel) : rows.WriteJsonAsync(file, cancel));
@@ -125,24 +141,31 @@ public static class FileDropScenario
         atLanding?.Invoke();
         var landedAt = Stopwatch.GetTimestamp();
         File.Move(partial, Path.Combine(s.Folder, name));
-        await counter.WaitForAsync(before + records, TimeSpan.FromSeconds(s.TimeoutSeconds), cancel, () => File.Exists(processed));
+        await counter.WaitForAsync(before + s.Good(records), TimeSpan.FromSeconds(s.TimeoutSeconds), cancel, () => File.Exists(processed));
         var delivered = counter.Changes - before;
-        return new Drop(landedAt, counter.FirstAt, counter.LastAt, delivered, delivered == records, File.Exists(processed), fileMiB);
+        return new Drop(landedAt, counter.FirstAt, counter.LastAt, delivered, delivered == s.Good(records), File.Exists(processed), fileMiB);
     }
 
     /// <summary>The note's length per row that brings the file to about fileMib (a row without one is about 70 bytes of CSV, 190 of JSON).</summary>
     private static int Padding(string format, int records, double fileMib)
         => fileMib <= 0 ? 0 : (int)Math.Max(1, fileMib * 1048576 / records - (format == "csv" ? 70 : 190));
 
-    private static (long OnHand, long Available, long Reserved, long Inbound) Quantities(int i)
+    // Drops made by this process so far: each restates every SKU with other figures than the drop
+    // before it (and than the ledger's zero seed), since the connector leaves a snapshot out, with no
+    // Watch change, when it holds exactly the ledger's figures.
+    private static int _drops;
+
+    private static (long OnHand, long Available, long Reserved, long Inbound) Quantities(int i, int round)
     {
-        var onHand = (i * 7L) % 1000;
+        var onHand = 1 + (i * 7L + round * 13L) % 1000;
         return (onHand, onHand * 9 / 10, onHand / 10, i % 50);
     }
 
     /// <summary>A drop's rows, written to a file as they are generated.</summary>
-    private sealed record Rows(string Prefix, int Records, string SourceTime, long Version, int Padding)
+    private sealed record Rows(Settings Settings, string Prefix, int Records, string SourceTime, long Version, int Padding)
     {
+        private int Round { get; } = Interlocked.Increment(ref _drops);
+
         private const int FlushEvery = 1000;
 
         public async Task WriteCsvAsync(Stream file, CancellationToken cancel)
@@ -152,8 +175,9 @@ public static class FileDropScenario
             var note = Padding > 0 ? "," + Pad() : "";
             for (var i = 0; i < Records; i++)
             {
-                var (onHand, available, reserved, inbound) = Quantities(i);
-                await csv.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"{Catalog.Sku(Prefix, i)},snapshot,{onHand},{available},{reserved},{inbound},0,{SourceTime},{Version}{note}\n").AsMemory(), cancel);
+                var (onHand, available, reserved, inbound) = Quantities(i, Round);
+                var onHandText = Settings.IsBad(i) ? BadOnHand : onHand.ToString(CultureInfo.InvariantCulture);
+                await csv.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"{Catalog.Sku(Prefix, i)},snapshot,{onHandText},{available},{reserved},{inbound},0,{SourceTime},{Version}{note}\n").AsMemory(), cancel);
             }
         }
 
@@ -165,11 +189,18 @@ public static class FileDropScenario
             json.WriteStartArray("records");
             for (var i = 0; i < Records; i++)
             {
-                var (onHand, available, reserved, inbound) = Quantities(i);
+                var (onHand, available, reserved, inbound) = Quantities(i, Round);
                 json.WriteStartObject();
                 json.WriteString("sku", Catalog.Sku(Prefix, i));
                 json.WriteString("type", "snapshot");
-                json.WriteNumber("onHand", onHand);
+                if (Settings.IsBad(i))
+                {
+                    json.WriteString("onHand", BadOnHand);
+                }
+                else
+                {
+                    json.WriteNumber("onHand", onHand);
+                }
                 json.WriteNumber("available", available);
                 json.WriteNumber("reserved", reserved);
                 json.WriteNumber("inbound", inbound);

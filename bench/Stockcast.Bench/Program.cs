@@ -3,7 +3,7 @@ using Stockcast.Bench;
 using Stockcast.Bench.Harness;
 
 // Usage: Stockcast.Bench run [--configuration Release]   (make bench: everything, see Harness/BenchRun)
-//    or: Stockcast.Bench <ready|apply|watch|availability|health|connector-ready|filedrop|webhooks|connector-health|synclag|alerting-ready|alerts|overlay-ready|fanout> --target http://127.0.0.1:PORT [options]
+//    or: Stockcast.Bench <ready|apply|watch|availability|health|connector-ready|filedrop|filedrop-messy|webhooks|webhooks-messy|connector-health|synclag|alerting-ready|alerts|overlay-ready|fanout> --target http://127.0.0.1:PORT [options]
 // Every scenario is bounded in time and in count and stops by itself; results are appended to
 // --out as key=value lines (the run reads them into bench/results/latest.md).
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -39,9 +39,11 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           filedrop      a large CSV and JSON drop: landing to every record in the ledger's Watch
                         --folder DIR (the feed's Folder)  --warehouse cn-drop  --records 100000  --warmup-records 10000
                         --formats csv,json  --timeout 120  --file-mib 0 (each timed drop padded to this size)
+          filedrop-messy  the same with --bad-percent 1 (every 100th row's on hand "12 pcs") and --warmup-records 0
           webhooks      concurrent senders of signed ShipHero Inventory Updates
                         --warehouse cn-shiphero  --secret S (or STOCKCAST_BENCH_WEBHOOK_SECRET)  --senders 16
                         --seconds 10  --warmup 10  --warmup-max 30 (measures once the rate stops climbing)  --skus 2000
+          webhooks-messy  the same with --bad-percent 1 (each sender's every 100th webhook malformed) and --sku-prefix MESSY-
           connector-health  the same senders on the connector's GET /healthz: its HTTP/1.1 ceiling
                         --senders 16  --seconds 10  --warmup 10  --warmup-max 30
           synclag       source change -> ledger Watch at a paced rate, via the simulator, a webhook, a push
@@ -142,7 +144,7 @@ try
             await Readiness.WaitForConnectorAsync(connector, feeds, sim, timeout, pid);
             return 0;
         }
-        case "filedrop":
+        case "filedrop" or "filedrop-messy":
         {
             var settings = FileDropScenario.Settings.From(options);
             using var connector = Connector(options, key, 1);
@@ -151,7 +153,7 @@ try
             await FileDropScenario.RunAsync(settings, ledger, connector, results, cpu);
             break;
         }
-        case "webhooks" or "connector-health":
+        case "webhooks" or "webhooks-messy" or "connector-health":
         {
             var settings = WebhookScenario.Settings.From(options);
             using var connector = Connector(options, key, settings.Senders);
@@ -206,7 +208,7 @@ try
             break;
         }
         default:
-            Console.Error.WriteLine($"unknown scenario '{scenario}' (ready, apply, watch, availability, health, connector-ready, filedrop, webhooks, connector-health, synclag, alerting-ready, alerts, overlay-ready, fanout)");
+            Console.Error.WriteLine($"unknown scenario '{scenario}' (ready, apply, watch, availability, health, connector-ready, filedrop, filedrop-messy, webhooks, webhooks-messy, connector-health, synclag, alerting-ready, alerts, overlay-ready, fanout)");
             return 2;
     }
 }

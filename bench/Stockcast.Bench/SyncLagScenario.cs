@@ -304,7 +304,7 @@ public static class SyncLagScenario
             {
                 ["id"] = s.SimWarehouse,
                 ["kind"] = "ShipHero",
-                ["externalId"] = "76733",
+                ["externalId"] = ShipHero.WarehouseId,
                 ["webhook"] = new JsonObject
                 {
                     ["url"] = new Uri(connector.HttpBase, $"webhooks/shiphero/{s.SimWarehouse}").ToString(),

@@ -17,15 +17,21 @@ namespace Stockcast.Bench;
 /// send to the connector's answer, which comes after the ledger acknowledged the record. A Watch
 /// filtered to the warehouse confirms every applied record reached the ledger's change stream.
 /// With health=true the same senders GET the connector's /healthz instead: Kestrel's HTTP/1.1 path
-/// with nothing behind it, the ceiling of the framework on this machine.
+/// with nothing behind it, the ceiling of the framework on this machine. With --bad-percent P, every
+/// (100/P)th webhook of each sender carries a malformed count ("12 pcs"), signed like the rest: the
+/// connector answers 200 and dead-letters it; the report compares this run's rate with the clean one's.
 /// </summary>
 public static class WebhookScenario
 {
-    public sealed record Settings(string Warehouse, string Secret, int Senders, double Seconds, double Warmup, double WarmupMax, int Skus, string Prefix)
+    public sealed record Settings(string Warehouse, string Secret, int Senders, double Seconds, double Warmup, double WarmupMax, int Skus, string Prefix, double BadPercent)
     {
         public static Settings From(BenchArgs a) => new(
             a.Str("warehouse", "cn-shiphero"), a.Str("secret", Environment.GetEnvironmentVariable("STOCKCAST_BENCH_WEBHOOK_SECRET") ?? ""),
-            a.Int("senders", 16), a.Double("seconds", 10), a.Double("warmup", 10), a.Double("warmup-max", 30), a.Int("skus", 2_000), a.Str("sku-prefix", "HOOK-"));
+            a.Int("senders", 16), a.Double("seconds", 10), a.Double("warmup", 10), a.Double("warmup-max", 30), a.Int("skus", 2_000), a.Str("sku-prefix", "HOOK-"),
+            a.Double("bad-percent", 0));
+
+        /// <summary>Every how many webhooks of a sender one is bad (0: none).</summary>
+        public long BadEvery => BadPercent > 0 ? (long)Math.Round(100 / BadPercent) : 0;
     }
 
     private sealed class Sender(int capacity)
@@ -46,7 +52,7 @@ public static class WebhookScenario
         }
         Console.WriteLine(health
             ? $"connector-health: {s.Senders} senders of GET /healthz, {s.Warmup}-{s.WarmupMax} s warm-up until settled + {s.Seconds} s"
-            : $"webhooks: {s.Senders} senders of signed ShipHero Inventory Updates to {s.Warehouse}, {s.Warmup}-{s.WarmupMax} s warm-up until settled + {s.Seconds} s, {s.Skus} SKUs");
+            : $"webhooks: {s.Senders} senders of signed ShipHero Inventory Updates to {s.Warehouse}, {s.Warmup}-{s.WarmupMax} s warm-up until settled + {s.Seconds} s, {s.Skus} SKUs, {s.BadPercent} % bad");
         using var hardStop = new CancellationTokenSource(TimeSpan.FromSeconds(s.WarmupMax + s.Seconds + 90));
         var counter = new LedgerChangeCounter();
         using var stopWatch = CancellationTokenSource.CreateLinkedTokenSource(hardStop.Token);
@@ -80,7 +86,8 @@ public static class WebhookScenario
                 }
                 using var request = health
                     ? new HttpRequestMessage(HttpMethod.Get, healthUri)
-                    : connector.ShipHeroRequest(s.Warehouse, s.Secret, ShipHero.InventoryUpdate(Catalog.Sku(s.Prefix, sku), 100 + k % 900, 90 + k % 800));
+                    : connector.ShipHeroRequest(s.Warehouse, s.Secret, ShipHero.InventoryUpdate(Catalog.Sku(s.Prefix, sku), 100 + k % 900, 90 + k % 800,
+                        bad: s.BadEvery > 0 && k % s.BadEvery == s.BadEvery - 1));
                 sku = (sku + s.Senders) % s.Skus;
                 k++;
                 int status;
@@ -169,6 +176,7 @@ public static class WebhookScenario
             results.Add("delivered_complete", delivered == appliedTotal ? "yes" : "NO");
             results.Add("dead_lettered", feedAfter.RecordsDeadLettered - feedBefore!.RecordsDeadLettered);
             results.Add("not_applied", senders.Sum(x => x.Ok) - senders.Sum(x => x.Applied));
+            results.Add("bad_percent", s.BadPercent, "F1");
         }
         results.AddCpu(split);
         await stopWatch.CancelAsync();

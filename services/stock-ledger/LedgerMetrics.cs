@@ -26,8 +26,13 @@ public sealed class LedgerMetrics(IMetricFactory metrics)
 
     public Counter Events { get; } = metrics.CreateCounter(
         "stockcast_ledger_events_total",
-        "Stock events received, by warehouse and outcome (applied, duplicate, stale, rejected, invalid).",
+        "Stock events received, by warehouse and outcome (applied, duplicate, stale, rejected; invalid and fenced batches without a warehouse).",
         ["warehouse", "outcome"]);
+
+    public Counter SupersededDeltas { get; } = metrics.CreateCounter(
+        "stockcast_ledger_superseded_deltas_total",
+        "Deltas dropped as STALE because their source time is older than the last snapshot's, which already includes them.",
+        ["warehouse"]);
 
     public Gauge Watchers { get; } = metrics.CreateGauge(
         "stockcast_ledger_watchers",

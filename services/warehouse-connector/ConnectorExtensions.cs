@@ -6,6 +6,7 @@ using Stockcast.Connector.Feeds;
 using Stockcast.Connector.Feeds.AmazonFba;
 using Stockcast.Connector.Feeds.Ck1;
 using Stockcast.Connector.Feeds.FileDrop;
+using Stockcast.Connector.Feeds.Replicas;
 using Stockcast.Connector.Feeds.ShipBob;
 using Stockcast.Connector.Health;
 using Stockcast.Connector.Webhooks;
@@ -43,12 +44,21 @@ public static class ConnectorExtensions
         builder.Services.AddSingleton<FeedStatusStore>();
         builder.Services.AddSingleton<Reconciliation>();
         builder.Services.AddSingleton<FeedIntake>();
-        builder.Services.AddHttpClient(WarehouseApiClient.Name, c => c.Timeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddSingleton<WebhookReceipts>();
+        builder.Services.AddHttpClient(WarehouseApiClient.Name, c =>
+        {
+            c.Timeout = TimeSpan.FromSeconds(30);
+            // Names the integration and the replica, for the vendor's logs (and the simulator's reader count).
+            c.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", $"stockcast-warehouse-connector (replica {Environment.MachineName}/{Environment.ProcessId})");
+        });
         builder.Services.AddSingleton<IPolledFeed, ShipBobFeed>();
         builder.Services.AddSingleton<IPolledFeed, AmazonFbaFeed>();
         builder.Services.AddSingleton<IPolledFeed, Ck1Feed>();
         builder.Services.AddSingleton<IPolledFeed, FileDropFeed>();
         builder.Services.AddSingleton<FeedCursorStore>();
+        builder.Services.AddSingleton<VendorQuotas>();
+        builder.Services.AddSingleton<FeedLeases>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedLeases>());
         builder.Services.AddSingleton<FeedPoller>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedPoller>());
         builder.Services.AddHostedService<FeedHealthMonitor>();

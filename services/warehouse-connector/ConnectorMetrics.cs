@@ -69,6 +69,11 @@ public sealed class ConnectorMetrics(IMetricFactory metrics)
         "1 while the feed's dead-letter ratio is above its DegradedDeadLetterRatio (DEGRADED).",
         ["warehouse"]);
 
+    public Gauge FeedLeaseHeld { get; } = metrics.CreateGauge(
+        "stockcast_connector_feed_lease_held",
+        "1 while this replica holds the polled feed's lease (and is the one reading it), else 0.",
+        ["warehouse"]);
+
     public Counter RateLimitWaits { get; } = metrics.CreateCounter(
         "stockcast_connector_rate_limit_waits_total",
         "Times a warehouse API said to slow down (HTTP 429) and the connector waited as asked.",

@@ -74,6 +74,14 @@ public sealed class ConnectorOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:ExternalId (the Shopify location id) is required for shopify.", [nameof(Feeds)]);
             }
+            if (feed.Source == FeedOptions.ShipHeroSource && string.IsNullOrEmpty(feed.ExternalId))
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:ExternalId (ShipHero's own warehouse_id, checked in every webhook) is required for shiphero.", [nameof(Feeds)]);
+            }
+            if (feed.ReplayWindowSeconds is < 60 or > 604_800)
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:ReplayWindowSeconds must be between 60 and 604800.", [nameof(Feeds)]);
+            }
             if (feed.Source == FeedOptions.Ck1Source && feed.Skus.Count == 0)
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:Skus must list the warehouse's SKUs to read (CK1 answers only for SKUs asked).", [nameof(Feeds)]);
@@ -202,7 +210,7 @@ public sealed class FeedOptions
     /// <summary>Incremental feeds: a full read (reconciliation) at least this often.</summary>
     public int FullSyncIntervalMinutes { get; set; } = 60;
 
-    /// <summary>Polled feeds: the id the API itself uses for this warehouse (Amazon: the marketplace id).</summary>
+    /// <summary>The id the API itself uses for this warehouse (Amazon: marketplace id; CK1: WarehouseId; ShipHero: warehouse_id; Shopify: location id).</summary>
     public string ExternalId { get; set; } = "";
 
     /// <summary>CK1: the warehouse's SKUs to ask for (its API answers only for SKUs named).</summary>
@@ -216,6 +224,13 @@ public sealed class FeedOptions
     /// absolute figure for the same change, and applying both would count it twice.
     /// </summary>
     public bool ApplyInventoryChanges { get; set; }
+
+    /// <summary>
+    /// ShipHero: how long a webhook body's first receipt is remembered. A body seen again within it is
+    /// ordered by that first receipt (a redelivery never overwrites what came after it); a real return
+    /// to exactly the same figures within it looks the same and waits for the next change.
+    /// </summary>
+    public int ReplayWindowSeconds { get; set; } = 900;
 
     /// <summary>File drops: the folder an ERP drops its CSV/JSON exports into (a mounted volume).</summary>
     public string Folder { get; set; } = "";

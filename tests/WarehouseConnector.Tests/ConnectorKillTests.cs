@@ -40,7 +40,7 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
         try
         {
             var (expected, records, refused) = WriteDrop(folder);
-            using var ledger = await StartLedgerAsync(DropWarehouse);
+            using var ledger = await ServiceProcesses.StartLedgerAsync(redis.Configuration, DropWarehouse);
             using var ledgerChannel = GrpcChannel.ForAddress(ledger.GrpcAddress);
             var ledgerClient = new StockLedger.StockLedgerClient(ledgerChannel);
             var before = await RevisionAsync(ledgerClient);
@@ -84,9 +84,9 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
             Assert.False(Directory.Exists(Path.Combine(folder, "failed")));
             // Each file's bad row was refused on every read of it, and is kept once.
             Assert.Equal(refused, await DeadLettersAsync(connector, DropWarehouse));
-            Assert.Equal(records, await MetricAsync(ledger.HttpPort, $"stockcast_ledger_events_total{{warehouse=\"{DropWarehouse}\",outcome=\"applied\"}}"));
+            Assert.Equal(records, await ServiceProcesses.MetricAsync(ledger.HttpPort, $"stockcast_ledger_events_total{{warehouse=\"{DropWarehouse}\",outcome=\"applied\"}}"));
             output.WriteLine($"{records} records applied once each; the ledger absorbed " +
-                $"{await MetricAsync(ledger.HttpPort, $"stockcast_ledger_events_total{{warehouse=\"{DropWarehouse}\",outcome=\"duplicate\"}}")} re-sent ones");
+                $"{await ServiceProcesses.MetricAsync(ledger.HttpPort, $"stockcast_ledger_events_total{{warehouse=\"{DropWarehouse}\",outcome=\"duplicate\"}}")} re-sent ones");
         }
         finally
         {
@@ -112,7 +112,7 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
              "warehouses":[{"id":"fba","kind":"AmazonFba","token":"{{FbaToken}}","externalId":"{{Marketplace}}","stock":[{{stock}}]}],
              "sales":[{{sales}}]}
             """);
-        using var ledger = await StartLedgerAsync(FbaWarehouse);
+        using var ledger = await ServiceProcesses.StartLedgerAsync(redis.Configuration, FbaWarehouse);
         using var ledgerChannel = GrpcChannel.ForAddress(ledger.GrpcAddress);
         var ledgerClient = new StockLedger.StockLedgerClient(ledgerChannel);
         using var connector = new ConnectorProcess(redis.Configuration, ledger.GrpcAddress, LedgerProcess.WriterKey, new Dictionary<string, string>
@@ -127,15 +127,15 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
         await connector.StartAsync();
 
         // Kill 1: in the first (full) read, after two pages were applied, while the third waits for quota.
-        await Eventually.TrueAsync(async () => await RateLimitWaitsAsync(connector) >= 1 && (await LedgerStockAsync(ledgerClient)).Count >= 100,
+        await Eventually.TrueAsync(async () => await RateLimitWaitsAsync(connector) >= 1 && (await ServiceProcesses.LedgerStockAsync(ledgerClient, FbaWarehouse)).Count >= 100,
             "two pages are applied and the third is held up by the quota");
         connector.Stop();
-        Assert.Equal(100, (await LedgerStockAsync(ledgerClient)).Count);
+        Assert.Equal(100, (await ServiceProcesses.LedgerStockAsync(ledgerClient, FbaWarehouse)).Count);
 
         // Sales go on while it is down; after the restart, time passes until a read has completed.
         await sim.AdvanceAsync(5);
         await connector.StartAsync();
-        await WhileTimePassesAsync(sim, 1, async () => (await LedgerStockAsync(ledgerClient)).Count == FbaSkus, "a read after the restart has reached the last page");
+        await WhileTimePassesAsync(sim, 1, async () => (await ServiceProcesses.LedgerStockAsync(ledgerClient, FbaWarehouse)).Count == FbaSkus, "a read after the restart has reached the last page");
 
         // Kill 2: more sales, then the clock stops. The connector reads at most two pages of them
         // before the quota holds it mid-read; it is killed there.
@@ -143,20 +143,20 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
         var waits = await RateLimitWaitsAsync(connector);
         await Eventually.TrueAsync(async () => await RateLimitWaitsAsync(connector) >= waits + 2, "the connector used the quota and is held up mid-read");
         connector.Stop();
-        Assert.NotEmpty(Differences(await SimStateAsync(sim), await LedgerStockAsync(ledgerClient)));
+        Assert.NotEmpty(ServiceProcesses.Differences(await ServiceProcesses.TruthAsync(sim, "fba"), await ServiceProcesses.LedgerStockAsync(ledgerClient, FbaWarehouse)));
         await connector.StartAsync();
 
         // Time passes until every selling SKU is sold out (the truth stops moving) and the ledger holds it.
         await WhileTimePassesAsync(sim, 3, async () =>
         {
-            var truth = await SimStateAsync(sim);
+            var truth = await ServiceProcesses.TruthAsync(sim, "fba");
             return truth.Where(t => FbaIndex(t.Sku) % 4 != 0).All(t => t.Available == 0)
-                && Differences(truth, await LedgerStockAsync(ledgerClient)).Count == 0;
+                && ServiceProcesses.Differences(truth, await ServiceProcesses.LedgerStockAsync(ledgerClient, FbaWarehouse)).Count == 0;
         }, "every SKU is sold out and the ledger holds what the warehouse holds", TimeSpan.FromSeconds(45));
 
-        var final = await SimStateAsync(sim);
-        var held = await LedgerStockAsync(ledgerClient);
-        Assert.Empty(Differences(final, held));
+        var final = await ServiceProcesses.TruthAsync(sim, "fba");
+        var held = await ServiceProcesses.LedgerStockAsync(ledgerClient, FbaWarehouse);
+        Assert.Empty(ServiceProcesses.Differences(final, held));
         // Every unit is accounted for: what was there at the start is what the ledger holds plus what was sold.
         var unaccounted = final
             .Where(t => initialOnHand[t.Sku] != held[t.Sku].OnHand + t.Sold + t.RemovedByStockOut - t.Adjusted)
@@ -166,17 +166,8 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
         Assert.True(final.Sum(t => t.Sold) > 1000, "sales flowed throughout");
         Assert.Equal(0, await DeadLettersAsync(connector, FbaWarehouse));
         output.WriteLine($"{final.Sum(t => t.Sold)} units sold, {connector.Starts} starts; the ledger absorbed " +
-            $"{await MetricAsync(ledger.HttpPort, $"stockcast_ledger_events_total{{warehouse=\"{FbaWarehouse}\",outcome=\"duplicate\"}}")} re-read snapshots");
+            $"{await ServiceProcesses.MetricAsync(ledger.HttpPort, $"stockcast_ledger_events_total{{warehouse=\"{FbaWarehouse}\",outcome=\"duplicate\"}}")} re-read snapshots");
     }
-
-    /// <summary>The four warehouse quantities the tests compare.</summary>
-    private sealed record Figures(long OnHand, long Available, long Reserved, long Inbound)
-    {
-        public static Figures Of(Quantities q) => new(q.OnHand, q.Available, q.Reserved, q.Inbound);
-    }
-
-    /// <summary>One SKU's truth at the simulated warehouse (GET /sim/state).</summary>
-    private sealed record SkuTruth(string Sku, long OnHand, long Committed, long Inbound, long Available, long Sold, long RemovedByStockOut, long Adjusted);
 
     private static string FbaSku(int i) => $"FBA-{i:D3}";
 
@@ -287,54 +278,9 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
     private static int DropFilesLeft(string folder)
         => Directory.EnumerateFiles(folder).Count(f => f.EndsWith(".csv", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal));
 
-    private async Task<LedgerProcess> StartLedgerAsync(string warehouse)
-    {
-        var ledger = new LedgerProcess(redis.Configuration, new Dictionary<string, string>
-        {
-            ["Ledger:Warehouses:0:Id"] = warehouse,
-            ["Ledger:Warehouses:0:Region"] = "us-east",
-            ["Ledger:Warehouses:0:Markets:0"] = "US",
-        });
-        try
-        {
-            await ledger.StartAsync();
-            using var channel = GrpcChannel.ForAddress(ledger.GrpcAddress);
-            var client = new StockLedger.StockLedgerClient(channel);
-            await Eventually.TrueAsync(async () => (await client.ListWarehousesAsync(new ListWarehousesRequest())).Warehouses.Count == 1, "the ledger registered its warehouse");
-            return ledger;
-        }
-        catch
-        {
-            ledger.Dispose();
-            throw;
-        }
-    }
-
     /// <summary>The ledger's revision: one per change applied, from one atomic read.</summary>
     private static async Task<long> RevisionAsync(StockLedger.StockLedgerClient ledger)
         => (await ledger.BatchGetStockAsync(new BatchGetStockRequest { Keys = { new StockKey { Sku = "REVISION-PROBE", WarehouseId = DropWarehouse } } })).Revision;
-
-    private static async Task<Dictionary<string, Figures>> LedgerStockAsync(StockLedger.StockLedgerClient ledger)
-    {
-        var page = await ledger.ListStockAsync(new ListStockRequest { WarehouseId = FbaWarehouse, PageSize = 1000 });
-        return page.Records.ToDictionary(r => r.Sku, r => Figures.Of(r.Quantities));
-    }
-
-    private static async Task<List<SkuTruth>> SimStateAsync(Simulator sim)
-    {
-        using var state = JsonDocument.Parse(await sim.StateAsync());
-        return [.. state.RootElement.GetProperty("warehouses")[0].GetProperty("skus").EnumerateArray().Select(s => new SkuTruth(
-            s.GetProperty("sku").GetString()!, s.GetProperty("onHand").GetInt64(), s.GetProperty("committed").GetInt64(),
-            s.GetProperty("inbound").GetInt64(), s.GetProperty("available").GetInt64(), s.GetProperty("sold").GetInt64(),
-            s.GetProperty("removedByStockOut").GetInt64(), s.GetProperty("adjusted").GetInt64()))];
-    }
-
-    /// <summary>Every SKU whose ledger figures are not the warehouse's (Amazon's reserved is the committed units).</summary>
-    private static List<string> Differences(List<SkuTruth> truth, Dictionary<string, Figures> ledger)
-        => [.. truth
-            .Select(t => (t.Sku, Truth: new Figures(t.OnHand, t.Available, t.Committed, t.Inbound), Ledger: ledger.GetValueOrDefault(t.Sku)))
-            .Where(x => x.Ledger != x.Truth)
-            .Select(x => $"{x.Sku}: ledger {x.Ledger?.ToString() ?? "nothing"}, warehouse {x.Truth}")];
 
     /// <summary>Waits for a condition while scenario time passes: each look first advances the simulator (sales, quota).</summary>
     private static Task WhileTimePassesAsync(Simulator sim, int secondsPerLook, Func<Task<bool>> condition, string what, TimeSpan? deadline = null)
@@ -345,16 +291,7 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
         }, what, deadline);
 
     private static Task<double> RateLimitWaitsAsync(ConnectorProcess connector)
-        => MetricAsync(connector.HttpPort, $"stockcast_connector_rate_limit_waits_total{{warehouse=\"{FbaWarehouse}\"}}");
-
-    /// <summary>One series of a Prometheus scrape; 0 when it has not been written yet.</summary>
-    private static async Task<double> MetricAsync(int httpPort, string series)
-    {
-        using var http = new HttpClient();
-        var scrape = await http.GetStringAsync(new Uri($"http://127.0.0.1:{httpPort}/metrics"));
-        var line = scrape.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
-        return line is null ? 0 : double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
-    }
+        => ServiceProcesses.MetricAsync(connector.HttpPort, $"stockcast_connector_rate_limit_waits_total{{warehouse=\"{FbaWarehouse}\"}}");
 
     private static async Task<long> DeadLettersAsync(ConnectorProcess connector, string warehouse)
     {

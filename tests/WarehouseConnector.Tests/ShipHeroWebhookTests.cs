@@ -3,15 +3,20 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Stockcast.Connector.V1;
 using Stockcast.Testing;
 
 namespace Stockcast.Connector.Tests;
 
-/// <summary>ShipHero inventory webhooks, shaped and signed as ShipHero (and the simulator) sends them.</summary>
+/// <summary>
+/// ShipHero inventory webhooks, shaped and signed as ShipHero (and the simulator) sends them: what is
+/// applied, what is a duplicate or a replay of an older message, what belongs to another warehouse.
+/// </summary>
 public sealed class ShipHeroWebhookTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
     private const string Warehouse = "us-shiphero";
     private const string Secret = "shiphero-shared-secret-for-tests";
+    private const int ShipHeroWarehouse = 76733;
     private ConnectorHost _host = null!;
 
     public async Task InitializeAsync() => _host = await ConnectorHost.StartAsync(redis.Configuration, new Dictionary<string, string?>
@@ -19,6 +24,7 @@ public sealed class ShipHeroWebhookTests(RedisServerFixture redis) : IClassFixtu
         ["Connector:Feeds:2:WarehouseId"] = Warehouse,
         ["Connector:Feeds:2:Source"] = "shiphero",
         ["Connector:Feeds:2:WebhookSecret"] = Secret,
+        ["Connector:Feeds:2:ExternalId"] = ShipHeroWarehouse.ToString(),
         ["Connector:Feeds:2:ApplyInventoryChanges"] = "true",
     });
 
@@ -28,21 +34,29 @@ public sealed class ShipHeroWebhookTests(RedisServerFixture redis) : IClassFixtu
         return Task.CompletedTask;
     }
 
-    private static string Update(string sku, int onHand, int available) => JsonSerializer.Serialize(new
+    private static string Update(string sku, int onHand, int available, int warehouseId = ShipHeroWarehouse) => JsonSerializer.Serialize(new
     {
         webhook_type = "Inventory Update",
         account_id = 63001,
-        inventory = new[] { new { sku, inventory = available.ToString(), backorder_quantity = "0", on_hand = onHand.ToString(), reserve = 0, non_sellable = 0, @virtual = false } },
+        inventory = new[]
+        {
+            new
+            {
+                sku, inventory = available.ToString(), backorder_quantity = "0", on_hand = onHand.ToString(), reserve = 0, non_sellable = 0, @virtual = false,
+                updated_warehouse = new { warehouse_id = warehouseId, identifier = "Primary" },
+            },
+        },
     });
 
-    private static string Change(string sku, int quantity) => JsonSerializer.Serialize(new
+    /// <summary>A change stamped now (ShipHero stamps to the second): after any Update delivered before it.</summary>
+    private static string Change(string sku, int quantity, int warehouseId = ShipHeroWarehouse) => JsonSerializer.Serialize(new
     {
         webhook_type = "Inventory Change",
-        warehouse_id = 76733,
+        warehouse_id = warehouseId,
         sku,
         quantity,
         previous_on_hand = 10,
-        timestamp = DateTime.UtcNow.AddSeconds(-1).ToString("yyyy-MM-dd HH:mm:ss"),
+        timestamp = DateTime.UtcNow.AddSeconds(1).ToString("yyyy-MM-dd HH:mm:ss"),
         reason = "order shipped",
     });
 
@@ -89,17 +103,57 @@ public sealed class ShipHeroWebhookTests(RedisServerFixture redis) : IClassFixtu
     }
 
     [Fact]
-    public async Task AnInventoryChangeDeliveredTwiceIsAppliedOnce()
+    public async Task AnInventoryChangeDeliveredAgainWithANewMessageIdIsAppliedOnce()
     {
         var update = Update("LIP-RED-01", onHand: 10, available: 10);
         await DeliverAsync(update, Sign(update));
         var change = Change("LIP-RED-01", quantity: -2);
 
         var first = await DeliverAsync(change, Sign(change), messageId: "msg-42");
-        var redelivered = await DeliverAsync(change, Sign(change), messageId: "msg-42");
+        // The message id is not signed: a replay can carry any, and must still be the same change.
+        var replayed = await DeliverAsync(change, Sign(change), messageId: "msg-43");
 
-        Assert.Equal(1, (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("applied").GetInt32());
-        Assert.Equal(0, (await redelivered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("applied").GetInt32());
+        Assert.Equal(1, await AppliedAsync(first));
+        Assert.Equal(0, await AppliedAsync(replayed));
         Assert.Equal(8, (await _host.LedgerRecordAsync(Warehouse, "LIP-RED-01"))!.Quantities.Available);
     }
+
+    [Fact]
+    public async Task ALateRedeliveryOfAnOlderInventoryUpdateDoesNotOverwriteNewerStock()
+    {
+        var older = Update("SERUM-30ML", onHand: 50, available: 48);
+        var newer = Update("SERUM-30ML", onHand: 49, available: 47);
+        await DeliverAsync(older, Sign(older), messageId: "m-1");
+        await DeliverAsync(newer, Sign(newer), messageId: "m-2");
+
+        // ShipHero retries a delivery it thinks failed; a replay may also come with a fresh message id.
+        var redelivered = await DeliverAsync(older, Sign(older), messageId: "m-1");
+        var replayed = await DeliverAsync(older, Sign(older), messageId: "m-99");
+        var latestAgain = await DeliverAsync(newer, Sign(newer), messageId: "m-2");
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], new[] { redelivered.StatusCode, replayed.StatusCode, latestAgain.StatusCode });
+        var applied = new[] { await AppliedAsync(redelivered), await AppliedAsync(replayed), await AppliedAsync(latestAgain) };
+        Assert.Equal([0, 0, 0], applied);
+        var record = await _host.LedgerRecordAsync(Warehouse, "SERUM-30ML");
+        Assert.Equal((49L, 47L), (record!.Quantities.OnHand, record.Quantities.Available));
+    }
+
+    [Fact]
+    public async Task WebhooksForAnotherShipHeroWarehouseAreDeadLetteredWithTheReasonAndApplyNothing()
+    {
+        var update = Update("MASCARA-BLK", onHand: 5, available: 5, warehouseId: 11111);
+        var change = Change("MASCARA-BLK", quantity: -1, warehouseId: 11111);
+
+        var updated = await DeliverAsync(update, Sign(update));
+        var changed = await DeliverAsync(change, Sign(change));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK], new[] { updated.StatusCode, changed.StatusCode });
+        Assert.Null(await _host.LedgerRecordAsync(Warehouse, "MASCARA-BLK"));
+        var reasons = (await _host.Client().ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = Warehouse })).DeadLetters.Select(l => l.Reason).ToList();
+        Assert.Contains("updated_warehouse.warehouse_id: 11111 is not this feed's ShipHero warehouse (76733)", reasons);
+        Assert.Contains("warehouse_id: 11111 is not this feed's ShipHero warehouse (76733)", reasons);
+    }
+
+    private static async Task<int> AppliedAsync(HttpResponseMessage response)
+        => (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("applied").GetInt32();
 }

@@ -77,6 +77,27 @@ public sealed class ShopifyWebhookTests(RedisServerFixture redis) : IClassFixtur
     }
 
     [Fact]
+    public async Task AnOlderUpdateDeliveredAgainWithANewWebhookIdDoesNotOverwriteNewerStock()
+    {
+        var older = Level(808950810, 655441491, 12, DateTimeOffset.UtcNow.AddSeconds(-20));
+        var newer = Level(808950810, 655441491, 11, DateTimeOffset.UtcNow.AddSeconds(-10));
+        await DeliverAsync(older);
+        await DeliverAsync(newer);
+
+        // Every delivery carries a fresh X-Shopify-Webhook-Id (unsigned): the signed updated_at orders them.
+        var replayed = await DeliverAsync(older);
+        var again = await DeliverAsync(newer);
+
+        var applied = new[]
+        {
+            (await replayed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("applied").GetInt32(),
+            (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("applied").GetInt32(),
+        };
+        Assert.Equal([0, 0], applied);
+        Assert.Equal(11, (await _host.LedgerRecordAsync(Warehouse, "SERUM-30ML"))!.Quantities.Available);
+    }
+
+    [Fact]
     public async Task AnUnmappedItemOrAnotherLocationIsDeadLetteredWithTheReason()
     {
         var unmapped = await DeliverAsync(Level(111, 655441491, 5, DateTimeOffset.UtcNow.AddSeconds(-2)));

@@ -23,9 +23,9 @@ public sealed class Simulator : InProcessHost<sim::Program>
 
     /// <summary>
     /// The simulator on a real loopback port (Kestrel rather than TestServer), so a connector
-    /// running as a separate process can reach it. Its clock is moved by the test.
+    /// running as a separate process can reach it. Its clock is moved by the test, or by itself.
     /// </summary>
-    public static Simulator OnLoopbackPort() => StartOnSockets(() => new Simulator(realTime: false, LoopbackPorts.Free(LoopbackPorts.Http)));
+    public static Simulator OnLoopbackPort(bool realTime = false) => StartOnSockets(() => new Simulator(realTime, LoopbackPorts.Free(LoopbackPorts.Http)));
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
@@ -41,6 +41,12 @@ public sealed class Simulator : InProcessHost<sim::Program>
         => PostAsync("/sim/malformed", $$"""{"warehouse":"{{warehouse}}","sku":"{{sku}}","kind":"{{kind}}"}""");
 
     public async Task<string> StateAsync() => await CreateClient().GetStringAsync("/sim/state");
+
+    /// <summary>Who read each polled warehouse, and how (GET /sim/traffic).</summary>
+    public async Task<string> TrafficAsync() => await CreateClient().GetStringAsync("/sim/traffic");
+
+    public Task AdjustAsync(string warehouse, string sku, int delta)
+        => PostAsync("/sim/adjust", $$"""{"warehouse":"{{warehouse}}","sku":"{{sku}}","delta":{{delta}}}""");
 
     private async Task PostAsync(string path, string json)
     {

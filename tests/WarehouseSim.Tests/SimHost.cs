@@ -7,12 +7,14 @@ using Stockcast.WarehouseSim.Model;
 namespace Stockcast.WarehouseSim.Tests;
 
 /// <summary>The simulator in-process (TestServer), with scenario time that only moves when a test advances it.</summary>
-public sealed class SimHost(bool realTime = false) : InProcessHost<Program>
+/// <param name="scenarioFile">A scenario loaded at start (none: the test loads its own).</param>
+public sealed class SimHost(bool realTime = false, string scenarioFile = "", double messRate = 0) : InProcessHost<Program>
 {
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        ["Sim:ScenarioFile"] = "",
+        ["Sim:ScenarioFile"] = scenarioFile,
         ["Sim:RealTime"] = realTime ? "true" : "false",
+        ["Sim:MessRate"] = messRate.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     public async Task<SimHost> LoadAsync(Scenario scenario)

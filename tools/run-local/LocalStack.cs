@@ -30,9 +30,14 @@ internal sealed class LocalStack(BuildOutput build, LocalPorts ports, string run
         ["Ledger:Warehouses:1:Markets:0"] = "US",
     });
 
-    /// <summary>Simulated ShipBob / Amazon / CK1 / ShipHero / Shopify, running the demo scenario in real time.</summary>
+    /// <summary>
+    /// Simulated ShipBob / Amazon / CK1 / ShipHero / Shopify, running the demo scenario in real time,
+    /// with 2 % of its records and webhook deliveries messy (docs/warehouse-sim.md#messy-mode): the
+    /// operator board shows dead letters and a degraded feed, as real warehouses give them.
+    /// </summary>
     public LaunchedService Simulator() => new(new ServiceSpec("warehouse-sim", build.AssemblyOf(BuiltProgram.WarehouseSim))
     {
+        Settings = new Dictionary<string, string> { ["Sim:MessRate"] = "0.02" },
         HasGrpc = false,
         HttpPort = ports.Simulator,
         ReadinessPath = "/sim/state",

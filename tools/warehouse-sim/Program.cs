@@ -9,6 +9,9 @@ var options = builder.Configuration.GetSection("Sim").Get<SimOptions>() ?? new S
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton<ScenarioClock>();
 builder.Services.AddSingleton<StockModel>();
+builder.Services.AddSingleton<QuotaClock>();
+builder.Services.AddSingleton<Mess>();
+builder.Services.AddSingleton<ApiTraffic>();
 builder.Services.AddSingleton<WebhookSender>();
 builder.Services.AddSingleton<Simulator>();
 builder.Services.AddSingleton<ShipBobApi>();
@@ -36,6 +39,10 @@ if (!string.IsNullOrEmpty(options.ScenarioFile))
     var path = Path.Combine(app.Environment.ContentRootPath, options.ScenarioFile);
     var scenario = JsonSerializer.Deserialize<Scenario>(await File.ReadAllTextAsync(path), Scenario.Json)
         ?? throw new InvalidOperationException($"Scenario file {path} is empty");
+    if (scenario.Mess is null && options.MessRate > 0)
+    {
+        scenario = scenario with { Mess = new MessSpec(options.MessRate) };
+    }
     var errors = StockModel.Validate(scenario);
     if (errors.Count > 0)
     {

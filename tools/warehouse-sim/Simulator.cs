@@ -21,7 +21,7 @@ public sealed class Simulator(StockModel model, WebhookSender webhooks)
             {
                 var tick = model.Tick();
                 changes += tick.Count;
-                sent += await webhooks.SendAsync(tick.SelectMany(WebhookSender.MessagesFor), cancel);
+                sent += await webhooks.SendAsync(tick.SelectMany(webhooks.MessagesFor), cancel);
             }
             return new Advanced(model.State().Now, changes, sent);
         }
@@ -39,7 +39,7 @@ public sealed class Simulator(StockModel model, WebhookSender webhooks)
             var change = model.Adjust(warehouse, sku, location, delta, reason);
             if (change is not null)
             {
-                await webhooks.SendAsync(WebhookSender.MessagesFor(change), cancel);
+                await webhooks.SendAsync(webhooks.MessagesFor(change), cancel);
             }
             return change;
         }

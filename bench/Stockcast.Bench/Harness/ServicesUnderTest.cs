@@ -95,9 +95,11 @@ public sealed class ServicesUnderTest(BuildOutput build, string work, RedisServe
             ["Connector:Feeds:1:WarehouseId"] = "cn-shiphero",
             ["Connector:Feeds:1:Source"] = "shiphero",
             ["Connector:Feeds:1:WebhookSecret"] = webhookSecret,
+            ["Connector:Feeds:1:ExternalId"] = ShipHero.WarehouseId,
             ["Connector:Feeds:2:WarehouseId"] = "cn-sim",
             ["Connector:Feeds:2:Source"] = "shiphero",
             ["Connector:Feeds:2:WebhookSecret"] = simulatorSecret,
+            ["Connector:Feeds:2:ExternalId"] = ShipHero.WarehouseId,
             ["Connector:Feeds:3:WarehouseId"] = "cn-push",
             ["Connector:Feeds:3:Source"] = "canonical",
         }), cancel);

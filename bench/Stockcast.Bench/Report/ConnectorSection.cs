@@ -28,11 +28,24 @@ public static class ConnectorSection
             var p = "filedrop_" + format;
             results.Line($"| File drop, {format}: {f[p + "_records"]} records ({f[p + "_file_mib"]} MiB), from the file landing in the folder to the last record on the ledger's Watch | **{f[p + "_records_per_s"]} records/s** normalised and delivered ({f[p + "_seconds"]} s; first record after {f[p + "_first_change_ms"]} ms, then {f[p + "_records_per_s_after_first"]} records/s); complete: {f[p + "_complete"]} | {Ratio(f[p + "_records_per_s"], f["apply_events_per_s"])} of the ledger's ApplyStockEvents rate in this run; {Ratio(f[p + "_records_per_s"], setUnpipelined)} of redis SET unpipelined |");
             cpu.Line(CpuRow(f, "filedrop " + format, p, f[p + "_records_per_s"]));
+            var m = "filedrop_messy_" + format;
+            if (f.Seen(m + "_records"))
+            {
+                var share = Share(f[m + "_records_per_s"], f[p + "_records_per_s"]);
+                results.Line($"| The same, {f[m + "_bad_percent"]} % bad rows (on hand \"12 pcs\"; dead-lettered: {f[m + "_dead_lettered"]}, applied: {f[m + "_delivered"]}) | **{f[m + "_records_per_s"]} records/s** read ({f[m + "_seconds"]} s); complete: {f[m + "_complete"]} | **{share}** of the clean rate: {AtLeast(share, Goals.MessyThroughputShare)} (goal: within 10 % of it) |");
+                cpu.Line(CpuRow(f, "filedrop " + format + ", 1 % bad", m, f[m + "_records_per_s"]));
+            }
         }
         if (f.Seen("webhooks_senders"))
         {
             results.Line($"| Signed ShipHero \"Inventory Update\" webhooks, {f["webhooks_senders"]} concurrent senders (HTTP/1.1, one SKU per webhook), {f["webhooks_seconds"]} s | **{f["webhooks_records_accepted_per_s"]} records/s accepted** (HTTP 200), {f["webhooks_records_applied_per_s"]} applied; per webhook p50 {f["webhooks_p50_ms"]} ms, p99 {f["webhooks_p99_ms"]} ms, max {f["webhooks_max_ms"]} ms; on the Watch: {f["webhooks_watch_delivered"]} of {f["webhooks_applied_total"]} applied, complete: {f["webhooks_delivered_complete"]} | {Ratio(f["webhooks_records_accepted_per_s"], f["connector_health_ok_per_s"])} of the connector's /healthz ceiling; {Ratio(f["webhooks_records_accepted_per_s"], setUnpipelined)} of redis SET unpipelined |");
             cpu.Line(CpuRow(f, "webhooks", "webhooks", f["webhooks_records_accepted_per_s"]));
+        }
+        if (f.Seen("webhooks_messy_senders"))
+        {
+            var share = Share(f["webhooks_messy_records_accepted_per_s"], f["webhooks_records_accepted_per_s"]);
+            results.Line($"| The same with {f["webhooks_messy_bad_percent"]} % bad records (on hand \"12 pcs\", signed; the connector dead-letters them: {f["webhooks_messy_dead_lettered"]}), {f["webhooks_messy_seconds"]} s | **{f["webhooks_messy_records_accepted_per_s"]} records/s accepted**, {f["webhooks_messy_records_applied_per_s"]} applied; per webhook p50 {f["webhooks_messy_p50_ms"]} ms, p99 {f["webhooks_messy_p99_ms"]} ms; on the Watch: {f["webhooks_messy_watch_delivered"]} of {f["webhooks_messy_applied_total"]} applied, complete: {f["webhooks_messy_delivered_complete"]} | **{share}** of the clean rate: {AtLeast(share, Goals.MessyThroughputShare)} (goal: within 10 % of it) |");
+            cpu.Line(CpuRow(f, "webhooks, 1 % bad", "webhooks_messy", f["webhooks_messy_records_accepted_per_s"]));
         }
         if (f.Seen("connector_health_senders"))
         {
@@ -79,7 +92,7 @@ public static class ConnectorSection
             |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
             {cpu}
             The file drop's window runs from the landing to the last record (it includes the wait for the next
-            poll); the others' are the measured seconds. "Other processes": {f.BusyNote(["filedrop_csv", "filedrop_json", "webhooks", "connector_health", "synclag_sim", "synclag_webhook", "synclag_push"])}
+            poll); the others' are the measured seconds. "Other processes": {f.BusyNote(["filedrop_csv", "filedrop_json", "filedrop_messy_csv", "filedrop_messy_json", "webhooks", "webhooks_messy", "connector_health", "synclag_sim", "synclag_webhook", "synclag_push"])}
 
             ### warehouse-connector memory by phase (VmRSS peak, MiB)
 

@@ -39,8 +39,12 @@ public sealed partial class Figures(IReadOnlyDictionary<string, string> results)
 
     /// <summary>ours / ceiling as "0.123x", or n/a.</summary>
     public static string Ratio(string? ours, string? ceiling)
-        => ours is not null && ceiling is not null && IsNumber(ours) && IsNumber(ceiling) && Parse(ceiling) > 0
-            ? (Parse(ours) / Parse(ceiling)).ToString("F3", CultureInfo.InvariantCulture) + "x"
+        => Share(ours, ceiling) is var share && share != Missing ? share + "x" : Missing;
+
+    /// <summary>ours / of as a plain number (for a goal on the share), or n/a.</summary>
+    public static string Share(string? ours, string? of)
+        => ours is not null && of is not null && IsNumber(ours) && IsNumber(of) && Parse(of) > 0
+            ? (Parse(ours) / Parse(of)).ToString("F3", CultureInfo.InvariantCulture)
             : Missing;
 
     public static string AtLeast(string value, double goal) => !IsNumber(value) ? "FAIL (no result)" : Parse(value) >= goal ? "PASS" : "**FAIL**";

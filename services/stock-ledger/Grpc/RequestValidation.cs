@@ -1,6 +1,7 @@
 using Stockcast.Ledger.V1;
 using Stockcast.LedgerClient;
 using Stockcast.ServiceDefaults.Errors;
+using Stockcast.ServiceDefaults.Identifiers;
 
 namespace Stockcast.Ledger.Grpc;
 
@@ -22,6 +23,14 @@ public sealed class RequestValidation(LedgerOptions options, TimeProvider clock)
         if (request.Events.Count > options.MaxBatchEvents)
         {
             throw new InvalidFieldException("events", $"{request.Events.Count} events exceed the batch limit of {options.MaxBatchEvents}");
+        }
+        if (request.Fence is { } fence)
+        {
+            Identifiers.EventId.Check(fence.Name, "fence.name");
+            if (fence.Term < 1)
+            {
+                throw new InvalidFieldException("fence.term", "must be at least 1");
+            }
         }
         var deltaIds = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < request.Events.Count; i++)

@@ -55,14 +55,24 @@ public sealed class StockLedgerService(
                 metrics.Events.WithLabels("", "invalid").Inc(request.Events.Count);
                 throw;
             }
-            var (unknownAt, response) = await store.ApplyAsync(request.Events);
-            if (unknownAt is int i)
+            var batch = await store.ApplyAsync(request.Events, request.Fence);
+            if (batch.UnknownWarehouseAt is int i)
             {
                 metrics.Events.WithLabels("", "invalid").Inc(request.Events.Count);
                 throw new InvalidFieldException($"events[{i}].warehouse_id", $"unknown warehouse '{request.Events[i].WarehouseId}'; register it first");
             }
+            if (batch.FencedBy is long newer)
+            {
+                metrics.Events.WithLabels("", "fenced").Inc(request.Events.Count);
+                throw new PreconditionFailedException($"fence '{request.Fence.Name}': term {request.Fence.Term} is older than term {newer}, which has written since; nothing applied", "FENCED");
+            }
+            var response = batch.Response;
             response.BatchId = request.BatchId;
             RecordOutcomes(request, response);
+            foreach (var superseded in batch.SupersededDeltas)
+            {
+                metrics.SupersededDeltas.WithLabels(request.Events[superseded].WarehouseId).Inc();
+            }
             await responseStream.WriteAsync(response, context.CancellationToken);
         }
     }

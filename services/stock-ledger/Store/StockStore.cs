@@ -49,10 +49,14 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
         return [.. warehouses.OrderBy(w => w.WarehouseId, StringComparer.Ordinal)];
     }
 
-    /// <summary>Applies a validated batch atomically. Null means an unknown warehouse at that index: nothing applied.</summary>
-    public async Task<(int? UnknownWarehouseAt, ApplyStockEventsResponse Response)> ApplyAsync(IReadOnlyList<StockEvent> events)
+    /// <summary>
+    /// Applies a validated batch atomically: every event gets its outcome, or nothing is applied because
+    /// a warehouse is unknown (<see cref="AppliedBatch.UnknownWarehouseAt"/>) or the fence has seen a newer
+    /// term (<see cref="AppliedBatch.FencedBy"/>).
+    /// </summary>
+    public async Task<AppliedBatch> ApplyAsync(IReadOnlyList<StockEvent> events, WriterFence? fence)
     {
-        var args = new List<RedisValue>(4 + events.Count * 12) { _options.ChangeLogMaxLength, RetentionMs, events.Count };
+        var args = new List<RedisValue>(6 + events.Count * 12) { _options.ChangeLogMaxLength, RetentionMs, fence?.Name ?? "", fence?.Term ?? 0, events.Count };
         foreach (var e in events)
         {
             var isSnapshot = e.KindCase == StockEvent.KindOneofCase.Snapshot;
@@ -71,20 +75,32 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
             args.Add(e.SourceTimeEstimated ? 1 : 0);
         }
         var reply = (RedisResult[])(await Run(LedgerScripts.ApplyEvents, [.. args]))!;
-        if ((long)reply[0] == -1)
+        switch ((long)reply[0])
         {
-            return ((int)(long)reply[1], new ApplyStockEventsResponse());
+            case -1:
+                return new AppliedBatch(new ApplyStockEventsResponse(), [], UnknownWarehouseAt: (int)(long)reply[1]);
+            case -2:
+                return new AppliedBatch(new ApplyStockEventsResponse(), [], FencedBy: (long)reply[1]);
         }
         var response = new ApplyStockEventsResponse { Revision = (long)reply[0] };
+        var superseded = new List<int>();
         for (var i = 1; i < reply.Length; i += 2)
         {
-            var outcome = (EventOutcome)(int)(long)reply[i];
+            var code = (int)(long)reply[i];
+            if (code == SupersededDelta)
+            {
+                superseded.Add(response.Results.Count);
+            }
+            var outcome = code == SupersededDelta ? EventOutcome.Stale : (EventOutcome)code;
             response.Results.Add(outcome == EventOutcome.Applied
                 ? new EventResult { Outcome = outcome, Revision = (long)reply[i + 1] }
                 : new EventResult { Outcome = outcome, Reason = (string)reply[i + 1]! });
         }
-        return (null, response);
+        return new AppliedBatch(response, superseded);
     }
+
+    /// <summary>The script's own outcome code for a delta older than the last snapshot: STALE to callers, counted apart.</summary>
+    private const int SupersededDelta = 5;
 
     public async Task<(long Revision, StockRecord?[] Records)> ReadRecordsAsync(IReadOnlyList<StockKey> keys)
     {
@@ -313,6 +329,9 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
         return new ReservationResult(code, reservation, 0, 0);
     }
 }
+
+/// <summary>What became of a batch: the response, and which of its events were deltas the last snapshot already includes.</summary>
+public sealed record AppliedBatch(ApplyStockEventsResponse Response, IReadOnlyList<int> SupersededDeltas, int? UnknownWarehouseAt = null, long? FencedBy = null);
 
 /// <summary>A reservation script's answer: its code, the reservation when there is one, and the stock figures for SHORT.</summary>
 public sealed record ReservationResult(string Code, Reservation? Reservation, long MarketAvailable, long LargestWarehouseAvailable);

@@ -37,20 +37,21 @@ public sealed class LedgerSink
     /// REJECTED with the ledger's reason ("ledger refused …"); the others were delivered, in their order.
     /// Throws only for failures of the ledger itself (unavailable after retries, a wrong key, …).
     /// </summary>
-    public async Task<EventResult[]> DeliverAsync(string warehouseId, IReadOnlyList<StockEvent> events, CancellationToken cancellationToken)
+    /// <param name="fence">A feed lease holder's term: the ledger refuses the batch (FENCED) once a newer holder has written.</param>
+    public async Task<EventResult[]> DeliverAsync(string warehouseId, IReadOnlyList<StockEvent> events, WriterFence? fence, CancellationToken cancellationToken)
     {
         var results = new EventResult[events.Count];
-        await DeliverPartAsync(warehouseId, events, [.. Enumerable.Range(0, events.Count)], results, cancellationToken);
+        await DeliverPartAsync(warehouseId, events, fence, [.. Enumerable.Range(0, events.Count)], results, cancellationToken);
         return results;
     }
 
     /// <summary>Depth first, so what is delivered keeps the batch's order (a SKU's deltas and snapshots arrive as sent).</summary>
-    private async Task DeliverPartAsync(string warehouseId, IReadOnlyList<StockEvent> events, int[] part, EventResult[] results, CancellationToken cancellationToken)
+    private async Task DeliverPartAsync(string warehouseId, IReadOnlyList<StockEvent> events, WriterFence? fence, int[] part, EventResult[] results, CancellationToken cancellationToken)
     {
         ApplyStockEventsResponse response;
         try
         {
-            response = await ApplyAsync(warehouseId, [.. part.Select(i => events[i])], cancellationToken);
+            response = await ApplyAsync(warehouseId, [.. part.Select(i => events[i])], fence, cancellationToken);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
         {
@@ -63,8 +64,8 @@ public sealed class LedgerSink
             else if (blamed.Count == 0)
             {
                 // Nothing says which event: halve until the refused ones stand alone.
-                await DeliverPartAsync(warehouseId, events, part[..(part.Length / 2)], results, cancellationToken);
-                await DeliverPartAsync(warehouseId, events, part[(part.Length / 2)..], results, cancellationToken);
+                await DeliverPartAsync(warehouseId, events, fence, part[..(part.Length / 2)], results, cancellationToken);
+                await DeliverPartAsync(warehouseId, events, fence, part[(part.Length / 2)..], results, cancellationToken);
                 return;
             }
             foreach (var (local, reason) in blamed)
@@ -75,7 +76,7 @@ public sealed class LedgerSink
             var rest = part.Where((_, local) => !blamed.ContainsKey(local)).ToArray();
             if (rest.Length > 0)
             {
-                await DeliverPartAsync(warehouseId, events, rest, results, cancellationToken);
+                await DeliverPartAsync(warehouseId, events, fence, rest, results, cancellationToken);
             }
             return;
         }
@@ -85,13 +86,13 @@ public sealed class LedgerSink
         }
     }
 
-    private async Task<ApplyStockEventsResponse> ApplyAsync(string warehouseId, IReadOnlyList<StockEvent> events, CancellationToken cancellationToken)
+    private async Task<ApplyStockEventsResponse> ApplyAsync(string warehouseId, IReadOnlyList<StockEvent> events, WriterFence? fence, CancellationToken cancellationToken)
     {
         var retry = _retries.GetOrAdd(warehouseId, id => Backoff.Deliver(TimeProvider.System, ex => _metrics.DeliveryErrors.WithLabels(id, ex.StatusCode.ToString()).Inc()));
         return await retry.ExecuteAsync(async token =>
         {
             using var call = _client.ApplyStockEvents(cancellationToken: token);
-            await call.RequestStream.WriteAsync(new ApplyStockEventsRequest { BatchId = warehouseId, Events = { events } }, token);
+            await call.RequestStream.WriteAsync(new ApplyStockEventsRequest { BatchId = warehouseId, Events = { events }, Fence = fence }, token);
             await call.RequestStream.CompleteAsync();
             if (!await call.ResponseStream.MoveNext(token))
             {

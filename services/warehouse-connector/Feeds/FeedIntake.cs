@@ -72,7 +72,7 @@ public sealed class FeedIntake(
                 current = await ledger.ReadAsync(feed.WarehouseId, batch.Pending.Select(i => records[i].Event!.Sku), cancellationToken);
                 unchanged = batch.SetAsideUnchanged(current);
                 sent = batch.Pending;
-                results = sent.Count == 0 ? [] : await ledger.DeliverAsync(feed.WarehouseId, [.. sent.Select(i => records[i].Event!)], cancellationToken);
+                results = sent.Count == 0 ? [] : await ledger.DeliverAsync(feed.WarehouseId, [.. sent.Select(i => records[i].Event!)], read?.Fence, cancellationToken);
             }
             catch (RpcException ex)
             {

@@ -1,3 +1,5 @@
+using Stockcast.Ledger.V1;
+
 namespace Stockcast.Connector.Feeds;
 
 /// <summary>What one read of a feed did; a reconciling read also says what drift it found.</summary>
@@ -22,6 +24,9 @@ public sealed class FeedRead(FeedOptions feed, bool full, bool reconciles)
     public bool Full => full;
 
     public bool Reconciles => reconciles;
+
+    /// <summary>The feed lease's fence this read's ledger batches carry (null: not read under a lease).</summary>
+    public WriterFence? Fence { get; init; }
 
     public HashSet<string> SeenSkus { get; } = new(StringComparer.Ordinal);
 

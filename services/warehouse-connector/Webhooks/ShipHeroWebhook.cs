@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
@@ -13,14 +11,16 @@ namespace Stockcast.Connector.Webhooks;
 /// (x-shiphero-hmac-sha256 = base64 HMAC-SHA256 of the raw body with the shared secret) is checked
 /// in fixed time before anything is read: unsigned or wrongly signed calls get 401 and change nothing.
 /// "Inventory Update" → a snapshot per item (on_hand → onHand, inventory → available, reserve →
-/// reserved, non_sellable → unsellable; ShipHero sends these as strings); "Inventory Change" → a
-/// delta of `quantity` on hand and available, only when the feed opts in (ApplyInventoryChanges).
+/// reserved, non_sellable → unsellable; ShipHero sends these as strings), versioned by the body's
+/// first receipt (it carries no time: a late redelivery is then older, not newer); "Inventory
+/// Change" → a delta of `quantity` on hand and available at its `timestamp`, identified by a hash of
+/// the signed body, only when the feed opts in (ApplyInventoryChanges). The ShipHero warehouse_id in
+/// the body must be the feed's ExternalId: an item for another warehouse is dead-lettered, never applied.
 /// 503 when the ledger did not accept the records, so ShipHero delivers again.
 /// </summary>
 public static class ShipHeroWebhook
 {
     public const string SignatureHeader = "x-shiphero-hmac-sha256";
-    private const string MessageIdHeader = "X-Shiphero-Message-ID";
 
     public static IEndpointRouteBuilder MapShipHeroWebhook(this IEndpointRouteBuilder app)
     {
@@ -29,7 +29,7 @@ public static class ShipHeroWebhook
         return app;
     }
 
-    private static async Task<IResult> ReceiveAsync(string warehouseId, HttpRequest request, IOptions<ConnectorOptions> options, FeedIntake intake, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> ReceiveAsync(string warehouseId, HttpRequest request, IOptions<ConnectorOptions> options, CanonicalRecords canonical, WebhookReceipts receipts, FeedIntake intake, TimeProvider clock, CancellationToken cancellationToken)
     {
         var (delivery, problem) = await SignedWebhook.ReadAsync(warehouseId, FeedOptions.ShipHeroSource, SignatureHeader, request, options.Value, cancellationToken);
         if (delivery is null)
@@ -42,10 +42,17 @@ public static class ShipHeroWebhook
         {
             return Results.Problem(detail: $"webhook_type: '{type}' is not an inventory webhook", statusCode: StatusCodes.Status400BadRequest);
         }
-        var receivedAt = clock.GetUtcNow();
-        List<JsonElement> records = type == "Inventory Update"
-            ? [.. (payload!["inventory"] as JsonArray ?? []).Select(item => Snapshot(item, receivedAt))]
-            : feed.ApplyInventoryChanges ? [Delta(payload!, request.Headers[MessageIdHeader].ToString(), body)] : [];
+        List<NormalisedRecord> records;
+        if (type == "Inventory Update")
+        {
+            var firstReceived = await receipts.FirstReceivedAsync(feed, body, clock.GetUtcNow());
+            var now = clock.GetUtcNow();
+            records = [.. (payload!["inventory"] as JsonArray ?? []).Select(item => Snapshot(item, feed, firstReceived, now, canonical))];
+        }
+        else
+        {
+            records = feed.ApplyInventoryChanges ? [Delta(payload!, feed, body, clock.GetUtcNow(), canonical)] : [];
+        }
         if (records.Count == 0)
         {
             return Results.Ok(new { received = 0 });
@@ -53,38 +60,68 @@ public static class ShipHeroWebhook
         return await SignedWebhook.DeliverAsync(() => intake.AcceptAsync(feed, records, cancellationToken));
     }
 
-    /// <summary>The absolute levels of one item; ShipHero has no per-item time, so receipt time orders them.</summary>
-    private static JsonElement Snapshot(JsonNode? item, DateTimeOffset receivedAt)
+    /// <summary>
+    /// The absolute levels of one item. ShipHero gives no time: the body's first receipt is the source
+    /// time, and in microseconds the version, so a redelivery never passes for a newer message.
+    /// </summary>
+    private static NormalisedRecord Snapshot(JsonNode? item, FeedOptions feed, DateTimeOffset firstReceived, DateTimeOffset now, CanonicalRecords canonical)
     {
+        if (OtherWarehouse(item?["updated_warehouse"]?["warehouse_id"], "updated_warehouse.warehouse_id", feed) is { } reason)
+        {
+            return NotThisFeeds(item, now, reason);
+        }
         var record = new JsonObject
         {
             ["type"] = "snapshot",
-            ["sourceTime"] = receivedAt.ToString("O", CultureInfo.InvariantCulture),
-            ["sourceVersion"] = receivedAt.ToUnixTimeMilliseconds(),
+            ["sourceTime"] = firstReceived.ToString("O", CultureInfo.InvariantCulture),
+            ["sourceVersion"] = WebhookReceipts.Microseconds(firstReceived),
             ["sku"] = item?["sku"]?.DeepClone(),
             ["onHand"] = Number(item?["on_hand"]),
             ["available"] = Number(item?["inventory"]),
             ["reserved"] = Number(item?["reserve"]),
             ["unsellable"] = Number(item?["non_sellable"]),
         };
-        return JsonSerializer.SerializeToElement(record);
+        return canonical.Read(SourceRecord.Received(JsonSerializer.SerializeToElement(record), now), feed);
     }
 
-    private static JsonElement Delta(JsonNode payload, string messageId, byte[] body)
+    private static NormalisedRecord Delta(JsonNode payload, FeedOptions feed, byte[] body, DateTimeOffset now, CanonicalRecords canonical)
     {
+        if (OtherWarehouse(payload["warehouse_id"], "warehouse_id", feed) is { } reason)
+        {
+            return NotThisFeeds(payload, now, reason);
+        }
         var at = DateTimeOffset.TryParseExact(payload["timestamp"]?.ToString(), "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
             ? t.ToString("O", CultureInfo.InvariantCulture) : payload["timestamp"]?.ToString();
         var record = new JsonObject
         {
             ["type"] = "delta",
-            // The message id makes a redelivery a duplicate; without one, the body itself does.
-            ["eventId"] = messageId.Length > 0 ? messageId : Convert.ToHexString(SHA256.HashData(body))[..32],
+            // The signed body itself: a redelivery is a duplicate, and a replay with a new message-id header still is.
+            ["eventId"] = WebhookReceipts.ContentKey(body),
             ["sourceTime"] = at,
             ["sku"] = payload["sku"]?.DeepClone(),
             ["onHand"] = Number(payload["quantity"]),
             ["available"] = Number(payload["quantity"]),
         };
-        return JsonSerializer.SerializeToElement(record);
+        return canonical.Read(SourceRecord.Received(JsonSerializer.SerializeToElement(record), now), feed);
+    }
+
+    /// <summary>
+    /// A message for another ShipHero warehouse, kept as ShipHero sent it. No reader reads that format
+    /// again: no mapping fix makes another warehouse's stock this feed's, so a replay leaves it as it is.
+    /// </summary>
+    private static NormalisedRecord NotThisFeeds(JsonNode? message, DateTimeOffset now, string reason)
+    {
+        var payload = JsonSerializer.SerializeToElement(message);
+        return NormalisedRecord.Refused(SourceRecord.Received(payload, now), FeedOptions.ShipHeroSource, payload.GetRawText(), reason);
+    }
+
+    /// <summary>Why a message is not this feed's: its ShipHero warehouse_id is missing or another than the feed's ExternalId.</summary>
+    private static string? OtherWarehouse(JsonNode? warehouseId, string field, FeedOptions feed)
+    {
+        var id = (warehouseId as JsonValue)?.ToString();
+        return id == feed.ExternalId ? null
+            : id is null ? $"{field}: missing, so it cannot be told to be ShipHero warehouse {feed.ExternalId} (this feed's)"
+            : $"{field}: {id} is not this feed's ShipHero warehouse ({feed.ExternalId})";
     }
 
     /// <summary>ShipHero sends counts as strings ("12"): read them as numbers, pass anything else on to be refused.</summary>

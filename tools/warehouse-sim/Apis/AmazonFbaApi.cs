@@ -9,12 +9,14 @@ namespace Stockcast.WarehouseSim.Apis;
 /// SP-API FBA Inventory v1 getInventorySummaries (developer-docs.amazon.com/sp-api, fbaInventory.json model):
 /// Marketplace granularity, details, startDateTime incremental reads, expiring nextTokens, rate 2/s burst 2.
 /// </summary>
-public sealed class AmazonFbaApi(StockModel model, ScenarioClock clock)
+public sealed class AmazonFbaApi(StockModel model, ScenarioClock clock, QuotaClock quotaClock, Mess mess, ApiTraffic traffic)
 {
+    private static readonly string[] DetailCounts = ["fulfillableQuantity", "inboundShippedQuantity"];
+
     public const double Rate = 2;
     public const int PageSize = 50;
     public static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(5);
-    private readonly TokenBucketLimit _limit = new(clock, Rate, burst: 2);
+    private readonly TokenBucketLimit _limit = new(quotaClock, Rate, burst: 2);
     private readonly ConcurrentDictionary<string, PageToken> _tokens = new();
     private DateTimeOffset _expiredBefore = DateTimeOffset.MinValue;
 
@@ -36,14 +38,18 @@ public sealed class AmazonFbaApi(StockModel model, ScenarioClock clock)
             // SP-API sends no rate-limit header on 401/403.
             return Error(StatusCodes.Status403Forbidden, "Unauthorized", "Access to requested resource is denied.");
         }
+        var q = http.Request.Query;
+        // Counted per marketplace (one warehouse each), though the quota is the token's.
+        var counted = model.FindPolled(ApiKind.AmazonFba, token, q["granularityId"].ToString())?.Id ?? "(no marketplace)";
+        using var reading = traffic.Begin(counted, http.Request.Headers.UserAgent.ToString());
         var rate = _limit.Take($"{model.Generation}:{token}");
         if (!rate.Allowed)
         {
+            traffic.Throttled(counted);
             return Error(StatusCodes.Status429TooManyRequests, "QuotaExceeded", "You exceeded your quota for the requested resource.");
         }
         http.Response.Headers["x-amzn-RateLimit-Limit"] = Rate.ToString("0.0", CultureInfo.InvariantCulture);
 
-        var q = http.Request.Query;
         if (q["granularityType"] != "Marketplace")
         {
             return Invalid("Invalid granularityType. Valid value: Marketplace.");
@@ -106,8 +112,9 @@ public sealed class AmazonFbaApi(StockModel model, ScenarioClock clock)
             if (model.TakeMalformation(warehouse.Id, sku.Sku) is { } kind)
             {
                 var sellable = summary["inventoryDetails"] as JsonObject ?? summary;
-                Malformer.Apply(kind, summary, new RecordShape("sellerSku", summary, "totalQuantity", sellable, "fulfillableQuantity", "lastUpdatedTime"));
+                Malformer.Apply(kind, summary, new MalformedShape("sellerSku", summary, "totalQuantity", sellable, "fulfillableQuantity", "lastUpdatedTime"));
             }
+            mess.Spoil(ApiKind.AmazonFba, summary, new RecordShape("sellerSku", summary["inventoryDetails"] as JsonObject, DetailCounts, "lastUpdatedTime"));
             summaries.Add(summary);
         }
         var body = new JsonObject

@@ -4,7 +4,7 @@ using Stockcast.WarehouseSim.Webhooks;
 namespace Stockcast.WarehouseSim.Apis;
 
 /// <summary>The simulator's own API under /sim: load a scenario, move its clock, read the true stock, inject faults.</summary>
-public sealed class ControlApi(StockModel model, Simulator simulator, WebhookSender webhooks, AmazonFbaApi amazon, SimOptions options, TimeProvider wallClock)
+public sealed class ControlApi(StockModel model, Simulator simulator, WebhookSender webhooks, AmazonFbaApi amazon, Mess mess, ApiTraffic traffic, SimOptions options, TimeProvider wallClock)
 {
     public sealed record Adjustment(string Warehouse, string Sku, int Delta, long? Location = null, string? Reason = null);
 
@@ -41,6 +41,17 @@ public sealed class ControlApi(StockModel model, Simulator simulator, WebhookSen
             return Results.NoContent();
         });
         sim.MapGet("/webhooks", () => Results.Json(webhooks.Deliveries, Scenario.Json));
+        sim.MapGet("/mess", () => Results.Json(mess.Report(), Scenario.Json));
+        sim.MapPost("/mess", (MessSpec spec) =>
+        {
+            if (Mess.Problem(spec) is { } problem)
+            {
+                return Results.Problem(problem, statusCode: StatusCodes.Status400BadRequest);
+            }
+            mess.Reset(spec);
+            return Results.Json(mess.Report(), Scenario.Json);
+        });
+        sim.MapGet("/traffic", () => Results.Json(traffic.Report(), Scenario.Json));
     }
 
     public IResult Load(Scenario scenario)
@@ -54,6 +65,8 @@ public sealed class ControlApi(StockModel model, Simulator simulator, WebhookSen
         var start = options.RealTime ? TruncateToSecond(wallClock.GetUtcNow()) : scenario.Start;
         model.Load(scenario, start);
         webhooks.Clear();
+        mess.Reset(scenario.Mess);
+        traffic.Reset();
         return Results.Json(new { loaded = scenario.Warehouses.Count, start });
     }
 

@@ -8,12 +8,15 @@ namespace Stockcast.WarehouseSim.Apis;
 /// ShipBob's 2025-07 inventory-level API (developer.shipbob.com/2025-07/api/inventory): item totals and
 /// per-fulfillment-center quantities, cursor pages, bearer tokens, 150 calls/minute sliding window.
 /// </summary>
-public sealed class ShipBobApi(StockModel model, ScenarioClock clock)
+public sealed class ShipBobApi(StockModel model, QuotaClock quotaClock, Mess mess, ApiTraffic traffic)
 {
+    private static readonly string[] TotalCounts = ["total_on_hand_quantity", "total_fulfillable_quantity", "total_committed_quantity", "total_awaiting_quantity"];
+    private static readonly string[] LocationCounts = ["on_hand_quantity", "fulfillable_quantity", "committed_quantity", "awaiting_quantity"];
+
     public const int CallsPerMinute = 150;
     private const int DefaultPageSize = 50;
     private const int MaxPageSize = 250;
-    private readonly SlidingWindowLimit _limit = new(clock, CallsPerMinute, TimeSpan.FromMinutes(1));
+    private readonly SlidingWindowLimit _limit = new(quotaClock, CallsPerMinute, TimeSpan.FromMinutes(1));
 
     public void Map(IEndpointRouteBuilder app)
     {
@@ -31,10 +34,12 @@ public sealed class ShipBobApi(StockModel model, ScenarioClock clock)
             http.Response.Headers.WWWAuthenticate = "Bearer";
             return Results.Json(new { statusCode = 401, message = "Unauthorized" }, statusCode: StatusCodes.Status401Unauthorized);
         }
+        using var reading = traffic.Begin(warehouse.Id, http.Request.Headers.UserAgent.ToString());
         var rate = _limit.Take($"{model.Generation}:{token}");
         http.Response.Headers["x-remaining-calls"] = rate.Remaining.ToString(CultureInfo.InvariantCulture);
         if (!rate.Allowed)
         {
+            traffic.Throttled(warehouse.Id);
             var seconds = (int)Math.Ceiling(rate.RetryAfter.TotalSeconds);
             http.Response.Headers["x-retry-after"] = seconds.ToString(CultureInfo.InvariantCulture);
             return Results.Json(new { statusCode = 429, message = $"Rate limit is exceeded. Try again in {seconds} seconds." },
@@ -64,8 +69,10 @@ public sealed class ShipBobApi(StockModel model, ScenarioClock clock)
             {
                 var holder = item["locations"] is JsonArray { Count: > 0 } locations ? (JsonObject)locations[0]! : item;
                 var (onHand, fulfillable) = holder == item ? ("total_on_hand_quantity", "total_fulfillable_quantity") : ("on_hand_quantity", "fulfillable_quantity");
-                Malformer.Apply(kind, item, new RecordShape("sku", holder, onHand, holder, fulfillable, TimestampField: null));
+                Malformer.Apply(kind, item, new MalformedShape("sku", holder, onHand, holder, fulfillable, TimestampField: null));
             }
+            var located = item["locations"] is JsonArray { Count: > 0 } places ? (JsonObject)places[0]! : null;
+            mess.Spoil(ApiKind.ShipBob, item, new RecordShape("sku", located ?? item, located is null ? TotalCounts : LocationCounts, Time: null));
             items.Add(item);
         }
         var path = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.Path}";

@@ -6,12 +6,12 @@ namespace Stockcast.WarehouseSim.Model;
 /// <param name="QuantityHolder">The object holding the quantity to corrupt (the record itself or a nested one).</param>
 /// <param name="AvailableHolder">The object holding the sellable figure (fulfillable, available).</param>
 /// <param name="TimestampField">Null when the API's records carry no timestamp; the timestamp kinds then change nothing.</param>
-public sealed record RecordShape(string SkuField, JsonObject QuantityHolder, string QuantityField, JsonObject AvailableHolder, string AvailableField, string? TimestampField);
+public sealed record MalformedShape(string SkuField, JsonObject QuantityHolder, string QuantityField, JsonObject AvailableHolder, string AvailableField, string? TimestampField);
 
 /// <summary>Corrupts one record of a polled response the way broken or quirky warehouse feeds do.</summary>
 public static class Malformer
 {
-    public static void Apply(MalformedKind kind, JsonObject record, RecordShape shape)
+    public static void Apply(MalformedKind kind, JsonObject record, MalformedShape shape)
     {
         switch (kind)
         {

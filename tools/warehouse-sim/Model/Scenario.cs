@@ -19,6 +19,9 @@ public sealed record Scenario
     public List<StockOut> StockOuts { get; init; } = [];
     public List<StaleFeed> StaleFeeds { get; init; } = [];
     public List<MalformedRecord> Malformed { get; init; } = [];
+
+    /// <summary>Messy mode: real-world quirks at a rate (null: off).</summary>
+    public MessSpec? Mess { get; init; }
 }
 
 public enum ApiKind { ShipBob, AmazonFba, Ck1, ShipHero, Shopify }

@@ -50,6 +50,10 @@ public sealed class StockModel(ScenarioClock clock)
             .Concat(scenario.StaleFeeds.Select(s => s.Warehouse))
             .Concat(scenario.Malformed.Select(s => s.Warehouse));
         errors.AddRange(refs.Where(r => !ids.Contains(r)).Distinct().Select(r => $"unknown warehouse '{r}'"));
+        if (scenario.Mess is { } mess && Model.Mess.Problem(mess) is { } problem)
+        {
+            errors.Add(problem);
+        }
         return errors;
     }
 

@@ -15,7 +15,10 @@ public static class ShipHeroPayloads
     public const string InventoryUpdate = "Inventory Update";
     public const string InventoryChange = "Inventory Change";
 
-    public static IEnumerable<WebhookMessage> For(StockChange change)
+    private static readonly string[] UpdateCounts = ["on_hand", "inventory", "reserve", "non_sellable"];
+
+    /// <summary>The change's webhooks, each body spoilt by messy mode (when on) before it is signed.</summary>
+    public static IEnumerable<WebhookMessage> For(StockChange change, Mess mess)
     {
         var hook = change.Warehouse.Webhook!;
         var types = hook.Types is { Count: > 0 } t ? t : [InventoryUpdate, InventoryChange];
@@ -31,13 +34,22 @@ public static class ShipHeroPayloads
             {
                 continue;
             }
+            if (type == InventoryUpdate)
+            {
+                var item = (JsonObject)body["inventory"]![0]!;
+                mess.Spoil(ApiKind.ShipHero, item, new RecordShape("sku", item, UpdateCounts, Time: null));
+            }
+            else
+            {
+                mess.Spoil(ApiKind.ShipHero, body, new RecordShape("sku", body, ["quantity"], "timestamp", Signed: true));
+            }
             var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
             var headers = new Dictionary<string, string> { ["X-Shiphero-Message-ID"] = Guid.NewGuid().ToString() };
             if (Signer.For(hook, bytes) is { } signature)
             {
                 headers[SignatureHeader] = signature;
             }
-            yield return new WebhookMessage(change.Warehouse.Id, type, new Uri(hook.Url), bytes, headers);
+            yield return new WebhookMessage(ApiKind.ShipHero, change.Warehouse.Id, type, change.After.Sku, new Uri(hook.Url), bytes, headers);
         }
     }
 

@@ -12,7 +12,8 @@ public static class ShopifyPayloads
     public const string SignatureHeader = "X-Shopify-Hmac-Sha256";
     public const string ApiVersion = "2025-10";
 
-    public static WebhookMessage For(StockChange c)
+    /// <summary>The change's webhook, its body spoilt by messy mode (when on) before it is signed.</summary>
+    public static WebhookMessage For(StockChange c, Mess mess)
     {
         var hook = c.Warehouse.Webhook!;
         var level = c.LocationAfter;
@@ -24,6 +25,7 @@ public static class ShopifyPayloads
             ["updated_at"] = c.At.ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture),
             ["admin_graphql_api_id"] = $"gid://shopify/InventoryLevel/{level.Location.Id}?inventory_item_id={c.After.Ids.InventoryItemId}",
         };
+        mess.Spoil(ApiKind.Shopify, body, new RecordShape(Sku: null, body, ["available"], "updated_at"));
         var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
         var headers = new Dictionary<string, string>
         {
@@ -38,6 +40,6 @@ public static class ShopifyPayloads
         {
             headers[SignatureHeader] = signature;
         }
-        return new WebhookMessage(c.Warehouse.Id, Topic, new Uri(hook.Url), bytes, headers);
+        return new WebhookMessage(ApiKind.Shopify, c.Warehouse.Id, Topic, c.After.Sku, new Uri(hook.Url), bytes, headers);
     }
 }

@@ -1,8 +1,8 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Polly;
+using Stockcast.Connector.Feeds.Replicas;
 using Stockcast.ServiceDefaults.Resilience;
 
 namespace Stockcast.Connector.Feeds.AmazonFba;
@@ -11,18 +11,19 @@ namespace Stockcast.Connector.Feeds.AmazonFba;
 /// Reads Amazon SP-API FBA inventory summaries (GET /fba/inventory/v1/summaries, details=true,
 /// nextToken pages). Incremental reads ask for startDateTime = the durable cursor minus a minute of
 /// overlap (re-reading is harmless: snapshots are versioned); the cursor moves only when a read
-/// completes. Paced to Amazon's 2 requests/s; a QuotaExceeded 429 waits a second; an expired
+/// completes. Paced to Amazon's 2 requests/s per account, across
+/// replicas (VendorQuotas); a QuotaExceeded 429 waits a second; an expired
 /// nextToken restarts the read. Each summary is read by <see cref="AmazonFbaRecords"/>, with the
 /// page's Date header as the time that stands in for an empty lastUpdatedTime.
 /// </summary>
-public sealed class AmazonFbaFeed(ConnectorMetrics metrics, IHttpClientFactory httpClients, FeedIntake intake, AmazonFbaRecords reader, FeedCursorStore cursors, TimeProvider clock, ILogger<AmazonFbaFeed> log) : IPolledFeed
+public sealed class AmazonFbaFeed(ConnectorMetrics metrics, IHttpClientFactory httpClients, FeedIntake intake, AmazonFbaRecords reader, FeedCursorStore cursors, VendorQuotas quotas, TimeProvider clock, ILogger<AmazonFbaFeed> log) : IPolledFeed
 {
-    private static readonly TimeSpan RequestSpacing = TimeSpan.FromMilliseconds(500);
+    // Amazon's getInventorySummaries quota is 2 requests/s with a burst of 2 per selling partner; we
+    // keep a burst of 1 so requests that reach Amazon bunched up by the network still fit its burst.
+    private static readonly VendorQuota Quota = new(FeedOptions.AmazonFbaSource, PerSecond: 2, Burst: 1);
     private static readonly TimeSpan QuotaWait = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Overlap = TimeSpan.FromMinutes(1);
     private const int MaxRestarts = 3;
-
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastRequest = new();
 
     public string Source => FeedOptions.AmazonFbaSource;
 
@@ -100,12 +101,7 @@ public sealed class AmazonFbaFeed(ConnectorMetrics metrics, IHttpClientFactory h
         // A QuotaExceeded 429 asks again after QuotaWait; every request, first or again, keeps the pace.
         var response = await rateLimited.ExecuteAsync(async token =>
         {
-            var due = _lastRequest.GetValueOrDefault(feed.WarehouseId) + RequestSpacing - clock.GetUtcNow();
-            if (due > TimeSpan.Zero)
-            {
-                await Task.Delay(due, clock, token);
-            }
-            _lastRequest[feed.WarehouseId] = clock.GetUtcNow();
+            await quotas.TakeAsync(Quota, feed.Credentials, token);
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             request.Headers.Add("x-amz-access-token", feed.Credentials);
             return await client.SendAsync(request, token);

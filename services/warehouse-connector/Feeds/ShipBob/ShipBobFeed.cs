@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Stockcast.Connector.Feeds.Replicas;
 using Stockcast.ServiceDefaults.Resilience;
 
 namespace Stockcast.Connector.Feeds.ShipBob;
@@ -10,8 +11,12 @@ namespace Stockcast.Connector.Feeds.ShipBob;
 /// read by <see cref="ShipBobRecords"/>. ShipBob gives no per-item timestamp, so a read's fetch time
 /// is the (estimated) source time and version of its snapshots: a later read supersedes an earlier one.
 /// </summary>
-public sealed class ShipBobFeed(ConnectorMetrics metrics, IHttpClientFactory httpClients, FeedIntake intake, ShipBobRecords reader, TimeProvider clock, ILogger<ShipBobFeed> log) : IPolledFeed
+public sealed class ShipBobFeed(ConnectorMetrics metrics, IHttpClientFactory httpClients, FeedIntake intake, ShipBobRecords reader, VendorQuotas quotas, TimeProvider clock, ILogger<ShipBobFeed> log) : IPolledFeed
 {
+    // ShipBob allows 150 calls in any minute per token. A bucket of 10 refilled at 140 a minute never
+    // passes that (10 + 140 in any minute), across every replica reading with the token.
+    private static readonly VendorQuota Quota = new(FeedOptions.ShipBobSource, PerSecond: 140 / 60.0, Burst: 10);
+
     private const int PageSize = 250;
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(2);
 
@@ -38,6 +43,7 @@ public sealed class ShipBobFeed(ConnectorMetrics metrics, IHttpClientFactory htt
             // A 429 asks for the same page again, after the wait ShipBob names.
             using var response = await rateLimited.ExecuteAsync(async token =>
             {
+                await quotas.TakeAsync(Quota, feed.Credentials, token);
                 using var request = new HttpRequestMessage(HttpMethod.Get, pageUrl);
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", feed.Credentials);
                 return await client.SendAsync(request, token);
