@@ -48,6 +48,7 @@ internal sealed class LocalStack(BuildOutput build, LocalPorts ports, string run
     /// <summary>
     /// The connector polls the simulated ShipBob and Amazon accounts every 10 s into the ledger; the
     /// sample data's four warehouses report through its push API (their heartbeats keep them fresh).
+    /// The Amazon feed turns DEGRADED at a demo threshold, so the board shows one.
     /// </summary>
     public LaunchedService Connector() => Service("warehouse-connector", BuiltProgram.WarehouseConnector, ports.ConnectorGrpc, ports.ConnectorHttp, "/readyz", new()
     {
@@ -64,6 +65,9 @@ internal sealed class LocalStack(BuildOutput build, LocalPorts ports, string run
         ["Connector:Feeds:1:BaseUrl"] = Url(ports.Simulator) + "/",
         ["Connector:Feeds:1:Credentials"] = "Atza|demo-fba-token",
         ["Connector:Feeds:1:PollIntervalSeconds"] = "10",
+        // A demo threshold (the default is 20 %): the simulator's 2 % mess takes the Amazon feed over
+        // it, so the board shows what a DEGRADED feed looks like, with its last reason and an example.
+        ["Connector:Feeds:1:DegradedDeadLetterRatio"] = "0.005",
         ["Connector:Feeds:2:WarehouseId"] = "us-lax-shipbob",
         ["Connector:Feeds:3:WarehouseId"] = "us-nj-fba",
         ["Connector:Feeds:4:WarehouseId"] = "de-fra-ck1",

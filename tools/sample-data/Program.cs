@@ -88,7 +88,9 @@ using (var apply = client.ApplyStockEvents(auth))
 var alertingAt = Array.IndexOf(args, "--alerting") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
 using var alertingChannel = alertingAt is null ? null : GrpcChannel.ForAddress(alertingAt);
 var alerting = alertingChannel is null ? null : new Stockcast.Alerting.V1.Alerting.AlertingClient(alertingChannel);
-string[] featured = ["TEE-OVERSIZE-WHT-M", "HOODIE-FLEECE-GRY-M", "LIPTINT-VELVET-ROSE", "EARBUDS-ANC-PRO", "STANLEY-CUP-40OZ", "SNEAKER-CLOUD-41"];
+// The last one comes from the simulated warehouses the connector polls (make run's messy ShipBob and
+// Amazon accounts), so the US board shows a polled feed, its dead letters and its DEGRADED state.
+string[] featured = ["TEE-OVERSIZE-WHT-M", "HOODIE-FLEECE-GRY-M", "LIPTINT-VELVET-ROSE", "EARBUDS-ANC-PRO", "STANLEY-CUP-40OZ", "SNEAKER-CLOUD-41", "LIP-RED-01"];
 if (alerting is not null)
 {
     await alerting.UpsertProductsAsync(new Stockcast.Alerting.V1.UpsertProductsRequest
