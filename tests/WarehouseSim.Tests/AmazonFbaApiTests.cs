@@ -159,56 +159,52 @@ public sealed class AmazonFbaApiTests
     }
 
     [Theory]
-    [InlineData(MalformedKind.MissingSku)]
-    [InlineData(MalformedKind.NegativeQuantity)]
-    [InlineData(MalformedKind.NonNumericQuantity)]
-    [InlineData(MalformedKind.BadTimestamp)]
-    [InlineData(MalformedKind.ControlCharacterSku)]
-    [InlineData(MalformedKind.NumericStringQuantity)]
-    [InlineData(MalformedKind.NullQuantity)]
-    [InlineData(MalformedKind.MissingQuantity)]
-    [InlineData(MalformedKind.NegativeAvailable)]
-    [InlineData(MalformedKind.EmptyTimestamp)]
-    [InlineData(MalformedKind.MissingTimestamp)]
-    public async Task EachKindOfMalformedRecordShowsUpInTheSummaries(MalformedKind kind)
+    [MemberData(nameof(Scenarios.EachRecordQuirk), MemberType = typeof(Scenarios))]
+    public async Task EachKindOfMalformedRecordShowsUpInTheSummaries(Quirk kind)
     {
         var scenario = Scenarios.Of(Scenarios.Amazon(skus: 1)) with { Malformed = [new MalformedRecord("fba", Scenarios.Sku(0), kind)] };
         using var host = await new SimHost().LoadAsync(scenario);
         var s = (await SimHost.JsonAsync(await host.Amazon().GetAsync(Summaries + "&details=true")))["payload"]!["inventorySummaries"]![0]!.AsObject();
         switch (kind)
         {
-            case MalformedKind.MissingSku:
+            case Quirk.MissingSku:
                 Assert.False(s.ContainsKey("sellerSku"));
                 break;
-            case MalformedKind.NegativeQuantity:
+            case Quirk.NegativeQuantity:
                 Assert.True((int)s["totalQuantity"]! < 0);
                 break;
-            case MalformedKind.NonNumericQuantity:
+            case Quirk.NonNumericQuantity:
                 Assert.False(int.TryParse((string)s["totalQuantity"]!, out _));
                 break;
-            case MalformedKind.BadTimestamp:
+            case Quirk.BadTimestamp:
                 Assert.False(DateTimeOffset.TryParse((string)s["lastUpdatedTime"]!, out _));
                 break;
-            case MalformedKind.ControlCharacterSku:
-                Assert.EndsWith("\u0007", (string)s["sellerSku"]!);
+            case Quirk.ControlCharacterSku:
+                Assert.StartsWith("\u0002", (string)s["sellerSku"]!);
                 break;
-            case MalformedKind.NumericStringQuantity:
+            case Quirk.PaddedSku:
+                Assert.Equal(Scenarios.Sku(0) + "  ", (string)s["sellerSku"]!);
+                break;
+            case Quirk.NumericStringQuantity:
                 Assert.True(int.TryParse((string)s["totalQuantity"]!, out _));
                 break;
-            case MalformedKind.NullQuantity:
+            case Quirk.NullQuantity:
                 Assert.True(s.ContainsKey("totalQuantity") && s["totalQuantity"] is null);
                 break;
-            case MalformedKind.MissingQuantity:
+            case Quirk.MissingQuantity:
                 Assert.False(s.ContainsKey("totalQuantity"));
                 break;
-            case MalformedKind.NegativeAvailable:
+            case Quirk.NegativeAvailable:
                 Assert.Equal(-3, (int)s["inventoryDetails"]!["fulfillableQuantity"]!);
                 break;
-            case MalformedKind.EmptyTimestamp:
+            case Quirk.EmptyTimestamp:
                 Assert.Equal("", (string)s["lastUpdatedTime"]!);
                 break;
-            case MalformedKind.MissingTimestamp:
+            case Quirk.MissingTimestamp:
                 Assert.False(s.ContainsKey("lastUpdatedTime"));
+                break;
+            default:
+                Assert.Fail($"no check for {kind}");
                 break;
         }
     }

@@ -60,7 +60,7 @@ public sealed class Ck1ApiTests
     [Fact]
     public async Task ANegativeQuantityIsServedWhenAsked()
     {
-        var scenario = Scenarios.Of(Scenarios.Ck1(skus: 1)) with { Malformed = [new MalformedRecord("ck1", Scenarios.Sku(0), MalformedKind.NegativeQuantity)] };
+        var scenario = Scenarios.Of(Scenarios.Ck1(skus: 1)) with { Malformed = [new MalformedRecord("ck1", Scenarios.Sku(0), Quirk.NegativeQuantity)] };
         using var host = await new SimHost().LoadAsync(scenario);
         var record = (await SimHost.JsonAsync(await host.Ck1().PostAsync("/v1/inventories", Query("US", [Scenarios.Sku(0)]))))[0]!;
         Assert.True((int)record["TotalStockQty"]! < 0);

@@ -12,30 +12,26 @@ public sealed class MessyModeTests
     private const int Queries = 40;
     private const double Rate = 0.1;
 
-    private static readonly Quirk[] RecordQuirkList =
-    [
-        Quirk.SkuPadded, Quirk.SkuControlCharacter, Quirk.QuantityAsString, Quirk.TimestampEmpty,
-        Quirk.TimestampMissing, Quirk.NullField, Quirk.NegativeQuantity,
-    ];
-
-    public static TheoryData<Quirk> RecordQuirks => new(RecordQuirkList);
-
-    private static readonly string[] Ck1Counts = ["TotalStockQty", "AvailStockQty", "InTransitStockQty"];
-
     /// <summary>Which quirk a CK1 record shows, read from the JSON as a receiver would see it.</summary>
     private static Quirk? Seen(JsonObject record)
     {
-        var sku = (string)record["Sku"]!;
-        var counts = Ck1Counts.Select(f => record[f]).ToArray();
+        var sku = (string?)record["Sku"];
+        var onHand = record["TotalStockQty"];
+        var time = (string?)record["CreateTime"];
         return true switch
         {
-            _ when sku.Any(char.IsControl) => Quirk.SkuControlCharacter,
-            _ when sku != sku.Trim() => Quirk.SkuPadded,
-            _ when counts.Any(c => c is null) => Quirk.NullField,
-            _ when counts.Any(c => c!.GetValueKind() == System.Text.Json.JsonValueKind.String) => Quirk.QuantityAsString,
-            _ when (int)record["TotalStockQty"]! < 0 => Quirk.NegativeQuantity,
-            _ when !record.ContainsKey("CreateTime") => Quirk.TimestampMissing,
-            _ when (string)record["CreateTime"]! == "" => Quirk.TimestampEmpty,
+            _ when sku is null => Quirk.MissingSku,
+            _ when sku.Any(char.IsControl) => Quirk.ControlCharacterSku,
+            _ when sku != sku.Trim() => Quirk.PaddedSku,
+            _ when !record.ContainsKey("TotalStockQty") => Quirk.MissingQuantity,
+            _ when onHand is null => Quirk.NullQuantity,
+            _ when onHand.GetValueKind() == System.Text.Json.JsonValueKind.String
+                => int.TryParse((string)onHand!, out _) ? Quirk.NumericStringQuantity : Quirk.NonNumericQuantity,
+            _ when (int)onHand < 0 => Quirk.NegativeQuantity,
+            _ when (int)record["AvailStockQty"]! < 0 => Quirk.NegativeAvailable,
+            _ when time is null => Quirk.MissingTimestamp,
+            _ when time == "" => Quirk.EmptyTimestamp,
+            _ when !DateTimeOffset.TryParse(time, System.Globalization.CultureInfo.InvariantCulture, out _) => Quirk.BadTimestamp,
             _ => null,
         };
     }
@@ -66,7 +62,7 @@ public sealed class MessyModeTests
         => Assert.InRange((double)emitted / total, rate * 0.7, rate * 1.3);
 
     [Theory]
-    [MemberData(nameof(RecordQuirks))]
+    [MemberData(nameof(Scenarios.EachRecordQuirk), MemberType = typeof(Scenarios))]
     public async Task EachRecordQuirkIsEmittedAtAboutTheConfiguredRateAndCountedInTheReport(Quirk quirk)
     {
         var scenario = Scenarios.Of(Scenarios.Ck1(skus: Skus)) with { Mess = new MessSpec(Rate, Seed: 7, Quirks: [quirk]) };
@@ -93,7 +89,7 @@ public sealed class MessyModeTests
 
         var spoilt = records.Select(Seen).Where(s => s is not null).ToArray();
         AssertAboutTheRate(spoilt.Length, records.Count, Rate);
-        Assert.Equal(RecordQuirkList.Order(), spoilt.Distinct().Select(q => q!.Value).Order());
+        Assert.Equal(Scenarios.RecordQuirks.Order(), spoilt.Distinct().Select(q => q!.Value).Order());
     }
 
     [Fact]

@@ -63,5 +63,10 @@ public static class Scenarios
 
     public static string Sku(int i) => $"SKU-{i:D4}";
 
+    /// <summary>Every quirk that changes a record (the others change how a webhook is delivered).</summary>
+    public static readonly Quirk[] RecordQuirks = [.. Enum.GetValues<Quirk>().Except([Quirk.DuplicateDelivery, Quirk.OlderRedelivered])];
+
+    public static TheoryData<Quirk> EachRecordQuirk => new(RecordQuirks);
+
     public static Scenario Of(params WarehouseSpec[] warehouses) => new() { Warehouses = [.. warehouses] };
 }

@@ -103,7 +103,7 @@ public sealed class ShipBobApiTests
     {
         var scenario = Scenarios.Of(Scenarios.ShipBob(skus: 2)) with
         {
-            Malformed = [new MalformedRecord("sb", Scenarios.Sku(1), MalformedKind.NonNumericQuantity, Responses: 1)],
+            Malformed = [new MalformedRecord("sb", Scenarios.Sku(1), Quirk.NonNumericQuantity, Responses: 1)],
         };
         using var host = await new SimHost().LoadAsync(scenario);
         var client = host.ShipBob();
@@ -120,12 +120,25 @@ public sealed class ShipBobApiTests
     public async Task ShipBobCanBeToldToDropTheSkuFromARecordThroughTheControlApi()
     {
         using var host = await new SimHost().LoadAsync(Scenarios.Of(Scenarios.ShipBob(skus: 1)));
-        using var posted = await host.CreateClient().PostAsync("/sim/malformed",
-            JsonContent.Create(new MalformedRecord("sb", Scenarios.Sku(0), MalformedKind.MissingSku), options: SimHost.Json));
+        using var posted = await MalformAsync(host, Quirk.MissingSku);
         Assert.Equal(HttpStatusCode.NoContent, posted.StatusCode);
 
         var item = (await SimHost.JsonAsync(await host.ShipBob().GetAsync("/2025-07/inventory-level")))["items"]![0]!.AsObject();
         Assert.False(item.ContainsKey("sku"));
         Assert.Equal(150, (int)item["total_on_hand_quantity"]!);
     }
+
+    [Fact]
+    public async Task AWebhookDeliveryQuirkIsRefusedForAPolledRecord()
+    {
+        using var host = await new SimHost().LoadAsync(Scenarios.Of(Scenarios.ShipBob(skus: 1)));
+
+        using var posted = await MalformAsync(host, Quirk.DuplicateDelivery);
+
+        Assert.Equal(HttpStatusCode.BadRequest, posted.StatusCode);
+        Assert.Contains("DuplicateDelivery", await posted.Content.ReadAsStringAsync());
+    }
+
+    private static Task<HttpResponseMessage> MalformAsync(SimHost host, Quirk quirk)
+        => host.CreateClient().PostAsync("/sim/malformed", JsonContent.Create(new MalformedRecord("sb", Scenarios.Sku(0), quirk), options: SimHost.Json));
 }

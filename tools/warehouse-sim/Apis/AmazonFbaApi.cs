@@ -11,8 +11,6 @@ namespace Stockcast.WarehouseSim.Apis;
 /// </summary>
 public sealed class AmazonFbaApi(StockModel model, ScenarioClock clock, QuotaClock quotaClock, Mess mess, ApiTraffic traffic)
 {
-    private static readonly string[] DetailCounts = ["fulfillableQuantity", "inboundShippedQuantity"];
-
     public const double Rate = 2;
     public const int PageSize = 50;
     public static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(5);
@@ -109,12 +107,13 @@ public sealed class AmazonFbaApi(StockModel model, ScenarioClock clock, QuotaClo
         foreach (var sku in matching.Skip(offset).Take(PageSize))
         {
             var summary = Summary(sku, details);
-            if (model.TakeMalformation(warehouse.Id, sku.Sku) is { } kind)
+            var shape = new RecordShape("sellerSku", new(summary, "totalQuantity"),
+                summary["inventoryDetails"] is JsonObject sellable ? new(sellable, "fulfillableQuantity") : null, "lastUpdatedTime");
+            if (model.TakeMalformation(warehouse.Id, sku.Sku) is { } quirk)
             {
-                var sellable = summary["inventoryDetails"] as JsonObject ?? summary;
-                Malformer.Apply(kind, summary, new MalformedShape("sellerSku", summary, "totalQuantity", sellable, "fulfillableQuantity", "lastUpdatedTime"));
+                RecordQuirks.Apply(quirk, summary, shape);
             }
-            mess.Spoil(ApiKind.AmazonFba, summary, new RecordShape("sellerSku", summary["inventoryDetails"] as JsonObject, DetailCounts, "lastUpdatedTime"));
+            mess.Spoil(ApiKind.AmazonFba, summary, shape);
             summaries.Add(summary);
         }
         var body = new JsonObject

@@ -11,8 +11,6 @@ namespace Stockcast.WarehouseSim.Apis;
 /// </summary>
 public sealed class Ck1Api(StockModel model, Mess mess, ApiTraffic traffic)
 {
-    private static readonly string[] Counts = ["TotalStockQty", "AvailStockQty", "InTransitStockQty"];
-
     public const int MaxSkus = 30;
 
     // CK1 names fields in PascalCase, errors included.
@@ -68,11 +66,12 @@ public sealed class Ck1Api(StockModel model, Mess mess, ApiTraffic traffic)
         foreach (var sku in model.Feed(warehouse.Id).Where(s => wanted.Contains(s.Sku)))
         {
             var record = Record(query.WarehouseId!, sku);
-            if (model.TakeMalformation(warehouse.Id, sku.Sku) is { } kind)
+            var shape = new RecordShape("Sku", new(record, "TotalStockQty"), new(record, "AvailStockQty"), "CreateTime");
+            if (model.TakeMalformation(warehouse.Id, sku.Sku) is { } quirk)
             {
-                Malformer.Apply(kind, record, new MalformedShape("Sku", record, "TotalStockQty", record, "AvailStockQty", "CreateTime"));
+                RecordQuirks.Apply(quirk, record, shape);
             }
-            mess.Spoil(ApiKind.Ck1, record, new RecordShape("Sku", record, Counts, "CreateTime"));
+            mess.Spoil(ApiKind.Ck1, record, shape);
             records.Add(record);
         }
         return Results.Json(records);

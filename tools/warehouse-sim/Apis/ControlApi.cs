@@ -27,6 +27,10 @@ public sealed class ControlApi(StockModel model, Simulator simulator, WebhookSen
             {
                 return Results.Problem($"unknown warehouse '{m.Warehouse}'", statusCode: StatusCodes.Status400BadRequest);
             }
+            if (m.Problem() is { } problem)
+            {
+                return Results.Problem(problem, statusCode: StatusCodes.Status400BadRequest);
+            }
             model.AddMalformation(m);
             return Results.NoContent();
         });

@@ -10,9 +10,6 @@ namespace Stockcast.WarehouseSim.Apis;
 /// </summary>
 public sealed class ShipBobApi(StockModel model, QuotaClock quotaClock, Mess mess, ApiTraffic traffic)
 {
-    private static readonly string[] TotalCounts = ["total_on_hand_quantity", "total_fulfillable_quantity", "total_committed_quantity", "total_awaiting_quantity"];
-    private static readonly string[] LocationCounts = ["on_hand_quantity", "fulfillable_quantity", "committed_quantity", "awaiting_quantity"];
-
     public const int CallsPerMinute = 150;
     private const int DefaultPageSize = 50;
     private const int MaxPageSize = 250;
@@ -65,14 +62,12 @@ public sealed class ShipBobApi(StockModel model, QuotaClock quotaClock, Mess mes
         foreach (var sku in feed.Skip(offset).Take(pageSize))
         {
             var item = render(sku);
-            if (model.TakeMalformation(warehouse.Id, sku.Sku) is { } kind)
+            var shape = Shape(item);
+            if (model.TakeMalformation(warehouse.Id, sku.Sku) is { } quirk)
             {
-                var holder = item["locations"] is JsonArray { Count: > 0 } locations ? (JsonObject)locations[0]! : item;
-                var (onHand, fulfillable) = holder == item ? ("total_on_hand_quantity", "total_fulfillable_quantity") : ("on_hand_quantity", "fulfillable_quantity");
-                Malformer.Apply(kind, item, new MalformedShape("sku", holder, onHand, holder, fulfillable, TimestampField: null));
+                RecordQuirks.Apply(quirk, item, shape);
             }
-            var located = item["locations"] is JsonArray { Count: > 0 } places ? (JsonObject)places[0]! : null;
-            mess.Spoil(ApiKind.ShipBob, item, new RecordShape("sku", located ?? item, located is null ? TotalCounts : LocationCounts, Time: null));
+            mess.Spoil(ApiKind.ShipBob, item, shape);
             items.Add(item);
         }
         var path = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.Path}";
@@ -90,6 +85,11 @@ public sealed class ShipBobApi(StockModel model, QuotaClock quotaClock, Mess mes
 
     private static IResult Invalid(string field, string message) =>
         Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+
+    /// <summary>An item's totals, or in the <c>/locations</c> view its first fulfillment center's; ShipBob's records carry no time.</summary>
+    private static RecordShape Shape(JsonObject item) => item["locations"] is JsonArray { Count: > 0 } locations && locations[0] is JsonObject first
+        ? new RecordShape("sku", new(first, "on_hand_quantity"), new(first, "fulfillable_quantity"), Time: null)
+        : new RecordShape("sku", new(item, "total_on_hand_quantity"), new(item, "total_fulfillable_quantity"), Time: null);
 
     private static JsonObject Totals(SkuLevels s) => new()
     {

@@ -61,25 +61,10 @@ public sealed record StaleFeed(string Warehouse, int AtSeconds, StaleMode Mode, 
 public enum StaleMode { Frozen, Down }
 
 /// <summary>Corrupt this SKU's record in the polled API's responses, for <c>Responses</c> responses (null: until cleared).</summary>
-public sealed record MalformedRecord(string Warehouse, string Sku, MalformedKind Kind, int? Responses = null);
-
-/// <summary>
-/// Broken records (MissingSku, NegativeQuantity, NonNumericQuantity, BadTimestamp) and the quirks real
-/// feeds show that a reader must take or refuse record by record: a control character in the SKU, a
-/// quantity sent as a string of digits, null or left out, a negative sellable figure (a backorder),
-/// an empty or missing timestamp.
-/// </summary>
-public enum MalformedKind
+public sealed record MalformedRecord(string Warehouse, string Sku, Quirk Kind, int? Responses = null)
 {
-    MissingSku,
-    NegativeQuantity,
-    NonNumericQuantity,
-    BadTimestamp,
-    ControlCharacterSku,
-    NumericStringQuantity,
-    NullQuantity,
-    MissingQuantity,
-    NegativeAvailable,
-    EmptyTimestamp,
-    MissingTimestamp,
+    /// <summary>Why it cannot be served, if it cannot: a polled record takes record quirks, not a webhook's delivery ones.</summary>
+    public string? Problem() => Kind is Quirk.DuplicateDelivery or Quirk.OlderRedelivered
+        ? $"malformed kind {Kind} is a webhook delivery quirk; a record takes a record quirk"
+        : null;
 }

@@ -50,6 +50,7 @@ public sealed class StockModel(ScenarioClock clock)
             .Concat(scenario.StaleFeeds.Select(s => s.Warehouse))
             .Concat(scenario.Malformed.Select(s => s.Warehouse));
         errors.AddRange(refs.Where(r => !ids.Contains(r)).Distinct().Select(r => $"unknown warehouse '{r}'"));
+        errors.AddRange(scenario.Malformed.Select(m => m.Problem()).OfType<string>());
         if (scenario.Mess is { } mess && Model.Mess.Problem(mess) is { } problem)
         {
             errors.Add(problem);
@@ -107,8 +108,8 @@ public sealed class StockModel(ScenarioClock clock)
         }
     }
 
-    /// <summary>Which corruption, if any, to apply to this SKU's record in the response being built now.</summary>
-    public MalformedKind? TakeMalformation(string warehouseId, string sku)
+    /// <summary>Which quirk, if any, to put in this SKU's record in the response being built now.</summary>
+    public Quirk? TakeMalformation(string warehouseId, string sku)
     {
         lock (_gate)
         {

@@ -15,8 +15,6 @@ public static class ShipHeroPayloads
     public const string InventoryUpdate = "Inventory Update";
     public const string InventoryChange = "Inventory Change";
 
-    private static readonly string[] UpdateCounts = ["on_hand", "inventory", "reserve", "non_sellable"];
-
     /// <summary>The change's webhooks, each body spoilt by messy mode (when on) before it is signed.</summary>
     public static IEnumerable<WebhookMessage> For(StockChange change, Mess mess)
     {
@@ -37,11 +35,11 @@ public static class ShipHeroPayloads
             if (type == InventoryUpdate)
             {
                 var item = (JsonObject)body["inventory"]![0]!;
-                mess.Spoil(ApiKind.ShipHero, item, new RecordShape("sku", item, UpdateCounts, Time: null));
+                mess.Spoil(ApiKind.ShipHero, item, new RecordShape("sku", new(item, "on_hand"), new(item, "inventory"), Time: null));
             }
             else
             {
-                mess.Spoil(ApiKind.ShipHero, body, new RecordShape("sku", body, ["quantity"], "timestamp", Signed: true));
+                mess.Spoil(ApiKind.ShipHero, body, new RecordShape("sku", new(body, "quantity"), Available: null, "timestamp", Signed: true));
             }
             var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
             var headers = new Dictionary<string, string> { ["X-Shiphero-Message-ID"] = Guid.NewGuid().ToString() };

@@ -25,7 +25,7 @@ public static class ShopifyPayloads
             ["updated_at"] = c.At.ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture),
             ["admin_graphql_api_id"] = $"gid://shopify/InventoryLevel/{level.Location.Id}?inventory_item_id={c.After.Ids.InventoryItemId}",
         };
-        mess.Spoil(ApiKind.Shopify, body, new RecordShape(Sku: null, body, ["available"], "updated_at"));
+        mess.Spoil(ApiKind.Shopify, body, new RecordShape(Sku: null, new(body, "available"), Available: null, "updated_at"));
         var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
         var headers = new Dictionary<string, string>
         {
