@@ -9,6 +9,7 @@ public sealed record BuiltProgram(string ProjectFolder, string Assembly)
     public static readonly BuiltProgram OverlayBroadcast = new("services/overlay-broadcast", "Stockcast.OverlayBroadcast.dll");
     public static readonly BuiltProgram WarehouseSim = new("tools/warehouse-sim", "Stockcast.WarehouseSim.dll");
     public static readonly BuiltProgram SampleData = new("tools/sample-data", "Stockcast.SampleData.dll");
+    public static readonly BuiltProgram RunLocal = new("tools/run-local", "Stockcast.RunLocal.dll");
 }
 
 /// <summary>Where the repository's programs are built, in one configuration (Release, Debug).</summary>

@@ -5,6 +5,9 @@ public interface ILaunched
 {
     string Name { get; }
 
+    /// <summary>The running process's id (0 before its first start).</summary>
+    int Pid { get; }
+
     /// <summary>The last lines the process wrote (for failure messages).</summary>
     string RecentOutput { get; }
 

@@ -3,7 +3,7 @@ namespace Stockcast.RunLocal;
 /// <summary>Where to look once everything runs (the writer key's file, never the key).</summary>
 internal static class Banner
 {
-    public static string Text(LocalPorts p, IReadOnlyList<string> roomLinks) => $"""
+    public static string Text(LocalPorts p, string runFolder, IReadOnlyList<string> roomLinks) => $"""
 
         Stockcast is running locally.
           stock-ledger gRPC          127.0.0.1:{p.LedgerGrpc}   (plaintext HTTP/2, server reflection on)
@@ -15,9 +15,9 @@ internal static class Banner
           alerting metrics           http://127.0.0.1:{p.AlertingHttp}/metrics
           overlay-broadcast gRPC     127.0.0.1:{p.OverlayGrpc}   (rooms, tokens, Spotlight, WatchRoom)   metrics: http://127.0.0.1:{p.OverlayHttp}/metrics
         {string.Join(Environment.NewLine, roomLinks)}
-          Redis               127.0.0.1:{p.Redis} (AOF in .run/redis)
-          writer API key      .run/writer.key   (send as "authorization: Bearer <key>")
-          logs                .run/*.log
+          Redis               127.0.0.1:{p.Redis} (AOF in {runFolder}/redis)
+          writer API key      {runFolder}/writer.key   (send as "authorization: Bearer <key>")
+          logs                {runFolder}/*.log
 
         Try (with grpcurl):
           grpcurl -plaintext 127.0.0.1:{p.LedgerGrpc} list

@@ -9,10 +9,12 @@ using Stockcast.RunLocal;
 // `make run`: Redis, the services, the warehouse simulator and live sample data on 127.0.0.1 (see
 // LocalStack), kept running by the Supervisor until Ctrl-C, which stops them all and Redis last.
 var build = BuildOutput.OfRunningProgram();
-var runFolder = Path.Combine(build.RepositoryRoot, ".run");
+// STOCKCAST_RUN_DIR moves the keys, Redis's AOF and the logs elsewhere (a test runs its own stack).
+var runFolder = Environment.GetEnvironmentVariable("STOCKCAST_RUN_DIR") is { Length: > 0 } dir ? Path.GetFullPath(dir) : Path.Combine(build.RepositoryRoot, ".run");
 Directory.CreateDirectory(runFolder);
 var ports = LocalPorts.FromEnvironment();
 var stack = new LocalStack(build, ports, runFolder, WriterKey.ReadOrCreate(Path.Combine(runFolder, "writer.key")));
+var shownFolder = Path.GetRelativePath(Environment.CurrentDirectory, runFolder);
 
 using var stop = new StopSignals();
 
@@ -29,7 +31,7 @@ try
     var sampleData = stack.SampleData();
     var rooms = new DemoRooms(sampleData, LocalStack.Url(ports.OverlayHttp));
     await supervisor.StartAsync(sampleData);
-    Console.WriteLine(Banner.Text(ports, await rooms.LinksAsync(TimeSpan.FromSeconds(30), stop.Token)));
+    Console.WriteLine(Banner.Text(ports, shownFolder, await rooms.LinksAsync(TimeSpan.FromSeconds(30), stop.Token)));
     await Task.Delay(Timeout.Infinite, stop.Token);
 }
 catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
@@ -38,7 +40,7 @@ catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
 }
 catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
 {
-    Console.Error.WriteLine($"make run: {ex.Message}{Environment.NewLine}(logs: .run/*.log)");
+    Console.Error.WriteLine($"make run: {ex.Message}{Environment.NewLine}(logs: {shownFolder}/*.log)");
     exitCode = 1;
 }
 finally

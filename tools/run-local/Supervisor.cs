@@ -20,6 +20,7 @@ internal sealed class Supervisor(CancellationToken stop) : IDisposable
     public async Task StartAsync(ILaunched process)
     {
         await process.StartAsync(_stopping.Token);
+        Console.WriteLine($"{process.Name} is up (pid {process.Pid}).");
         _started.Add(process);
         _keepers.Add(KeepRunningAsync(process));
     }
@@ -61,7 +62,7 @@ internal sealed class Supervisor(CancellationToken stop) : IDisposable
                     try
                     {
                         await process.StartAsync(_stopping.Token);
-                        Console.WriteLine($"{process.Name} is back.");
+                        Console.WriteLine($"{process.Name} is back (pid {process.Pid}).");
                         upSince = Stopwatch.GetTimestamp();
                         break;
                     }
