@@ -94,6 +94,39 @@ public sealed class LiveStockTests(RedisServerFixture redis) : IClassFixture<Red
     }
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
+    public async Task TheSameStreamSaysUpdatingWithinTheRoomsBoundWhileRedisIsDownAndShowsFiguresAgainWhenItReturns()
+    {
+        // The ledger and the overlay share one Redis, as deployed; it keeps its data over the restart.
+        using var own = new RedisProcess("--appendonly", "yes", "--appendfsync", "always");
+        own.Start();
+        var configuration = $"{own.EndPoint},connectTimeout=500,asyncTimeout=1000,syncTimeout=1000";
+        using var ledger = await OverlayHost.StartLedgerAsync(configuration);
+        using var host = new OverlayHost(configuration, ledger, settings: new Dictionary<string, string?> { ["Overlay:HeartbeatSeconds"] = "1", ["Overlay:TokenCacheSeconds"] = "1" });
+        var room = OverlayHost.LiveRoom("redis-outage", "US", "TEE-RDOWN");
+        room.StaleAfterSeconds = 5;
+        using var viewer = await host.OpenOverlayAsync(room);
+        await host.SetStockAsync("us-east", "TEE-RDOWN", 42, 1);
+        await viewer.ReadUntilAsync(u => Shows("TEE-RDOWN", 42)(u) && !u.Stale);
+
+        own.Stop();
+        var outage = System.Diagnostics.Stopwatch.StartNew();
+        var down = (await viewer.ReadUntilAsync(u => u.Stale)).Last().Update;
+        var updatingAfter = outage.Elapsed;
+        own.Start();
+        // The ledger's own retries decide when it takes events again; the viewer's stream is the same one throughout.
+        await Eventually.TrueAsync(async () =>
+        {
+            await host.SetStockAsync("us-east", "TEE-RDOWN", 41, 2);
+            return true;
+        }, "the ledger takes stock events again");
+        await viewer.ReadUntilAsync(u => Shows("TEE-RDOWN", 41)(u) && !u.Stale);
+
+        Assert.InRange(updatingAfter, TimeSpan.Zero, TimeSpan.FromSeconds(5 + 3));
+        Assert.Equal((true, "Updating…", 42L), (down.Skus[0].Stale, down.Skus[0].Label, down.Skus[0].AvailableToPromise));
+    }
+
+    [Fact]
     public async Task WarehouseFiguresOlderThanTheRoomsBoundShowUpdatingWhileFreshOnesDoNot()
     {
         using var host = new OverlayHost(redis.Configuration, _ledger);
