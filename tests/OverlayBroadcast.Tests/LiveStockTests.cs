@@ -1,4 +1,6 @@
+using Google.Protobuf;
 using Grpc.Core;
+using StackExchange.Redis;
 using Stockcast.Overlay.V1;
 using Stockcast.Testing;
 
@@ -124,6 +126,26 @@ public sealed class LiveStockTests(RedisServerFixture redis) : IClassFixture<Red
 
         Assert.InRange(updatingAfter, TimeSpan.Zero, TimeSpan.FromSeconds(5 + 3));
         Assert.Equal((true, "Updating…", 42L), (down.Skus[0].Stale, down.Skus[0].Label, down.Skus[0].AvailableToPromise));
+    }
+
+    [Fact]
+    public async Task ARoomWithASkuTheLedgerRefusesLeavesEveryOtherRoomLive()
+    {
+        using var host = new OverlayHost(redis.Configuration, _ledger);
+        // Written past UpsertRoom's checks, as an older release or a hand edit might have.
+        var bad = OverlayHost.LiveRoom("iso-bad", "US", "TEE-ISO", "BAD\nSKU");
+        using (var connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration))
+        {
+            await connection.GetDatabase().HashSetAsync($"{{{host.Namespace}}}:ov:rooms", bad.Id, bad.ToByteArray());
+        }
+        using var viewer = await host.OpenOverlayAsync(OverlayHost.LiveRoom("iso-good", "US", "TEE-ISO"));
+
+        await host.SetStockAsync("us-east", "TEE-ISO", 42, 1);
+        await viewer.ReadUntilAsync(u => Shows("TEE-ISO", 42)(u) && !u.Stale);
+        await host.SetStockAsync("us-east", "TEE-ISO", 41, 2);
+        var live = (await viewer.ReadUntilAsync(u => Shows("TEE-ISO", 41)(u) && !u.Stale)).Last().Update;
+
+        Assert.Equal(("", "41 in stock"), (live.StaleReason, live.Skus[0].Label));
     }
 
     [Fact]

@@ -50,11 +50,16 @@ public sealed class RoomTests(RedisServerFixture redis) : IClassFixture<RedisSer
         var language = OverlayHost.LiveRoom("r1", "US", "TEE-1");
         language.Display.Language = "fr";
         var badLanguage = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(language));
+        // The ledger's identifier rules: a room it would refuse a Watch for is refused here.
+        var badSku = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("r1", "US", "TEE-1", "BAD\nSKU")));
+        var badMarket = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("r1", "U S", "TEE-1")));
+        var badId = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("r1/x", "US", "TEE-1")));
 
         Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
         Assert.Equal((StatusCode.InvalidArgument, "featured[1].yellow_at_or_above"), (bad.StatusCode, bad.Trailers.GetValue("stockcast-field")));
         Assert.Equal("featured[1].sku", twice.Trailers.GetValue("stockcast-field"));
         Assert.Equal("display.language", badLanguage.Trailers.GetValue("stockcast-field"));
+        Assert.Equal(["featured[1].sku", "market", "id"], new[] { badSku, badMarket, badId }.Select(e => e.Trailers.GetValue("stockcast-field")));
         Assert.Empty((await host.Client().ListRoomsAsync(new ListRoomsRequest())).Rooms);
     }
 
