@@ -53,4 +53,11 @@ public sealed class OverlayOptions
     /// <summary>SSE comment sent on a quiet connection, so proxies keep it open and dead clients are found.</summary>
     [Range(1, 300)]
     public int HeartbeatSeconds { get; set; } = 15;
+
+    /// <summary>
+    /// How long a token found valid is trusted without asking Redis again: a revocation reaches open
+    /// streams within this (plus a heartbeat), and a Redis outage shorter or longer ends none of them.
+    /// </summary>
+    [Range(1, 600)]
+    public int TokenCacheSeconds { get; set; } = 30;
 }

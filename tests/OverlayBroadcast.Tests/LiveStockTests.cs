@@ -1,4 +1,6 @@
+using Google.Protobuf;
 using Grpc.Core;
+using StackExchange.Redis;
 using Stockcast.Overlay.V1;
 using Stockcast.Testing;
 
@@ -91,6 +93,59 @@ public sealed class LiveStockTests(RedisServerFixture redis) : IClassFixture<Red
         Assert.Contains("ledger", down.StaleReason);
         Assert.Equal((true, "Updating…", 42L), (down.Skus[0].Stale, down.Skus[0].Label, down.Skus[0].AvailableToPromise));
         Assert.Equal((false, "", "42 in stock"), (back.Skus[0].Stale, back.StaleReason, back.Skus[0].Label));
+    }
+
+    [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
+    public async Task TheSameStreamSaysUpdatingWithinTheRoomsBoundWhileRedisIsDownAndShowsFiguresAgainWhenItReturns()
+    {
+        // The ledger and the overlay share one Redis, as deployed; it keeps its data over the restart.
+        using var own = new RedisProcess("--appendonly", "yes", "--appendfsync", "always");
+        own.Start();
+        var configuration = $"{own.EndPoint},connectTimeout=500,asyncTimeout=1000,syncTimeout=1000";
+        using var ledger = await OverlayHost.StartLedgerAsync(configuration);
+        using var host = new OverlayHost(configuration, ledger, settings: new Dictionary<string, string?> { ["Overlay:HeartbeatSeconds"] = "1", ["Overlay:TokenCacheSeconds"] = "1" });
+        var room = OverlayHost.LiveRoom("redis-outage", "US", "TEE-RDOWN");
+        room.StaleAfterSeconds = 5;
+        using var viewer = await host.OpenOverlayAsync(room);
+        await host.SetStockAsync("us-east", "TEE-RDOWN", 42, 1);
+        await viewer.ReadUntilAsync(u => Shows("TEE-RDOWN", 42)(u) && !u.Stale);
+
+        own.Stop();
+        var outage = System.Diagnostics.Stopwatch.StartNew();
+        var down = (await viewer.ReadUntilAsync(u => u.Stale)).Last().Update;
+        var updatingAfter = outage.Elapsed;
+        own.Start();
+        // The ledger's own retries decide when it takes events again; the viewer's stream is the same one throughout.
+        await Eventually.TrueAsync(async () =>
+        {
+            await host.SetStockAsync("us-east", "TEE-RDOWN", 41, 2);
+            return true;
+        }, "the ledger takes stock events again");
+        await viewer.ReadUntilAsync(u => Shows("TEE-RDOWN", 41)(u) && !u.Stale);
+
+        Assert.InRange(updatingAfter, TimeSpan.Zero, TimeSpan.FromSeconds(5 + 3));
+        Assert.Equal((true, "Updating…", 42L), (down.Skus[0].Stale, down.Skus[0].Label, down.Skus[0].AvailableToPromise));
+    }
+
+    [Fact]
+    public async Task ARoomWithASkuTheLedgerRefusesLeavesEveryOtherRoomLive()
+    {
+        using var host = new OverlayHost(redis.Configuration, _ledger);
+        // Written past UpsertRoom's checks, as an older release or a hand edit might have.
+        var bad = OverlayHost.LiveRoom("iso-bad", "US", "TEE-ISO", "BAD\nSKU");
+        using (var connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration))
+        {
+            await connection.GetDatabase().HashSetAsync($"{{{host.Namespace}}}:ov:rooms", bad.Id, bad.ToByteArray());
+        }
+        using var viewer = await host.OpenOverlayAsync(OverlayHost.LiveRoom("iso-good", "US", "TEE-ISO"));
+
+        await host.SetStockAsync("us-east", "TEE-ISO", 42, 1);
+        await viewer.ReadUntilAsync(u => Shows("TEE-ISO", 42)(u) && !u.Stale);
+        await host.SetStockAsync("us-east", "TEE-ISO", 41, 2);
+        var live = (await viewer.ReadUntilAsync(u => Shows("TEE-ISO", 41)(u) && !u.Stale)).Last().Update;
+
+        Assert.Equal(("", "41 in stock"), (live.StaleReason, live.Skus[0].Label));
     }
 
     [Fact]

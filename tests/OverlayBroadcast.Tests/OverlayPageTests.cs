@@ -169,6 +169,64 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
     }
 
     [Fact]
+    public async Task ThroughARedisOutageAndARestartThePageKeepsItsTilesWithUpdatingAndUpdatesAgainWithoutAReload()
+    {
+        // Redis, the ledger and the service of this test's own: Redis goes away for them all.
+        using var redis = new RedisProcess("--appendonly", "yes", "--appendfsync", "always");
+        redis.Start();
+        var configuration = $"{redis.EndPoint},connectTimeout=500,asyncTimeout=1000,syncTimeout=1000";
+        using var ledger = await OverlayHost.StartLedgerAsync(configuration);
+        var service = OverlayHost.OnSockets(configuration, ledger, new Dictionary<string, string?> { ["Overlay:HeartbeatSeconds"] = "1" });
+        try
+        {
+            var room = OverlayHost.LiveRoom("page-redis", "US", "TEE-REDIS");
+            room.StaleAfterSeconds = 5;
+            await using var page = await browser.OpenPageAsync(output);
+            await page.GoToAsync(await service.OverlayPageAsync(room));
+            await service.SetStockAsync("us-east", "TEE-REDIS", 42, 1);
+            await page.ShowsTextAsync(Label("TEE-REDIS"), "42 in stock");
+            // The same document throughout (no reload), and whether its tiles ever went blank.
+            await page.Page.EvaluateAsync("""
+                () => {
+                  window.sameDocument = true;
+                  new MutationObserver(() => window.wentBlank ||= document.querySelectorAll('.tile').length === 0)
+                    .observe(document.getElementById('tiles'), { childList: true });
+                }
+                """);
+
+            var refused = 0;
+            page.Page.Response += (_, answer) => refused += answer.Status == 503 && answer.Url.Contains("/events", StringComparison.Ordinal) ? 1 : 0;
+
+            redis.Stop();
+            await page.IsVisibleAsync("#status");
+            await page.ShowsTextAsync(Label("TEE-REDIS"), "Updating…");
+            // A restarted replica has no token checked yet: its answers are 503 with Retry-After until Redis is back.
+            service = service.Restart();
+            await Eventually.TrueAsync(() => Task.FromResult(refused > 0), "the page's reconnect is answered 503 while Redis is down");
+            await page.ShowsTextAsync(Label("TEE-REDIS"), "Updating…");
+            await page.IsVisibleAsync("#status");
+            await page.ScreenshotAsync("down");
+            redis.Start();
+            await Eventually.TrueAsync(async () =>
+            {
+                await service.SetStockAsync("us-east", "TEE-REDIS", 41, 2);
+                return true;
+            }, "the ledger takes stock events again");
+
+            await page.ShowsTextAsync(Label("TEE-REDIS"), "41 in stock");
+            await page.IsHiddenAsync("#status");
+            await page.ScreenshotAsync();
+            Assert.True(await page.Page.EvaluateAsync<bool>("() => window.sameDocument === true"), "the page was not reloaded");
+            Assert.False(await page.Page.EvaluateAsync<bool>("() => window.wentBlank === true"), "the tiles never went blank");
+            Assert.Empty(page.ScriptErrors);
+        }
+        finally
+        {
+            await service.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task ASpotlightAskedForInFreeTextShowsItsCardWithLiveStock()
     {
         await _host.SetStockAsync("us-east", "TEE-WHT-M", 25, 1);

@@ -1,13 +1,20 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Stockcast.Overlay.V1;
 using Stockcast.Testing;
 
 namespace Stockcast.Overlay.Tests;
 
-/// <summary>Rooms over gRPC, the credentials they need, and viewer tokens on the event stream.</summary>
+/// <summary>
+/// Rooms over gRPC, the credentials they need, and viewer tokens on the event stream: open streams
+/// trust a checked token for Overlay:TokenCacheSeconds, so revocation lands within it and a Redis outage ends nothing.
+/// </summary>
 public sealed class RoomTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
+    private static readonly Dictionary<string, string?> Quick = new() { ["Overlay:HeartbeatSeconds"] = "1", ["Overlay:TokenCacheSeconds"] = "2" };
     private LedgerProcess _ledger = null!;
 
     public async Task InitializeAsync() => _ledger = await OverlayHost.StartLedgerAsync(redis.Configuration);
@@ -50,11 +57,16 @@ public sealed class RoomTests(RedisServerFixture redis) : IClassFixture<RedisSer
         var language = OverlayHost.LiveRoom("r1", "US", "TEE-1");
         language.Display.Language = "fr";
         var badLanguage = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(language));
+        // The ledger's identifier rules: a room it would refuse a Watch for is refused here.
+        var badSku = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("r1", "US", "TEE-1", "BAD\nSKU")));
+        var badMarket = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("r1", "U S", "TEE-1")));
+        var badId = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("r1/x", "US", "TEE-1")));
 
         Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
         Assert.Equal((StatusCode.InvalidArgument, "featured[1].yellow_at_or_above"), (bad.StatusCode, bad.Trailers.GetValue("stockcast-field")));
         Assert.Equal("featured[1].sku", twice.Trailers.GetValue("stockcast-field"));
         Assert.Equal("display.language", badLanguage.Trailers.GetValue("stockcast-field"));
+        Assert.Equal(["featured[1].sku", "market", "id"], new[] { badSku, badMarket, badId }.Select(e => e.Trailers.GetValue("stockcast-field")));
         Assert.Empty((await host.Client().ListRoomsAsync(new ListRoomsRequest())).Rooms);
     }
 
@@ -93,7 +105,8 @@ public sealed class RoomTests(RedisServerFixture redis) : IClassFixture<RedisSer
     public async Task AnyReplicaServesARoomItsTokenAndItsSpotlightMadeThroughAnother()
     {
         using var made = new OverlayHost(redis.Configuration, _ledger);
-        using var other = new OverlayHost(redis.Configuration, _ledger, made.Namespace);
+        // The other replica trusts a token it checked for its cache time: the revocation reaches it within that.
+        using var other = new OverlayHost(redis.Configuration, _ledger, made.Namespace, new Dictionary<string, string?> { ["Overlay:TokenCacheSeconds"] = "1" });
         var room = OverlayHost.LiveRoom("two-replicas", "US", "TEE-R1", "HOOD-R1");
         room.Featured[1].Aliases.Add("grey hoodie");
         await made.Client().UpsertRoomAsync(room);
@@ -105,8 +118,13 @@ public sealed class RoomTests(RedisServerFixture redis) : IClassFixture<RedisSer
         var shown = (await viewer.ReadUntilAsync(u => u.Spotlight is not null)).Last().Update;
         await made.Client().RevokeTokenAsync(new RevokeTokenRequest { RoomId = "two-replicas", TokenId = token.TokenId });
 
+        await Eventually.TrueAsync(async () =>
+        {
+            using var answer = await other.CreateClient().GetAsync(token.EventsPath, HttpCompletionOption.ResponseHeadersRead);
+            return answer.StatusCode == HttpStatusCode.Forbidden;
+        }, "the other replica refuses the revoked token");
+
         Assert.Equal(("HOOD-R1", "grey hoodie pls"), (shown.Spotlight.Stock.Sku, shown.Spotlight.Query));
-        Assert.Equal(HttpStatusCode.Forbidden, (await other.CreateClient().GetAsync(token.EventsPath)).StatusCode);
     }
 
     [Fact]
@@ -124,10 +142,55 @@ public sealed class RoomTests(RedisServerFixture redis) : IClassFixture<RedisSer
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("new EventSource(`/overlay/${encodeURIComponent(room)}/events?token=", html);
+        Assert.Contains("const url = `/overlay/${encodeURIComponent(room)}/events?token=", html);
+        Assert.Contains("new EventSource(url)", html);
         Assert.Contains("background: transparent", html);
         Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
         Assert.DoesNotContain("EventSource", await wrong.Content.ReadAsStringAsync()); // a blank page: no script, no data
+    }
+
+    [Fact]
+    public async Task ATokenRevokedThroughAnotherReplicaEndsItsStreamWithinTheCacheTime()
+    {
+        using var made = new OverlayHost(redis.Configuration, _ledger, settings: Quick);
+        using var other = new OverlayHost(redis.Configuration, _ledger, made.Namespace, Quick);
+        await made.Client().UpsertRoomAsync(OverlayHost.LiveRoom("cache-revoke", "US", "TEE-1"));
+        var token = await made.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "cache-revoke" });
+        using var viewer = await SseReader.OpenAsync(other.CreateClient(), token.EventsPath);
+        await viewer.ReadUntilAsync(_ => true);
+
+        await made.Client().RevokeTokenAsync(new RevokeTokenRequest { RoomId = "cache-revoke", TokenId = token.TokenId });
+        var ending = System.Diagnostics.Stopwatch.StartNew();
+        await viewer.ReadUntilAsync<Empty>("revoked", _ => true);
+
+        // The cache time, plus a heartbeat until the next check, plus slack for a shared CPU.
+        Assert.InRange(ending.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(2 + 1 + 3));
+    }
+
+    [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
+    public async Task ARedisOutageEndsNoOpenStreamAndANewViewerIsAnswered503WithRetryAfter()
+    {
+        using var own = new RedisProcess();
+        own.Start();
+        using var host = new OverlayHost($"{own.EndPoint},connectTimeout=500,asyncTimeout=1000,syncTimeout=1000", _ledger, settings: Quick);
+        await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("cache-outage", "US", "TEE-1"));
+        var seen = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "cache-outage" });
+        var unseen = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "cache-outage" });
+        var http = host.CreateClient();
+        using var viewer = await SseReader.OpenAsync(http, seen.EventsPath);
+        await viewer.ReadUntilAsync(_ => true);
+
+        own.Stop();
+        var newViewer = await http.GetAsync(unseen.EventsPath, HttpCompletionOption.ResponseHeadersRead);
+        var socket = await http.GetAsync(unseen.EventsPath.Replace("/events", "/ws", StringComparison.Ordinal), HttpCompletionOption.ResponseHeadersRead);
+
+        // Several cache times and heartbeats with Redis gone: each check finds Redis down and keeps the last answer.
+        Assert.True(await viewer.StaysOpenAsync(TimeSpan.FromSeconds(6)));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, newViewer.StatusCode);
+        Assert.NotNull(newViewer.Headers.RetryAfter);
+        Assert.Equal(503, (await newViewer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, socket.StatusCode);
     }
 }

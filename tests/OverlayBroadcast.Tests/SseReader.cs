@@ -61,6 +61,30 @@ public sealed class SseReader : IDisposable
         throw new InvalidOperationException("the event stream ended before the awaited update");
     }
 
+    /// <summary>
+    /// Reads for <paramref name="period"/>: true when the stream was still open at its end (false when
+    /// the server ended it or sent "revoked"). The reader is spent afterwards.
+    /// </summary>
+    public async Task<bool> StaysOpenAsync(TimeSpan period)
+    {
+        using var timeout = new CancellationTokenSource(period);
+        try
+        {
+            while (await _reader.ReadLineAsync(timeout.Token) is { } line)
+            {
+                if (line == "event: revoked")
+                {
+                    return false;
+                }
+            }
+            return false;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return true;
+        }
+    }
+
     public void Dispose()
     {
         _reader.Dispose();

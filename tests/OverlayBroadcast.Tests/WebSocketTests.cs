@@ -108,7 +108,8 @@ public sealed class WebSocketTests(RedisServerFixture redis) : IClassFixture<Red
         Assert.Contains("if (params.get(\"transport\") === \"ws\")", html);
         Assert.Contains("/overlay/${encodeURIComponent(room)}/ws?token=", html);
         Assert.Contains("Math.min(30000, 1000 * 2 ** attempt)", html);
-        Assert.Contains("new EventSource(`/overlay/${encodeURIComponent(room)}/events?token=", html);
+        Assert.Contains("const url = `/overlay/${encodeURIComponent(room)}/events?token=", html);
+        Assert.Contains("new EventSource(url)", html);
     }
 
     [Fact]

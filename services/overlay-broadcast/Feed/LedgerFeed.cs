@@ -1,5 +1,6 @@
 using Stockcast.LedgerClient;
 using Stockcast.Overlay.Rooms;
+using Stockcast.ServiceDefaults.Identifiers;
 
 namespace Stockcast.Overlay.Feed;
 
@@ -16,13 +17,18 @@ public sealed class LedgerFeed(LedgerMirrors ledgers, StockMirror stock, RoomCat
     /// <summary>A SKU's figures changed, or it was read for the first time.</summary>
     public event Action<string>? SkuChanged;
 
-    /// <summary>The featured SKUs of every room that has not ended.</summary>
+    /// <summary>
+    /// The featured SKUs of every room that has not ended. One SKU the ledger would refuse (a room
+    /// written to Redis past UpsertRoom's checks) would make it refuse the one Watch of every room:
+    /// such a SKU is left out by the ledger's own rule, so only its room lacks its figures.
+    /// </summary>
     public IReadOnlySet<string> Current()
     {
         var now = clock.GetUtcNow();
         return catalog.Current.Rooms.Values
             .Where(r => RoomCatalog.IsActive(r, now))
             .SelectMany(r => r.Featured.Select(f => f.Sku))
+            .Where(Identifiers.Sku.IsValid)
             .ToHashSet(StringComparer.Ordinal);
     }
 

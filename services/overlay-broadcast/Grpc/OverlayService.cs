@@ -38,6 +38,7 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
     {
         Identifiers.RoomId.Check(request.RoomId, "room_id");
         var deleted = await store.DeleteRoomAsync(request.RoomId);
+        tokens.Forget(request.RoomId);
         await catalog.RefreshAsync();
         return new DeleteRoomResponse { Deleted = deleted };
     }

@@ -1,3 +1,4 @@
+using System.Text;
 using Stockcast.Overlay.Rooms;
 using Stockcast.Overlay.V1;
 using Stockcast.ServiceDefaults.Errors;
@@ -49,7 +50,11 @@ public static class RoomPages
         }).AllowAnonymous();
     }
 
+    /// <summary>The page, with the stream-following script both pages share inlined where its marker stands (one file to serve, no second request).</summary>
     private static byte[] Load(string file)
+        => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Resource(file)).Replace("/*follow.js*/", Encoding.UTF8.GetString(Resource("follow.js")), StringComparison.Ordinal));
+
+    private static byte[] Resource(string file)
     {
         using var resource = typeof(RoomPages).Assembly.GetManifestResourceStream("Stockcast.Overlay.Pages." + file)
             ?? throw new InvalidOperationException($"the page {file} is not embedded");

@@ -1,0 +1,35 @@
+  // Follows a Server-Sent Events stream for good (shared by the overlay and the board, inlined into
+  // each page where the marker stands). EventSource retries a dropped stream by itself (after the
+  // server's "retry:"), but a refused reconnect (503 while Redis is down, say) closes it. Then the
+  // page asks why: 401/403/404 call refused(); anything else opens a new stream after the answer's
+  // Retry-After, or a backoff of 1 s doubling to 30 s while it keeps failing. The page keeps its
+  // last frame meanwhile: dropped() marks it "updating…", never blank.
+  function followEvents(url, handlers, dropped, refused) {
+    async function whyRefused() {
+      const ask = new AbortController();
+      try {
+        const answer = await fetch(url, { signal: ask.signal, cache: "no-store" });
+        return { status: answer.status, after: 1000 * (parseInt(answer.headers.get("Retry-After"), 10) || 0) };
+      } catch {
+        return { status: 0, after: 0 };
+      } finally {
+        ask.abort(); // a stream that opens now is not read: the next EventSource is
+      }
+    }
+
+    function open(attempt) {
+      const events = new EventSource(url);
+      for (const [kind, handle] of Object.entries(handlers)) {
+        events.addEventListener(kind, e => { attempt = 0; handle(e, events); });
+      }
+      events.onerror = async () => {
+        dropped();
+        if (events.readyState !== EventSource.CLOSED) return;
+        const refusal = await whyRefused();
+        if ([401, 403, 404].includes(refusal.status)) { refused(); return; }
+        setTimeout(() => open(attempt + 1), Math.max(refusal.after, Math.min(30000, 1000 * 2 ** attempt)));
+      };
+    }
+
+    open(0);
+  }
