@@ -20,6 +20,7 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
     private RedisKey RevisionKey => _prefix + "rev";
     private RedisKey LogKey => _prefix + "log";
     private long RetentionMs => _options.IdempotencyRetentionHours * 3_600_000L;
+    private long ReservationRetentionMs => _options.ReservationRetentionHours * 3_600_000L;
 
     /// <summary>The pub/sub channel each change-making script publishes its last revision on.</summary>
     public RedisChannel ChangesChannel => RedisChannel.Literal(_prefix + "changes");
@@ -56,7 +57,7 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
     /// </summary>
     public async Task<AppliedBatch> ApplyAsync(IReadOnlyList<StockEvent> events, WriterFence? fence)
     {
-        var args = new List<RedisValue>(6 + events.Count * 12) { _options.ChangeLogMaxLength, RetentionMs, fence?.Name ?? "", fence?.Term ?? 0, events.Count };
+        var args = new List<RedisValue>(7 + events.Count * 12) { _options.ChangeLogMaxLength, RetentionMs, ReservationRetentionMs, fence?.Name ?? "", fence?.Term ?? 0, events.Count };
         foreach (var e in events)
         {
             var isSnapshot = e.KindCase == StockEvent.KindOneofCase.Snapshot;
@@ -147,20 +148,20 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
     }
 
     public async Task<ReservationResult> ReserveAsync(string orderId, string sku, string market, long quantity, long holdMs)
-        => ParseReservation(orderId, await Run(LedgerScripts.Reserve, _options.ChangeLogMaxLength, orderId, sku, market, quantity, holdMs));
+        => ParseReservation(orderId, await Run(LedgerScripts.Reserve, _options.ChangeLogMaxLength, ReservationRetentionMs, orderId, sku, market, quantity, holdMs));
 
     public async Task<ReservationResult> ReleaseAsync(string orderId)
-        => ParseReservation(orderId, await Run(LedgerScripts.Release, _options.ChangeLogMaxLength, RetentionMs, orderId));
+        => ParseReservation(orderId, await Run(LedgerScripts.Release, _options.ChangeLogMaxLength, ReservationRetentionMs, orderId));
 
     public async Task<ReservationResult> CommitAsync(string orderId)
-        => ParseReservation(orderId, await Run(LedgerScripts.Commit, _options.ChangeLogMaxLength, RetentionMs, orderId));
+        => ParseReservation(orderId, await Run(LedgerScripts.Commit, _options.ChangeLogMaxLength, ReservationRetentionMs, _options.DefaultAllocationDelayMs, orderId));
 
     public async Task<ReservationResult> GetReservationAsync(string orderId)
         => ParseReservation(orderId, await Run(LedgerScripts.GetReservation, orderId));
 
     /// <summary>Expires held reservations whose time has come; returns how many were due.</summary>
     public async Task<int> ExpireHoldsAsync(int limit)
-        => (int)(long)(await Run(LedgerScripts.ExpireHolds, _options.ChangeLogMaxLength, RetentionMs, limit));
+        => (int)(long)(await Run(LedgerScripts.ExpireHolds, _options.ChangeLogMaxLength, ReservationRetentionMs, limit));
 
     public async Task<long> CurrentRevisionAsync()
     {
