@@ -254,7 +254,11 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
     private static long FirstRevisionOf(StreamEntry entry)
         => entry["f"].TryParse(out long first) ? first : long.Parse(entry.Id.ToString().AsSpan(0, entry.Id.ToString().IndexOf('-')), System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Adds the entry's changes from <paramref name="fromRevision"/> on. The line layout is fixed by append() in LedgerScripts.</summary>
+    /// <summary>
+    /// Adds the entry's changes from <paramref name="fromRevision"/> on. The line layout is fixed by append() in LedgerScripts.
+    /// A line that does not parse becomes a <see cref="IsMalformed">malformed</see> placeholder holding its revision and the
+    /// entry's id, so revisions stay contiguous and the readers skip it instead of stopping.
+    /// </summary>
     internal static void ParseEntry(StreamEntry entry, long fromRevision, List<StockChange> into)
     {
         if (!entry["f"].TryParse(out long _))
@@ -262,15 +266,30 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
             return; // a pre-release entry (see FirstRevisionOf): nothing this build can read
         }
         var revision = FirstRevisionOf(entry);
-        var text = ((string)entry["c"]!).AsSpan();
+        var text = ((string?)entry["c"] ?? "").AsSpan();
         Span<Range> parts = stackalloc Range[15];
         foreach (var line in text.Split('\n'))
         {
             if (revision >= fromRevision)
             {
-                into.Add(ParseLine(revision, text[line], parts));
+                into.Add(TryParseLine(revision, text[line], parts) ?? new StockChange { Revision = revision, Reference = entry.Id.ToString() });
             }
             revision++;
+        }
+    }
+
+    /// <summary>A placeholder for a change log line that did not parse (no record; the reference is the log entry's id).</summary>
+    public static bool IsMalformed(StockChange change) => change.Record is null;
+
+    private static StockChange? TryParseLine(long revision, ReadOnlySpan<char> line, Span<Range> parts)
+    {
+        try
+        {
+            return ParseLine(revision, line, parts);
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException)
+        {
+            return null;
         }
     }
 
