@@ -46,6 +46,10 @@ public sealed class LedgerMetrics(IMetricFactory metrics)
         "stockcast_ledger_watch_changes_sent_total",
         "Changes written to Watch streams.");
 
+    public Counter MalformedChanges { get; } = metrics.CreateCounter(
+        "stockcast_ledger_malformed_changes_total",
+        "Change log lines that did not parse: skipped by the change feed (and every Watch), logged with the entry id.");
+
     public Gauge Revision { get; } = metrics.CreateGauge(
         "stockcast_ledger_revision",
         "The latest ledger revision this replica has seen.");

@@ -25,9 +25,23 @@ public sealed class LedgerOptions : IValidatableObject
     [Range(1, 7 * 86_400)]
     public int MaxHoldSeconds { get; set; } = 86_400;
 
-    /// <summary>How long applied delta event ids and finished reservations are remembered for idempotency.</summary>
+    /// <summary>How long applied delta event ids are remembered for idempotency.</summary>
     [Range(1, 24 * 90)]
     public int IdempotencyRetentionHours { get; set; } = 168;
+
+    /// <summary>
+    /// How long released, expired and settled reservations are kept (then Redis expires them);
+    /// a committed one from when it is due to settle. Within it a retried call gets the same answer.
+    /// </summary>
+    [Range(1, 24 * 90)]
+    public int ReservationRetentionHours { get; set; } = 168;
+
+    /// <summary>
+    /// The allocation delay of a warehouse registered without one (0): how long after hand-over its
+    /// reports may still count a committed order as available.
+    /// </summary>
+    [Range(1, WarehouseRules.MaxAllocationDelayMs)]
+    public long DefaultAllocationDelayMs { get; set; } = 120_000;
 
     /// <summary>Approximate number of changes kept in the change log; older revisions answer "compacted".</summary>
     [Range(1_000, 100_000_000)]

@@ -35,6 +35,8 @@ public sealed class AlertingHost(string redis, LedgerProcess ledger, string? red
             ["Ledger:Warehouses:0:Id"] = "us-east",
             ["Ledger:Warehouses:0:Region"] = "us-east",
             ["Ledger:Warehouses:0:Markets:0"] = "US",
+            // Allocates at once (not the ledger's 120 s default), so a report right after a commit settles it.
+            ["Ledger:Warehouses:0:AllocationDelayMs"] = "1",
             ["Ledger:Warehouses:1:Id"] = "eu-central",
             ["Ledger:Warehouses:1:Region"] = "eu-central",
             ["Ledger:Warehouses:1:Markets:0"] = "DE",

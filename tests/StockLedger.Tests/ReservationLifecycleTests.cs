@@ -60,11 +60,78 @@ public sealed class ReservationLifecycleTests(RedisServerFixture redis) : IClass
         var before = await _client.GetStockAsync(new GetStockRequest { Sku = "JACKET", WarehouseId = "us-slow" });
         Assert.Equal((2, 8), (before.Committed, before.AvailableToPromise));
 
-        // Past hand-over + delay, its figures include the order: the ledger stops counting it.
+        // Past hand-over + delay (on the ledger's clock), its figures include the order: the ledger stops counting it.
+        _clock.Advance(TimeSpan.FromSeconds(31));
         await _client.ApplyAsync(Stock.Snapshot("us-slow", "JACKET", 8, version: 3, at: handOver.AddSeconds(31)));
         var after = await _client.GetStockAsync(new GetStockRequest { Sku = "JACKET", WarehouseId = "us-slow" });
         Assert.Equal((0, 8), (after.Committed, after.AvailableToPromise));
         Assert.Equal(ReservationStatus.Settled, (await _client.GetReservationAsync(new GetReservationRequest { OrderId = "live-7" })).Status);
+    }
+
+    [Fact]
+    public async Task AReserveOrCommitRetriedAfterTheHoldExpiredAnswersReservationExpiredNotASuccess()
+    {
+        await _client.ApplyAsync(Stock.Snapshot("us-east", "GLOVE", 10, version: 1, at: Now));
+        var reserve = new ReserveRequest { OrderId = "cart-9", Sku = "GLOVE", Market = "US", Quantity = 4, HoldSeconds = 60 };
+        await _client.ReserveAsync(reserve);
+
+        _clock.Advance(TimeSpan.FromSeconds(61));
+
+        // Whether or not the sweeper got there first, the retry does not read as a live hold.
+        var retried = await Stock.FailsAsync(() => _client.ReserveAsync(reserve).ResponseAsync);
+        var committed = await Stock.FailsAsync(() => _client.CommitAsync(new CommitRequest { OrderId = "cart-9" }).ResponseAsync);
+        var released = await _client.ReleaseAsync(new ReleaseRequest { OrderId = "cart-9" });
+
+        foreach (var error in new[] { retried, committed })
+        {
+            Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+            Assert.StartsWith("reservation expired", error.Status.Detail);
+            Assert.Equal("order_id", error.Trailers.GetValue("stockcast-field"));
+        }
+        Assert.Equal(ReservationStatus.Expired, released.Status);
+        Assert.Equal(10, await _client.AtpAsync("GLOVE", "US"));
+    }
+
+    [Fact]
+    public async Task FinishedReservationsAreKeptForTheRetentionThenRedisRemovesThem()
+    {
+        await _client.ApplyAsync(Stock.Snapshot("us-east", "HAT", 10, version: 1, at: Now));
+        foreach (var order in new[] { "kept-released", "kept-committed" })
+        {
+            await _client.ReserveAsync(new ReserveRequest { OrderId = order, Sku = "HAT", Market = "US", Quantity = 1 });
+        }
+        await _client.ReleaseAsync(new ReleaseRequest { OrderId = "kept-released" });
+        await _client.CommitAsync(new CommitRequest { OrderId = "kept-committed" });
+
+        using var redisClient = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        var db = redisClient.GetDatabase();
+        var week = TimeSpan.FromHours(168);
+        var released = await db.KeyTimeToLiveAsync($"{{{_host.Namespace}}}:o:kept-released");
+        var committed = await db.KeyTimeToLiveAsync($"{{{_host.Namespace}}}:o:kept-committed");
+
+        // Released: the retention from now. Committed: from when it is due to settle (the default 120 s allocation delay).
+        Assert.InRange(released!.Value, week - TimeSpan.FromMinutes(1), week);
+        Assert.InRange(committed!.Value, week + TimeSpan.FromSeconds(60), week + TimeSpan.FromSeconds(120));
+    }
+
+    [Fact]
+    public async Task AWarehouseClockAheadOfTheLedgersCannotSettleACommittedReservationEarly()
+    {
+        await _client.ApplyAsync(Stock.Snapshot("us-east", "COAT", 10, version: 1, at: Now));
+        await _client.ReserveAsync(new ReserveRequest { OrderId = "live-skew", Sku = "COAT", Market = "US", Quantity = 2 });
+        await _client.CommitAsync(new CommitRequest { OrderId = "live-skew" });
+
+        // Its clock is 600 s ahead: taken at its word, this report would be past hand-over + the 120 s default delay.
+        await _client.ApplyAsync(Stock.Snapshot("us-east", "COAT", 10, version: 2, at: Now.AddSeconds(600)));
+        var early = await _client.GetStockAsync(new GetStockRequest { Sku = "COAT", WarehouseId = "us-east" });
+        Assert.Equal((2, 8), (early.Committed, early.AvailableToPromise));
+
+        // On the ledger's clock the delay passes; the next report (still skewed) settles it.
+        _clock.Advance(TimeSpan.FromSeconds(121));
+        await _client.ApplyAsync(Stock.Snapshot("us-east", "COAT", 8, version: 3, at: Now.AddSeconds(600)));
+        var settled = await _client.GetStockAsync(new GetStockRequest { Sku = "COAT", WarehouseId = "us-east" });
+        Assert.Equal((0, 8), (settled.Committed, settled.AvailableToPromise));
+        Assert.Equal(ReservationStatus.Settled, (await _client.GetReservationAsync(new GetReservationRequest { OrderId = "live-skew" })).Status);
     }
 
     [Fact]

@@ -51,6 +51,36 @@ public sealed class WatchTests(RedisServerFixture redis) : IClassFixture<RedisSe
     }
 
     [Fact]
+    public async Task AGarbageChangeLogEntryIsSkippedAndCountedAndTheWatchCarriesOn()
+    {
+        using var host = await new LedgerHost(redis.Configuration).ReadyAsync();
+        var client = host.Client();
+        using var cts = new CancellationTokenSource(Eventually.DefaultDeadline);
+        using var watch = client.Watch(new WatchRequest { Skus = { "GOOD-1", "GOOD-2" } }, cancellationToken: cts.Token);
+        Assert.True(await watch.ResponseStream.MoveNext(cts.Token));
+        var first = (await client.ApplyAsync(Stock.Snapshot("us-east", "GOOD-1", 1, version: 1))).Revision;
+
+        // What a bad write or a hand edit could leave: an entry at the next revision whose line does not parse.
+        using (var redisClient = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Configuration))
+        {
+            var db = redisClient.GetDatabase();
+            var garbage = first + 1;
+            await db.StreamAddAsync($"{{{host.Namespace}}}:log", [new("f", garbage), new("c", "S\tnot a change")], $"{garbage}-0");
+            await db.StringSetAsync($"{{{host.Namespace}}}:rev", garbage);
+        }
+        var after = (await client.ApplyAsync(Stock.Snapshot("us-east", "GOOD-2", 2, version: 1))).Revision;
+
+        var seen = new List<StockChange>();
+        while (seen.Count < 2 && await watch.ResponseStream.MoveNext(cts.Token))
+        {
+            seen.AddRange(watch.ResponseStream.Current.Changes);
+        }
+        Assert.Equal([(first, "GOOD-1"), (after, "GOOD-2")], seen.Select(c => (c.Revision, c.Record.Sku)));
+        Assert.Equal(first + 2, after);
+        Assert.Equal(1, host.Services.GetRequiredService<LedgerMetrics>().MalformedChanges.Value);
+    }
+
+    [Fact]
     public async Task WatchDeliversOnlyTheSkusAndMarketAsked()
     {
         using var host = await new LedgerHost(redis.Configuration).ReadyAsync();

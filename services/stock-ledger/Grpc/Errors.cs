@@ -11,12 +11,18 @@ public static class Errors
 {
     public const string OldestRevision = "oldest-revision";
     public const string ResumeRevision = "resume-revision";
+    public const string Field = "field";
     public const string OldestRevisionTrailer = ErrorMapping.DetailTrailerPrefix + OldestRevision;
     public const string ResumeRevisionTrailer = ErrorMapping.DetailTrailerPrefix + ResumeRevision;
 
     public static PreconditionFailedException Compacted(long requested, long oldest)
         => new($"compacted: revision {requested} is no longer in the change log (oldest is {oldest}); list again and watch from the list's revision",
             "COMPACTED", new Dictionary<string, string> { [OldestRevision] = oldest.ToString(CultureInfo.InvariantCulture) });
+
+    /// <summary>The hold passed before the order was committed: its units count again, and a retry cannot revive it.</summary>
+    public static PreconditionFailedException ReservationExpired(string orderId)
+        => new($"reservation expired: order '{orderId}' was not committed within its hold time and its units count again; reserve under a new order id",
+            "RESERVATION_EXPIRED", new Dictionary<string, string> { [Field] = "order_id" });
 
     public static UnavailableException ShuttingDown(long resumeFrom)
         => new($"stock-ledger is shutting down; reconnect and watch from revision {resumeFrom}",

@@ -239,6 +239,7 @@ public sealed class StockLedgerService(
         return result.Code switch
         {
             "OK" or "EXISTS" => result.Reservation!,
+            "EXPIRED" => throw Errors.ReservationExpired(request.OrderId),
             "CONFLICT" => throw new AlreadyExistsException(
                 $"order '{request.OrderId}' is already reserved for {result.Reservation!.Quantity} x '{result.Reservation.Sku}' in {result.Reservation.Market}"),
             _ => throw new PreconditionFailedException(
@@ -271,7 +272,8 @@ public sealed class StockLedgerService(
         {
             "OK" => result.Reservation!,
             "NOTFOUND" => throw new NotFoundException($"no reservation for order '{request.OrderId}'"),
-            _ => throw new PreconditionFailedException($"order '{request.OrderId}' is {StatusName(result.Reservation!)} and can no longer be committed; reserve again"),
+            "EXPIRED" => throw Errors.ReservationExpired(request.OrderId),
+            _ => throw new PreconditionFailedException($"order '{request.OrderId}' is {StatusName(result.Reservation!)} and can no longer be committed"),
         };
     }
 

@@ -24,7 +24,8 @@ namespace Stockcast.Ledger.Store;
 ///   P..ev:EVENTID          string   delta already applied (expires after the dedupe retention)
 ///   P..o:ORDERID           hash     a reservation
 ///   P..exp                 zset     held order id -> expiry (ms)
-///   P..pd:WH:SKU           zset     committed order id -> settle-after (ms): hand-over + allocation delay
+///   P..pd:WH:SKU           zset     "orderid\tquantity" of a committed reservation -> settle-after (ms):
+///                                   hand-over + allocation delay (the warehouse's, else the ledger's default)
 /// </summary>
 internal static class LedgerScripts
 {
@@ -101,16 +102,25 @@ internal static class LedgerScripts
           return {region=region, markets=markets, delay=tonumber(delay)}
         end
         -- Committed reservations whose settle-after is older than a warehouse report are in
-        -- that report's figures now: stop counting them here, so no unit counts twice.
+        -- that report's figures now: stop counting them here, so no unit counts twice. The report's
+        -- time is judged on the ledger's clock: a warehouse clock ahead of it cannot settle early.
+        -- A member is "oid\tq" (the quantity travels with it, so settling does not need the
+        -- reservation, which may have outlived its retention); older members are the bare order id.
         local function settle(wh, sku, r, source_ms, retention)
           if r.cm <= 0 then return end
+          if source_ms > NOW then source_ms = NOW end
           local pk = P..'pd:'..wh..':'..sku
           local due = redis.call('ZRANGEBYSCORE', pk, '-inf', '('..fmt(source_ms))
-          for _, oid in ipairs(due) do
+          for _, m in ipairs(due) do
+            local oid, q = string.match(m, '^(.*)\t(%d+)$')
+            if not oid then oid = m end
             local ok = P..'o:'..oid
-            r.cm = r.cm - tonumber(redis.call('HGET', ok, 'q') or '0')
-            redis.call('HSET', ok, 'st', 3)
-            redis.call('PEXPIRE', ok, retention)
+            if not q then q = redis.call('HGET', ok, 'q') or '0' end
+            r.cm = r.cm - tonumber(q)
+            if redis.call('EXISTS', ok) == 1 then
+              redis.call('HSET', ok, 'st', 3)
+              redis.call('PEXPIRE', ok, retention)
+            end
           end
           if r.cm < 0 then r.cm = 0 end
           if #due > 0 then redis.call('ZREMRANGEBYSCORE', pk, '-inf', '('..fmt(source_ms)) end
@@ -124,7 +134,7 @@ internal static class LedgerScripts
         """;
 
     /// <summary>
-    /// ARGV: prefix, now, maxlen, dedupe retention ms, fence name ('' for none), fence term, event count,
+    /// ARGV: prefix, now, maxlen, dedupe retention ms, reservation retention ms, fence name ('' for none), fence term, event count,
     /// then per event kind(S|D), wh, sku, source ms, source version, oh, av, rs, ib, us, event id,
     /// source time estimated (1|0).
     /// Returns {-1, index} for an unknown warehouse, {-2, term} when the fence has seen a newer term
@@ -138,6 +148,7 @@ internal static class LedgerScripts
         local KEPT_DELTAS = 16
         local maxlen = arg()
         local retention = arg()
+        local kept_for = arg()
         local fence, term = arg(), tonumber(arg())
         local n = tonumber(arg())
         local base = argi
@@ -198,7 +209,7 @@ internal static class LedgerScripts
               if late then
                 out[#out+1] = 3; out[#out+1] = late
               else
-                settle(wh, sku, r, tonumber(st), retention)
+                settle(wh, sku, r, tonumber(st), kept_for)
                 out[#out+1] = 1; out[#out+1] = append('S', wh, sku, r, '')
               end
             end
@@ -228,7 +239,7 @@ internal static class LedgerScripts
                 -- The record shows the later time, and whether that one is a stand-in.
                 if st > r.st then r.st = st; r.se = tonumber(ARGV[at + 11]) end
                 if sv > 0 then r.sv = sv end
-                settle(wh, sku, r, st, retention)
+                settle(wh, sku, r, st, kept_for)
                 redis.call('SET', ek, '1', 'PX', retention)
                 local dk = P..'dl:'..wh..':'..sku
                 redis.call('ZADD', dk, st, eid..'\t'..ARGV[at + 5]..'\t'..ARGV[at + 6]..'\t'..ARGV[at + 7]..'\t'..ARGV[at + 8]..'\t'..ARGV[at + 9])
@@ -266,16 +277,38 @@ internal static class LedgerScripts
         return redis.call('HGETALL', P..'wh')
         """);
 
+    // Ends a held reservation (released or expired): its units count again.
+    private const string EndHold = """
+        local function end_hold(oid, v, status, cause, retention)
+          local wh, sku, q = v[3], v[1], tonumber(v[4])
+          local r = load(wh, sku)
+          r.hd = r.hd - q
+          if r.hd < 0 then r.hd = 0 end
+          local rev = append(cause, wh, sku, r, oid)
+          redis.call('HSET', P..'o:'..oid, 'st', status, 'rv', fmt(rev))
+          redis.call('ZREM', P..'exp', oid)
+          redis.call('PEXPIRE', P..'o:'..oid, retention)
+        end
+
+        """;
+
     /// <summary>
-    /// ARGV: prefix, now, maxlen, order id, sku, market, quantity, hold ms.
-    /// Returns {'OK'|'EXISTS', reservation...}, {'CONFLICT', reservation...},
-    /// or {'SHORT', market ATP, largest single-warehouse ATP}.
+    /// ARGV: prefix, now, maxlen, retention ms, order id, sku, market, quantity, hold ms.
+    /// Returns {'OK'|'EXISTS', reservation...}, {'EXPIRED', reservation...} for a retry of one whose hold
+    /// has passed, {'CONFLICT', reservation...}, or {'SHORT', market ATP, largest single-warehouse ATP}.
     /// </summary>
-    public static readonly LuaSource Reserve = new(Prelude + """
-        local maxlen, oid, sku, market, qty, hold = arg(), arg(), arg(), arg(), tonumber(arg()), tonumber(arg())
+    public static readonly LuaSource Reserve = new(Prelude + EndHold + """
+        local maxlen, retention, oid, sku, market, qty, hold = arg(), arg(), arg(), arg(), arg(), tonumber(arg()), tonumber(arg())
         local existing = reservation(oid)
         if existing then
+          -- A hold past its time is expired here, not left to the sweeper: its retry must not read as held.
+          if tonumber(existing[5]) == 1 and tonumber(existing[7]) <= NOW then
+            end_hold(oid, existing, 5, 'E', retention)
+            finish(maxlen)
+            existing = reservation(oid)
+          end
           if existing[1] == sku and existing[2] == market and tonumber(existing[4]) == qty then
+            if tonumber(existing[5]) == 5 then return {'EXPIRED', unpack(existing)} end
             return {'EXISTS', unpack(existing)}
           end
           return {'CONFLICT', unpack(existing)}
@@ -305,21 +338,6 @@ internal static class LedgerScripts
         return {'OK', unpack(reservation(oid))}
         """);
 
-    // Ends a held reservation (released or expired): its units count again.
-    private const string EndHold = """
-        local function end_hold(oid, v, status, cause, retention)
-          local wh, sku, q = v[3], v[1], tonumber(v[4])
-          local r = load(wh, sku)
-          r.hd = r.hd - q
-          if r.hd < 0 then r.hd = 0 end
-          local rev = append(cause, wh, sku, r, oid)
-          redis.call('HSET', P..'o:'..oid, 'st', status, 'rv', fmt(rev))
-          redis.call('ZREM', P..'exp', oid)
-          redis.call('PEXPIRE', P..'o:'..oid, retention)
-        end
-
-        """;
-
     /// <summary>ARGV: prefix, now, maxlen, retention ms, order id. Returns {'OK'|'NOTFOUND'|'COMMITTED', reservation...}.</summary>
     public static readonly LuaSource Release = new(Prelude + EndHold + """
         local maxlen, retention, oid = arg(), arg(), arg()
@@ -334,18 +352,22 @@ internal static class LedgerScripts
         return {'OK', unpack(reservation(oid))}
         """);
 
-    /// <summary>ARGV: prefix, now, maxlen, retention ms, order id. Returns {'OK'|'NOTFOUND'|'ENDED', reservation...}.</summary>
+    /// <summary>
+    /// ARGV: prefix, now, maxlen, retention ms, default allocation delay ms, order id.
+    /// Returns {'OK'|'NOTFOUND'|'EXPIRED'|'ENDED', reservation...}; ENDED is a released one.
+    /// </summary>
     public static readonly LuaSource Commit = new(Prelude + EndHold + """
-        local maxlen, retention, oid = arg(), arg(), arg()
+        local maxlen, retention, default_delay, oid = arg(), arg(), tonumber(arg()), arg()
         local v = reservation(oid)
         if not v then return {'NOTFOUND'} end
         local st = tonumber(v[5])
         if st == 1 and tonumber(v[7]) <= NOW then
           end_hold(oid, v, 5, 'E', retention)
           finish(maxlen)
-          return {'ENDED', unpack(reservation(oid))}
+          return {'EXPIRED', unpack(reservation(oid))}
         end
-        if st == 4 or st == 5 then return {'ENDED', unpack(v)} end
+        if st == 5 then return {'EXPIRED', unpack(v)} end
+        if st == 4 then return {'ENDED', unpack(v)} end
         if st == 1 then
           local wh, sku, q = v[3], v[1], tonumber(v[4])
           local r = load(wh, sku)
@@ -353,12 +375,15 @@ internal static class LedgerScripts
           if r.hd < 0 then r.hd = 0 end
           r.cm = r.cm + q
           local rev = append('C', wh, sku, r, oid)
+          -- A registration without its own delay (0) gets the ledger's default.
           local w = warehouse(wh)
-          local delay = 0
-          if w then delay = w.delay end
+          local delay = default_delay
+          if w and w.delay > 0 then delay = w.delay end
           redis.call('HSET', P..'o:'..oid, 'st', 2, 'ha', fmt(NOW), 'rv', fmt(rev))
           redis.call('ZREM', P..'exp', oid)
-          redis.call('ZADD', P..'pd:'..wh..':'..sku, fmt(NOW + delay), oid)
+          redis.call('ZADD', P..'pd:'..wh..':'..sku, fmt(NOW + delay), oid..'\t'..fmt(q))
+          -- Kept for the retention after it is due to settle; settling restarts that from then.
+          redis.call('PEXPIRE', P..'o:'..oid, fmt(delay + tonumber(retention)))
           finish(maxlen)
         end
         return {'OK', unpack(reservation(oid))}

@@ -20,6 +20,7 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
     private RedisKey RevisionKey => _prefix + "rev";
     private RedisKey LogKey => _prefix + "log";
     private long RetentionMs => _options.IdempotencyRetentionHours * 3_600_000L;
+    private long ReservationRetentionMs => _options.ReservationRetentionHours * 3_600_000L;
 
     /// <summary>The pub/sub channel each change-making script publishes its last revision on.</summary>
     public RedisChannel ChangesChannel => RedisChannel.Literal(_prefix + "changes");
@@ -56,7 +57,7 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
     /// </summary>
     public async Task<AppliedBatch> ApplyAsync(IReadOnlyList<StockEvent> events, WriterFence? fence)
     {
-        var args = new List<RedisValue>(6 + events.Count * 12) { _options.ChangeLogMaxLength, RetentionMs, fence?.Name ?? "", fence?.Term ?? 0, events.Count };
+        var args = new List<RedisValue>(7 + events.Count * 12) { _options.ChangeLogMaxLength, RetentionMs, ReservationRetentionMs, fence?.Name ?? "", fence?.Term ?? 0, events.Count };
         foreach (var e in events)
         {
             var isSnapshot = e.KindCase == StockEvent.KindOneofCase.Snapshot;
@@ -147,20 +148,20 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
     }
 
     public async Task<ReservationResult> ReserveAsync(string orderId, string sku, string market, long quantity, long holdMs)
-        => ParseReservation(orderId, await Run(LedgerScripts.Reserve, _options.ChangeLogMaxLength, orderId, sku, market, quantity, holdMs));
+        => ParseReservation(orderId, await Run(LedgerScripts.Reserve, _options.ChangeLogMaxLength, ReservationRetentionMs, orderId, sku, market, quantity, holdMs));
 
     public async Task<ReservationResult> ReleaseAsync(string orderId)
-        => ParseReservation(orderId, await Run(LedgerScripts.Release, _options.ChangeLogMaxLength, RetentionMs, orderId));
+        => ParseReservation(orderId, await Run(LedgerScripts.Release, _options.ChangeLogMaxLength, ReservationRetentionMs, orderId));
 
     public async Task<ReservationResult> CommitAsync(string orderId)
-        => ParseReservation(orderId, await Run(LedgerScripts.Commit, _options.ChangeLogMaxLength, RetentionMs, orderId));
+        => ParseReservation(orderId, await Run(LedgerScripts.Commit, _options.ChangeLogMaxLength, ReservationRetentionMs, _options.DefaultAllocationDelayMs, orderId));
 
     public async Task<ReservationResult> GetReservationAsync(string orderId)
         => ParseReservation(orderId, await Run(LedgerScripts.GetReservation, orderId));
 
     /// <summary>Expires held reservations whose time has come; returns how many were due.</summary>
     public async Task<int> ExpireHoldsAsync(int limit)
-        => (int)(long)(await Run(LedgerScripts.ExpireHolds, _options.ChangeLogMaxLength, RetentionMs, limit));
+        => (int)(long)(await Run(LedgerScripts.ExpireHolds, _options.ChangeLogMaxLength, ReservationRetentionMs, limit));
 
     public async Task<long> CurrentRevisionAsync()
     {
@@ -253,7 +254,11 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
     private static long FirstRevisionOf(StreamEntry entry)
         => entry["f"].TryParse(out long first) ? first : long.Parse(entry.Id.ToString().AsSpan(0, entry.Id.ToString().IndexOf('-')), System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Adds the entry's changes from <paramref name="fromRevision"/> on. The line layout is fixed by append() in LedgerScripts.</summary>
+    /// <summary>
+    /// Adds the entry's changes from <paramref name="fromRevision"/> on. The line layout is fixed by append() in LedgerScripts.
+    /// A line that does not parse becomes a <see cref="IsMalformed">malformed</see> placeholder holding its revision and the
+    /// entry's id, so revisions stay contiguous and the readers skip it instead of stopping.
+    /// </summary>
     internal static void ParseEntry(StreamEntry entry, long fromRevision, List<StockChange> into)
     {
         if (!entry["f"].TryParse(out long _))
@@ -261,15 +266,30 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
             return; // a pre-release entry (see FirstRevisionOf): nothing this build can read
         }
         var revision = FirstRevisionOf(entry);
-        var text = ((string)entry["c"]!).AsSpan();
+        var text = ((string?)entry["c"] ?? "").AsSpan();
         Span<Range> parts = stackalloc Range[15];
         foreach (var line in text.Split('\n'))
         {
             if (revision >= fromRevision)
             {
-                into.Add(ParseLine(revision, text[line], parts));
+                into.Add(TryParseLine(revision, text[line], parts) ?? new StockChange { Revision = revision, Reference = entry.Id.ToString() });
             }
             revision++;
+        }
+    }
+
+    /// <summary>A placeholder for a change log line that did not parse (no record; the reference is the log entry's id).</summary>
+    public static bool IsMalformed(StockChange change) => change.Record is null;
+
+    private static StockChange? TryParseLine(long revision, ReadOnlySpan<char> line, Span<Range> parts)
+    {
+        try
+        {
+            return ParseLine(revision, line, parts);
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException)
+        {
+            return null;
         }
     }
 

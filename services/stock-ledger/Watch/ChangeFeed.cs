@@ -96,6 +96,11 @@ public sealed class ChangeFeed(LedgerMetrics metrics, StockStore store, IConnect
                     _head = changes[0].Revision - 1;
                 }
             }
+            foreach (var change in changes.Where(StockStore.IsMalformed))
+            {
+                metrics.MalformedChanges.Inc();
+                log.LogError("Change log entry {EntryId}: the line for revision {Revision} does not parse; skipped for every Watch", change.Reference, change.Revision);
+            }
             lock (_gate)
             {
                 foreach (var change in changes)

@@ -55,7 +55,8 @@ public sealed class WatchStreams(LedgerMetrics metrics, StockStore store, Change
                 if (pending.Count > 0)
                 {
                     next = pending[^1].Revision + 1;
-                    var chunks = pending.Where(c => filter.Matches(c.Record)).Chunk(WatchBatch).ToList();
+                    // A malformed change (counted and logged by the feed) is skipped; the header still vouches for its revision.
+                    var chunks = pending.Where(c => !StockStore.IsMalformed(c) && filter.Matches(c.Record)).Chunk(WatchBatch).ToList();
                     foreach (var chunk in chunks)
                     {
                         // The last chunk vouches for everything read, matched or not.
