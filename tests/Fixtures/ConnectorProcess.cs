@@ -3,12 +3,12 @@ using Stockcast.Launch;
 namespace Stockcast.Testing;
 
 /// <summary>The real warehouse-connector as a process, in front of a ledger, for tests that kill it the hard way.</summary>
-public sealed class ConnectorProcess(string redisConfiguration, Uri ledgerAddress, string ledgerApiKey, IReadOnlyDictionary<string, string> settings)
+public sealed class ConnectorProcess(string redisConfiguration, Uri ledgerAddress, string ledgerApiKey, IReadOnlyDictionary<string, string> settings, string readinessPath = "/readyz")
     : ServiceProcess("warehouse-connector", BuiltProgram.WarehouseConnector, redisConfiguration, WriterKey, new Dictionary<string, string>(settings)
     {
         ["Connector:LedgerAddress"] = ledgerAddress.ToString(),
         ["Connector:LedgerApiKey"] = ledgerApiKey,
-    })
+    }, readinessPath: readinessPath)
 {
     public const string WriterKey = "connector-process-writer-key-0123456789";
 }

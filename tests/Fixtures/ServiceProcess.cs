@@ -16,7 +16,8 @@ public class ServiceProcess : IDisposable
     /// <param name="settings">Configuration keys (e.g. "Ledger:Warehouses:0:Id") and their values.</param>
     /// <param name="host">The loopback address it listens on (any of 127/8: replicas behind one name bind one each).</param>
     /// <param name="grpcPort">The gRPC port, when replicas must share it; 0 = a free one.</param>
-    protected ServiceProcess(string name, BuiltProgram program, string redisConfiguration, string writerKey, IReadOnlyDictionary<string, string>? settings, string host = "127.0.0.1", int grpcPort = 0)
+    /// <param name="readinessPath">What a start waits for: /readyz, or /healthz (alive) for a service meant to start unready.</param>
+    protected ServiceProcess(string name, BuiltProgram program, string redisConfiguration, string writerKey, IReadOnlyDictionary<string, string>? settings, string host = "127.0.0.1", int grpcPort = 0, string readinessPath = "/readyz")
     {
         var all = new Dictionary<string, string> { ["Logging:LogLevel:Default"] = "Warning" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
@@ -33,6 +34,7 @@ public class ServiceProcess : IDisposable
             Redis = new RedisTarget(redisConfiguration, RedisNamespace),
             ApiKeys = [new ApiKey("tests", writerKey, "Write")],
             Settings = all,
+            ReadinessPath = readinessPath,
         });
     }
 
