@@ -149,6 +149,24 @@ public sealed class LiveStockTests(RedisServerFixture redis) : IClassFixture<Red
     }
 
     [Fact]
+    public async Task AnEntryInRedisThatIsNotARoomIsSkippedCountedAndEveryOtherRoomStaysLive()
+    {
+        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using (var connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration))
+        {
+            await connection.GetDatabase().HashSetAsync($"{{{host.Namespace}}}:ov:rooms", "garbled", new byte[] { 0xFF, 0xFF, 0xFF });
+        }
+        using var viewer = await host.OpenOverlayAsync(OverlayHost.LiveRoom("next-to-garbled", "US", "TEE-GARBLED"));
+
+        await host.SetStockAsync("us-east", "TEE-GARBLED", 42, 1);
+        await viewer.ReadUntilAsync(u => Shows("TEE-GARBLED", 42)(u) && !u.Stale);
+
+        var rooms = await host.Client().ListRoomsAsync(new ListRoomsRequest());
+        Assert.Equal(["next-to-garbled"], rooms.Rooms.Select(r => r.Id));
+        Assert.Matches(@"stockcast_overlay_malformed_entries_total\{kind=""room""\} [1-9]", await host.CreateClient().GetStringAsync("/metrics"));
+    }
+
+    [Fact]
     public async Task WarehouseFiguresOlderThanTheRoomsBoundShowUpdatingWhileFreshOnesDoNot()
     {
         using var host = new OverlayHost(redis.Configuration, _ledger);

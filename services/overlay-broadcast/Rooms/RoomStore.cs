@@ -9,8 +9,10 @@ namespace Stockcast.Overlay.Rooms;
 /// <summary>
 /// Rooms, spotlights and viewer-token hashes in Redis, all under "{namespace}:ov:" so every replica
 /// serves every room. Each value is one protobuf message written whole, so a room is never half-applied.
+/// A value that does not parse (an older release, a hand edit) is skipped, counted and logged with its
+/// room id: one bad entry never takes the other rooms down with it.
 /// </summary>
-public sealed class RoomStore(IConnectionMultiplexer redis, IOptions<RedisOptions> options)
+public sealed class RoomStore(IConnectionMultiplexer redis, IOptions<RedisOptions> options, OverlayMetrics metrics, ILogger<RoomStore> log)
 {
     private readonly string _prefix = options.Value.KeyPrefix + "ov:";
 
@@ -29,10 +31,28 @@ public sealed class RoomStore(IConnectionMultiplexer redis, IOptions<RedisOption
     }
 
     public async Task<IReadOnlyDictionary<string, Room>> RoomsAsync()
-        => (await Db.HashGetAllAsync(Rooms)).ToDictionary(e => (string)e.Name!, e => Room.Parser.ParseFrom((byte[])e.Value!));
+        => Readable(await Db.HashGetAllAsync(Rooms), Room.Parser, "room");
 
     public async Task<IReadOnlyDictionary<string, SpotlightCard>> SpotlightsAsync()
-        => (await Db.HashGetAllAsync(Spotlights)).ToDictionary(e => (string)e.Name!, e => SpotlightCard.Parser.ParseFrom((byte[])e.Value!));
+        => Readable(await Db.HashGetAllAsync(Spotlights), SpotlightCard.Parser, "spotlight");
+
+    private Dictionary<string, T> Readable<T>(HashEntry[] entries, MessageParser<T> parser, string kind) where T : IMessage<T>
+    {
+        var readable = new Dictionary<string, T>(entries.Length, StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            try
+            {
+                readable[entry.Name!] = parser.ParseFrom((byte[])entry.Value!);
+            }
+            catch (InvalidProtocolBufferException ex)
+            {
+                metrics.MalformedEntries.WithLabels(kind).Inc();
+                log.LogError("Skipped the {Kind} entry {Id} in Redis: it is not a {Kind} ({Error})", kind, entry.Name.ToString(), kind, ex.Message);
+            }
+        }
+        return readable;
+    }
 
     public Task SetSpotlightAsync(string roomId, SpotlightCard? card)
         => card is null ? Db.HashDeleteAsync(Spotlights, roomId) : Db.HashSetAsync(Spotlights, roomId, card.ToByteArray());
