@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -15,6 +16,9 @@ namespace Stockcast.Overlay.Rooms;
 public sealed class RoomStore(IConnectionMultiplexer redis, IOptions<RedisOptions> options, OverlayMetrics metrics, ILogger<RoomStore> log)
 {
     private readonly string _prefix = options.Value.KeyPrefix + "ov:";
+
+    // Rooms are read again every few hundred milliseconds: a bad entry is counted and logged once.
+    private readonly ConcurrentDictionary<string, byte> _reported = new(StringComparer.Ordinal);
 
     private IDatabase Db => redis.GetDatabase();
     private RedisKey Rooms => _prefix + "rooms";
@@ -45,10 +49,14 @@ public sealed class RoomStore(IConnectionMultiplexer redis, IOptions<RedisOption
             {
                 readable[entry.Name!] = parser.ParseFrom((byte[])entry.Value!);
             }
-            catch (InvalidProtocolBufferException ex)
+            catch (InvalidProtocolBufferException ex) when (_reported.TryAdd($"{kind}:{entry.Name}", 0))
             {
                 metrics.MalformedEntries.WithLabels(kind).Inc();
                 log.LogError("Skipped the {Kind} entry {Id} in Redis: it is not a {Kind} ({Error})", kind, entry.Name.ToString(), kind, ex.Message);
+            }
+            catch (InvalidProtocolBufferException)
+            {
+                // Reported already.
             }
         }
         return readable;
