@@ -42,7 +42,7 @@ public sealed class DaprPublishTests(RedisServerFixture redis) : IClassFixture<R
         ["Alerting:Dapr:AlertsTopic"] = Topic,
         ["Alerting:Dapr:GrpcEndpoint"] = _sidecar.GrpcEndpoint,
         // Only gRPC may be used to publish: the sidecar's HTTP port is one nobody listens on.
-        ["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{FreePort.Next()}",
+        ["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{Launch.FreePort.Next()}",
         // The sidecar's API token, as Dapr injects it (DAPR_API_TOKEN): Dapr's client sends it itself.
         ["DAPR_API_TOKEN"] = DaprApiToken,
     });

@@ -205,7 +205,7 @@ public sealed class DaprSubscriptionTests(FollowedLedgerFixture ledger) : IClass
     public async Task ASignalThatCannotBeKeptNowIsLeftForDaprToRetry()
     {
         // A Redis nobody listens on: the store fails, which is transient.
-        using var host = Host(redisConfiguration: $"127.0.0.1:{FreePort.Next()},connectTimeout=200,asyncTimeout=500,syncTimeout=500");
+        using var host = Host(redisConfiguration: $"127.0.0.1:{Launch.FreePort.Next()},connectTimeout=200,asyncTimeout=500,syncTimeout=500");
 
         var answer = await DeliverAsync(host, CloudEvent(Guid.NewGuid().ToString(), Sale("SKU-1", 1, DateTimeOffset.UtcNow)));
 

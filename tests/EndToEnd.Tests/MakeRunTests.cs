@@ -24,7 +24,7 @@ public sealed partial class MakeRunTests : IDisposable
         var environment = new Dictionary<string, string> { ["STOCKCAST_RUN_DIR"] = _runFolder };
         foreach (var variable in new[] { "REDIS_PORT", "LEDGER_GRPC", "LEDGER_HTTP", "CONNECTOR_GRPC", "CONNECTOR_HTTP", "ALERTING_GRPC", "ALERTING_HTTP", "OVERLAY_GRPC", "OVERLAY_HTTP", "SIM_HTTP" })
         {
-            environment[variable] = Testing.FreePort.Next().ToString(CultureInfo.InvariantCulture);
+            environment[variable] = FreePort.Next().ToString(CultureInfo.InvariantCulture);
         }
         _makeRun = new ChildProcess("make run", "dotnet", [BuildOutput.OfRunningProgram().AssemblyOf(BuiltProgram.RunLocal)],
             new ChildProcessOptions { Environment = environment, OwnSession = true, LinesKept = 400 });

@@ -1,3 +1,5 @@
+using Stockcast.Launch;
+
 namespace Stockcast.Testing;
 
 /// <summary>Free loopback ports for a service on Kestrel, one per endpoint it configures (<c>Kestrel:Endpoints:{name}</c>).</summary>
