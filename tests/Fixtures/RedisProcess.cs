@@ -10,16 +10,16 @@ namespace Stockcast.Testing;
 public sealed class RedisProcess : IDisposable
 {
     private readonly RedisServer _server;
+    private readonly string _directory;
 
     /// <param name="extraArgs">redis-server settings on top, e.g. "--appendonly", "yes".</param>
     public RedisProcess(params string[] extraArgs)
     {
-        Directory = Path.Combine(Path.GetTempPath(), "stockcast-redis-" + Guid.NewGuid().ToString("N")[..12]);
-        _server = new RedisServer(new RedisServerSpec(Directory) { Arguments = ["--save", "", "--appendonly", "no", .. extraArgs] });
+        _directory = Path.Combine(Path.GetTempPath(), "stockcast-redis-" + Guid.NewGuid().ToString("N")[..12]);
+        _server = new RedisServer(new RedisServerSpec(_directory) { Arguments = ["--save", "", "--appendonly", "no", .. extraArgs] });
     }
 
     public int Port => _server.Port;
-    public string Directory { get; }
     public string EndPoint => _server.EndPoint;
 
     /// <summary>Starts it and waits until it answers PING (off the caller's synchronization context: fixtures start it synchronously).</summary>
@@ -33,7 +33,7 @@ public sealed class RedisProcess : IDisposable
         _server.Dispose();
         try
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
+            Directory.Delete(_directory, recursive: true);
         }
         catch (IOException)
         {

@@ -48,9 +48,6 @@ public class ServiceProcess : IDisposable
     /// <summary>How many times the process has been started.</summary>
     public int Starts => _service.Starts;
 
-    /// <summary>The last lines the process wrote (for failure messages).</summary>
-    public string RecentOutput => _service.RecentOutput;
-
     /// <inheritdoc cref="LaunchedService.StartAsync"/>
     public Task StartAsync() => _service.StartAsync();
 

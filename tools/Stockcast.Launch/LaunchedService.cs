@@ -81,7 +81,6 @@ public sealed class LaunchedService : ILaunched, IDisposable
         WorkingDirectory = Path.GetDirectoryName(_spec.Assembly),
         Environment = EnvironmentVariables(),
         LogFile = _spec.LogFile,
-        LinesKept = _spec.LinesKept,
         OwnSession = _spec.OwnSession,
     });
 

@@ -51,7 +51,6 @@ public sealed class RedisServer : ILaunched, IDisposable
     public int Port { get; }
     public string EndPoint => $"{_spec.BindAddress}:{Port.ToString(CultureInfo.InvariantCulture)}";
     public int Pid => _process.Pid;
-    public bool IsRunning => _process.IsRunning;
     public string RecentOutput => _process.RecentOutput;
 
     public async Task StartAsync(CancellationToken cancel = default)

@@ -44,8 +44,6 @@ public sealed record ServiceSpec(string Name, string Assembly)
 
     public string? LogFile { get; init; }
 
-    public int LinesKept { get; init; } = 40;
-
     /// <inheritdoc cref="ChildProcessOptions.OwnSession"/>
     public bool OwnSession { get; init; }
 }
