@@ -376,18 +376,7 @@ public static class FanoutScenario
         return all;
     }
 
-    private static double RssMib(int pid)
-    {
-        try
-        {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return line is null ? double.NaN : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
-        }
-        catch (IOException)
-        {
-            return double.NaN;
-        }
-    }
+    private static double RssMib(int pid) => Harness.MemorySampler.StatusKb(pid, "VmRSS") is > 0 and var kb ? kb / 1024.0 : double.NaN;
 
     private static Task<bool> WaitForAsync(Func<bool> condition, double seconds, CancellationToken cancel)
         => WaitForAsync(() => Task.FromResult(condition()), seconds, cancel);
