@@ -76,11 +76,15 @@ public static class FileDropScenario
         await LedgerSeed.PopulateAsync(ledger, s.Warehouse, [.. Enumerable.Range(0, s.Records).Select(i => Catalog.Sku(SkuPrefix, i))], hardStop.Token);
         await counter.StartAsync(ledger, [s.Warehouse], stopWatch.Token);
 
+        // Drops made so far: each restates every SKU with other figures than the drop before it (and
+        // than the ledger's zero seed), since the connector leaves a snapshot out, with no Watch change,
+        // when it holds exactly the ledger's figures.
+        var round = 0;
         if (s.WarmupRecords > 0)
         {
             foreach (var format in s.Formats)
             {
-                var warm = await DropAsync(s, counter, format, Math.Min(s.WarmupRecords, s.Records), 0, hardStop.Token, atLanding: null);
+                var warm = await DropAsync(s, counter, format, Math.Min(s.WarmupRecords, s.Records), 0, ++round, hardStop.Token, atLanding: null);
                 Console.WriteLine($"  warm-up {format}: {s.WarmupRecords} records in {Clock.Seconds(warm.LandedAt):F1} s (complete: {warm.Complete})");
             }
         }
@@ -88,7 +92,7 @@ public static class FileDropScenario
         foreach (var format in s.Formats)
         {
             var before = await connector.FeedAsync(s.Warehouse);
-            var drop = await DropAsync(s, counter, format, s.Records, s.FileMib, hardStop.Token, atLanding: cpu.Start);
+            var drop = await DropAsync(s, counter, format, s.Records, s.FileMib, ++round, hardStop.Token, atLanding: cpu.Start);
             var split = cpu.Stop();
             var after = await connector.FeedAsync(s.Warehouse);
 
@@ -120,7 +124,7 @@ public static class FileDropScenario
     }
 
     /// <summary>Writes the export beside the folder's pattern, renames it in, and waits for every change and the move to processed/.</summary>
-    private static async Task<Drop> DropAsync(Settings s, LedgerChangeCounter counter, string format, int records, double fileMib, CancellationToken cancel, Action? atLanding)
+    private static async Task<Drop> DropAsync(Settings s, LedgerChangeCounter counter, string format, int records, double fileMib, int round, CancellationToken cancel, Action? atLanding)
     {
         // A version above what the previous drop (and an earlier run against the same ledger) stored.
         var version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -128,7 +132,7 @@ public static class FileDropScenario
         var name = $"bench-{format}-{version}.{format}";
         // The connector takes only *.csv / *.json: written under another name, the file appears whole.
         var partial = Path.Combine(s.Folder, name + ".part");
-        var rows = new Rows(s, SkuPrefix, records, sourceTime, version, Padding(format, records, fileMib));
+        var rows = new Rows(s, SkuPrefix, records, sourceTime, version, Padding(format, records, fileMib), round);
         await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
         {
             await (format == "csv" ? rows.WriteCsvAsync(file, cancel) : rows.WriteJsonAsync(file, cancel));
@@ -150,11 +154,6 @@ public static class FileDropScenario
     private static int Padding(string format, int records, double fileMib)
         => fileMib <= 0 ? 0 : (int)Math.Max(1, fileMib * 1048576 / records - (format == "csv" ? 70 : 190));
 
-    // Drops made by this process so far: each restates every SKU with other figures than the drop
-    // before it (and than the ledger's zero seed), since the connector leaves a snapshot out, with no
-    // Watch change, when it holds exactly the ledger's figures.
-    private static int _drops;
-
     private static (long OnHand, long Available, long Reserved, long Inbound) Quantities(int i, int round)
     {
         var onHand = 1 + (i * 7L + round * 13L) % 1000;
@@ -162,10 +161,8 @@ public static class FileDropScenario
     }
 
     /// <summary>A drop's rows, written to a file as they are generated.</summary>
-    private sealed record Rows(Settings Settings, string Prefix, int Records, string SourceTime, long Version, int Padding)
+    private sealed record Rows(Settings Settings, string Prefix, int Records, string SourceTime, long Version, int Padding, int Round)
     {
-        private int Round { get; } = Interlocked.Increment(ref _drops);
-
         private const int FlushEvery = 1000;
 
         public async Task WriteCsvAsync(Stream file, CancellationToken cancel)
