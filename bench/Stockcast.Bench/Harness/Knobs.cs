@@ -45,7 +45,8 @@ public sealed record Knobs
         ? ["--save", "", "--appendonly", "yes", "--appendfsync", "everysec"]
         : ["--save", "", "--appendonly", "no"];
 
-    public string RedisPersistenceText => RedisAppendOnly ? "--save \"\" --appendonly yes --appendfsync everysec" : "--save \"\" --appendonly no";
+    /// <summary>The same as the report shows them (the empty --save argument as "").</summary>
+    public string RedisPersistenceText => string.Join(' ', RedisPersistence.Select(a => a.Length == 0 ? "\"\"" : a));
 
     private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;
 }
