@@ -32,8 +32,6 @@ public sealed class Mess
         public readonly Dictionary<Quirk, long> Emitted = [];
     }
 
-    public MessSpec Spec { get { lock (_gate) { return _spec; } } }
-
     /// <summary>Starts afresh with these settings (none: messy mode off), its generator seeded again and its counts at zero.</summary>
     public void Reset(MessSpec? spec)
     {
@@ -48,8 +46,8 @@ public sealed class Mess
     public static string? Problem(MessSpec spec)
         => spec.Rate is < 0 or > 1 || double.IsNaN(spec.Rate) ? $"mess.rate must be between 0 and 1 (got {spec.Rate})" : null;
 
-    /// <summary>Maybe spoils one record about to be sent; returns the quirk put in, if any.</summary>
-    public Quirk? Spoil(ApiKind api, JsonObject record, RecordShape shape)
+    /// <summary>Maybe spoils one record about to be sent.</summary>
+    public void Spoil(ApiKind api, JsonObject record, RecordShape shape)
     {
         lock (_gate)
         {
@@ -57,17 +55,16 @@ public sealed class Mess
             counts.Records++;
             if (!Happens())
             {
-                return null;
+                return;
             }
             var fitting = Enabled().Where(q => RecordQuirks.Fits(q, record, shape)).ToArray();
             if (fitting.Length == 0)
             {
-                return null;
+                return;
             }
             var quirk = fitting[_random.Next(fitting.Length)];
             RecordQuirks.Apply(quirk, record, shape);
             counts.Emitted[quirk] = counts.Emitted.GetValueOrDefault(quirk) + 1;
-            return quirk;
         }
     }
 
