@@ -109,11 +109,7 @@ public sealed class AmazonFbaApi(StockModel model, ScenarioClock clock, QuotaClo
             var summary = Summary(sku, details);
             var shape = new RecordShape("sellerSku", new(summary, "totalQuantity"),
                 summary["inventoryDetails"] is JsonObject sellable ? new(sellable, "fulfillableQuantity") : null, "lastUpdatedTime");
-            if (model.TakeMalformation(warehouse.Id, sku.Sku) is { } quirk)
-            {
-                RecordQuirks.Apply(quirk, summary, shape);
-            }
-            mess.Spoil(ApiKind.AmazonFba, summary, shape);
+            mess.Spoil(ApiKind.AmazonFba, summary, shape, model.TakeMalformation(warehouse.Id, sku.Sku));
             summaries.Add(summary);
         }
         var body = new JsonObject

@@ -67,11 +67,7 @@ public sealed class Ck1Api(StockModel model, Mess mess, ApiTraffic traffic)
         {
             var record = Record(query.WarehouseId!, sku);
             var shape = new RecordShape("Sku", new(record, "TotalStockQty"), new(record, "AvailStockQty"), "CreateTime");
-            if (model.TakeMalformation(warehouse.Id, sku.Sku) is { } quirk)
-            {
-                RecordQuirks.Apply(quirk, record, shape);
-            }
-            mess.Spoil(ApiKind.Ck1, record, shape);
+            mess.Spoil(ApiKind.Ck1, record, shape, model.TakeMalformation(warehouse.Id, sku.Sku));
             records.Add(record);
         }
         return Results.Json(records);

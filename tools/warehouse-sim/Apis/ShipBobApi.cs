@@ -62,12 +62,7 @@ public sealed class ShipBobApi(StockModel model, QuotaClock quotaClock, Mess mes
         foreach (var sku in feed.Skip(offset).Take(pageSize))
         {
             var item = render(sku);
-            var shape = Shape(item);
-            if (model.TakeMalformation(warehouse.Id, sku.Sku) is { } quirk)
-            {
-                RecordQuirks.Apply(quirk, item, shape);
-            }
-            mess.Spoil(ApiKind.ShipBob, item, shape);
+            mess.Spoil(ApiKind.ShipBob, item, Shape(item), model.TakeMalformation(warehouse.Id, sku.Sku));
             items.Add(item);
         }
         var path = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.Path}";

@@ -46,9 +46,16 @@ public sealed class Mess
     public static string? Problem(MessSpec spec)
         => spec.Rate is < 0 or > 1 || double.IsNaN(spec.Rate) ? $"mess.rate must be between 0 and 1 (got {spec.Rate})" : null;
 
-    /// <summary>Maybe spoils one record about to be sent.</summary>
-    public void Spoil(ApiKind api, JsonObject record, RecordShape shape)
+    /// <summary>
+    /// Puts into one record about to be sent the quirk asked for on it (<see cref="StockModel.TakeMalformation"/>),
+    /// if any, then maybe one of messy mode's.
+    /// </summary>
+    public void Spoil(ApiKind api, JsonObject record, RecordShape shape, Quirk? asked = null)
     {
+        if (asked is { } wanted)
+        {
+            RecordQuirks.Apply(wanted, record, shape);
+        }
         lock (_gate)
         {
             var counts = Counts(api);
