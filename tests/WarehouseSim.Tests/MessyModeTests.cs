@@ -51,12 +51,6 @@ public sealed class MessyModeTests
     private static async Task<MessReport> ReportAsync(SimHost host)
         => (await host.CreateClient().GetFromJsonAsync<MessReport>("/sim/mess", SimHost.Json))!;
 
-    private static async Task AdjustAsync(SimHost host, string warehouse, string sku, int delta)
-    {
-        using var response = await host.CreateClient().PostAsJsonAsync("/sim/adjust", new { warehouse, sku, delta });
-        response.EnsureSuccessStatusCode();
-    }
-
     // 1200 records at 10 %: 120 expected, a standard deviation of about 10; the seed makes it repeatable.
     private static void AssertAboutTheRate(int emitted, int total, double rate)
         => Assert.InRange((double)emitted / total, rate * 0.7, rate * 1.3);
@@ -114,7 +108,7 @@ public sealed class MessyModeTests
 
         for (var i = 0; i < 100; i++)
         {
-            await AdjustAsync(host, "sh", "MASCARA", -1);
+            await host.AdjustAsync("sh", "MASCARA", -1);
         }
 
         var bodies = receiver.Calls.Select(c => Convert.ToBase64String(c.Body)).ToArray();
@@ -133,7 +127,7 @@ public sealed class MessyModeTests
 
         for (var i = 0; i < 200; i++)
         {
-            await AdjustAsync(host, "shop", "SERUM", 1);
+            await host.AdjustAsync("shop", "SERUM", 1);
         }
 
         // Every adjustment adds one, so an older delivery is one whose figure went back.
@@ -153,7 +147,7 @@ public sealed class MessyModeTests
         var records = await ReadCk1Async(host);
         for (var i = 0; i < 50; i++)
         {
-            await AdjustAsync(host, "sh", "MASCARA", -1);
+            await host.AdjustAsync("sh", "MASCARA", -1);
         }
 
         Assert.All(records, r => Assert.Null(Seen(r)));

@@ -30,6 +30,13 @@ public sealed class SimHost(bool realTime = false, string scenarioFile = "", dou
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>A stock change at one SKU, as POST /sim/adjust makes it (and sends its webhooks).</summary>
+    public async Task AdjustAsync(string warehouse, string sku, int delta)
+    {
+        using var response = await CreateClient().PostAsJsonAsync("/sim/adjust", new { warehouse, sku, delta });
+        response.EnsureSuccessStatusCode();
+    }
+
     public async Task<SimState> StateAsync() =>
         (await CreateClient().GetFromJsonAsync<SimState>("/sim/state", Scenario.Json))!;
 

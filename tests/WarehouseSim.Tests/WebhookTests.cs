@@ -12,18 +12,12 @@ public sealed class WebhookTests
     // What a receiver computes: base64(HMAC-SHA256(raw body, shared secret)).
     private static string Expected(byte[] body, string secret) => Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 
-    private static async Task AdjustAsync(SimHost host, string warehouse, string sku, int delta)
-    {
-        using var response = await host.CreateClient().PostAsJsonAsync("/sim/adjust", new { warehouse, sku, delta });
-        response.EnsureSuccessStatusCode();
-    }
-
     [Fact]
     public async Task ShipHeroSendsASignedInventoryUpdateAndInventoryChangeForEachOnHandChange()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         using var host = await new SimHost().LoadAsync(Scenarios.Of(Scenarios.ShipHero(receiver.Url("/shiphero"))));
-        await AdjustAsync(host, "sh", "MASCARA", -4);
+        await host.AdjustAsync("sh", "MASCARA", -4);
 
         Assert.Equal(2, receiver.Calls.Count);
         foreach (var call in receiver.Calls)
@@ -52,7 +46,7 @@ public sealed class WebhookTests
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         using var host = await new SimHost().LoadAsync(Scenarios.Of(Scenarios.Shopify(receiver.Url("/shopify"))));
-        await AdjustAsync(host, "shop", "SERUM", 5);
+        await host.AdjustAsync("shop", "SERUM", 5);
 
         var call = Assert.Single(receiver.Calls);
         Assert.Equal(Expected(call.Body, "shopify-app-secret"), call.Headers["X-Shopify-Hmac-Sha256"]);
@@ -76,8 +70,8 @@ public sealed class WebhookTests
         using var host = await new SimHost().LoadAsync(Scenarios.Of(
             Scenarios.Shopify(receiver.Url("/shopify"), Signing.Unsigned),
             Scenarios.ShipHero(receiver.Url("/shiphero"), Signing.Unsigned)));
-        await AdjustAsync(host, "shop", "SERUM", -1);
-        await AdjustAsync(host, "sh", "MASCARA", -1);
+        await host.AdjustAsync("shop", "SERUM", -1);
+        await host.AdjustAsync("sh", "MASCARA", -1);
 
         Assert.Equal(3, receiver.Calls.Count);
         Assert.All(receiver.Calls, c => Assert.False(c.Headers.ContainsKey("X-Shopify-Hmac-Sha256") || c.Headers.ContainsKey("x-shiphero-hmac-sha256")));
@@ -90,8 +84,8 @@ public sealed class WebhookTests
         using var host = await new SimHost().LoadAsync(Scenarios.Of(
             Scenarios.Shopify(receiver.Url("/shopify"), Signing.WrongSecret),
             Scenarios.ShipHero(receiver.Url("/shiphero"), Signing.WrongSecret)));
-        await AdjustAsync(host, "shop", "SERUM", -1);
-        await AdjustAsync(host, "sh", "MASCARA", -1);
+        await host.AdjustAsync("shop", "SERUM", -1);
+        await host.AdjustAsync("sh", "MASCARA", -1);
 
         var shopify = receiver.Calls.Single(c => c.Path == "/shopify");
         Assert.NotEqual(Expected(shopify.Body, "shopify-app-secret"), shopify.Headers["X-Shopify-Hmac-Sha256"]);
