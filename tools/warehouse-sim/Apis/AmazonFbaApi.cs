@@ -37,8 +37,10 @@ public sealed class AmazonFbaApi(StockModel model, ScenarioClock clock, QuotaClo
             return Error(StatusCodes.Status403Forbidden, "Unauthorized", "Access to requested resource is denied.");
         }
         var q = http.Request.Query;
+        var marketplace = q["granularityId"].ToString();
+        var warehouse = model.FindPolled(ApiKind.AmazonFba, token, marketplace);
         // Counted per marketplace (one warehouse each), though the quota is the token's.
-        var counted = model.FindPolled(ApiKind.AmazonFba, token, q["granularityId"].ToString())?.Id ?? "(no marketplace)";
+        var counted = warehouse?.Id ?? "(no marketplace)";
         using var reading = traffic.Begin(counted, http.Request.Headers.UserAgent.ToString());
         var rate = _limit.Take($"{model.Generation}:{token}");
         if (!rate.Allowed)
@@ -52,12 +54,10 @@ public sealed class AmazonFbaApi(StockModel model, ScenarioClock clock, QuotaClo
         {
             return Invalid("Invalid granularityType. Valid value: Marketplace.");
         }
-        var marketplace = q["granularityId"].ToString();
         if (marketplace.Length == 0 || !q["marketplaceIds"].ToString().Split(',').Contains(marketplace))
         {
             return Invalid("granularityId and marketplaceIds are required and must name the same marketplace.");
         }
-        var warehouse = model.FindPolled(ApiKind.AmazonFba, token, marketplace);
         if (warehouse is null)
         {
             return Invalid($"Invalid granularityId: {marketplace}.");
