@@ -27,19 +27,20 @@ public sealed class WebhookSender(IHttpClientFactory clients, Mess mess, TimePro
     public async Task<int> SendAsync(IEnumerable<WebhookMessage> messages, CancellationToken cancel)
     {
         var sent = 0;
+        var http = clients.CreateClient(nameof(WebhookSender));
         foreach (var message in messages)
         {
             var key = (message.Warehouse, message.Type, message.Subject);
             var older = _previous.GetValueOrDefault(key);
             _previous[key] = message;
-            sent += await PostAsync(message, cancel) ? 1 : 0;
+            sent += await PostAsync(http, message, cancel) ? 1 : 0;
             switch (mess.Deliver(message.Api, hasOlder: older is not null))
             {
                 case Quirk.DuplicateDelivery:
-                    await PostAsync(message, cancel);
+                    await PostAsync(http, message, cancel);
                     break;
                 case Quirk.OlderRedelivered:
-                    await PostAsync(older!, cancel);
+                    await PostAsync(http, older!, cancel);
                     break;
             }
         }
@@ -53,9 +54,8 @@ public sealed class WebhookSender(IHttpClientFactory clients, Mess mess, TimePro
     }
 
     /// <summary>One delivery, recorded; false when the receiver could not be reached.</summary>
-    private async Task<bool> PostAsync(WebhookMessage message, CancellationToken cancel)
+    private async Task<bool> PostAsync(HttpClient http, WebhookMessage message, CancellationToken cancel)
     {
-        var http = clients.CreateClient(nameof(WebhookSender));
         using var request = new HttpRequestMessage(HttpMethod.Post, message.Target) { Content = new ByteArrayContent(message.Body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         foreach (var (name, value) in message.Headers)
