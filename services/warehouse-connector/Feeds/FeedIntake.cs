@@ -13,7 +13,11 @@ namespace Stockcast.Connector.Feeds;
 /// What became of one intake: every record is exactly one of applied, unchanged, duplicate, stale
 /// or dead-lettered (the refused ones, with their reasons).
 /// </summary>
-public sealed record IntakeResult(int Received, int Applied, int Duplicate, int Stale, int Unchanged, IReadOnlyList<RefusedRecord> DeadLettered);
+public sealed record IntakeResult(int Received, int Applied, int Duplicate, int Stale, int Unchanged, IReadOnlyList<RefusedRecord> DeadLettered)
+{
+    /// <summary>Records the ledger already held: duplicates, older versions and snapshots that change nothing.</summary>
+    public int AlreadyHeld => Duplicate + Stale + Unchanged;
+}
 
 public sealed record RefusedRecord(int Index, string DeadLetterId, string Reason);
 
