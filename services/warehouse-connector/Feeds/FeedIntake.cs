@@ -47,13 +47,6 @@ public sealed class FeedIntake(
         return AcceptAsync(feed, [.. input.Select(r => canonical.Read(SourceRecord.Received(r, now), feed))], cancellationToken);
     }
 
-    /// <summary>Canonical JSON records of a polled read, received now (file drops).</summary>
-    public Task<IntakeResult> AcceptAsync(FeedRead read, IReadOnlyList<JsonElement> input, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        return AcceptAsync(read, canonical, [.. input.Select(r => SourceRecord.Received(r, now))], cancellationToken);
-    }
-
     /// <summary>A batch of a polled read, read by the adapter's reader (a reconciling read tallies its drift).</summary>
     public Task<IntakeResult> AcceptAsync(FeedRead read, IRecordReader reader, IReadOnlyList<SourceRecord> input, CancellationToken cancellationToken)
         => AcceptAsync(read.Feed, [.. input.Select(r => reader.Read(r, read.Feed))], cancellationToken, read);
