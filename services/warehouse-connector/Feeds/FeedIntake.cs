@@ -74,7 +74,7 @@ public sealed class FeedIntake(
             catch (RpcException ex)
             {
                 // Nothing of this batch is acknowledged, not even its dead letters: the caller sends it again.
-                await status.RecordAsync(feed.WarehouseId, 0, 0, 0, null, $"ledger: {ex.Status.StatusCode} {ex.Status.Detail}");
+                await status.RecordAsync(feed, $"ledger: {ex.Status.StatusCode} {ex.Status.Detail}");
                 throw;
             }
             var now = clock.GetUtcNow();
@@ -145,7 +145,7 @@ public sealed class FeedIntake(
         var newest = kept.Count == 0 ? (DateTimeOffset?)null : kept.Max(r => r.Event!.SourceTime.ToDateTimeOffset());
         var lastLetter = letters.Count == 0 ? null : new DeadLetterNote(letters[^1].DeadLetterId, letters[^1].Reason);
         var error = received > 0 && letters.Count == received ? $"all {received} records dead-lettered, e.g. {lastLetter!.Id}: {lastLetter.Reason}" : null;
-        await status.RecordAsync(feed.WarehouseId, new FeedTally(received, applied, letters.Count, estimated, unchanged, duplicate), newest, error, lastLetter);
+        await status.RecordAsync(feed, new FeedTally(received, applied, letters.Count, estimated, unchanged, duplicate), newest, error, lastLetter);
     }
 
     /// <summary>
