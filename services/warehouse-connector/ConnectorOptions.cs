@@ -187,10 +187,8 @@ public sealed class FeedOptions
     /// <summary>... and the larger figure is at least this many times the smaller.</summary>
     public double ImplausibleJumpFactor { get; set; } = 5;
 
-    public const int DefaultDeadLetterWindowMinutes = 15;
-
     /// <summary>The recent window (minutes) over which the feed's dead-letter ratio is measured.</summary>
-    public int DeadLetterWindowMinutes { get; set; } = DefaultDeadLetterWindowMinutes;
+    public int DeadLetterWindowMinutes { get; set; } = 15;
 
     /// <summary>The feed is DEGRADED while more than this share of its records in the window were dead-lettered …</summary>
     public double DegradedDeadLetterRatio { get; set; } = 0.2;

@@ -13,7 +13,11 @@ namespace Stockcast.Connector.Feeds;
 /// What became of one intake: every record is exactly one of applied, unchanged, duplicate, stale
 /// or dead-lettered (the refused ones, with their reasons).
 /// </summary>
-public sealed record IntakeResult(int Received, int Applied, int Duplicate, int Stale, int Unchanged, IReadOnlyList<RefusedRecord> DeadLettered);
+public sealed record IntakeResult(int Received, int Applied, int Duplicate, int Stale, int Unchanged, IReadOnlyList<RefusedRecord> DeadLettered)
+{
+    /// <summary>Records the ledger already held: duplicates, older versions and snapshots that change nothing.</summary>
+    public int AlreadyHeld => Duplicate + Stale + Unchanged;
+}
 
 public sealed record RefusedRecord(int Index, string DeadLetterId, string Reason);
 
@@ -43,13 +47,6 @@ public sealed class FeedIntake(
         return AcceptAsync(feed, [.. input.Select(r => canonical.Read(SourceRecord.Received(r, now), feed))], cancellationToken);
     }
 
-    /// <summary>Canonical JSON records of a polled read, received now (file drops).</summary>
-    public Task<IntakeResult> AcceptAsync(FeedRead read, IReadOnlyList<JsonElement> input, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        return AcceptAsync(read, canonical, [.. input.Select(r => SourceRecord.Received(r, now))], cancellationToken);
-    }
-
     /// <summary>A batch of a polled read, read by the adapter's reader (a reconciling read tallies its drift).</summary>
     public Task<IntakeResult> AcceptAsync(FeedRead read, IRecordReader reader, IReadOnlyList<SourceRecord> input, CancellationToken cancellationToken)
         => AcceptAsync(read.Feed, [.. input.Select(r => reader.Read(r, read.Feed))], cancellationToken, read);
@@ -77,7 +74,7 @@ public sealed class FeedIntake(
             catch (RpcException ex)
             {
                 // Nothing of this batch is acknowledged, not even its dead letters: the caller sends it again.
-                await status.RecordAsync(feed.WarehouseId, 0, 0, 0, null, $"ledger: {ex.Status.StatusCode} {ex.Status.Detail}");
+                await status.RecordAsync(feed, $"ledger: {ex.Status.StatusCode} {ex.Status.Detail}");
                 throw;
             }
             var now = clock.GetUtcNow();
@@ -148,7 +145,7 @@ public sealed class FeedIntake(
         var newest = kept.Count == 0 ? (DateTimeOffset?)null : kept.Max(r => r.Event!.SourceTime.ToDateTimeOffset());
         var lastLetter = letters.Count == 0 ? null : new DeadLetterNote(letters[^1].DeadLetterId, letters[^1].Reason);
         var error = received > 0 && letters.Count == received ? $"all {received} records dead-lettered, e.g. {lastLetter!.Id}: {lastLetter.Reason}" : null;
-        await status.RecordAsync(feed.WarehouseId, new FeedTally(received, applied, letters.Count, estimated, unchanged, duplicate), newest, error, lastLetter);
+        await status.RecordAsync(feed, new FeedTally(received, applied, letters.Count, estimated, unchanged, duplicate), newest, error, lastLetter);
     }
 
     /// <summary>

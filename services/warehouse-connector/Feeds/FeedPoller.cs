@@ -45,7 +45,7 @@ public sealed class FeedPoller(ConnectorMetrics metrics, IOptions<ConnectorOptio
             // One whose every record was refused is not: it keeps the error the intake recorded.
             if (result.Received == 0 || result.DeadLettered < result.Received)
             {
-                await status.RecordAsync(feed.WarehouseId, 0, 0, 0, null, null);
+                await status.RecordAsync(feed, null);
             }
             return read.Reconciles ? await reconciliation.ReportAsync(read, result, held.Token) : result;
         }
@@ -85,7 +85,7 @@ public sealed class FeedPoller(ConnectorMetrics metrics, IOptions<ConnectorOptio
                 // Whatever went wrong, this feed backs off and tries again; the others are not affected.
                 var kind = ex switch { FeedException => "api", HttpRequestException => "network", RpcException => "ledger", TaskCanceledException => "timeout", _ => "other" };
                 metrics.PollErrors.WithLabels(feed.WarehouseId, kind).Inc();
-                await status.RecordAsync(feed.WarehouseId, 0, 0, 0, null, $"{kind}: {ex.Message}");
+                await status.RecordAsync(feed, $"{kind}: {ex.Message}");
                 throw;
             }
             if (full)

@@ -20,7 +20,7 @@ public sealed record DeadLetterNote(string Id, string Reason);
 /// which the ratio that makes a feed DEGRADED is read. A feed's stale episode is one field ("stale"),
 /// set and cleared by single commands, so however many replicas notice, one raises FEED_STALE and one FEED_RECOVERED.
 /// </summary>
-public sealed class FeedStatusStore(ConnectorMetrics metrics, IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, FeedEventStore feedEvents, IOptions<ConnectorOptions> options, TimeProvider clock)
+public sealed class FeedStatusStore(ConnectorMetrics metrics, IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, FeedEventStore feedEvents, TimeProvider clock)
 {
     private const string RecordScript = """
         local k = KEYS[1]
@@ -51,17 +51,17 @@ public sealed class FeedStatusStore(ConnectorMetrics metrics, IConnectionMultipl
 
     private IDatabase Db => redis.GetDatabase();
 
-    /// <summary>A read that completed (<paramref name="error"/> null) or failed, with what it counted.</summary>
-    public Task RecordAsync(string warehouseId, int received, int applied, int deadLettered, DateTimeOffset? newestSourceTime, string? error)
-        => RecordAsync(warehouseId, new FeedTally(received, applied, deadLettered), newestSourceTime, error, null);
+    /// <summary>A read that completed (<paramref name="error"/> null) or failed, counting no records itself (the intake counts them).</summary>
+    public Task RecordAsync(FeedOptions feed, string? error)
+        => RecordAsync(feed, new FeedTally(0, 0, 0), null, error, null);
 
-    public async Task RecordAsync(string warehouseId, FeedTally tally, DateTimeOffset? newestSourceTime, string? error, DeadLetterNote? newestDeadLetter)
+    public async Task RecordAsync(FeedOptions feed, FeedTally tally, DateTimeOffset? newestSourceTime, string? error, DeadLetterNote? newestDeadLetter)
     {
         var now = clock.GetUtcNow();
-        var feed = options.Value.Feeds.FirstOrDefault(f => f.WarehouseId == warehouseId);
+        var warehouseId = feed.WarehouseId;
         var ended = (long)await Db.ScriptEvaluateAsync(RecordScript, [(RedisKey)(_prefix + warehouseId)],
         [
-            now.ToUnixTimeMilliseconds(), Minute(now), feed?.DeadLetterWindowMinutes ?? FeedOptions.DefaultDeadLetterWindowMinutes,
+            now.ToUnixTimeMilliseconds(), Minute(now), feed.DeadLetterWindowMinutes,
             error is null ? 1 : 0, error ?? "", newestSourceTime?.ToUnixTimeMilliseconds() ?? 0,
             tally.Received, tally.Applied, tally.DeadLettered, tally.EstimatedTime, tally.Unchanged, tally.Duplicate,
             newestDeadLetter?.Id ?? "", newestDeadLetter?.Reason ?? "",

@@ -11,7 +11,8 @@ namespace Stockcast.Connector.Webhooks;
 /// (x-shiphero-hmac-sha256 = base64 HMAC-SHA256 of the raw body with the shared secret) is checked
 /// in fixed time before anything is read: unsigned or wrongly signed calls get 401 and change nothing.
 /// "Inventory Update" → a snapshot per item (on_hand → onHand, inventory → available, reserve →
-/// reserved, non_sellable → unsellable; ShipHero sends these as strings), versioned by the body's
+/// reserved, non_sellable → unsellable; ShipHero sends these as strings, which CanonicalRecords reads as
+/// every feed's quantities), versioned by the body's
 /// first receipt (it carries no time: a late redelivery is then older, not newer); "Inventory
 /// Change" → a delta of `quantity` on hand and available at its `timestamp`, identified by a hash of
 /// the signed body, only when the feed opts in (ApplyInventoryChanges). The ShipHero warehouse_id in
@@ -76,10 +77,10 @@ public static class ShipHeroWebhook
             ["sourceTime"] = firstReceived.ToString("O", CultureInfo.InvariantCulture),
             ["sourceVersion"] = WebhookReceipts.Microseconds(firstReceived),
             ["sku"] = item?["sku"]?.DeepClone(),
-            ["onHand"] = Number(item?["on_hand"]),
-            ["available"] = Number(item?["inventory"]),
-            ["reserved"] = Number(item?["reserve"]),
-            ["unsellable"] = Number(item?["non_sellable"]),
+            ["onHand"] = item?["on_hand"]?.DeepClone(),
+            ["available"] = item?["inventory"]?.DeepClone(),
+            ["reserved"] = item?["reserve"]?.DeepClone(),
+            ["unsellable"] = item?["non_sellable"]?.DeepClone(),
         };
         return canonical.Read(SourceRecord.Received(JsonSerializer.SerializeToElement(record), now), feed);
     }
@@ -99,8 +100,8 @@ public static class ShipHeroWebhook
             ["eventId"] = WebhookReceipts.ContentKey(body),
             ["sourceTime"] = at,
             ["sku"] = payload["sku"]?.DeepClone(),
-            ["onHand"] = Number(payload["quantity"]),
-            ["available"] = Number(payload["quantity"]),
+            ["onHand"] = payload["quantity"]?.DeepClone(),
+            ["available"] = payload["quantity"]?.DeepClone(),
         };
         return canonical.Read(SourceRecord.Received(JsonSerializer.SerializeToElement(record), now), feed);
     }
@@ -123,10 +124,4 @@ public static class ShipHeroWebhook
             : id is null ? $"{field}: missing, so it cannot be told to be ShipHero warehouse {feed.ExternalId} (this feed's)"
             : $"{field}: {id} is not this feed's ShipHero warehouse ({feed.ExternalId})";
     }
-
-    /// <summary>ShipHero sends counts as strings ("12"): read them as numbers, pass anything else on to be refused.</summary>
-    private static JsonNode? Number(JsonNode? value)
-        => value is JsonValue v && v.TryGetValue<string>(out var text) && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
-            ? JsonValue.Create(n)
-            : value?.DeepClone();
 }

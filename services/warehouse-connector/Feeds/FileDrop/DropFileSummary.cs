@@ -41,7 +41,7 @@ public sealed class DropFileSummary(string file, string feed, DateTimeOffset sta
     {
         RowsRead += rows.Count;
         Applied += result.Applied;
-        Unchanged += result.Duplicate + result.Stale + result.Unchanged;
+        Unchanged += result.AlreadyHeld;
         DeadLettered += result.DeadLettered.Count;
         foreach (var refused in result.DeadLettered.Take(ListedDeadLetters - DeadLetters.Count))
         {

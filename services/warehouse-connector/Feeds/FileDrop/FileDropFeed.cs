@@ -151,7 +151,7 @@ public sealed class FileDropFeed(
             metrics.DropRows.WithLabels(summary.Feed, "read").Inc(rows.Count);
             metrics.DropRows.WithLabels(summary.Feed, "applied").Inc(result.Applied);
             metrics.DropRows.WithLabels(summary.Feed, "dead_lettered").Inc(result.DeadLettered.Count);
-            metrics.DropRows.WithLabels(summary.Feed, "unchanged").Inc(result.Duplicate + result.Stale + result.Unchanged);
+            metrics.DropRows.WithLabels(summary.Feed, "unchanged").Inc(result.AlreadyHeld);
         }
     }
 
