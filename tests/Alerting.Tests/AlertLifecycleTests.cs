@@ -8,18 +8,8 @@ using Stockcast.Testing;
 namespace Stockcast.Alerting.Tests;
 
 /// <summary>Alerts from real ledger changes: dedup, hysteresis, escalation, restart, replicas.</summary>
-public sealed class AlertLifecycleTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class AlertLifecycleTests(RedisServerFixture redis) : LedgerPerTest(redis, r => AlertingHost.StartLedgerAsync(r))
 {
-    private LedgerProcess _ledger = null!;
-
-    public async Task InitializeAsync() => _ledger = await AlertingHost.StartLedgerAsync(redis.Configuration);
-
-    public Task DisposeAsync()
-    {
-        _ledger.Dispose();
-        return Task.CompletedTask;
-    }
-
     /// <summary>Room rule: warn at 10 units, no percentage, re-arm 20 % above, no cool-down.</summary>
     private static async Task SetUpRoomAsync(AlertingHost host, string sku)
     {
@@ -36,7 +26,7 @@ public sealed class AlertLifecycleTests(RedisServerFixture redis) : IClassFixtur
     [Fact]
     public async Task ALowStockAlertFiresOnceEscalatesAtZeroAndRearmsOnlyAfterRecoveringPastTheMargin()
     {
-        using var host = new AlertingHost(redis.Configuration, _ledger);
+        using var host = new AlertingHost(Redis.Configuration, Ledger);
         await host.SetStockAsync("us-east", "TEE-1", 100, 1);
         await SetUpRoomAsync(host, "TEE-1");
         using var console = host.Client().WatchAlerts(new WatchAlertsRequest { AfterId = "0", Sku = "TEE-1" });
@@ -70,7 +60,7 @@ public sealed class AlertLifecycleTests(RedisServerFixture redis) : IClassFixtur
     public async Task AfterResolvingTheSameConditionStaysQuietForItsCoolDown()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var host = new AlertingHost(redis.Configuration, _ledger, clock: clock);
+        using var host = new AlertingHost(Redis.Configuration, Ledger, clock: clock);
         foreach (var sku in new[] { "COOL-A", "COOL-B", "COOL-C" })
         {
             await host.SetStockAsync("us-east", sku, 100, 1);
@@ -107,7 +97,7 @@ public sealed class AlertLifecycleTests(RedisServerFixture redis) : IClassFixtur
     [Fact]
     public async Task AMarketOutOfStockWhileAnotherMarketsWarehouseHoldsSomeSuggestsATransfer()
     {
-        using var host = new AlertingHost(redis.Configuration, _ledger);
+        using var host = new AlertingHost(Redis.Configuration, Ledger);
         await host.SetStockAsync("us-east", "MUG-1", 0, 1);
         await host.SetStockAsync("eu-central", "MUG-1", 300, 1);
         using var console = host.Client().WatchAlerts(new WatchAlertsRequest { AfterId = "0", Sku = "MUG-1" });
@@ -126,7 +116,7 @@ public sealed class AlertLifecycleTests(RedisServerFixture redis) : IClassFixtur
     {
         var ns = "a" + Guid.NewGuid().ToString("N")[..12];
         string alertId;
-        using (var first = new AlertingHost(redis.Configuration, _ledger, ns))
+        using (var first = new AlertingHost(Redis.Configuration, Ledger, ns))
         {
             await first.SetStockAsync("us-east", "CAP-1", 50, 1);
             await SetUpRoomAsync(first, "CAP-1");
@@ -135,7 +125,7 @@ public sealed class AlertLifecycleTests(RedisServerFixture redis) : IClassFixtur
             alertId = (await AlertingHost.ReadUntilAsync(console, n => n.Alert.Kind == AlertKind.LowStock)).Last().Alert.Id;
         }
 
-        using var second = new AlertingHost(redis.Configuration, _ledger, ns);
+        using var second = new AlertingHost(Redis.Configuration, Ledger, ns);
         await second.SetStockAsync("us-east", "CAP-1", 4, 3);
         await WaitForFiguresAsync(second, "CAP-1", 4);
         await second.SetStockAsync("us-east", "CAP-1", 40, 4);
@@ -151,8 +141,8 @@ public sealed class AlertLifecycleTests(RedisServerFixture redis) : IClassFixtur
     public async Task TwoReplicasSendEachNotificationOnceAndTheSurvivorCarriesOnWhenTheLeaderStops()
     {
         var ns = "a" + Guid.NewGuid().ToString("N")[..12];
-        var a = new AlertingHost(redis.Configuration, _ledger, ns);
-        using var b = new AlertingHost(redis.Configuration, _ledger, ns);
+        var a = new AlertingHost(Redis.Configuration, Ledger, ns);
+        using var b = new AlertingHost(Redis.Configuration, Ledger, ns);
         await a.SetStockAsync("us-east", "BAG-1", 50, 1);
         await SetUpRoomAsync(a, "BAG-1");
         _ = b.Server; // both running
@@ -182,7 +172,7 @@ public sealed class AlertLifecycleTests(RedisServerFixture redis) : IClassFixtur
     [Fact]
     public async Task WritesNeedAWriteKeyAndABadRuleIsRefusedNamingItsField()
     {
-        using var host = new AlertingHost(redis.Configuration, _ledger);
+        using var host = new AlertingHost(Redis.Configuration, Ledger);
 
         var anonymous = await Assert.ThrowsAsync<RpcException>(async () => await host.Client(key: null).SetRuleAsync(new Rule { Sku = "X", LowStockUnits = 1 }));
         var bad = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().SetRuleAsync(new Rule { Sku = "X", LowStockPercent = 130 }));

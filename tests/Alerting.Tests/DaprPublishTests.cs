@@ -16,27 +16,26 @@ namespace Stockcast.Alerting.Tests;
 /// Alerts out through Dapr pub/sub: the service's real DaprClient publishing over gRPC to a test
 /// sidecar that serves Dapr's own runtime API (dapr.proto.runtime.v1.Dapr/PublishEvent).
 /// </summary>
-public sealed class DaprPublishTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class DaprPublishTests(RedisServerFixture redis) : LedgerPerTest(redis, r => AlertingHost.StartLedgerAsync(r))
 {
     private const string PubSub = "platform-alerts";
     private const string Topic = "stockcast-alerts-us";
     private const string DaprApiToken = "dapr-api-token-for-tests-0123456789";
-    private LedgerProcess _ledger = null!;
     private TestSidecar _sidecar = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _ledger = await AlertingHost.StartLedgerAsync(redis.Configuration);
+        await base.InitializeAsync();
         _sidecar = await TestSidecar.StartAsync();
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         await _sidecar.DisposeAsync();
-        _ledger.Dispose();
+        await base.DisposeAsync();
     }
 
-    private AlertingHost Host() => new(redis.Configuration, _ledger, settings: new Dictionary<string, string?>
+    private AlertingHost Host() => new(Redis.Configuration, Ledger, settings: new Dictionary<string, string?>
     {
         ["Alerting:Dapr:PubSubName"] = PubSub,
         ["Alerting:Dapr:AlertsTopic"] = Topic,
@@ -47,7 +46,7 @@ public sealed class DaprPublishTests(RedisServerFixture redis) : IClassFixture<R
         ["DAPR_API_TOKEN"] = DaprApiToken,
     });
 
-    private static IDatabase Redis(AlertingHost host) => host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+    private static IDatabase Database(AlertingHost host) => host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 
     private static RedisKey SinkCursor(AlertingHost host) => $"{{{host.Namespace}}}:al:sink:dapr";
 
@@ -57,7 +56,7 @@ public sealed class DaprPublishTests(RedisServerFixture redis) : IClassFixture<R
     /// </summary>
     private static async Task<(string Sku, AlertNotification Raised)> RaiseLowStockAsync(AlertingHost host, AsyncServerStreamingCall<AlertNotification> console)
     {
-        await Eventually.TrueAsync(async () => await Redis(host).KeyExistsAsync(SinkCursor(host)), "the Dapr sink follows the notification log");
+        await Eventually.TrueAsync(async () => await Database(host).KeyExistsAsync(SinkCursor(host)), "the Dapr sink follows the notification log");
         var sku = "SERUM-" + Guid.NewGuid().ToString("N")[..8];
         await host.Client().SetRuleAsync(new Rule { Sku = sku, LowStockUnits = 10 });
         await host.SetStockAsync("us-east", sku, available: 3, version: 1);
@@ -117,7 +116,7 @@ public sealed class DaprPublishTests(RedisServerFixture redis) : IClassFixture<R
         Assert.Empty(PublishedFor(sku));
         await Eventually.TrueAsync(() => _sidecar.FailedCalls >= refusedBefore + 3, "the Dapr sink retried the publish");
         _sidecar.Recover();
-        await Eventually.TrueAsync(async () => (string?)await Redis(host).StringGetAsync(SinkCursor(host)) == raised.Id, "the Dapr sink moved past the alert");
+        await Eventually.TrueAsync(async () => (string?)await Database(host).StringGetAsync(SinkCursor(host)) == raised.Id, "the Dapr sink moved past the alert");
         var published = Assert.Single(PublishedFor(sku));
         Assert.Equal(raised.Id, published.Request.Metadata["cloudevent.id"]);
         Assert.All(_sidecar.Refused.Skip(refusedBefore).Select(PublishEventRequestView.Of).Where(r => r.Notification.Alert.Sku == sku),
@@ -127,7 +126,7 @@ public sealed class DaprPublishTests(RedisServerFixture redis) : IClassFixture<R
     [Fact]
     public void AMalformedSidecarAddressStopsTheServiceAtStartUpNamingTheSetting()
     {
-        using var host = new AlertingHost(redis.Configuration, _ledger, settings: new Dictionary<string, string?>
+        using var host = new AlertingHost(Redis.Configuration, Ledger, settings: new Dictionary<string, string?>
         {
             ["Alerting:Dapr:PubSubName"] = PubSub,
             ["Alerting:Dapr:GrpcEndpoint"] = "127.0.0.1:50001",

@@ -8,24 +8,14 @@ using Stockcast.Testing;
 namespace Stockcast.Alerting.Tests;
 
 /// <summary>What any gRPC client reads from alerting's error answers (google.rpc.Status).</summary>
-public sealed class ErrorAnswerTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class ErrorAnswerTests(RedisServerFixture redis) : LedgerPerTest(redis, r => AlertingHost.StartLedgerAsync(r))
 {
-    private LedgerProcess _ledger = null!;
-
-    public async Task InitializeAsync() => _ledger = await AlertingHost.StartLedgerAsync(redis.Configuration);
-
-    public Task DisposeAsync()
-    {
-        _ledger.Dispose();
-        return Task.CompletedTask;
-    }
-
     private static IngestRequest Sale(string eventId) => new() { Signals = { new Signal { EventId = eventId, Kind = SignalKind.Sale, Sku = "TEE-1", OccurredAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) } } };
 
     [Fact]
     public async Task AnInvalidRuleNamesTheFieldInABadRequestViolationAndKeepsItsMessage()
     {
-        using var host = new AlertingHost(redis.Configuration, _ledger);
+        using var host = new AlertingHost(Redis.Configuration, Ledger);
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().SetRuleAsync(new Rule { Sku = "TEE-1", LowStockPercent = 150 }));
 
@@ -40,7 +30,7 @@ public sealed class ErrorAnswerTests(RedisServerFixture redis) : IClassFixture<R
     {
         using var own = new RedisProcess();
         own.Start();
-        using var host = new AlertingHost($"{own.EndPoint},connectTimeout=500,asyncTimeout=1000,syncTimeout=1000", _ledger);
+        using var host = new AlertingHost($"{own.EndPoint},connectTimeout=500,asyncTimeout=1000,syncTimeout=1000", Ledger);
         var client = host.Client();
         Assert.Equal(1, (await client.IngestAsync(Sale("before-1"))).Accepted);
 

@@ -7,24 +7,14 @@ using Stockcast.Testing;
 namespace Stockcast.Alerting.Tests;
 
 /// <summary>Rules, products, streams, signals, alerts and preflight for SKUs as sellers write them (<see cref="SellerSkus"/>).</summary>
-public sealed class SellerSkuTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class SellerSkuTests(RedisServerFixture redis) : LedgerPerTest(redis, r => AlertingHost.StartLedgerAsync(r))
 {
-    private LedgerProcess _ledger = null!;
-
-    public async Task InitializeAsync() => _ledger = await AlertingHost.StartLedgerAsync(redis.Configuration);
-
-    public Task DisposeAsync()
-    {
-        _ledger.Dispose();
-        return Task.CompletedTask;
-    }
-
     private static Rule LowAt10(string sku) => new() { Sku = sku, LowStockUnits = 10, LowStockPercent = 0, CoolDown = Duration.FromTimeSpan(TimeSpan.Zero) };
 
     [Fact]
     public async Task LowStockRulesOnSkusWithSpacesAndMarkupFireNamingThemAndPreflightJudgesEachByItsExactText()
     {
-        using var host = new AlertingHost(redis.Configuration, _ledger);
+        using var host = new AlertingHost(Redis.Configuration, Ledger);
         var client = host.Client();
         foreach (var sku in SellerSkus.All)
         {
@@ -80,7 +70,7 @@ public sealed class SellerSkuTests(RedisServerFixture redis) : IClassFixture<Red
     [MemberData(nameof(SellerSkus.Refused), MemberType = typeof(SellerSkus))]
     public async Task ASkuTheRuleRefusesIsInvalidArgumentNamingTheFieldWithTheRulesReasonWhereverItIsGivenAndNothingIsKept(string sku, string reason)
     {
-        using var host = new AlertingHost(redis.Configuration, _ledger);
+        using var host = new AlertingHost(Redis.Configuration, Ledger);
         var client = host.Client();
         var sale = new Signal { EventId = "order-1", Kind = SignalKind.Sale, Sku = SellerSkus.Stroller, OccurredAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) };
 

@@ -6,24 +6,14 @@ using Stockcast.Testing;
 namespace Stockcast.Alerting.Tests;
 
 /// <summary>Sales signals setting the pace, and the pre-stream check.</summary>
-public sealed class SignalsAndPreflightTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class SignalsAndPreflightTests(RedisServerFixture redis) : LedgerPerTest(redis, r => AlertingHost.StartLedgerAsync(r))
 {
-    private LedgerProcess _ledger = null!;
-
-    public async Task InitializeAsync() => _ledger = await AlertingHost.StartLedgerAsync(redis.Configuration);
-
-    public Task DisposeAsync()
-    {
-        _ledger.Dispose();
-        return Task.CompletedTask;
-    }
-
     private static Signal Sale(string id, string sku, DateTimeOffset at) => new() { EventId = id, Kind = SignalKind.Sale, Sku = sku, OccurredAt = Timestamp.FromDateTimeOffset(at) };
 
     [Fact]
     public async Task IngestedSalesSetThePaceThatWarnsTheRoomBeforeItSellsOutAndARedeliveryCountsOnce()
     {
-        using var host = new AlertingHost(redis.Configuration, _ledger);
+        using var host = new AlertingHost(Redis.Configuration, Ledger);
         await host.SetStockAsync("us-east", "HOODIE-1", 40, 1);
         await host.Client().UpsertStreamAsync(AlertingHost.LiveNow("room-3", "US", 3, "HOODIE-1"));
         using var console = host.Client().WatchAlerts(new WatchAlertsRequest { AfterId = "0", RoomId = "room-3" });
@@ -47,7 +37,7 @@ public sealed class SignalsAndPreflightTests(RedisServerFixture redis) : IClassF
     [Fact]
     public async Task ABatchWithOneBadSignalIsRefusedWholeNamingTheField()
     {
-        using var host = new AlertingHost(redis.Configuration, _ledger);
+        using var host = new AlertingHost(Redis.Configuration, Ledger);
         var good = Sale("ok-1", "CAP-9", DateTimeOffset.UtcNow);
 
         var refused = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().IngestAsync(new IngestRequest { Signals = { good, new Signal { EventId = "bad-1", Kind = SignalKind.AddToCart } } }));
@@ -60,7 +50,7 @@ public sealed class SignalsAndPreflightTests(RedisServerFixture redis) : IClassF
     [Fact]
     public async Task PreflightGivesEachSkuAVerdictWithItsReasonAndASuggestedAction()
     {
-        using var host = new AlertingHost(redis.Configuration, _ledger);
+        using var host = new AlertingHost(Redis.Configuration, Ledger);
         await host.SetStockAsync("us-east", "OK-1", 500, 1);
         await host.SetStockAsync("us-east", "LOW-1", 8, 1);
         await host.SetStockAsync("us-east", "OUT-1", 0, 1, inbound: 40);
@@ -92,7 +82,7 @@ public sealed class SignalsAndPreflightTests(RedisServerFixture redis) : IClassF
     [Fact]
     public async Task AWarehouseRegisteredAfterStartIsKnownBeforeItsStockIsJudged()
     {
-        using var host = new AlertingHost(redis.Configuration, _ledger);
+        using var host = new AlertingHost(Redis.Configuration, Ledger);
         await host.WaitReadyAsync();
         var ledger = host.LedgerWriter(out var auth);
         var id = "us-new-" + Guid.NewGuid().ToString("N")[..6];

@@ -8,29 +8,19 @@ using Stockcast.Testing;
 namespace Stockcast.Alerting.Tests;
 
 /// <summary>Alerts from the connector's feed events and from reservations the warehouse never reflects.</summary>
-public sealed class WarehouseSignalsTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class WarehouseSignalsTests(RedisServerFixture redis) : LedgerPerTest(redis, r => AlertingHost.StartLedgerAsync(r))
 {
-    private LedgerProcess _ledger = null!;
-
-    public async Task InitializeAsync() => _ledger = await AlertingHost.StartLedgerAsync(redis.Configuration);
-
-    public Task DisposeAsync()
-    {
-        _ledger.Dispose();
-        return Task.CompletedTask;
-    }
-
     [Fact]
     [Trait(Lane.Name, Lane.Slow)]
     public async Task AFeedsUnexplainedZeroAndStalenessReachTheConsoleAndAcknowledgingClosesTheOneOff()
     {
-        using var connector = new ConnectorProcess(redis.Configuration, _ledger.GrpcAddress, LedgerProcess.WriterKey, new Dictionary<string, string>
+        using var connector = new ConnectorProcess(Redis.Configuration, Ledger.GrpcAddress, LedgerProcess.WriterKey, new Dictionary<string, string>
         {
             ["Connector:Feeds:0:WarehouseId"] = "us-east",
             ["Connector:Feeds:0:StaleAfterSeconds"] = "1",
         });
         await connector.StartAsync();
-        using var host = new AlertingHost(redis.Configuration, _ledger, settings: new Dictionary<string, string?>
+        using var host = new AlertingHost(Redis.Configuration, Ledger, settings: new Dictionary<string, string?>
         {
             ["Alerting:ConnectorAddress"] = connector.GrpcAddress.ToString(),
         });
@@ -60,7 +50,7 @@ public sealed class WarehouseSignalsTests(RedisServerFixture redis) : IClassFixt
     public async Task CommittedReservationsTheWarehouseNeverReflectsRaiseAnAlertThatResolvesOnceSettled()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var host = new AlertingHost(redis.Configuration, _ledger, settings: new Dictionary<string, string?>
+        using var host = new AlertingHost(Redis.Configuration, Ledger, settings: new Dictionary<string, string?>
         {
             ["Alerting:UnsettledAfterSeconds"] = "60",
             ["Alerting:EvaluateEverySeconds"] = "5",

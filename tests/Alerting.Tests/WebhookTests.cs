@@ -12,18 +12,9 @@ namespace Stockcast.Alerting.Tests;
 /// Alerts delivered to HTTP webhooks: a real receiver on loopback, the service in-process on a real
 /// Redis, following the real stock-ledger; alerts raised by moving stock in the ledger.
 /// </summary>
-public sealed class WebhookTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class WebhookTests(RedisServerFixture redis) : LedgerPerTest(redis, r => AlertingHost.StartLedgerAsync(r))
 {
     private const string Secret = "webhook-secret-for-tests-0123456789";
-    private LedgerProcess _ledger = null!;
-
-    public async Task InitializeAsync() => _ledger = await AlertingHost.StartLedgerAsync(redis.Configuration);
-
-    public Task DisposeAsync()
-    {
-        _ledger.Dispose();
-        return Task.CompletedTask;
-    }
 
     private static Dictionary<string, string?> Webhook(string name, string url, string? minSeverity = null) => new()
     {
@@ -38,7 +29,7 @@ public sealed class WebhookTests(RedisServerFixture redis) : IClassFixture<Redis
     public async Task AWebhookThatFailsTwiceGetsTheAlertSignedOnTheThirdAttemptAndNoCopyAfterwards()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        using var host = new AlertingHost(redis.Configuration, _ledger, settings: Webhook("flaky", receiver.Url));
+        using var host = new AlertingHost(Redis.Configuration, Ledger, settings: Webhook("flaky", receiver.Url));
         var room = await LowStockRoom.OpenAsync(host, "HOOK-RETRY");
         using var console = host.Client().WatchAlerts(new WatchAlertsRequest { AfterId = "0", Sku = room.Sku });
         receiver.FailNext(2, StatusCodes.Status503ServiceUnavailable, retryAfter: TimeSpan.FromSeconds(1));
@@ -76,7 +67,7 @@ public sealed class WebhookTests(RedisServerFixture redis) : IClassFixture<Redis
     public async Task AWebhookThatRefusesANotificationIsNotAskedAgainAndStillGetsTheNextOne()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        using var host = new AlertingHost(redis.Configuration, _ledger, settings: Webhook("refusing", receiver.Url));
+        using var host = new AlertingHost(Redis.Configuration, Ledger, settings: Webhook("refusing", receiver.Url));
         var room = await LowStockRoom.OpenAsync(host, "HOOK-REFUSE");
         using var console = host.Client().WatchAlerts(new WatchAlertsRequest { AfterId = "0", Sku = room.Sku });
         receiver.FailNext(1, StatusCodes.Status400BadRequest);
@@ -101,7 +92,7 @@ public sealed class WebhookTests(RedisServerFixture redis) : IClassFixture<Redis
     public async Task ASlowWebhookDoesNotDelayTheConsoleAndStillGetsEverythingInOrder()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        using var host = new AlertingHost(redis.Configuration, _ledger, settings: Webhook("slow", receiver.Url));
+        using var host = new AlertingHost(Redis.Configuration, Ledger, settings: Webhook("slow", receiver.Url));
         var room = await LowStockRoom.OpenAsync(host, "HOOK-SLOW");
         using var console = host.Client().WatchAlerts(new WatchAlertsRequest { AfterId = "0", Sku = room.Sku });
         receiver.Hold();
@@ -124,7 +115,7 @@ public sealed class WebhookTests(RedisServerFixture redis) : IClassFixture<Redis
     public async Task AWebhookGetsOnlyAlertsAtLeastAsSevereAsItsMinimum()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        using var host = new AlertingHost(redis.Configuration, _ledger, settings: Webhook("pager", receiver.Url, minSeverity: "critical"));
+        using var host = new AlertingHost(Redis.Configuration, Ledger, settings: Webhook("pager", receiver.Url, minSeverity: "critical"));
         var room = await LowStockRoom.OpenAsync(host, "HOOK-SEVERE");
         using var console = host.Client().WatchAlerts(new WatchAlertsRequest { AfterId = "0", Sku = room.Sku });
 
@@ -148,12 +139,12 @@ public sealed class WebhookTests(RedisServerFixture redis) : IClassFixture<Redis
         await using var receiver = await WebhookReceiver.StartAsync();
         // A long lease: only the deliberate hand-over below moves the lead, not a slow test machine.
         var settings = new Dictionary<string, string?>(Webhook("ops", receiver.Url)) { ["Alerting:LeaseSeconds"] = "10" };
-        var first = new AlertingHost(redis.Configuration, _ledger, settings: settings);
+        var first = new AlertingHost(Redis.Configuration, Ledger, settings: settings);
         try
         {
             _ = first.Server;
             await Eventually.TrueAsync(() => Leads(first), "the first replica leads");
-            using var second = new AlertingHost(redis.Configuration, _ledger, redisNamespace: first.Namespace, settings: settings);
+            using var second = new AlertingHost(Redis.Configuration, Ledger, redisNamespace: first.Namespace, settings: settings);
             using var console = second.Client().WatchAlerts(new WatchAlertsRequest { AfterId = "0", Sku = "HOOK-TWIN" });
             var room = await LowStockRoom.OpenAsync(first, "HOOK-TWIN");
 
@@ -189,7 +180,7 @@ public sealed class WebhookTests(RedisServerFixture redis) : IClassFixture<Redis
     public void AWebhookWithAnUnknownMinimumSeverityStopsTheServiceNamingTheKey()
     {
         var settings = Webhook("typo", "http://127.0.0.1:9/hooks", minSeverity: "Urgent");
-        using var host = new AlertingHost(redis.Configuration, _ledger, settings: settings);
+        using var host = new AlertingHost(Redis.Configuration, Ledger, settings: settings);
 
         var error = Assert.ThrowsAny<Exception>(() => host.Server);
 

@@ -11,25 +11,15 @@ using Stockcast.Testing;
 namespace Stockcast.Overlay.Tests;
 
 /// <summary>The operator board: operator tokens, the split by warehouse and market, pace and ETA, the spotlight control, alerts, freshness.</summary>
-public sealed class BoardTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class BoardTests(RedisServerFixture redis) : LedgerPerTest(redis, r => OverlayHost.StartLedgerAsync(r))
 {
-    private LedgerProcess _ledger = null!;
-
-    public async Task InitializeAsync() => _ledger = await OverlayHost.StartLedgerAsync(redis.Configuration);
-
-    public Task DisposeAsync()
-    {
-        _ledger.Dispose();
-        return Task.CompletedTask;
-    }
-
     private static Func<BoardUpdate, bool> Board(string sku, Func<BoardSku, SkuStock, bool> matches)
         => b => b.Room.Skus.Zip(b.Skus).Any(p => p.First.Sku == sku && p.First.Colour != StockColour.Unspecified && matches(p.Second, p.First));
 
     [Fact]
     public async Task OnlyOperatorTokensOpenTheBoardAndViewerTokensAreRefusedWithoutData()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("board-auth", "US", "TEE-AUTH"));
         var viewer = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "board-auth" });
         var operatorToken = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "board-auth", Scope = TokenScope.Operator });
@@ -57,7 +47,7 @@ public sealed class BoardTests(RedisServerFixture redis) : IClassFixture<RedisSe
     [Fact]
     public async Task TheBoardSplitsStockByWarehouseAndMarketAndShowsPaceEtaAndSalesSinceTheStart()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         await host.ApplyAsync([("us-east", "TEE-SPLIT", 60, 1), ("us-west", "TEE-SPLIT", 40, 1), ("eu-central", "TEE-SPLIT", 30, 1)]);
         var (board, _) = await host.OpenBoardAsync(OverlayHost.LiveRoom("board-split", "US", "TEE-SPLIT"));
         using var _ = board;
@@ -86,7 +76,7 @@ public sealed class BoardTests(RedisServerFixture redis) : IClassFixture<RedisSe
     [Fact]
     public async Task TheBoardSpotlightControlPutsTheCardOnTheViewersOverlayAndRefusesBadQueriesWithAReason()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         await host.SetStockAsync("us-east", "TEE-WHITE", 12, 1);
         var room = OverlayHost.LiveRoom("board-spot", "US", "TEE-WHITE", "MUG-BLUE");
         room.Featured[0].Aliases.Add("white tee");
@@ -120,12 +110,12 @@ public sealed class BoardTests(RedisServerFixture redis) : IClassFixture<RedisSe
     [Trait(Lane.Name, Lane.Slow)]
     public async Task FiringAlertsAboutTheRoomAppearOnTheBoardAndLeaveWhenResolved()
     {
-        using var alerting = new AlertingProcess(redis.Configuration, _ledger.GrpcAddress, new Dictionary<string, string> { ["Alerting:ConnectorAddress"] = "" });
+        using var alerting = new AlertingProcess(Redis.Configuration, Ledger.GrpcAddress, new Dictionary<string, string> { ["Alerting:ConnectorAddress"] = "" });
         await alerting.StartAsync();
         using var channel = GrpcChannel.ForAddress(alerting.GrpcAddress);
         var console = new Alerting.V1.Alerting.AlertingClient(channel);
         var write = new Metadata { { "Authorization", "Bearer " + AlertingProcess.WriterKey } };
-        using var host = new OverlayHost(redis.Configuration, _ledger, settings: new Dictionary<string, string?> { ["Overlay:AlertingAddress"] = alerting.GrpcAddress.ToString() });
+        using var host = new OverlayHost(Redis.Configuration, Ledger, settings: new Dictionary<string, string?> { ["Overlay:AlertingAddress"] = alerting.GrpcAddress.ToString() });
         await host.SetStockAsync("us-east", "TEE-ALERT", 50, 1);
         var room = OverlayHost.LiveRoom("board-alerts", "US", "TEE-ALERT");
         await console.SetRuleAsync(new Rule { RoomId = room.Id, LowStockUnits = 10, LowStockPercent = 0, CoolDown = Duration.FromTimeSpan(TimeSpan.Zero) }, write);
@@ -152,12 +142,12 @@ public sealed class BoardTests(RedisServerFixture redis) : IClassFixture<RedisSe
     [Trait(Lane.Name, Lane.Slow)]
     public async Task AQuietSkuStaysLiveWhileItsWarehouseFeedKeepsSyncingAndGoesUpdatingWhenTheFeedStops()
     {
-        using var connector = new ConnectorProcess(redis.Configuration, _ledger.GrpcAddress, LedgerProcess.WriterKey, new Dictionary<string, string>
+        using var connector = new ConnectorProcess(Redis.Configuration, Ledger.GrpcAddress, LedgerProcess.WriterKey, new Dictionary<string, string>
         {
             ["Connector:Feeds:0:WarehouseId"] = "us-west",
         });
         await connector.StartAsync();
-        using var host = new OverlayHost(redis.Configuration, _ledger, settings: new Dictionary<string, string?> { ["Overlay:ConnectorAddress"] = connector.GrpcAddress.ToString() });
+        using var host = new OverlayHost(Redis.Configuration, Ledger, settings: new Dictionary<string, string?> { ["Overlay:ConnectorAddress"] = connector.GrpcAddress.ToString() });
         // The figure itself is a minute old: by its own time it would be stale.
         await host.SetStockAsync("us-west", "TEE-QUIET", 25, 1, DateTimeOffset.UtcNow.AddMinutes(-1));
         var room = OverlayHost.LiveRoom("board-quiet", "US", "TEE-QUIET");
@@ -186,12 +176,12 @@ public sealed class BoardTests(RedisServerFixture redis) : IClassFixture<RedisSe
     [Trait(Lane.Name, Lane.Slow)]
     public async Task AWarehouseWhoseFeedIsMostlyDeadLetteredShowsDegradedInTheSplitWithTheReasonAndADeadLetter()
     {
-        using var connector = new ConnectorProcess(redis.Configuration, _ledger.GrpcAddress, LedgerProcess.WriterKey, new Dictionary<string, string>
+        using var connector = new ConnectorProcess(Redis.Configuration, Ledger.GrpcAddress, LedgerProcess.WriterKey, new Dictionary<string, string>
         {
             ["Connector:Feeds:0:WarehouseId"] = "us-west",
         });
         await connector.StartAsync();
-        using var host = new OverlayHost(redis.Configuration, _ledger, settings: new Dictionary<string, string?> { ["Overlay:ConnectorAddress"] = connector.GrpcAddress.ToString() });
+        using var host = new OverlayHost(Redis.Configuration, Ledger, settings: new Dictionary<string, string?> { ["Overlay:ConnectorAddress"] = connector.GrpcAddress.ToString() });
         using var erp = new HttpClient { BaseAddress = connector.HttpAddress };
         erp.DefaultRequestHeaders.Authorization = new("Bearer", ConnectorProcess.WriterKey);
         var bad = Enumerable.Range(0, 6).Select(i => (object)new { sku = $"TEE-BAD-{i}", available = -1, sourceTime = DateTimeOffset.UtcNow });

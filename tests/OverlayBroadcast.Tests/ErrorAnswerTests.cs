@@ -10,22 +10,12 @@ using Stockcast.Testing;
 namespace Stockcast.Overlay.Tests;
 
 /// <summary>The overlay's error answers: google.rpc.Status over gRPC, problem details over HTTP, 503 while Redis is down.</summary>
-public sealed class ErrorAnswerTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class ErrorAnswerTests(RedisServerFixture redis) : LedgerPerTest(redis, r => OverlayHost.StartLedgerAsync(r))
 {
-    private LedgerProcess _ledger = null!;
-
-    public async Task InitializeAsync() => _ledger = await OverlayHost.StartLedgerAsync(redis.Configuration);
-
-    public Task DisposeAsync()
-    {
-        _ledger.Dispose();
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task ABadRoomNamesTheFieldInABadRequestViolationAndKeepsItsMessage()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         var room = OverlayHost.LiveRoom("err-room", "US", "TEE-1");
         room.Featured[0].Sku = "TEE\n1";
 
@@ -39,7 +29,7 @@ public sealed class ErrorAnswerTests(RedisServerFixture redis) : IClassFixture<R
     [Fact]
     public async Task TheBoardsSpotlightControlAnswersProblemDetailsForWhatItCannotShow()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("err-spot", "US", "TEE-SPOT"));
         var token = (await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "err-spot", Scope = TokenScope.Operator })).Token;
         var http = host.CreateClient();
@@ -58,7 +48,7 @@ public sealed class ErrorAnswerTests(RedisServerFixture redis) : IClassFixture<R
     {
         using var own = new RedisProcess();
         own.Start();
-        using var host = new OverlayHost($"{own.EndPoint},connectTimeout=500,asyncTimeout=1000,syncTimeout=1000", _ledger);
+        using var host = new OverlayHost($"{own.EndPoint},connectTimeout=500,asyncTimeout=1000,syncTimeout=1000", Ledger);
         await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("err-down", "US", "TEE-1"));
         var token = (await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "err-down" })).Token;
 

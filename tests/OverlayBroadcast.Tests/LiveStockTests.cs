@@ -7,25 +7,15 @@ using Stockcast.Testing;
 namespace Stockcast.Overlay.Tests;
 
 /// <summary>What viewers see as the ledger changes: count-down, coalescing, staleness, markets, spotlight.</summary>
-public sealed class LiveStockTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class LiveStockTests(RedisServerFixture redis) : LedgerPerTest(redis, r => OverlayHost.StartLedgerAsync(r))
 {
-    private LedgerProcess _ledger = null!;
-
-    public async Task InitializeAsync() => _ledger = await OverlayHost.StartLedgerAsync(redis.Configuration);
-
-    public Task DisposeAsync()
-    {
-        _ledger.Dispose();
-        return Task.CompletedTask;
-    }
-
     private static Func<RoomUpdate, bool> Shows(string sku, long atp, bool stale = false)
         => u => u.Skus.Any(s => s.Sku == sku && s.AvailableToPromise == atp && s.Stale == stale && s.Colour != StockColour.Unspecified);
 
     [Fact]
     public async Task TheOverlayCountsDownInOrderAsTheLedgerChanges()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         await host.SetStockAsync("us-east", "TEE-CD", 10, 1);
         using var viewer = await host.OpenOverlayAsync(OverlayHost.LiveRoom("count-down", "US", "TEE-CD"));
         var seen = await viewer.ReadUntilAsync(Shows("TEE-CD", 10));
@@ -52,7 +42,7 @@ public sealed class LiveStockTests(RedisServerFixture redis) : IClassFixture<Red
     [Fact]
     public async Task ABurstOfChangesArrivesAsFarFewerUpdatesEndingWithTheLastValue()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         await host.SetStockAsync("us-east", "TEE-BURST", 1000, 1);
         var room = OverlayHost.LiveRoom("burst", "US", "TEE-BURST");
         room.MaxUpdatesPerSecond = 10;
@@ -76,16 +66,16 @@ public sealed class LiveStockTests(RedisServerFixture redis) : IClassFixture<Red
     [Trait(Lane.Name, Lane.Slow)]
     public async Task TheRoomSaysUpdatingWhileTheLedgerIsDownAndRecoversByItselfWhenItReturns()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         await host.SetStockAsync("us-east", "TEE-DOWN", 42, 1);
         var room = OverlayHost.LiveRoom("outage", "US", "TEE-DOWN");
         room.StaleAfterSeconds = 120;
         using var viewer = await host.OpenOverlayAsync(room);
         await viewer.ReadUntilAsync(u => Shows("TEE-DOWN", 42)(u) && !u.Stale);
 
-        _ledger.Stop();
+        Ledger.Stop();
         var down = (await viewer.ReadUntilAsync(u => u.Stale)).Last().Update;
-        await _ledger.StartAsync();
+        await Ledger.StartAsync();
         var back = (await viewer.ReadUntilAsync(u => !u.Stale)).Last().Update;
         await host.SetStockAsync("us-east", "TEE-DOWN", 41, 2);
         await viewer.ReadUntilAsync(Shows("TEE-DOWN", 41));
@@ -137,10 +127,10 @@ public sealed class LiveStockTests(RedisServerFixture redis) : IClassFixture<Red
     [Fact]
     public async Task ARoomWithASkuTheLedgerRefusesLeavesEveryOtherRoomLive()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         // Written past UpsertRoom's checks, as an older release or a hand edit might have.
         var bad = OverlayHost.LiveRoom("iso-bad", "US", "TEE-ISO", "BAD\nSKU");
-        using (var connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration))
+        using (var connection = await ConnectionMultiplexer.ConnectAsync(Redis.Configuration))
         {
             await connection.GetDatabase().HashSetAsync($"{{{host.Namespace}}}:ov:rooms", bad.Id, bad.ToByteArray());
         }
@@ -157,8 +147,8 @@ public sealed class LiveStockTests(RedisServerFixture redis) : IClassFixture<Red
     [Fact]
     public async Task AnEntryInRedisThatIsNotARoomIsSkippedCountedAndEveryOtherRoomStaysLive()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
-        using (var connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration))
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
+        using (var connection = await ConnectionMultiplexer.ConnectAsync(Redis.Configuration))
         {
             await connection.GetDatabase().HashSetAsync($"{{{host.Namespace}}}:ov:rooms", "garbled", new byte[] { 0xFF, 0xFF, 0xFF });
         }
@@ -175,7 +165,7 @@ public sealed class LiveStockTests(RedisServerFixture redis) : IClassFixture<Red
     [Fact]
     public async Task WarehouseFiguresOlderThanTheRoomsBoundShowUpdatingWhileFreshOnesDoNot()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         await host.SetStockAsync("us-east", "TEE-OLD", 30, 1, sourceTime: DateTimeOffset.UtcNow.AddSeconds(-30));
         await host.SetStockAsync("us-east", "TEE-NEW", 30, 1);
         using var viewer = await host.OpenOverlayAsync(OverlayHost.LiveRoom("ages", "US", "TEE-OLD", "TEE-NEW"));
@@ -193,7 +183,7 @@ public sealed class LiveStockTests(RedisServerFixture redis) : IClassFixture<Red
     [Fact]
     public async Task AUsRoomAndADeRoomShowTheirOwnMarketsCountsOfTheSameSku()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         await host.SetStockAsync("us-east", "TEE-MKT", 30, 1);
         await host.SetStockAsync("us-west", "TEE-MKT", 12, 1);
         await host.SetStockAsync("eu-central", "TEE-MKT", 7, 1);
@@ -215,7 +205,7 @@ public sealed class LiveStockTests(RedisServerFixture redis) : IClassFixture<Red
     [Fact]
     public async Task SpotlightPutsTheSkuAViewerNamesInTheCommentsOnScreenWithItsLiveStock()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         await host.SetStockAsync("us-east", "TEE-WHT-M", 25, 1);
         await host.SetStockAsync("us-east", "HOOD-BLK-L", 9, 1);
         var room = OverlayHost.LiveRoom("spotlight", "US", "TEE-WHT-M", "HOOD-BLK-L");

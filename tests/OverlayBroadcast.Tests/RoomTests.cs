@@ -12,23 +12,14 @@ namespace Stockcast.Overlay.Tests;
 /// Rooms over gRPC, the credentials they need, and viewer tokens on the event stream: open streams
 /// trust a checked token for Overlay:TokenCacheSeconds, so revocation lands within it and a Redis outage ends nothing.
 /// </summary>
-public sealed class RoomTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class RoomTests(RedisServerFixture redis) : LedgerPerTest(redis, r => OverlayHost.StartLedgerAsync(r))
 {
     private static readonly Dictionary<string, string?> Quick = new() { ["Overlay:HeartbeatSeconds"] = "1", ["Overlay:TokenCacheSeconds"] = "2" };
-    private LedgerProcess _ledger = null!;
-
-    public async Task InitializeAsync() => _ledger = await OverlayHost.StartLedgerAsync(redis.Configuration);
-
-    public Task DisposeAsync()
-    {
-        _ledger.Dispose();
-        return Task.CompletedTask;
-    }
 
     [Fact]
     public async Task ARoomIsStoredWithItsDefaultsAndCanBeReadListedAndDeleted()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         var room = OverlayHost.LiveRoom("spring-drop", "US", "TEE-1", "HOOD-1");
         room.MaxUpdatesPerSecond = 0;
 
@@ -48,7 +39,7 @@ public sealed class RoomTests(RedisServerFixture redis) : IClassFixture<RedisSer
     [Fact]
     public async Task ChangingRoomsNeedsAWriterKeyAndABadFieldIsNamedWithNothingStored()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         var anonymous = await Assert.ThrowsAsync<RpcException>(async () => await host.Client(key: null).UpsertRoomAsync(OverlayHost.LiveRoom("r1", "US", "TEE-1")));
         var badThresholds = OverlayHost.LiveRoom("r1", "US", "TEE-1", "TEE-2");
         badThresholds.Featured[1].YellowAtOrAbove = 50;
@@ -73,7 +64,7 @@ public sealed class RoomTests(RedisServerFixture redis) : IClassFixture<RedisSer
     [Fact]
     public async Task AViewerTokenOpensOnlyItsRoomAndAMissingWrongOrRevokedTokenGetsNoData()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("room-a", "US", "TEE-1"));
         await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("room-b", "US", "TEE-1"));
         var token = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "room-a" });
@@ -104,9 +95,9 @@ public sealed class RoomTests(RedisServerFixture redis) : IClassFixture<RedisSer
     [Fact]
     public async Task AnyReplicaServesARoomItsTokenAndItsSpotlightMadeThroughAnother()
     {
-        using var made = new OverlayHost(redis.Configuration, _ledger);
+        using var made = new OverlayHost(Redis.Configuration, Ledger);
         // The other replica trusts a token it checked for its cache time: the revocation reaches it within that.
-        using var other = new OverlayHost(redis.Configuration, _ledger, made.Namespace, new Dictionary<string, string?> { ["Overlay:TokenCacheSeconds"] = "1" });
+        using var other = new OverlayHost(Redis.Configuration, Ledger, made.Namespace, new Dictionary<string, string?> { ["Overlay:TokenCacheSeconds"] = "1" });
         var room = OverlayHost.LiveRoom("two-replicas", "US", "TEE-R1", "HOOD-R1");
         room.Featured[1].Aliases.Add("grey hoodie");
         await made.Client().UpsertRoomAsync(room);
@@ -130,7 +121,7 @@ public sealed class RoomTests(RedisServerFixture redis) : IClassFixture<RedisSer
     [Fact]
     public async Task TheOverlayPageIsServedOnlyWithTheRoomsTokenAndFollowsItsEventStream()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("page-room", "US", "TEE-1"));
         var token = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "page-room" });
         var http = host.CreateClient();
@@ -153,8 +144,8 @@ public sealed class RoomTests(RedisServerFixture redis) : IClassFixture<RedisSer
     [Fact]
     public async Task ATokenRevokedThroughAnotherReplicaEndsItsStreamWithinTheCacheTime()
     {
-        using var made = new OverlayHost(redis.Configuration, _ledger, settings: Quick);
-        using var other = new OverlayHost(redis.Configuration, _ledger, made.Namespace, Quick);
+        using var made = new OverlayHost(Redis.Configuration, Ledger, settings: Quick);
+        using var other = new OverlayHost(Redis.Configuration, Ledger, made.Namespace, Quick);
         await made.Client().UpsertRoomAsync(OverlayHost.LiveRoom("cache-revoke", "US", "TEE-1"));
         var token = await made.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "cache-revoke" });
         using var viewer = await SseReader.OpenAsync(other.CreateClient(), token.EventsPath);
@@ -174,7 +165,7 @@ public sealed class RoomTests(RedisServerFixture redis) : IClassFixture<RedisSer
     {
         using var own = new RedisProcess();
         own.Start();
-        using var host = new OverlayHost($"{own.EndPoint},connectTimeout=500,asyncTimeout=1000,syncTimeout=1000", _ledger, settings: Quick);
+        using var host = new OverlayHost($"{own.EndPoint},connectTimeout=500,asyncTimeout=1000,syncTimeout=1000", Ledger, settings: Quick);
         await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("cache-outage", "US", "TEE-1"));
         var seen = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "cache-outage" });
         var unseen = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "cache-outage" });

@@ -7,18 +7,8 @@ using Stockcast.Testing;
 namespace Stockcast.Overlay.Tests;
 
 /// <summary>The WebSocket transport: the same updates as the event stream, the same refusals, closed on revocation.</summary>
-public sealed class WebSocketTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class WebSocketTests(RedisServerFixture redis) : LedgerPerTest(redis, r => OverlayHost.StartLedgerAsync(r))
 {
-    private LedgerProcess _ledger = null!;
-
-    public async Task InitializeAsync() => _ledger = await OverlayHost.StartLedgerAsync(redis.Configuration);
-
-    public Task DisposeAsync()
-    {
-        _ledger.Dispose();
-        return Task.CompletedTask;
-    }
-
     private static Func<RoomUpdate, bool> Shows(string sku, long atp)
         => u => u.Skus.Any(s => s.Sku == sku && s.AvailableToPromise == atp && s.Colour != StockColour.Unspecified);
 
@@ -33,7 +23,7 @@ public sealed class WebSocketTests(RedisServerFixture redis) : IClassFixture<Red
     [Fact]
     public async Task AWebSocketViewerSeesTheCountDownInOrderAsTheLedgerChanges()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         await host.SetStockAsync("us-east", "TEE-WS-CD", 10, 1);
         using var viewer = await OpenAsync(host, OverlayHost.LiveRoom("ws-count-down", "US", "TEE-WS-CD"));
         var seen = await viewer.ReadUntilAsync(Shows("TEE-WS-CD", 10));
@@ -55,7 +45,7 @@ public sealed class WebSocketTests(RedisServerFixture redis) : IClassFixture<Red
     [Fact]
     public async Task AWebSocketWithAMissingWrongOrOtherRoomsTokenIsRefusedBeforeTheUpgradeWithNoData()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("ws-room-a", "US", "TEE-1"));
         await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("ws-room-b", "US", "TEE-1"));
         var token = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "ws-room-a" });
@@ -80,7 +70,7 @@ public sealed class WebSocketTests(RedisServerFixture redis) : IClassFixture<Red
     [Fact]
     public async Task RevokingATokenClosesItsOpenWebSocketWithAReason()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         // Revocation is noticed within a heartbeat: a short one keeps the test short.
         using var quick = host.WithWebHostBuilder(b => b.UseSetting("Overlay:HeartbeatSeconds", "1"));
         var client = new V1.Overlay.OverlayClient(TestChannels.WithApiKey(quick.Server.BaseAddress, quick.Server.CreateHandler(), OverlayHost.WriterKey));
@@ -99,7 +89,7 @@ public sealed class WebSocketTests(RedisServerFixture redis) : IClassFixture<Red
     [Fact]
     public async Task TheOverlayPageUsesTheWebSocketOnlyWhenAskedAndReconnectsItWithBackoff()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("ws-page", "US", "TEE-1"));
         var token = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "ws-page" });
 
@@ -115,7 +105,7 @@ public sealed class WebSocketTests(RedisServerFixture redis) : IClassFixture<Red
     [Fact]
     public async Task TheLastValueOfABurstArrivesOverTheWebSocketWithNothingOlderAfterIt()
     {
-        using var host = new OverlayHost(redis.Configuration, _ledger);
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
         await host.SetStockAsync("us-east", "TEE-WS-BURST", 1000, 1);
         var room = OverlayHost.LiveRoom("ws-burst", "US", "TEE-WS-BURST");
         room.MaxUpdatesPerSecond = 10;

@@ -18,7 +18,7 @@ public sealed class BoardComposer(StockMirror ledger, RoomComposer rooms, SalesP
 {
     public BoardUpdate Compose(Room room, RoomUpdate shown, DateTimeOffset now)
     {
-        bool ServesRoom(string warehouseId) => ledger.MarketsOf(warehouseId).Contains(room.Market);
+        bool ServesRoom(string warehouseId) => ledger.Serves(warehouseId, room.Market);
         var board = new BoardUpdate
         {
             Room = shown,

@@ -27,9 +27,14 @@
         if (events.readyState !== EventSource.CLOSED) return;
         const refusal = await whyRefused();
         if ([401, 403, 404].includes(refusal.status)) { refused(); return; }
-        setTimeout(() => open(attempt + 1), Math.max(refusal.after, Math.min(30000, 1000 * 2 ** attempt)));
+        setTimeout(() => open(attempt + 1), Math.max(refusal.after, backoff(attempt)));
       };
     }
 
     open(0);
+  }
+
+  // The wait before reconnect attempt n + 1: 1 s doubling to 30 s (the overlay's WebSocket waits the same).
+  function backoff(attempt) {
+    return Math.min(30000, 1000 * 2 ** attempt);
   }

@@ -49,14 +49,13 @@ public sealed class RoomStore(IConnectionMultiplexer redis, IOptions<RedisOption
             {
                 readable[entry.Name!] = parser.ParseFrom((byte[])entry.Value!);
             }
-            catch (InvalidProtocolBufferException ex) when (_reported.TryAdd($"{kind}:{entry.Name}", 0))
+            catch (InvalidProtocolBufferException ex)
             {
-                metrics.MalformedEntries.WithLabels(kind).Inc();
-                log.LogError("Skipped the {Kind} entry {Id} in Redis: it is not a {Kind} ({Error})", kind, entry.Name.ToString(), kind, ex.Message);
-            }
-            catch (InvalidProtocolBufferException)
-            {
-                // Reported already.
+                if (_reported.TryAdd($"{kind}:{entry.Name}", 0))
+                {
+                    metrics.MalformedEntries.WithLabels(kind).Inc();
+                    log.LogError("Skipped the {Kind} entry {Id} in Redis: it is not a {Kind} ({Error})", kind, entry.Name.ToString(), kind, ex.Message);
+                }
             }
         }
         return readable;
