@@ -42,6 +42,11 @@ public sealed class LedgerMetrics(IMetricFactory metrics)
         "stockcast_ledger_watch_compacted_total",
         "Watch calls refused because their start revision was no longer in the change log.");
 
+    public Counter RevisionRegressions { get; } = metrics.CreateCounter(
+        "stockcast_ledger_revision_regressions_total",
+        "Times the change log was found behind what had been served (Redis lost its latest writes: a failover or a restart without them), by who found it: the change feed (every Watch then told to list again) or a Watch request resuming beyond the log.",
+        ["detected_by"]);
+
     public Counter WatchChangesSent { get; } = metrics.CreateCounter(
         "stockcast_ledger_watch_changes_sent_total",
         "Changes written to Watch streams.");

@@ -25,6 +25,13 @@ public sealed class RedisProcess : IDisposable
     /// <summary>Starts it and waits until it answers PING (off the caller's synchronization context: fixtures start it synchronously).</summary>
     public void Start() => Task.Run(() => _server.StartAsync()).GetAwaiter().GetResult();
 
+    /// <summary>Writes what it holds to disk now (SAVE): after <see cref="Stop"/> and <see cref="Start"/> it comes back with this, without the writes made since.</summary>
+    public async Task SaveAsync()
+    {
+        using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(EndPoint + ",allowAdmin=true");
+        await connection.GetServer(EndPoint).ExecuteAsync("SAVE"); // in the foreground: done when it answers
+    }
+
     /// <summary>SIGKILL: no flush, as a crash.</summary>
     public void Stop() => _server.Kill();
 

@@ -32,6 +32,9 @@ internal sealed class LedgerFollower(
     /// <summary>The revision to watch from; 0 = read first.</summary>
     private long _resumeFrom;
 
+    /// <summary>The ledger's history the watch began in (sent when resuming, so a store that went back is noticed); empty after a read.</summary>
+    private string _history = "";
+
     /// <summary>The SKUs the last read covered (null when following every record).</summary>
     private IReadOnlySet<string>? _read;
 
@@ -51,6 +54,7 @@ internal sealed class LedgerFollower(
             if (_resumeFrom == 0 || (skus is not null && !skus.SetEquals(_read!)))
             {
                 _resumeFrom = await ReadAsync(skus, call.Token) + 1;
+                _history = "";
                 _read = skus;
                 Heard();
             }
@@ -63,8 +67,9 @@ internal sealed class LedgerFollower(
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
         {
-            // Only the Watch answers this ("compacted"): it fell behind the change log, so read again.
-            log.LogWarning("The {Ledger} ledger's watch compacted at {Revision}; reading it again", follow.Name, _resumeFrom);
+            // Only the Watch answers this: "compacted" (it fell behind the change log) or "regressed"
+            // (the ledger's store went back behind what it had sent): either way, read again.
+            log.LogWarning("The {Ledger} ledger's watch from revision {Revision} ended: {Reason}; reading it again", follow.Name, _resumeFrom, ex.Status.Detail);
             metrics.Rereads.WithLabels(follow.Name).Inc();
             _resumeFrom = 0;
         }
@@ -101,7 +106,7 @@ internal sealed class LedgerFollower(
             revision ??= page.Revision;
             foreach (var record in page.Records)
             {
-                Take(record, ChangeCause.Unspecified);
+                Take(record, ChangeCause.Unspecified, read: true);
             }
             request.PageToken = page.NextPageToken;
         }
@@ -119,7 +124,7 @@ internal sealed class LedgerFollower(
             revision ??= read.Revision;
             foreach (var record in read.Records)
             {
-                Take(record, ChangeCause.Unspecified);
+                Take(record, ChangeCause.Unspecified, read: true);
             }
         }
         return revision;
@@ -137,7 +142,7 @@ internal sealed class LedgerFollower(
     /// <summary>Takes changes as they come, remembering each response's revision (everything up to it seen).</summary>
     private async Task WatchAsync(IReadOnlySet<string>? skus, CancellationToken cancellationToken)
     {
-        var request = new WatchRequest { StartRevision = _resumeFrom, ProgressIntervalSeconds = follow.ProgressIntervalSeconds };
+        var request = new WatchRequest { StartRevision = _resumeFrom, ProgressIntervalSeconds = follow.ProgressIntervalSeconds, HistoryId = _history };
         if (skus is not null)
         {
             request.Skus.AddRange(skus);
@@ -145,6 +150,10 @@ internal sealed class LedgerFollower(
         using var call = ledger.Watch(request, cancellationToken: cancellationToken);
         await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
+            if (response.HistoryId.Length > 0)
+            {
+                _history = response.HistoryId;
+            }
             IReadOnlyList<string> added = [];
             if (clock.GetUtcNow() - _warehousesAt > WarehouseRefresh || response.Changes.Any(c => !mirror.Warehouses.ContainsKey(c.Record.WarehouseId)))
             {
@@ -154,7 +163,7 @@ internal sealed class LedgerFollower(
             }
             foreach (var change in response.Changes)
             {
-                Take(change.Record, change.Cause);
+                Take(change.Record, change.Cause, read: false);
             }
             if (skus is not null && added.Count > 0)
             {
@@ -169,9 +178,9 @@ internal sealed class LedgerFollower(
         }
     }
 
-    private void Take(StockRecord record, ChangeCause cause)
+    private void Take(StockRecord record, ChangeCause cause, bool read)
     {
-        var (took, previous) = mirror.Apply(record);
+        var (took, previous) = mirror.Apply(record, read);
         if (took)
         {
             taken(new TakenRecord(record, previous, cause));

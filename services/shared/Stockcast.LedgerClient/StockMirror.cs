@@ -8,8 +8,10 @@ namespace Stockcast.LedgerClient;
 /// <summary>
 /// One ledger's stock records in memory, per SKU x warehouse, with the markets each warehouse
 /// serves: what a service reads instead of calling the ledger. Only its follower
-/// (<see cref="LedgerMirrors.FollowAsync"/>) writes it, and never replaces a record with an older or
-/// equally old one (a resumed Watch may replay changes already read).
+/// (<see cref="LedgerMirrors.FollowAsync"/>) writes it. A change never replaces a newer or equally
+/// new record (a resumed Watch may replay changes already read); a record read from the ledger
+/// replaces whatever differs, even at a lower revision: after the ledger's store went back
+/// (REVISION_REGRESSED) the read is the truth.
 /// </summary>
 public sealed class StockMirror
 {
@@ -76,12 +78,15 @@ public sealed class StockMirror
     /// <summary>The SKU's ATP over every warehouse of this ledger, whatever market it serves.</summary>
     public long TotalAtp(string sku) => Records(sku).Sum(r => r.AvailableToPromise);
 
-    /// <summary>Takes a record unless an equally new or newer one is held; returns the one it replaced.</summary>
-    internal (bool Taken, StockRecord? Previous) Apply(StockRecord record)
+    /// <summary>
+    /// Takes a record read from the ledger unless the same one is held, or a change unless an equally
+    /// new or newer record is held; returns the one it replaced.
+    /// </summary>
+    internal (bool Taken, StockRecord? Previous) Apply(StockRecord record, bool read)
     {
         var records = _bySku.GetOrAdd(record.Sku, _ => new ConcurrentDictionary<string, StockRecord>(StringComparer.Ordinal));
         var previous = records.GetValueOrDefault(record.WarehouseId);
-        if (previous is not null && previous.ModRevision >= record.ModRevision)
+        if (previous is not null && (read ? previous.Equals(record) : previous.ModRevision >= record.ModRevision))
         {
             return (false, previous);
         }

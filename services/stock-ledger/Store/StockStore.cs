@@ -19,6 +19,7 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
     private IDatabase Db => redis.GetDatabase();
     private RedisKey RevisionKey => _prefix + "rev";
     private RedisKey LogKey => _prefix + "log";
+    private RedisKey HistoryKey => _prefix + "history";
     private long RetentionMs => _options.IdempotencyRetentionHours * 3_600_000L;
     private long ReservationRetentionMs => _options.ReservationRetentionHours * 3_600_000L;
 
@@ -169,6 +170,18 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
         return value.IsNull ? 0 : (long)value;
     }
 
+    /// <summary>The name of the change log's history: made on first use, replaced by <see cref="NewHistoryAsync"/>.</summary>
+    public async Task<string> HistoryAsync()
+    {
+        await Db.StringSetAsync(HistoryKey, NewHistoryId(), when: When.NotExists);
+        return (string)(await Db.StringGetAsync(HistoryKey))!;
+    }
+
+    /// <summary>Starts a new history: the log was found behind what was served, so revisions from the old one may name other changes.</summary>
+    public Task NewHistoryAsync() => Db.StringSetAsync(HistoryKey, NewHistoryId());
+
+    private static string NewHistoryId() => Guid.NewGuid().ToString("N");
+
     /// <summary>The oldest revision still in the change log, or the next one to be written when it is empty.</summary>
     public async Task<long> OldestRevisionAsync()
     {
@@ -181,7 +194,7 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
     /// entries at a time (an entry holds the changes of one script: one batch or one reservation).
     /// Empty when there is nothing newer; the first change is later than asked when the log was compacted.
     /// </summary>
-    public async Task<IReadOnlyList<StockChange>> ReadChangesAsync(long fromRevision, int maxEntries)
+    public async Task<List<StockChange>> ReadChangesAsync(long fromRevision, int maxEntries)
     {
         // An entry's id is its last revision, so the first entry returned holds fromRevision if it still exists.
         var entries = await Db.StreamRangeAsync(LogKey, $"{fromRevision}-0", "+", maxEntries);

@@ -12,6 +12,11 @@ namespace Stockcast.Ledger.Watch;
 /// in case a notice was lost. Memory is bounded by the ring; a watcher that falls behind it reads
 /// the log from Redis instead, so a slow watcher never holds back the feed or other watchers.
 /// Runs on the stream loop ("changes"): while Redis is away it backs off, and resumes where it was.
+/// Redis may come back with fewer writes than were served (a failover, a restart without the latest
+/// AOF): every read starts at the last change served, so a log that lost it or holds another change
+/// at its revision is seen at once; the feed then starts a new history in Redis (for watchers that
+/// resume later) and a new <see cref="Epoch"/>, which ends every open Watch with REVISION_REGRESSED
+/// (its client lists again).
 /// </summary>
 public sealed class ChangeFeed(LedgerMetrics metrics, StockStore store, IConnectionMultiplexer redis, IOptions<LedgerOptions> options, Streams streams, ILogger<ChangeFeed> log) : BackgroundService
 {
@@ -25,9 +30,13 @@ public sealed class ChangeFeed(LedgerMetrics metrics, StockStore store, IConnect
     private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _head = -1;   // last revision in the ring; -1 until the first read of the log
     private long _oldest = 1;  // first revision in the ring
+    private int _epoch;
 
     /// <summary>The latest revision known to this process, or -1 before the feed has started.</summary>
     public long Head => Volatile.Read(ref _head);
+
+    /// <summary>Counts the regressions this feed has found: revisions a Watch got in an earlier epoch may now name other changes.</summary>
+    public int Epoch => Volatile.Read(ref _epoch);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -81,7 +90,12 @@ public sealed class ChangeFeed(LedgerMetrics metrics, StockStore store, IConnect
         }
         while (true)
         {
-            var changes = await store.ReadChangesAsync(Head + 1, ReadEntries);
+            var changes = await ReadBeyondHeadAsync();
+            if (changes is null)
+            {
+                await RegressedAsync();
+                continue;
+            }
             if (changes.Count == 0)
             {
                 return;
@@ -113,6 +127,54 @@ public sealed class ChangeFeed(LedgerMetrics metrics, StockStore store, IConnect
             metrics.Revision.Set(changes[^1].Revision);
             Signal();
         }
+    }
+
+    /// <summary>
+    /// The changes after the head, read together with the head's own change when the ring holds it;
+    /// null when the log went back: it lost that change, or holds another one at its revision.
+    /// </summary>
+    private async Task<List<StockChange>?> ReadBeyondHeadAsync()
+    {
+        var head = Head;
+        StockChange? served;
+        lock (_gate)
+        {
+            served = head >= _oldest ? _ring[head & (_ring.Length - 1)] : null;
+        }
+        if (served is null)
+        {
+            var fresh = await store.ReadChangesAsync(head + 1, ReadEntries);
+            // Nothing served yet by this process: only the revision counter can tell.
+            return fresh.Count == 0 && await store.CurrentRevisionAsync() < head ? null : fresh;
+        }
+        var changes = await store.ReadChangesAsync(head, ReadEntries);
+        if (changes.Count > 0 && changes[0].Revision > head)
+        {
+            return changes; // compacted past the head, handled by the caller
+        }
+        if (changes.Count == 0 || !served.Equals(changes[0]))
+        {
+            return null;
+        }
+        changes.RemoveAt(0);
+        return changes;
+    }
+
+    private async Task RegressedAsync()
+    {
+        var head = Head;
+        var current = await store.CurrentRevisionAsync();
+        await store.NewHistoryAsync();
+        metrics.RevisionRegressions.WithLabels("change_feed").Inc();
+        log.LogError("The change log went back: this replica served revision {Head}, the store now holds revision {Current} and not the same changes. Redis lost its latest writes (a failover, or a restart without them); every Watch is ended with REVISION_REGRESSED so its client lists again", head, current);
+        lock (_gate)
+        {
+            _head = current;
+            _oldest = current + 1;
+            _epoch++;
+        }
+        metrics.Revision.Set(current);
+        Signal();
     }
 
     private void Signal()

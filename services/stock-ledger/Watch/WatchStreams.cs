@@ -9,7 +9,8 @@ namespace Stockcast.Ledger.Watch;
 /// <summary>
 /// Serves Watch calls: from the start revision, changes in order from the shared ring (or the log
 /// in Redis when the watcher is behind it), progress notifications when quiet, "compacted" when the
-/// revision is gone, UNAVAILABLE with a resume revision when the replica stops.
+/// revision is gone, "regressed" when the log went back behind what the watcher holds, UNAVAILABLE
+/// with a resume revision when the replica stops.
 /// </summary>
 public sealed class WatchStreams(LedgerMetrics metrics, StockStore store, ChangeFeed feed, IOptions<LedgerOptions> options, TimeProvider clock, IHostApplicationLifetime lifetime)
 {
@@ -25,7 +26,16 @@ public sealed class WatchStreams(LedgerMetrics metrics, StockStore store, Change
         // Shutdown only ends the wait for new changes, never a write in progress: a cancelled write
         // would abort the stream (the client would see CANCELLED instead of UNAVAILABLE).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(callCancelled, lifetime.ApplicationStopping);
-        var next = request.StartRevision > 0 ? request.StartRevision : await store.CurrentRevisionAsync() + 1;
+        var epoch = feed.Epoch;
+        var history = await store.HistoryAsync();
+        var current = await store.CurrentRevisionAsync();
+        var next = request.StartRevision > 0 ? request.StartRevision : current + 1;
+        if (next > current + 1 || (request.HistoryId.Length > 0 && request.HistoryId != history))
+        {
+            // The client resumes from a revision served before the store lost it (or from an old history).
+            metrics.RevisionRegressions.WithLabels("watch_request").Inc();
+            throw Errors.Regressed(next - 1, current);
+        }
         if (request.StartRevision > 0 && await store.OldestRevisionAsync() is var oldest && request.StartRevision < oldest)
         {
             metrics.WatchCompacted.Inc();
@@ -36,11 +46,15 @@ public sealed class WatchStreams(LedgerMetrics metrics, StockStore store, Change
         try
         {
             // Tell the client where it stands at once: it may resume from header + 1.
-            await responseStream.WriteAsync(new WatchResponse { HeaderRevision = next - 1 }, callCancelled);
+            await responseStream.WriteAsync(new WatchResponse { HeaderRevision = next - 1, HistoryId = history }, callCancelled);
             var pending = new List<StockChange>(WatchBatch);
             var lastSent = clock.GetUtcNow();
             while (!lifetime.ApplicationStopping.IsCancellationRequested)
             {
+                if (feed.Epoch != epoch)
+                {
+                    throw Errors.Regressed(next - 1, feed.Head);
+                }
                 pending.Clear();
                 if (!feed.TryRead(next, WatchBatch, pending))
                 {
