@@ -69,6 +69,7 @@ public sealed class StockMirrorTests(RedisServerFixture redis) : IClassFixture<R
     }
 
     [Fact]
+    [Trait(Lane.Name, Lane.Slow)]
     public async Task WhenRedisComesBackWithoutItsLatestWritesTheMirrorListsAgainAndTakesTheLedgersFiguresAtLowerRevisions()
     {
         var mirrors = _services.GetRequiredService<LedgerMirrors>();

@@ -35,6 +35,9 @@ public sealed class ChangeFeed(LedgerMetrics metrics, StockStore store, IConnect
     /// <summary>The latest revision known to this process, or -1 before the feed has started.</summary>
     public long Head => Volatile.Read(ref _head);
 
+    /// <summary>Whether the feed reads the log now: false from its first failed read until one succeeds.</summary>
+    public bool IsLive => _loop.Health.IsUp;
+
     /// <summary>Counts the regressions this feed has found: revisions a Watch got in an earlier epoch may now name other changes.</summary>
     public int Epoch => Volatile.Read(ref _epoch);
 

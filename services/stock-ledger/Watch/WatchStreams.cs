@@ -83,13 +83,21 @@ public sealed class WatchStreams(LedgerMetrics metrics, StockStore store, Change
                     continue;
                 }
                 var quietFor = clock.GetUtcNow() - lastSent;
-                if (quietFor >= progressEvery)
+                if (quietFor < progressEvery)
+                {
+                    await feed.WaitBeyondAsync(next - 1, progressEvery - quietFor, stop.Token);
+                }
+                else if (feed.IsLive)
                 {
                     await responseStream.WriteAsync(new WatchResponse { HeaderRevision = next - 1 }, callCancelled);
                     lastSent = clock.GetUtcNow();
-                    continue;
                 }
-                await feed.WaitBeyondAsync(next - 1, progressEvery - quietFor, stop.Token);
+                else
+                {
+                    // A progress notification says "nothing happened up to here": not while the log cannot be
+                    // read. Silence lets the client see this replica is not current (the overlay says "updating…").
+                    await feed.WaitBeyondAsync(next - 1, progressEvery, stop.Token);
+                }
             }
             throw Errors.ShuttingDown(next);
         }

@@ -6,11 +6,12 @@ using Stockcast.Testing;
 namespace Stockcast.Ledger.Tests;
 
 /// <summary>
-/// Redis coming back without its latest writes (a crash after the last snapshot to disk, a failover
-/// to a replica behind): the revision counter goes back, and the ledger must say so instead of
-/// letting watchers skip the revisions written again.
+/// The ledger while its Redis is gone and when it comes back, possibly without its latest writes (a
+/// crash after the last snapshot to disk, a failover to a replica behind): the revision counter goes
+/// back, and the ledger must say so instead of letting watchers skip the revisions written again.
 /// </summary>
-public sealed class RevisionRegressionTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+[Trait(Lane.Name, Lane.Slow)]
+public sealed class RedisRestartTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     [Fact]
     public async Task OpenWatchesAndResumesFromTheOldHistoryAreEndedWithRevisionRegressedWhenRedisLosesItsLatestWrites()
@@ -61,6 +62,45 @@ public sealed class RevisionRegressionTests(RedisServerFixture redis) : IClassFi
         using var again = client.Watch(new WatchRequest { StartRevision = listed.Revision + 1 }, cancellationToken: cts.Token);
         Assert.True(await again.ResponseStream.MoveNext(cts.Token));
         Assert.NotEqual(history, again.ResponseStream.Current.HistoryId);
+    }
+
+    [Fact]
+    public async Task AWatchGetsNoProgressNotificationsWhileItsReplicaCannotReadTheChangeLogAndGetsThemAgainAfter()
+    {
+        using var host = await new LedgerHost(redis.Configuration).ReadyAsync();
+        var feed = host.Services.GetRequiredService<Watch.ChangeFeed>();
+        using var cts = new CancellationTokenSource(Eventually.DefaultDeadline);
+        using var watch = host.Client().Watch(new WatchRequest { ProgressIntervalSeconds = 1 }, cancellationToken: cts.Token);
+        Assert.True(await watch.ResponseStream.MoveNext(cts.Token));
+
+        var arrivals = new List<long>();
+        var reading = Task.Run(async () =>
+        {
+            while (await watch.ResponseStream.MoveNext(cts.Token))
+            {
+                lock (arrivals)
+                {
+                    arrivals.Add(Environment.TickCount64);
+                }
+            }
+        });
+
+        redis.Server.Stop();
+        await Eventually.TrueAsync(() => !feed.IsLive, "the change feed notices Redis is gone");
+        var noticed = Environment.TickCount64;
+        // Three intervals in which a live replica sends three notifications (one may have been in flight).
+        await Task.Delay(TimeSpan.FromSeconds(3), cts.Token);
+        int whileDown;
+        lock (arrivals)
+        {
+            whileDown = arrivals.Count(t => t > noticed);
+        }
+        redis.Server.Start();
+        var before = arrivals.Count;
+
+        Assert.InRange(whileDown, 0, 1);
+        await Eventually.TrueAsync(() => { lock (arrivals) { return arrivals.Count > before; } }, "progress again once Redis is back");
+        Assert.False(reading.IsCompleted);
     }
 
     [Fact]
