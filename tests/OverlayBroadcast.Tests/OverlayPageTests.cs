@@ -335,6 +335,25 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
     }
 
     [Fact]
+    public async Task OverAWebSocketThePageFollowsTheFiguresAndBlanksWhenItsRoomIsDeleted()
+    {
+        await _host.SetStockAsync("us-east", "TEE-WS", 42, 1);
+        await using var page = await browser.OpenPageAsync(output);
+        await page.GoToAsync(new Uri(await _host.OverlayPageAsync(OverlayHost.LiveRoom("page-ws", "US", "TEE-WS")) + "&transport=ws"));
+        await page.ShowsTextAsync(Label("TEE-WS"), "42 in stock");
+        await _host.SetStockAsync("us-east", "TEE-WS", 41, 2);
+        await page.ShowsTextAsync(Label("TEE-WS"), "41 in stock");
+
+        // The socket closes (1001 "room closed"); the reconnect is refused with 404, which the
+        // browser does not show a WebSocket: the page asks, and blanks instead of retrying for ever.
+        await _host.Client().DeleteRoomAsync(new DeleteRoomRequest { RoomId = "page-ws" });
+
+        await page.HasCountAsync(".tile", 0);
+        await page.IsHiddenAsync("#status");
+        Assert.Empty(page.ScriptErrors);
+    }
+
+    [Fact]
     public async Task ThePageBackgroundIsTransparentSoObsShowsTheStreamBehindIt()
     {
         await _host.SetStockAsync("us-east", "TEE-OBS", 42, 1);

@@ -5,18 +5,6 @@
   // Retry-After, or a backoff of 1 s doubling to 30 s while it keeps failing. The page keeps its
   // last frame meanwhile: dropped() marks it "updating…", never blank.
   function followEvents(url, handlers, dropped, refused) {
-    async function whyRefused() {
-      const ask = new AbortController();
-      try {
-        const answer = await fetch(url, { signal: ask.signal, cache: "no-store" });
-        return { status: answer.status, after: 1000 * (parseInt(answer.headers.get("Retry-After"), 10) || 0) };
-      } catch {
-        return { status: 0, after: 0 };
-      } finally {
-        ask.abort(); // a stream that opens now is not read: the next EventSource is
-      }
-    }
-
     function open(attempt) {
       const events = new EventSource(url);
       for (const [kind, handle] of Object.entries(handlers)) {
@@ -25,13 +13,28 @@
       events.onerror = async () => {
         dropped();
         if (events.readyState !== EventSource.CLOSED) return;
-        const refusal = await whyRefused();
-        if ([401, 403, 404].includes(refusal.status)) { refused(); return; }
+        const refusal = await whyRefused(url);
+        if (refusal.final) { refused(); return; }
         setTimeout(() => open(attempt + 1), Math.max(refusal.after, backoff(attempt)));
       };
     }
 
     open(0);
+  }
+
+  // Why a stream could not be (re)opened, asked over plain HTTP (the browser shows neither an
+  // EventSource's nor a WebSocket upgrade's status): final for 401/403/404, which no retry mends;
+  // otherwise the wait the answer asks for (Retry-After), if any.
+  async function whyRefused(url) {
+    const ask = new AbortController();
+    try {
+      const answer = await fetch(url, { signal: ask.signal, cache: "no-store" });
+      return { final: [401, 403, 404].includes(answer.status), after: 1000 * (parseInt(answer.headers.get("Retry-After"), 10) || 0) };
+    } catch {
+      return { final: false, after: 0 };
+    } finally {
+      ask.abort(); // a stream that opens now is not read: the next EventSource is
+    }
   }
 
   // The wait before reconnect attempt n + 1: 1 s doubling to 30 s (the overlay's WebSocket waits the same).
