@@ -12,6 +12,7 @@ namespace Stockcast.Ledger.Tests;
 /// up to 600 s ahead and the ledger's clock moving on, played against the real ledger over gRPC on a real
 /// redis-server. After every step each SKU × warehouse is checked against <see cref="WarehouseTruth"/>.
 /// </summary>
+[Trait(Lane.Name, Lane.Slow)] // about 20 s: 300 generated days
 public sealed class NeverOversoldTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
     // The ledger sweeps expired holds every 50 ms of its clock (LedgerHost); every move of the clock is a whole number of those.
