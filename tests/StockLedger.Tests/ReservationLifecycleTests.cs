@@ -135,6 +135,27 @@ public sealed class ReservationLifecycleTests(RedisServerFixture redis) : IClass
     }
 
     [Fact]
+    public async Task ADeltaAfterTheAllocationDelayDoesNotSettleACommittedReservationTheNextSnapshotDoes()
+    {
+        await _client.ApplyAsync(Stock.Snapshot("us-east", "VEST", 10, version: 1, at: Now));
+        await _client.ReserveAsync(new ReserveRequest { OrderId = "live-delta", Sku = "VEST", Market = "US", Quantity = 3 });
+        await _client.CommitAsync(new CommitRequest { OrderId = "live-delta" });
+        _clock.Advance(TimeSpan.FromSeconds(121));
+
+        // A delivery of 2, past hand-over + delay: one change, not the warehouse's picture, so the order may not be in the ledger's figures.
+        await _client.ApplyAsync(Stock.Delta("us-east", "VEST", "vest-delivery", 2, at: Now));
+        var afterDelta = await _client.GetStockAsync(new GetStockRequest { Sku = "VEST", WarehouseId = "us-east" });
+        Assert.Equal((12L, 3L, 9L), (afterDelta.Quantities.Available, afterDelta.Committed, afterDelta.AvailableToPromise));
+
+        // The warehouse's snapshot has the order allocated: from it the ledger stops counting the order.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await _client.ApplyAsync(Stock.Snapshot("us-east", "VEST", 9, version: 2, at: Now));
+        var afterSnapshot = await _client.GetStockAsync(new GetStockRequest { Sku = "VEST", WarehouseId = "us-east" });
+        Assert.Equal((9L, 0L, 9L), (afterSnapshot.Quantities.Available, afterSnapshot.Committed, afterSnapshot.AvailableToPromise));
+        Assert.Equal(ReservationStatus.Settled, (await _client.GetReservationAsync(new GetReservationRequest { OrderId = "live-delta" })).Status);
+    }
+
+    [Fact]
     public async Task ReleasingAHeldReservationGivesItsUnitsBackOnceAndCommittedOnesCannotBeReleased()
     {
         await _client.ApplyAsync(Stock.Snapshot("us-east", "BELT", 5, version: 1, at: Now));

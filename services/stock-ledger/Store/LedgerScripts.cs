@@ -101,9 +101,12 @@ internal static class LedgerScripts
           local region, markets, delay = string.match(v, '^([^\t]*)\t([^\t]*)\t(%d+)$')
           return {region=region, markets=markets, delay=tonumber(delay)}
         end
-        -- Committed reservations whose settle-after is older than a warehouse report are in
-        -- that report's figures now: stop counting them here, so no unit counts twice. The report's
+        -- Committed reservations whose settle-after is older than a warehouse snapshot are in
+        -- that snapshot's figures now: stop counting them here, so no unit counts twice. The snapshot's
         -- time is judged on the ledger's clock: a warehouse clock ahead of it cannot settle early.
+        -- Only snapshots settle: a delta is one change, and figures after it include an allocation only
+        -- if that was itself a delta that has already arrived (deltas arrive in any order; some sources
+        -- send none for an allocation).
         -- A member is "oid\tq" (the quantity travels with it, so settling does not need the
         -- reservation, which may have outlived its retention); older members are the bare order id.
         local function settle(wh, sku, r, source_ms, retention)
@@ -239,7 +242,6 @@ internal static class LedgerScripts
                 -- The record shows the later time, and whether that one is a stand-in.
                 if st > r.st then r.st = st; r.se = tonumber(ARGV[at + 11]) end
                 if sv > 0 then r.sv = sv end
-                settle(wh, sku, r, st, kept_for)
                 redis.call('SET', ek, '1', 'PX', retention)
                 local dk = P..'dl:'..wh..':'..sku
                 redis.call('ZADD', dk, st, eid..'\t'..ARGV[at + 5]..'\t'..ARGV[at + 6]..'\t'..ARGV[at + 7]..'\t'..ARGV[at + 8]..'\t'..ARGV[at + 9])
