@@ -26,6 +26,7 @@ public sealed class FailingAnswerTests
         if (answer == FailingAnswer.Throttled)
         {
             Assert.Equal(TimeSpan.FromSeconds(1), failed.Headers.RetryAfter?.Delta);
+            Assert.Equal(["1"], failed.Headers.GetValues("x-retry-after"));
         }
         // The warehouse itself goes on: a change made now is in the first read after the API recovers.
         await host.AdjustAsync(warehouse, Scenarios.Sku(0), -5);

@@ -10,7 +10,7 @@ public enum FailingAnswer
     /// <summary>500 with an error body, as a vendor's backend falling over.</summary>
     ServerError,
 
-    /// <summary>429 with Retry-After: 1, as a quota exhausted by someone else's integration.</summary>
+    /// <summary>429 with Retry-After: 1 (and ShipBob's x-retry-after: 1), as a quota exhausted by someone else's integration.</summary>
     Throttled,
 
     /// <summary>200 with a truncated HTML page for a body, as a proxy's error page cut off mid-way.</summary>
@@ -59,7 +59,9 @@ public sealed class FailingAnswers
         public Task ExecuteAsync(HttpContext http)
         {
             http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            // The standard header and ShipBob's own, so each API's client reads the wait it knows.
             http.Response.Headers.RetryAfter = "1";
+            http.Response.Headers["x-retry-after"] = "1";
             return http.Response.WriteAsync("Too Many Requests");
         }
     }
