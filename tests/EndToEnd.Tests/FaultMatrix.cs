@@ -99,6 +99,7 @@ public sealed class FaultRun(WholeSystem system, OverlayScreen screen, AlertLog 
         await AssertHealthyAsync();
         var pids = system.Pids();
         await screen.TakeAsync();
+        var streams = await screen.StreamsOpenedAsync();
         var started = DateTimeOffset.UtcNow;
 
         var traffic = new Traffic(system);
@@ -115,6 +116,7 @@ public sealed class FaultRun(WholeSystem system, OverlayScreen screen, AlertLog 
         }
         var back = DateTimeOffset.UtcNow;
         var shown = await screen.TakeAsync();
+        var reconnects = await screen.StreamsOpenedAsync() - streams;
         var balance = await system.BalanceAsync();
 
         var now = system.Pids();
@@ -125,13 +127,22 @@ public sealed class FaultRun(WholeSystem system, OverlayScreen screen, AlertLog 
                 $"{process} (pid {pid}) {(process == killed ? "was started again" : "stayed up")} through: {name}");
         }
         Assert.DoesNotContain(shown, s => s.Blank);
+        // The page's event stream stays open through everything but the loss of the overlay process itself.
+        if (killed == system.Overlay.Name)
+        {
+            Assert.True(reconnects > 0, "the page reconnected to the restarted overlay");
+        }
+        else
+        {
+            Assert.True(reconnects == 0, $"the page's event stream stayed open through: {name} (it was opened {reconnects} more times)");
+        }
         Assert.True(balance.Lost == 0 && balance.DoubleApplied == 0, $"units lost or double-applied: {string.Join("; ", balance.Mismatches)}");
         Assert.True(traffic.Changes > 0 && traffic.Orders > 0, "stock changes and orders flowed while the fault lasted");
         Assert.Empty(screen.Page.ScriptErrors);
 
         return new FaultRow(name,
             stayedUp.Count == pids.Count ? "all" : $"all but {killed} (restarted: new pid, same ports)",
-            Describe(shown, started, back) + $" ({probe} at the end)",
+            Describe(shown, started, back) + (reconnects == 0 ? "; its event stream stayed open" : $"; reconnected by itself ({reconnects}×)") + $"; {probe} at the end",
             Describe(alerts.Since(started)),
             balance.Lost, balance.DoubleApplied, back - over);
     }

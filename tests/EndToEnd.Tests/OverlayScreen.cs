@@ -23,6 +23,15 @@ public sealed class OverlayScreen(BrowserPage page) : IAsyncDisposable
     /// <summary>Opens the page, waits for its first figures and starts recording.</summary>
     public static async Task<OverlayScreen> OpenAsync(BrowserPage page, Uri overlay)
     {
+        // Counts the event streams the page gets open ("open" fires again on EventSource's own
+        // reconnects): one for good, unless its stream ended and it reconnected.
+        await page.Page.AddInitScriptAsync("""
+            window.streamsOpened = 0;
+            const Native = window.EventSource;
+            window.EventSource = class extends Native {
+              constructor(...args) { super(...args); this.addEventListener('open', () => window.streamsOpened++); }
+            };
+            """);
         await page.GoToAsync(overlay);
         await page.IsVisibleAsync("#tiles .tile:first-child", TimeSpan.FromSeconds(60));
         await page.Page.EvaluateAsync("""
@@ -55,6 +64,9 @@ public sealed class OverlayScreen(BrowserPage page) : IAsyncDisposable
     public Task<string> LabelAsync(string sku) => page[Tile(sku) + " .label"].TextContentAsync()!;
 
     public static string Tile(string sku) => ".tile" + BrowserPage.AttributeIs("data-sku", sku);
+
+    /// <summary>How many times the page's event stream has opened so far (the first, then once per reconnect).</summary>
+    public async Task<int> StreamsOpenedAsync() => await page.Page.EvaluateAsync<int>("() => window.streamsOpened");
 
     public async Task<bool> UpdatingAsync() => await page.Page.EvaluateAsync<bool>("() => document.body.classList.contains('stale')");
 
