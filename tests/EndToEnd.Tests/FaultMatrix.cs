@@ -24,7 +24,7 @@ public sealed class FaultMatrixReport : IDisposable
     public const string ConnectorKilled = "warehouse-connector killed (SIGKILL) mid-stream, restarted";
     public const string AlertingKilled = "alerting killed (SIGKILL) mid-stream, restarted";
     public const string OverlayKilled = "overlay-broadcast killed (SIGKILL) mid-stream, restarted";
-    public const string RedisKilled = "Redis killed (SIGKILL), restarted from its append-only file";
+    public const string RedisKilled = "Redis killed (SIGKILL), down until every service is unready and the page shows \"updating…\", restarted from its append-only file";
     public const string RedisStalled = "Redis stalled 7 s (DEBUG SLEEP 7)";
     public const string RedisLate = "Redis started after the services";
     public const string LedgerUnreachable = "stock-ledger unreachable for 30 s (alive, frozen with SIGSTOP)";

@@ -72,6 +72,10 @@ public sealed class FaultMatrixTests(WholeSystem system, BrowserFixture browser,
         => RowAsync(FaultMatrixReport.RedisKilled, system.Redis.Name, async removed =>
         {
             system.Redis.Kill();
+            // Down until every service and the viewers have noticed (readiness NOT_SERVING, the page
+            // "updating…"), as while a Redis pod is rescheduled.
+            await Eventually.TrueAsync(async () => (await system.ReadyServicesAsync()).Count == 0 && await _screen.UpdatingAsync(),
+                "every service reports not ready and the page shows updating… without Redis", TimeSpan.FromSeconds(60));
             removed();
             await system.Redis.StartAsync();
         });

@@ -130,18 +130,29 @@ public sealed class WholeSystem : IAsyncLifetime
     public static string Token(string warehouse) => warehouse + "-token";
 
     /// <summary>Every service answers its readiness probe (/readyz 200).</summary>
-    public async Task<bool> ReadyAsync()
+    public async Task<bool> ReadyAsync() => (await ReadyServicesAsync()).Count == Services.Count;
+
+    /// <summary>The services that answer their readiness probe with 200 now.</summary>
+    public async Task<IReadOnlyList<string>> ReadyServicesAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var ready = new List<string>();
         foreach (var service in Services)
         {
-            using var answer = await http.GetAsync(new Uri(service.HttpAddress, "/readyz"));
-            if (!answer.IsSuccessStatusCode)
+            try
             {
-                return false;
+                using var answer = await http.GetAsync(new Uri(service.HttpAddress, "/readyz"));
+                if (answer.IsSuccessStatusCode)
+                {
+                    ready.Add(service.Name);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // Not answering at all: not ready.
             }
         }
-        return true;
+        return ready;
     }
 
     /// <summary>The pid of each process now (redis-server, the simulator and the four services).</summary>
