@@ -42,7 +42,7 @@ public sealed class FaultMatrixTests(WholeSystem system, BrowserFixture browser,
         var token = await system.OverlayClient.IssueTokenAsync(new IssueTokenRequest { RoomId = Room });
         _screen = await OverlayScreen.OpenAsync(await browser.OpenPageAsync(output), new Uri(system.Overlay.HttpAddress, token.OverlayPath));
         _alerts = new AlertLog(system.AlertingClient);
-        _run = new FaultRun(system, _screen, _alerts);
+        _run = new FaultRun(system, Room, _screen, _alerts);
     }
 
     public async Task DisposeAsync()
