@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Stockcast.ServiceDefaults;
@@ -9,10 +10,12 @@ namespace Stockcast.EndToEnd.Tests;
 /// <summary>
 /// Every service started before its Redis (a node restarting, a Redis pod scheduled late) stays up:
 /// alive, NOT_SERVING on gRPC readiness, and SERVING by itself once Redis is there, as Kubernetes'
-/// probes expect. Nothing is restarted by the test.
+/// probes expect. Nothing is restarted by the test. Its own processes (the shared system has its
+/// Redis from the start); it is the fault matrix's "Redis started after the services" row.
 /// </summary>
+[Collection(WholeSystemCollection.Name)]
 [Trait(Lane.Name, Lane.Slow)]
-public sealed class RedisAbsentAtStartTests : IDisposable
+public sealed class RedisAbsentAtStartTests(FaultMatrixReport report) : IDisposable
 {
     private static readonly TimeSpan RecoveryDeadline = TimeSpan.FromSeconds(60);
     private readonly RedisProcess _redis = new();
@@ -44,12 +47,15 @@ public sealed class RedisAbsentAtStartTests : IDisposable
         }
 
         _redis.Start();
+        var redisUp = Stopwatch.StartNew();
 
         foreach (var service in _services)
         {
             await Eventually.TrueAsync(async () => await StatusAsync(service) == ServingStatus.Serving, $"{service.GetType().Name} reports SERVING once Redis is there", RecoveryDeadline);
             Assert.Equal(1, service.Starts);
         }
+        report.Add(new FaultRow(FaultMatrixReport.RedisLate, "all (each started once, alive and NOT_SERVING until Redis came)",
+            "no room can exist before Redis: rooms are kept there", "none (alerting NOT_SERVING until Redis came)", 0, 0, redisUp.Elapsed));
     }
 
     private ServiceProcess Started(ServiceProcess service)

@@ -1,9 +1,11 @@
+using Stockcast.Launch;
+
 namespace Stockcast.RunLocal;
 
 /// <summary>Where to look once everything runs (the writer key's file, never the key).</summary>
 internal static class Banner
 {
-    public static string Text(LocalPorts p, string runFolder, IReadOnlyList<string> roomLinks) => $"""
+    public static string Text(StackPorts p, string runFolder, IReadOnlyList<string> roomLinks) => $"""
 
         Stockcast is running locally.
           stock-ledger gRPC          127.0.0.1:{p.LedgerGrpc}   (plaintext HTTP/2, server reflection on)

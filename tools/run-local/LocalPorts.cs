@@ -1,13 +1,12 @@
 using System.Globalization;
+using Stockcast.Launch;
 
 namespace Stockcast.RunLocal;
 
 /// <summary>The fixed loopback ports of `make run` (each can be moved with its environment variable, e.g. LEDGER_GRPC=6101).</summary>
-internal sealed record LocalPorts(
-    int Redis, int LedgerGrpc, int LedgerHttp, int ConnectorGrpc, int ConnectorHttp,
-    int AlertingGrpc, int AlertingHttp, int OverlayGrpc, int OverlayHttp, int Simulator)
+internal static class LocalPorts
 {
-    public static LocalPorts FromEnvironment() => new(
+    public static StackPorts FromEnvironment() => new(
         Port("REDIS_PORT", 6380), Port("LEDGER_GRPC", 5101), Port("LEDGER_HTTP", 9101), Port("CONNECTOR_GRPC", 5102), Port("CONNECTOR_HTTP", 9102),
         Port("ALERTING_GRPC", 5103), Port("ALERTING_HTTP", 9103), Port("OVERLAY_GRPC", 5104), Port("OVERLAY_HTTP", 9104), Port("SIM_HTTP", 5301));
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Stockcast.Launch;
 
 namespace Stockcast.RunLocal;
@@ -6,21 +5,18 @@ namespace Stockcast.RunLocal;
 /// <summary>
 /// What `make run` starts, in order: Redis (append-only file, as production needs), the stock-ledger,
 /// the warehouse simulator, the connector reading it, alerting, overlay-broadcast and the live sample
-/// data, all on 127.0.0.1, each with its log in .run/. Each is in a session of its own, so a Ctrl-C
-/// reaches only `make run`, which stops them in reverse order, Redis last.
+/// data, wired as <see cref="StackWiring"/> wires them (the end-to-end tests start the same), with the
+/// demo's warehouses, feeds and mess on top. Each is in a session of its own, so a Ctrl-C reaches
+/// only `make run`, which stops them in reverse order, Redis last.
 /// </summary>
-internal sealed class LocalStack(BuildOutput build, LocalPorts ports, string runFolder, string writerKey)
+internal sealed class LocalStack(BuildOutput build, StackPorts ports, string runFolder, string writerKey)
 {
-    public RedisServer Redis() => new(new RedisServerSpec(Path.Combine(runFolder, "redis"))
-    {
-        Port = ports.Redis,
-        Arguments = ["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""],
-        LogFile = Log("redis"),
-        OwnSession = true,
-    });
+    private readonly StackWiring _wiring = new(build, ports, runFolder, writerKey, environmentName: "Development", ownSessions: true);
+
+    public RedisServer Redis() => _wiring.Redis(["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]);
 
     /// <summary>The ledger, with the two simulated warehouses the connector reads (sample-data registers its own).</summary>
-    public LaunchedService Ledger() => Service("stock-ledger", BuiltProgram.StockLedger, ports.LedgerGrpc, ports.LedgerHttp, "/readyz", new()
+    public LaunchedService Ledger() => _wiring.Ledger(new Dictionary<string, string>
     {
         ["Ledger:Warehouses:0:Id"] = "us-east-shipbob",
         ["Ledger:Warehouses:0:Region"] = "us-central",
@@ -35,34 +31,24 @@ internal sealed class LocalStack(BuildOutput build, LocalPorts ports, string run
     /// with 2 % of its records and webhook deliveries messy (docs/warehouse-sim.md#messy-mode): the
     /// operator board shows dead letters and a degraded feed, as real warehouses give them.
     /// </summary>
-    public LaunchedService Simulator() => new(new ServiceSpec("warehouse-sim", build.AssemblyOf(BuiltProgram.WarehouseSim))
-    {
-        Settings = new Dictionary<string, string> { ["Sim:MessRate"] = "0.02" },
-        HasGrpc = false,
-        HttpPort = ports.Simulator,
-        ReadinessPath = "/sim/state",
-        LogFile = Log("warehouse-sim"),
-        OwnSession = true,
-    });
+    public LaunchedService Simulator() => _wiring.Simulator(new Dictionary<string, string> { ["Sim:MessRate"] = "0.02" });
 
     /// <summary>
     /// The connector polls the simulated ShipBob and Amazon accounts every 10 s into the ledger; the
     /// sample data's four warehouses report through its push API (their heartbeats keep them fresh).
     /// The Amazon feed turns DEGRADED at a demo threshold, so the board shows one.
     /// </summary>
-    public LaunchedService Connector() => Service("warehouse-connector", BuiltProgram.WarehouseConnector, ports.ConnectorGrpc, ports.ConnectorHttp, "/readyz", new()
+    public LaunchedService Connector() => _wiring.Connector(new Dictionary<string, string>
     {
-        ["Connector:LedgerAddress"] = Url(ports.LedgerGrpc),
-        ["Connector:LedgerApiKey"] = writerKey,
         ["Connector:Feeds:0:WarehouseId"] = "us-east-shipbob",
         ["Connector:Feeds:0:Source"] = "shipbob",
-        ["Connector:Feeds:0:BaseUrl"] = Url(ports.Simulator) + "/",
+        ["Connector:Feeds:0:BaseUrl"] = StackWiring.Url(ports.Simulator) + "/",
         ["Connector:Feeds:0:Credentials"] = "demo-shipbob-token",
         ["Connector:Feeds:0:PollIntervalSeconds"] = "10",
         ["Connector:Feeds:1:WarehouseId"] = "us-west-fba",
         ["Connector:Feeds:1:Source"] = "amazon-fba",
         ["Connector:Feeds:1:ExternalId"] = "ATVPDKIKX0DER",
-        ["Connector:Feeds:1:BaseUrl"] = Url(ports.Simulator) + "/",
+        ["Connector:Feeds:1:BaseUrl"] = StackWiring.Url(ports.Simulator) + "/",
         ["Connector:Feeds:1:Credentials"] = "Atza|demo-fba-token",
         ["Connector:Feeds:1:PollIntervalSeconds"] = "10",
         // A demo threshold (the default is 20 %): the simulator's 2 % mess takes the Amazon feed over
@@ -74,48 +60,15 @@ internal sealed class LocalStack(BuildOutput build, LocalPorts ports, string run
         ["Connector:Feeds:5:WarehouseId"] = "my-kul-3pl",
     });
 
-    /// <summary>Alerting follows the ledger's Watch and the connector's feed events.</summary>
-    public LaunchedService Alerting() => Service("alerting", BuiltProgram.Alerting, ports.AlertingGrpc, ports.AlertingHttp, "/healthz", new()
-    {
-        ["Alerting:LedgerAddress"] = Url(ports.LedgerGrpc),
-        ["Alerting:ConnectorAddress"] = Url(ports.ConnectorGrpc),
-    });
+    public LaunchedService Alerting() => _wiring.Alerting(new Dictionary<string, string>());
 
-    /// <summary>
-    /// overlay-broadcast: one ledger Watch for its rooms, updates over SSE, WebSockets and gRPC; feed
-    /// freshness from the connector, alerts for the operator board from alerting.
-    /// </summary>
-    public LaunchedService Overlay() => Service("overlay-broadcast", BuiltProgram.OverlayBroadcast, ports.OverlayGrpc, ports.OverlayHttp, "/healthz", new()
-    {
-        ["Overlay:LedgerAddress"] = Url(ports.LedgerGrpc),
-        ["Overlay:ConnectorAddress"] = Url(ports.ConnectorGrpc),
-        ["Overlay:AlertingAddress"] = Url(ports.AlertingGrpc),
-    });
+    public LaunchedService Overlay() => _wiring.Overlay(new Dictionary<string, string>());
 
     /// <summary>Live sample data: seeds the catalogue, makes the demo rooms (printing their tokens) and keeps stock moving.</summary>
     public ChildProcess SampleData() => new("sample-data", "dotnet",
         [
-            build.AssemblyOf(BuiltProgram.SampleData), Url(ports.LedgerGrpc), Path.Combine(runFolder, "writer.key"), "--live",
-            "--alerting", Url(ports.AlertingGrpc), "--overlay", Url(ports.OverlayGrpc), "--connector", Url(ports.ConnectorHttp) + "/",
+            build.AssemblyOf(BuiltProgram.SampleData), StackWiring.Url(ports.LedgerGrpc), Path.Combine(runFolder, "writer.key"), "--live",
+            "--alerting", StackWiring.Url(ports.AlertingGrpc), "--overlay", StackWiring.Url(ports.OverlayGrpc), "--connector", StackWiring.Url(ports.ConnectorHttp) + "/",
         ],
-        new ChildProcessOptions { LogFile = Log("sample-data"), OwnSession = true });
-
-    public static string Url(int port) => "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>A service on its two loopback ports with the local Redis and the writer key; its own settings on top.</summary>
-    private LaunchedService Service(string name, BuiltProgram program, int grpcPort, int httpPort, string readinessPath, Dictionary<string, string> settings)
-        => new(new ServiceSpec(name, build.AssemblyOf(program))
-        {
-            GrpcPort = grpcPort,
-            HttpPort = httpPort,
-            ReadinessPath = readinessPath,
-            Redis = new RedisTarget("127.0.0.1:" + ports.Redis.ToString(CultureInfo.InvariantCulture)),
-            ApiKeys = [new ApiKey("local-writer", writerKey, "Write")],
-            Settings = settings,
-            EnvironmentName = "Development",
-            LogFile = Log(name),
-            OwnSession = true,
-        });
-
-    private string Log(string name) => Path.Combine(runFolder, name + ".log");
+        new ChildProcessOptions { LogFile = _wiring.Log("sample-data"), OwnSession = true });
 }

@@ -29,7 +29,7 @@ try
     await supervisor.StartAsync(stack.Alerting());
     await supervisor.StartAsync(stack.Overlay());
     var sampleData = stack.SampleData();
-    var rooms = new DemoRooms(sampleData, LocalStack.Url(ports.OverlayHttp));
+    var rooms = new DemoRooms(sampleData, StackWiring.Url(ports.OverlayHttp));
     await supervisor.StartAsync(sampleData);
     Console.WriteLine(Banner.Text(ports, shownFolder, await rooms.LinksAsync(TimeSpan.FromSeconds(30), stop.Token)));
     await Task.Delay(Timeout.Infinite, stop.Token);

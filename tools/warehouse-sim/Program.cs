@@ -12,6 +12,7 @@ builder.Services.AddSingleton<StockModel>();
 builder.Services.AddSingleton<QuotaClock>();
 builder.Services.AddSingleton<Mess>();
 builder.Services.AddSingleton<ApiTraffic>();
+builder.Services.AddSingleton<FailingAnswers>();
 builder.Services.AddSingleton<WebhookSender>();
 builder.Services.AddSingleton<Simulator>();
 builder.Services.AddSingleton<ShipBobApi>();

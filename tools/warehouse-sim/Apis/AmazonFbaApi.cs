@@ -9,7 +9,7 @@ namespace Stockcast.WarehouseSim.Apis;
 /// SP-API FBA Inventory v1 getInventorySummaries (developer-docs.amazon.com/sp-api, fbaInventory.json model):
 /// Marketplace granularity, details, startDateTime incremental reads, expiring nextTokens, rate 2/s burst 2.
 /// </summary>
-public sealed class AmazonFbaApi(StockModel model, ScenarioClock clock, QuotaClock quotaClock, Mess mess, ApiTraffic traffic)
+public sealed class AmazonFbaApi(StockModel model, ScenarioClock clock, QuotaClock quotaClock, Mess mess, ApiTraffic traffic, FailingAnswers failing)
 {
     public const double Rate = 2;
     public const int PageSize = 50;
@@ -42,6 +42,10 @@ public sealed class AmazonFbaApi(StockModel model, ScenarioClock clock, QuotaClo
         // Counted per marketplace (one warehouse each), though the quota is the token's.
         var counted = warehouse?.Id ?? "(no marketplace)";
         using var reading = traffic.Begin(counted, http.Request.Headers.UserAgent.ToString());
+        if (warehouse is not null && failing.For(warehouse.Id) is { } failed)
+        {
+            return failed;
+        }
         var rate = _limit.Take($"{model.Generation}:{token}");
         if (!rate.Allowed)
         {

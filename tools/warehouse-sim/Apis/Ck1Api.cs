@@ -9,7 +9,7 @@ namespace Stockcast.WarehouseSim.Apis;
 /// CK1 (Chukou1) OpenAPI inventory query (openapi.ck1info.com/v1/Help/Api/POST-v1-inventories and the GET
 /// variant): a WarehouseId and at most 30 SKUs, one record per known SKU.
 /// </summary>
-public sealed class Ck1Api(StockModel model, Mess mess, ApiTraffic traffic)
+public sealed class Ck1Api(StockModel model, Mess mess, ApiTraffic traffic, FailingAnswers failing)
 {
     public const int MaxSkus = 30;
 
@@ -57,6 +57,10 @@ public sealed class Ck1Api(StockModel model, Mess mess, ApiTraffic traffic)
             return Results.Json(new { Message = "The request is invalid.", ModelState = errors }, Pascal, statusCode: StatusCodes.Status400BadRequest);
         }
         using var reading = traffic.Begin(warehouse.Id, http.Request.Headers.UserAgent.ToString());
+        if (failing.For(warehouse.Id) is { } failed)
+        {
+            return failed;
+        }
         if (model.Status(warehouse.Id) == FeedStatus.Down)
         {
             return Results.Json(new { Message = "Service Unavailable" }, Pascal, statusCode: StatusCodes.Status503ServiceUnavailable);

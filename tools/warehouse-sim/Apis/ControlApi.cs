@@ -4,7 +4,7 @@ using Stockcast.WarehouseSim.Webhooks;
 namespace Stockcast.WarehouseSim.Apis;
 
 /// <summary>The simulator's own API under /sim: load a scenario, move its clock, read the true stock, inject faults.</summary>
-public sealed class ControlApi(StockModel model, Simulator simulator, WebhookSender webhooks, AmazonFbaApi amazon, Mess mess, ApiTraffic traffic, SimOptions options, TimeProvider wallClock)
+public sealed class ControlApi(StockModel model, Simulator simulator, WebhookSender webhooks, AmazonFbaApi amazon, Mess mess, ApiTraffic traffic, FailingAnswers failing, SimOptions options, TimeProvider wallClock)
 {
     public sealed record Adjustment(string Warehouse, string Sku, int Delta, long? Location = null, string? Reason = null);
 
@@ -55,6 +55,21 @@ public sealed class ControlApi(StockModel model, Simulator simulator, WebhookSen
             mess.Reset(spec);
             return Results.Json(mess.Report(), Scenario.Json);
         });
+        sim.MapPost("/failing", (FailingSpec spec) =>
+        {
+            if (!model.Scenario.Warehouses.Any(w => w.Id == spec.Warehouse && !w.IsPushed))
+            {
+                return Results.Problem($"no polled warehouse '{spec.Warehouse}'", statusCode: StatusCodes.Status400BadRequest);
+            }
+            failing.Fail(spec);
+            return Results.NoContent();
+        });
+        sim.MapDelete("/failing", () =>
+        {
+            failing.Clear();
+            return Results.NoContent();
+        });
+        sim.MapGet("/failing", () => Results.Json(new { failing = failing.Failing, served = failing.Served }, Scenario.Json));
         sim.MapGet("/traffic", () => Results.Json(traffic.Report(), Scenario.Json));
     }
 

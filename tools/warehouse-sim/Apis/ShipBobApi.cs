@@ -8,7 +8,7 @@ namespace Stockcast.WarehouseSim.Apis;
 /// ShipBob's 2025-07 inventory-level API (developer.shipbob.com/2025-07/api/inventory): item totals and
 /// per-fulfillment-center quantities, cursor pages, bearer tokens, 150 calls/minute sliding window.
 /// </summary>
-public sealed class ShipBobApi(StockModel model, QuotaClock quotaClock, Mess mess, ApiTraffic traffic)
+public sealed class ShipBobApi(StockModel model, QuotaClock quotaClock, Mess mess, ApiTraffic traffic, FailingAnswers failing)
 {
     public const int CallsPerMinute = 150;
     private const int DefaultPageSize = 50;
@@ -32,6 +32,10 @@ public sealed class ShipBobApi(StockModel model, QuotaClock quotaClock, Mess mes
             return Results.Json(new { statusCode = 401, message = "Unauthorized" }, statusCode: StatusCodes.Status401Unauthorized);
         }
         using var reading = traffic.Begin(warehouse.Id, http.Request.Headers.UserAgent.ToString());
+        if (failing.For(warehouse.Id) is { } failed)
+        {
+            return failed;
+        }
         var rate = _limit.Take($"{model.Generation}:{token}");
         http.Response.Headers["x-remaining-calls"] = rate.Remaining.ToString(CultureInfo.InvariantCulture);
         if (!rate.Allowed)
