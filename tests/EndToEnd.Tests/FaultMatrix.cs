@@ -27,12 +27,13 @@ public sealed class FaultMatrixReport : IDisposable
     public const string RedisKilled = "Redis killed (SIGKILL), down until every service is unready and the page shows \"updating…\", restarted from its append-only file";
     public const string RedisStalled = "Redis stalled 7 s (DEBUG SLEEP 7)";
     public const string RedisLate = "Redis started after the services";
+    public const string RedisOlder = "Redis comes back without its last seconds of writes (killed, restarted from its append-only file as it was ~2 s earlier, as after a failover to a replica behind); the platform places again the orders the ledger lost";
     public const string LedgerUnreachable = "stock-ledger unreachable for 30 s (alive, frozen with SIGSTOP)";
     public const string WarehouseApiFailing = "warehouse API answering 500, then 429, then garbage";
     public const string WatcherStalled = "an SSE viewer and a gRPC Watch client that stop reading while 1,200 ledger changes flow";
 
     public static readonly string[] Faults =
-        [LedgerKilled, ConnectorKilled, AlertingKilled, OverlayKilled, RedisKilled, RedisStalled, RedisLate, LedgerUnreachable, WarehouseApiFailing, WatcherStalled];
+        [LedgerKilled, ConnectorKilled, AlertingKilled, OverlayKilled, RedisKilled, RedisStalled, RedisLate, RedisOlder, LedgerUnreachable, WarehouseApiFailing, WatcherStalled];
 
     private readonly ConcurrentDictionary<string, FaultRow> _rows = new();
 

@@ -81,6 +81,32 @@ public sealed class FaultMatrixTests(WholeSystem system, BrowserFixture browser,
         });
 
     [Fact]
+    public async Task ARedisThatComesBackWithOlderDataIsNoticedAndEveryUnitComesBackFromTheWarehousesAndThePlatform()
+    {
+        var lostOrders = 0;
+        await RowAsync(FaultMatrixReport.RedisOlder, system.Redis.Name, async removed =>
+        {
+            // What a replica a few seconds behind holds: the append-only file as it is now.
+            var aof = Path.Combine(system.Redis.Directory, "appendonlydir");
+            var behind = aof + ".behind";
+            CopyDirectory(aof, behind);
+            var copiedAt = (await system.LedgerClient.ListStockAsync(new ListStockRequest { PageSize = 1 })).Revision;
+            await Eventually.TrueAsync(async () => (await system.LedgerClient.ListStockAsync(new ListStockRequest { PageSize = 1 })).Revision > copiedAt + 10,
+                "stock changes and orders written after the copy");
+            system.Redis.Kill();
+            Directory.Delete(aof, recursive: true);
+            Directory.Move(behind, aof);
+            removed();
+            await system.Redis.StartAsync();
+        }, async () => lostOrders = await system.Orders.PlaceLostOrdersAgainAsync(TimeSpan.FromSeconds(60)));
+
+        output.WriteLine($"orders placed again after the loss: {lostOrders}");
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri(system.Ledger.HttpAddress, "/metrics"));
+        Assert.Matches(@"stockcast_ledger_revision_regressions_total\{detected_by=""change_feed""\} [1-9]", metrics);
+    }
+
+    [Fact]
     public Task AStalledRedisStopsNoProcessAndBlanksNoPage()
         => RowAsync(FaultMatrixReport.RedisStalled, null, _ => system.Redis.CommandAsync(["DEBUG", "SLEEP", "7"]));
 
@@ -154,6 +180,15 @@ public sealed class FaultMatrixTests(WholeSystem system, BrowserFixture browser,
         var row = await _run.MeasureAsync(fault, killed, breakAndRestore, recovered);
         output.WriteLine(row.ToString());
         report.Add(row);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
     }
 
     private static Func<Action, Task> KillAndRestart(LaunchedService service) => async removed =>

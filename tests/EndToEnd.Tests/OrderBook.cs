@@ -39,25 +39,69 @@ public sealed class OrderBook(StockLedger.StockLedgerClient ledger)
 {
     private static readonly TimeSpan CallDeadline = TimeSpan.FromSeconds(3);
     private readonly ConcurrentDictionary<string, byte> _tried = new();
+    private readonly ConcurrentDictionary<string, ReserveRequest> _acknowledged = new();
+    private readonly ConcurrentDictionary<string, byte> _committed = new();
 
     /// <summary>Reserves (and commits, when asked); false when the ledger refused it (sold out). Unanswered calls are retried until <paramref name="giveUp"/>.</summary>
     public async Task<bool> BuyAsync(string orderId, string sku, string market, long quantity, bool commit, TimeSpan giveUp)
     {
         _tried[orderId] = 0;
         var until = DateTime.UtcNow + giveUp;
-        try
+        while (true)
         {
-            await UntilAnsweredAsync(() => ledger.ReserveAsync(new ReserveRequest { OrderId = orderId, Sku = sku, Market = market, Quantity = quantity, HoldSeconds = 3600 }, deadline: DateTime.UtcNow + CallDeadline).ResponseAsync, until);
+            try
+            {
+                await UntilAnsweredAsync(() => ledger.ReserveAsync(new ReserveRequest { OrderId = orderId, Sku = sku, Market = market, Quantity = quantity, HoldSeconds = 3600 }, deadline: DateTime.UtcNow + CallDeadline).ResponseAsync, until);
+            }
+            catch (RpcException refused) when (refused.StatusCode == StatusCode.FailedPrecondition)
+            {
+                return false;
+            }
+            _acknowledged[orderId] = new ReserveRequest { OrderId = orderId, Sku = sku, Market = market, Quantity = quantity };
+            if (!commit)
+            {
+                return true;
+            }
+            try
+            {
+                await UntilAnsweredAsync(() => ledger.CommitAsync(new CommitRequest { OrderId = orderId }, deadline: DateTime.UtcNow + CallDeadline).ResponseAsync, until);
+                _committed[orderId] = 0;
+                return true;
+            }
+            catch (RpcException lost) when (lost.StatusCode == StatusCode.NotFound && DateTime.UtcNow < until)
+            {
+                // The ledger's store came back without the reservation it acknowledged: place it again.
+            }
         }
-        catch (RpcException refused) when (refused.StatusCode == StatusCode.FailedPrecondition)
+    }
+
+    /// <summary>
+    /// What the platform does after the ledger's store lost its latest writes: every order the ledger
+    /// acknowledged but no longer holds as acknowledged is placed again under its own id (Reserve and
+    /// Commit are idempotent on it). Returns how many were.
+    /// </summary>
+    public async Task<int> PlaceLostOrdersAgainAsync(TimeSpan giveUp)
+    {
+        var again = 0;
+        foreach (var (orderId, order) in _acknowledged)
         {
-            return false;
+            var committed = _committed.ContainsKey(orderId);
+            Reservation? held = null;
+            try
+            {
+                held = await ledger.GetReservationAsync(new GetReservationRequest { OrderId = orderId }, deadline: DateTime.UtcNow + CallDeadline);
+            }
+            catch (RpcException missing) when (missing.StatusCode == StatusCode.NotFound)
+            {
+                // Lost with the writes.
+            }
+            if (held is null || (committed && held.Status == ReservationStatus.Held))
+            {
+                await BuyAsync(orderId, order.Sku, order.Market, order.Quantity, committed, giveUp);
+                again++;
+            }
         }
-        if (commit)
-        {
-            await UntilAnsweredAsync(() => ledger.CommitAsync(new CommitRequest { OrderId = orderId }, deadline: DateTime.UtcNow + CallDeadline).ResponseAsync, until);
-        }
-        return true;
+        return again;
     }
 
     /// <summary>A viewer who reserves and changes their mind at once: two ledger changes, no unit moved.</summary>

@@ -49,6 +49,10 @@ public sealed class RedisServer : ILaunched, IDisposable
 
     public string Name => _process.Name;
     public int Port { get; }
+
+    /// <summary>Its working directory: the append-only file and snapshots.</summary>
+    public string Directory => _spec.Directory;
+
     public string EndPoint => $"{_spec.BindAddress}:{Port.ToString(CultureInfo.InvariantCulture)}";
     public int Pid => _process.Pid;
     public string RecentOutput => _process.RecentOutput;
