@@ -20,7 +20,7 @@ public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthChec
             await Task.WhenAll(primaries.Select(s => s.PingAsync().WaitAsync(Timeout, cancellationToken)));
             return HealthCheckResult.Healthy();
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFaults.IsRedis(ex) || ex is TimeoutException)
         {
             return HealthCheckResult.Unhealthy("Redis did not answer PING", ex);
         }
