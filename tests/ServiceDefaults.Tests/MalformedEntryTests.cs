@@ -101,6 +101,14 @@ public sealed class MalformedEntryTests(RedisServerFixture redis) : IClassFixtur
         Assert.Contains("stockcast_malformed_entries_total{stream=\"test-hash\"} 1\n", await ExportedAsync());
     }
 
+    [Fact]
+    public async Task AStoredFigureThatIsNotANumberReadsAsMissingAndIsCountedOnce()
+    {
+        // Cursors, feed status times, start stock, cool-downs: read as missing, the reader carries on.
+        Assert.Equal([42L, null, null, null], new RedisValue[] { 42, RedisValue.Null, "forty-two", "forty-two" }.Select(v => _malformed.Number("test-figures", "sku-1", v)));
+        Assert.Contains("stockcast_malformed_entries_total{stream=\"test-figures\"} 1\n", await ExportedAsync());
+    }
+
     private static async Task<List<(string Id, StringValue Message)>> ReadAsync(MessageStream<StringValue> stream, int count)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));

@@ -59,13 +59,9 @@ public sealed class CatalogStore(IConnectionMultiplexer redis, MalformedEntries 
         {
             foreach (var start in await Db.HashGetAllAsync(StartStockKey(stream.Id)))
             {
-                if (start.Value.TryParse(out long atp))
+                if (malformed.Number("live-stream-start-stock", $"{stream.Id}/{start.Name}", start.Value) is { } atp)
                 {
                     stream.StartStock[(string)start.Name!] = atp;
-                }
-                else
-                {
-                    malformed.Skipped("live-stream-start-stock", $"{stream.Id}/{start.Name}", "not a whole number");
                 }
             }
             streamMap[stream.Id] = stream;

@@ -108,13 +108,9 @@ public sealed class AlertBook(
         }
         foreach (var entry in await Db.HashGetAllAsync(CoolKey))
         {
-            if (entry.Value.TryParse(out long untilMs))
+            if (malformed.Number("alert-cool-downs", entry.Name!, entry.Value) is { } untilMs)
             {
                 _coolUntil[(string)entry.Name!] = DateTimeOffset.FromUnixTimeMilliseconds(untilMs);
-            }
-            else
-            {
-                malformed.Skipped("alert-cool-downs", entry.Name!, "not a whole number");
             }
         }
         metrics.Firing.Set(_open.Count);

@@ -72,6 +72,21 @@ public sealed class MalformedEntries(IMetricFactory metrics, ILoggerFactory logs
         return readable;
     }
 
+    /// <summary>The whole number in <paramref name="value"/>; null when missing, or when it is not one — then counted and logged.</summary>
+    public long? Number(string stream, string id, RedisValue value)
+    {
+        if (value.IsNull)
+        {
+            return null;
+        }
+        if (value.TryParse(out long number))
+        {
+            return number;
+        }
+        Skipped(stream, id, "not a whole number");
+        return null;
+    }
+
     /// <summary>Counts and logs (once) an entry its reader found unusable for a reason of its own.</summary>
     public void Skipped(string stream, string id, string problem)
     {

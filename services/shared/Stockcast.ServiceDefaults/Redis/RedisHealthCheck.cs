@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace Stockcast.ServiceDefaults.Redis;
 
 /// <summary>
-/// Ready only while every Redis primary answers within a second, and still as a primary: a node
+/// Ready only while every Redis primary answers PING within a second, and still as a primary: a node
 /// demoted by a failover answers every write READONLY until the client moves on, so it is not ready
 /// either. Stalled (a timeout), BUSY with a script or LOADING its data, it is not ready. When the
 /// client itself holds every node for a replica (it learnt of a demotion), the topology is read again,
@@ -30,8 +30,13 @@ public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthChec
             {
                 return HealthCheckResult.Unhealthy("Redis is not connected");
             }
-            // ROLE rather than PING: it answers (or not) as PING would, and also says what the node now is.
-            var roles = await Task.WhenAll(primaries.Select(s => s.RoleAsync().WaitAsync(Timeout, cancellationToken)));
+            // PING is refused while Redis is LOADING (ROLE is not); ROLE says whether the node is still a primary.
+            var answers = primaries.Select(async s =>
+            {
+                await s.PingAsync();
+                return await s.RoleAsync();
+            });
+            var roles = await Task.WhenAll(answers).WaitAsync(Timeout, cancellationToken);
             return roles.Any(r => r is Role.Replica)
                 ? HealthCheckResult.Unhealthy("Redis is a replica (failed over?): writes are answered READONLY")
                 : HealthCheckResult.Healthy();
