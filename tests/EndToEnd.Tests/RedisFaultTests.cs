@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -21,7 +22,7 @@ namespace Stockcast.EndToEnd.Tests;
 /// not answer, SERVING again by itself, and then does its work again — nothing is restarted.
 /// </summary>
 [Trait(Lane.Name, Lane.Slow)]
-public sealed class RedisFaultTests : IDisposable
+public sealed class RedisFaultTests(RedisFaultTests.Measured measured) : IClassFixture<RedisFaultTests.Measured>, IDisposable
 {
     // Far below each fault's length, so every loop meets the fault within a second.
     private const string QuickTimeouts = ",connectTimeout=500,syncTimeout=500,asyncTimeout=500";
@@ -73,30 +74,75 @@ public sealed class RedisFaultTests : IDisposable
         using var control = await ConnectionMultiplexer.ConnectAsync($"{_redis.EndPoint},allowAdmin=true,syncTimeout=15000,asyncTimeout=15000");
         // The ledger meets every fault too: the service's work afterwards needs it back as well.
         ServiceProcess[] hit = probe.Process == ledger ? [ledger] : [probe.Process, ledger];
-        await StallAsync(probe.Process, control);
-        await ServingAgainAsync(hit, "a stall");
-        await BusyAsync(probe.Process, control);
-        await ServingAgainAsync(hit, "a BUSY script");
-        await ReadOnlyAsync(probe.Process, control);
-        await ServingAgainAsync(hit, "a failover");
+        var faults = new (string Name, Func<ServiceProcess, ConnectionMultiplexer, Stopwatch, Task> Cause)[]
+        {
+            ("stalled (`DEBUG SLEEP 4`)", StallAsync),
+            ("BUSY (endless script, then `SCRIPT KILL`)", BusyAsync),
+            ("READONLY (`REPLICAOF`, then `REPLICAOF NO ONE`)", ReadOnlyAsync),
+        };
+        var rows = new List<string>();
+        foreach (var (fault, cause) in faults)
+        {
+            var notServing = Stopwatch.StartNew();
+            await cause(probe.Process, control, notServing);
+            var back = Stopwatch.StartNew();
+            await ServingAgainAsync(hit, fault);
+            rows.Add($"| {service} | {fault} | {notServing.Elapsed.TotalSeconds:0.0} s | {back.Elapsed.TotalSeconds:0.0} s |");
+        }
 
         await probe.WorksAsync(2);
         Assert.Equal(1, probe.Process.Starts);
+        measured.Add(service, rows, probe.Done);
+    }
+
+    /// <summary>What each service did per fault, written to docs/reliability.md when the class is done.</summary>
+    public sealed class Measured : IDisposable
+    {
+        private readonly SortedDictionary<string, List<string>> _rows = new(StringComparer.Ordinal);
+
+        public void Add(string service, List<string> rows, string work)
+        {
+            lock (_rows)
+            {
+                _rows[service] = [.. rows.Select(r => r + $" yes (1 start) | {work} |")];
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_rows.Count == 0)
+            {
+                return;
+            }
+            ReliabilityReport.WriteSection("redis-faults", $"""
+                ## Redis stalled, BUSY, READONLY: every service
+
+                Written by `tests/EndToEnd.Tests/RedisFaultTests`: each service as a process (with the ledger it
+                needs) on one redis-server, client timeouts 500 ms. Each fault lasts until the service reports
+                NOT_SERVING and its own loops have met it (a stream loop failed or a lease was let go); liveness
+                answers SERVING throughout. "NOT_SERVING after" is from the fault's start, "SERVING again after"
+                from its end (for the service and the ledger). Then the service does its work again, never restarted.
+
+                | Service | Redis fault | NOT_SERVING after | SERVING again after | Stayed up | Work afterwards |
+                |---|---|---|---|---|---|
+                {string.Join('\n', _rows.Values.SelectMany(r => r))}
+                """);
+        }
     }
 
     /// <summary>Redis answers nothing for longer than every client timeout: each command times out.</summary>
-    private static async Task StallAsync(ServiceProcess service, ConnectionMultiplexer control)
+    private static async Task StallAsync(ServiceProcess service, ConnectionMultiplexer control, Stopwatch notServing)
     {
         var failedBefore = await LoopFailuresAsync(service);
         using var sleeper = await ConnectionMultiplexer.ConnectAsync(control.Configuration);
         var stalled = sleeper.GetDatabase().ExecuteAsync("DEBUG", "SLEEP", StallSeconds.ToString(CultureInfo.InvariantCulture));
-        await NotServingWhileAliveAsync(service, "Redis is stalled");
+        await NotServingWhileAliveAsync(service, "Redis is stalled", notServing);
         await LoopsMetFaultAsync(service, failedBefore, "the stall");
         await stalled;
     }
 
     /// <summary>A script that never ends: every other command is answered BUSY until it is killed.</summary>
-    private static async Task BusyAsync(ServiceProcess service, ConnectionMultiplexer control)
+    private static async Task BusyAsync(ServiceProcess service, ConnectionMultiplexer control, Stopwatch notServing)
     {
         var failedBefore = await LoopFailuresAsync(service);
         var server = control.GetServer(control.GetEndPoints()[0]);
@@ -115,18 +161,18 @@ public sealed class RedisFaultTests : IDisposable
                 return true;
             }
         }, "Redis answers BUSY");
-        await NotServingWhileAliveAsync(service, "Redis answers BUSY");
+        await NotServingWhileAliveAsync(service, "Redis answers BUSY", notServing);
         await LoopsMetFaultAsync(service, failedBefore, "BUSY");
         await control.GetDatabase().ExecuteAsync("SCRIPT", "KILL");
         await Assert.ThrowsAsync<RedisServerException>(() => endless);
     }
 
     /// <summary>The node turns replica, as an old primary does after a failover: every write is answered READONLY.</summary>
-    private static async Task ReadOnlyAsync(ServiceProcess service, ConnectionMultiplexer control)
+    private static async Task ReadOnlyAsync(ServiceProcess service, ConnectionMultiplexer control, Stopwatch notServing)
     {
         // Port 1: nothing listens there, so the replica keeps its data and never syncs.
         await control.GetDatabase().ExecuteAsync("REPLICAOF", "127.0.0.1", "1");
-        await NotServingWhileAliveAsync(service, "Redis is a replica");
+        await NotServingWhileAliveAsync(service, "Redis is a replica", notServing);
         await control.GetDatabase().ExecuteAsync("REPLICAOF", "NO", "ONE");
     }
 
@@ -139,9 +185,10 @@ public sealed class RedisFaultTests : IDisposable
         }
     }
 
-    private static async Task NotServingWhileAliveAsync(ServiceProcess service, string fault)
+    private static async Task NotServingWhileAliveAsync(ServiceProcess service, string fault, Stopwatch notServing)
     {
         await Eventually.TrueAsync(async () => await StatusAsync(service) == ServingStatus.NotServing, $"{service.GetType().Name} reports NOT_SERVING while {fault}", FaultSeen);
+        notServing.Stop();
         Assert.Equal(ServingStatus.Serving, await StatusAsync(service, HealthTags.LivenessService));
     }
 
@@ -217,12 +264,17 @@ public sealed class RedisFaultTests : IDisposable
 
         /// <summary>Does the service's work once more (<paramref name="round"/> makes each time's figures new).</summary>
         Task WorksAsync(int round);
+
+        /// <summary>That work, for the report.</summary>
+        string Done { get; }
     }
 
     /// <summary>The ledger applies a new event and a Watch delivers it.</summary>
     private sealed class LedgerProbe(LedgerProcess ledger, StockLedger.StockLedgerClient client) : IProbe
     {
         public ServiceProcess Process => ledger;
+
+        public string Done => "a new event applied and delivered on a Watch";
 
         public Task StartAsync() => Task.CompletedTask;
 
@@ -258,6 +310,8 @@ public sealed class RedisFaultTests : IDisposable
 
         public ServiceProcess Process => _connector;
 
+        public string Done => "a dropped file delivered to the ledger";
+
         public Task StartAsync() => _connector.StartAsync();
 
         public async Task WorksAsync(int round)
@@ -284,6 +338,8 @@ public sealed class RedisFaultTests : IDisposable
         private GrpcChannel? _channel;
 
         public ServiceProcess Process => _alerting;
+
+        public string Done => "a low-stock alert raised";
 
         private Alerting.V1.Alerting.AlertingClient Client => new(_channel!);
 
@@ -327,6 +383,8 @@ public sealed class RedisFaultTests : IDisposable
         private GrpcChannel? _channel;
 
         public ServiceProcess Process => _overlay;
+
+        public string Done => "the room stream shows the new figure";
 
         public async Task StartAsync()
         {
