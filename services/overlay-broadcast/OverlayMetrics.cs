@@ -10,11 +10,6 @@ public sealed class OverlayMetrics(IMetricFactory metrics)
         "Open room streams on this replica, by transport (sse, ws, grpc; board for operator boards).",
         ["transport"]);
 
-    public Counter MalformedEntries { get; } = metrics.CreateCounter(
-        "stockcast_overlay_malformed_entries_total",
-        "Entries in Redis that did not parse and were skipped (logged with their id), by kind (room, spotlight).",
-        ["kind"]);
-
     public Counter RoomUpdates { get; } = metrics.CreateCounter(
         "stockcast_overlay_room_updates_total",
         "Room updates published (after coalescing), each handed to every viewer of the room.");

@@ -2,8 +2,10 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Stockcast.Alerting.Delivery;
 using Stockcast.Alerting.V1;
 using Stockcast.Testing;
+using StackExchange.Redis;
 
 namespace Stockcast.Alerting.Tests;
 
@@ -54,6 +56,25 @@ public sealed class AlertLifecycleTests(RedisServerFixture redis) : LedgerPerTes
         // An alert is counted just after its notification is out, so the console can read it first.
         await Eventually.TrueAsync(() => raisedWarnings.Value >= 2, "both raised warnings are counted");
         Assert.Contains("stockcast_alerting_alerts_total{type=\"Raised\",kind=\"LowStock\",severity=\"Warning\"} 2\n", await host.CreateClient().GetStringAsync("/metrics"));
+    }
+
+    [Fact]
+    public async Task AGarbageEntryInTheNotificationStreamIsSkippedByTheWatchAndCountedOnce()
+    {
+        using var host = new AlertingHost(Redis.Configuration, Ledger);
+        var log = host.Services.GetRequiredService<NotificationLog>();
+        await log.Stream.AppendAsync(new AlertNotification { Type = NotificationType.Raised, Alert = new Alert { Id = "before", Sku = "GARBLED" } });
+        await host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase()
+            .StreamAddAsync(log.Stream.Key, "not-the-message-field", "garbage");
+        await log.Stream.AppendAsync(new AlertNotification { Type = NotificationType.Raised, Alert = new Alert { Id = "after", Sku = "GARBLED" } });
+
+        foreach (var _ in new[] { "one console", "another console" })
+        {
+            using var console = host.Client().WatchAlerts(new WatchAlertsRequest { AfterId = "0", Sku = "GARBLED" });
+            var read = await AlertingHost.ReadUntilAsync(console, n => n.Alert.Id == "after");
+            Assert.Equal(["before", "after"], read.Select(n => n.Alert.Id));
+        }
+        Assert.Contains("stockcast_malformed_entries_total{stream=\"alert-notifications\"} 1\n", await host.CreateClient().GetStringAsync("/metrics"));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Prometheus;
 using Stockcast.Alerting.Catalog;
 using Stockcast.Alerting.V1;
 using Stockcast.ServiceDefaults.Redis;
@@ -20,7 +21,7 @@ public sealed class CatalogSnapshotTests(RedisServerFixture redis) : IClassFixtu
     public async Task RecordingAStreamsStartStockPublishesItWithoutTouchingTheStreamAlreadyServed()
     {
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
-        var catalog = new CatalogStore(connection, Options.Create(new RedisOptions { Namespace = "a" + Guid.NewGuid().ToString("N")[..12] }), NullLogger<CatalogStore>.Instance);
+        var catalog = new CatalogStore(connection, new MalformedEntries(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry()), NullLoggerFactory.Instance), Options.Create(new RedisOptions { Namespace = "a" + Guid.NewGuid().ToString("N")[..12] }), NullLogger<CatalogStore>.Instance);
         await catalog.StartAsync();
         await catalog.UpsertStreamAsync(new LiveStream
         {

@@ -159,7 +159,7 @@ public sealed class LiveStockTests(RedisServerFixture redis) : LedgerPerTest(red
 
         var rooms = await host.Client().ListRoomsAsync(new ListRoomsRequest());
         Assert.Equal(["next-to-garbled"], rooms.Rooms.Select(r => r.Id));
-        Assert.Matches(@"stockcast_overlay_malformed_entries_total\{kind=""room""\} 1\n", await host.CreateClient().GetStringAsync("/metrics"));
+        Assert.Matches(@"stockcast_malformed_entries_total\{stream=""rooms""\} 1\n", await host.CreateClient().GetStringAsync("/metrics"));
     }
 
     [Fact]

@@ -1,8 +1,12 @@
 using System.Net;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Stockcast.Connector.Events;
 using Stockcast.Connector.V1;
+using Stockcast.ServiceDefaults.Redis;
 using Stockcast.Testing;
+using StackExchange.Redis;
 
 namespace Stockcast.Connector.Tests;
 
@@ -50,6 +54,22 @@ public sealed class FeedEventTests(RedisServerFixture redis) : IClassFixture<Red
             e => Assert.Equal((FeedEventKind.UnexplainedZero, "LAST", 9L, 0L), (e.Kind, e.Sku, e.PreviousOnHand, e.OnHand)));
         Assert.Contains("50 units are unexplained", events[0].Detail);
         Assert.Equal(0, (await _host.LedgerRecordAsync("us-erp", "LOST"))!.Quantities.OnHand);
+    }
+
+    [Fact]
+    public async Task AGarbageEntryInTheEventStreamIsSkippedByTheWatchAndCountedOnce()
+    {
+        var events = _host.Services.GetRequiredService<FeedEventStore>();
+        await events.AppendAsync(new FeedEvent { Kind = FeedEventKind.FeedStale, WarehouseId = "us-erp", Detail = "before" });
+        await _host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase()
+            .StreamAddAsync(events.Stream.Key, MessageStream<FeedEvent>.Field, new byte[] { 0xFF, 0xFE, 0x00, 0x01 });
+        await events.AppendAsync(new FeedEvent { Kind = FeedEventKind.FeedStale, WarehouseId = "us-erp", Detail = "after" });
+
+        using var call = _host.Client().WatchFeedEvents(new WatchFeedEventsRequest { AfterId = "0", WarehouseId = "us-erp" });
+        var read = await call.ResponseStream.ReadUntilAsync(e => e.Detail == "after");
+
+        Assert.Equal(["before", "after"], read.Select(e => e.Detail));
+        Assert.Contains("stockcast_malformed_entries_total{stream=\"feed-events\"} 1\n", await _host.CreateClient().GetStringAsync("/metrics"));
     }
 
     [Fact]

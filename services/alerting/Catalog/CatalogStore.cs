@@ -9,9 +9,10 @@ namespace Stockcast.Alerting.Catalog;
 /// <summary>
 /// Rules, products and live streams: kept in Redis (the source every replica shares), read from
 /// memory. A change is written to Redis, then announced on pub/sub so every replica reloads at once;
-/// a reload every few seconds covers a missed announcement.
+/// a reload every few seconds covers a missed announcement. An entry that does not parse is skipped,
+/// counted and logged (<see cref="MalformedEntries"/>): the rest still loads.
 /// </summary>
-public sealed class CatalogStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, ILogger<CatalogStore> log)
+public sealed class CatalogStore(IConnectionMultiplexer redis, MalformedEntries malformed, IOptions<RedisOptions> redisOptions, ILogger<CatalogStore> log)
 {
     private readonly string _prefix = redisOptions.Value.KeyPrefix + "al:";
     private readonly RedisChannel _changed = RedisChannel.Literal(redisOptions.Value.KeyPrefix + "al:catalog");
@@ -54,18 +55,20 @@ public sealed class CatalogStore(IConnectionMultiplexer redis, IOptions<RedisOpt
         var products = await Db.HashGetAllAsync(ProductsKey);
         var streams = await Db.HashGetAllAsync(StreamsKey);
         var streamMap = new Dictionary<string, LiveStream>(StringComparer.Ordinal);
-        foreach (var entry in streams)
+        foreach (var stream in malformed.Readable("live-streams", streams, LiveStream.Parser).Values)
         {
-            var stream = LiveStream.Parser.ParseFrom((byte[])entry.Value!);
             foreach (var start in await Db.HashGetAllAsync(StartStockKey(stream.Id)))
             {
-                stream.StartStock[(string)start.Name!] = (long)start.Value;
+                if (malformed.Number("live-stream-start-stock", $"{stream.Id}/{start.Name}", start.Value) is { } atp)
+                {
+                    stream.StartStock[(string)start.Name!] = atp;
+                }
             }
             streamMap[stream.Id] = stream;
         }
         var loaded = new Snapshot(
-            rules.ToDictionary(e => (string)e.Name!, e => Rule.Parser.ParseFrom((byte[])e.Value!), StringComparer.Ordinal),
-            products.ToDictionary(e => (string)e.Name!, e => Product.Parser.ParseFrom((byte[])e.Value!), StringComparer.Ordinal),
+            malformed.Readable("rules", rules, Rule.Parser),
+            malformed.Readable("products", products, Product.Parser),
             streamMap);
         lock (_gate)
         {

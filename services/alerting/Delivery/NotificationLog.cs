@@ -10,9 +10,9 @@ namespace Stockcast.Alerting.Delivery;
 /// replica), and each sink follows it with its own durable cursor, so a slow or failing sink never
 /// holds up the console or another sink, and a restart resumes where delivery stopped.
 /// </summary>
-public sealed class NotificationLog(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<AlertingOptions> options)
+public sealed class NotificationLog(IConnectionMultiplexer redis, MalformedEntries malformed, IOptions<RedisOptions> redisOptions, IOptions<AlertingOptions> options)
 {
-    public MessageStream<AlertNotification> Stream { get; } = new(redis, redisOptions.Value.KeyPrefix + "al:notifications", options.Value.NotificationRetention, AlertNotification.Parser);
+    public MessageStream<AlertNotification> Stream { get; } = new(redis, malformed, "alert-notifications", redisOptions.Value.KeyPrefix + "al:notifications", options.Value.NotificationRetention, AlertNotification.Parser);
 }
 
 /// <summary>Somewhere alert notifications go besides the console stream.</summary>

@@ -28,6 +28,7 @@ public sealed class AlertBook(
     IOptions<RedisOptions> redisOptions,
     LeaderLease lease,
     NotificationLog log,
+    MalformedEntries malformed,
     TimeProvider clock)
 {
     // KEYS: fence, alerts, open, cool, notifications
@@ -98,15 +99,19 @@ public sealed class AlertBook(
             var alerts = await Db.HashGetAsync(AlertsKey, [.. open.Select(e => e.Value)]);
             for (var i = 0; i < open.Length; i++)
             {
-                if (alerts[i].HasValue)
+                // A stored alert that does not parse is skipped (counted, logged): the condition opens a new one.
+                if (alerts[i].HasValue && malformed.Parse("alerts", (string)open[i].Value!, alerts[i], Alert.Parser) is { } alert)
                 {
-                    _open[(string)open[i].Name!] = Alert.Parser.ParseFrom((byte[])alerts[i]!);
+                    _open[(string)open[i].Name!] = alert;
                 }
             }
         }
         foreach (var entry in await Db.HashGetAllAsync(CoolKey))
         {
-            _coolUntil[(string)entry.Name!] = DateTimeOffset.FromUnixTimeMilliseconds((long)entry.Value);
+            if (malformed.Number("alert-cool-downs", entry.Name!, entry.Value) is { } untilMs)
+            {
+                _coolUntil[(string)entry.Name!] = DateTimeOffset.FromUnixTimeMilliseconds(untilMs);
+            }
         }
         metrics.Firing.Set(_open.Count);
     }
@@ -203,13 +208,9 @@ public sealed class AlertBook(
     {
         var acks = (await Db.HashGetAllAsync(AcksKey)).ToDictionary(e => (string)e.Name!, e => JsonSerializer.Deserialize<Ack>((string)e.Value!)!);
         var alerts = new List<Alert>();
-        foreach (var entry in await Db.HashGetAllAsync(AlertsKey))
+        foreach (var stored in malformed.Readable("alerts", await Db.HashGetAllAsync(AlertsKey), Alert.Parser).Values)
         {
-            var alert = Alert.Parser.ParseFrom((byte[])entry.Value!);
-            if (acks.TryGetValue(alert.Id, out var ack))
-            {
-                alert = WithAck(alert, ack.Who, DateTimeOffset.FromUnixTimeMilliseconds(ack.AtMs));
-            }
+            var alert = acks.TryGetValue(stored.Id, out var ack) ? WithAck(stored, ack.Who, DateTimeOffset.FromUnixTimeMilliseconds(ack.AtMs)) : stored;
             if (filter(alert))
             {
                 alerts.Add(alert);

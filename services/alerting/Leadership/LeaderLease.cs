@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Stockcast.ServiceDefaults.Errors;
 using Stockcast.ServiceDefaults.Redis;
 using StackExchange.Redis;
 
@@ -59,10 +58,11 @@ public sealed class LeaderLease(IConnectionMultiplexer redis, IOptions<RedisOpti
             {
                 await TryHoldAsync(lease);
             }
-            catch (Exception ex) when (ErrorMapping.IsRedisFailure(ex))
+            catch (Exception ex) when (RedisFaults.IsRedis(ex))
             {
                 // Cannot tell whether the lease still holds: stop acting as leader until it is known.
-                // (A Redis timeout is a TimeoutException, not a RedisException: it must not end the lease loop.)
+                // Any Redis fault (a timeout, LOADING, READONLY, BUSY, even an unexpected error reply)
+                // ends the term, never the lease loop: the next round tries again.
                 log.LogWarning("Leader lease check failed: {Error}", ex.Message);
                 StepDown();
             }
@@ -82,7 +82,7 @@ public sealed class LeaderLease(IConnectionMultiplexer redis, IOptions<RedisOpti
             {
                 await redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [_lease], [_holder]);
             }
-            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+            catch (Exception ex) when (RedisFaults.IsRedis(ex) || ex is ObjectDisposedException)
             {
                 // It expires by itself. (Disposed: the host is being torn down around this stop.)
             }

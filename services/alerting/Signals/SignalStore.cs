@@ -15,7 +15,7 @@ namespace Stockcast.Alerting.Signals;
 /// append happen in one script, so a redelivery (Dapr is at-least-once) is never counted twice,
 /// even when it reaches another replica. Every replica follows the stream to learn the rates.
 /// </summary>
-public sealed class SignalStore(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<AlertingOptions> options, TimeProvider clock)
+public sealed class SignalStore(IConnectionMultiplexer redis, MalformedEntries malformed, IOptions<RedisOptions> redisOptions, IOptions<AlertingOptions> options, TimeProvider clock)
 {
     public const int MaxPerBatch = 1000;
     private const long MaxQuantity = 1_000_000;
@@ -34,7 +34,7 @@ public sealed class SignalStore(IConnectionMultiplexer redis, IOptions<RedisOpti
 
     private readonly string _dedupPrefix = redisOptions.Value.KeyPrefix + "al:sig:";
 
-    public MessageStream<Signal> Stream { get; } = new(redis, redisOptions.Value.KeyPrefix + "al:signals", 500_000, Signal.Parser);
+    public MessageStream<Signal> Stream { get; } = new(redis, malformed, "signals", redisOptions.Value.KeyPrefix + "al:signals", 500_000, Signal.Parser);
 
     /// <summary>Checks a batch; throws INVALID_ARGUMENT naming the first bad field.</summary>
     public static void Validate(IReadOnlyList<Signal> signals, string field = "signals")

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using StackExchange.Redis;
 using Stockcast.Overlay.Board;
 using Stockcast.Overlay.Feed;
 using Stockcast.Overlay.Rooms;
@@ -74,8 +73,10 @@ public sealed class RoomHub(OverlayMetrics metrics, RoomCatalog catalog, LedgerF
                 {
                     await start.ObserveAsync(room, channel.Latest, clock.GetUtcNow());
                 }
-                catch (RedisException ex)
+                catch (Exception ex) when (!_stopping.IsCancellationRequested)
                 {
+                    // Redis away, stalled (a timeout) or answering an error, or a stored figure that is
+                    // not a number: this room tries again next second, and the hub's tick never stops.
                     log.LogWarning("Recording the start stock of room {Room} failed: {Error}", room.Id, ex.Message);
                 }
             }

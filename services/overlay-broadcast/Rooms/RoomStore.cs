@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -11,14 +10,11 @@ namespace Stockcast.Overlay.Rooms;
 /// Rooms, spotlights and viewer-token hashes in Redis, all under "{namespace}:ov:" so every replica
 /// serves every room. Each value is one protobuf message written whole, so a room is never half-applied.
 /// A value that does not parse (an older release, a hand edit) is skipped, counted and logged with its
-/// room id: one bad entry never takes the other rooms down with it.
+/// room id (<see cref="MalformedEntries"/>): one bad entry never takes the other rooms down with it.
 /// </summary>
-public sealed class RoomStore(IConnectionMultiplexer redis, IOptions<RedisOptions> options, OverlayMetrics metrics, ILogger<RoomStore> log)
+public sealed class RoomStore(IConnectionMultiplexer redis, IOptions<RedisOptions> options, MalformedEntries malformed)
 {
     private readonly string _prefix = options.Value.KeyPrefix + "ov:";
-
-    // Rooms are read again every few hundred milliseconds: a bad entry is counted and logged once.
-    private readonly ConcurrentDictionary<string, byte> _reported = new(StringComparer.Ordinal);
 
     private IDatabase Db => redis.GetDatabase();
     private RedisKey Rooms => _prefix + "rooms";
@@ -35,31 +31,10 @@ public sealed class RoomStore(IConnectionMultiplexer redis, IOptions<RedisOption
     }
 
     public async Task<IReadOnlyDictionary<string, Room>> RoomsAsync()
-        => Readable(await Db.HashGetAllAsync(Rooms), Room.Parser, "room");
+        => malformed.Readable("rooms", await Db.HashGetAllAsync(Rooms), Room.Parser);
 
     public async Task<IReadOnlyDictionary<string, SpotlightCard>> SpotlightsAsync()
-        => Readable(await Db.HashGetAllAsync(Spotlights), SpotlightCard.Parser, "spotlight");
-
-    private Dictionary<string, T> Readable<T>(HashEntry[] entries, MessageParser<T> parser, string kind) where T : IMessage<T>
-    {
-        var readable = new Dictionary<string, T>(entries.Length, StringComparer.Ordinal);
-        foreach (var entry in entries)
-        {
-            try
-            {
-                readable[entry.Name!] = parser.ParseFrom((byte[])entry.Value!);
-            }
-            catch (InvalidProtocolBufferException ex)
-            {
-                if (_reported.TryAdd($"{kind}:{entry.Name}", 0))
-                {
-                    metrics.MalformedEntries.WithLabels(kind).Inc();
-                    log.LogError("Skipped the {Kind} entry {Id} in Redis: it is not a {Kind} ({Error})", kind, entry.Name.ToString(), kind, ex.Message);
-                }
-            }
-        }
-        return readable;
-    }
+        => malformed.Readable("spotlights", await Db.HashGetAllAsync(Spotlights), SpotlightCard.Parser);
 
     public Task SetSpotlightAsync(string roomId, SpotlightCard? card)
         => card is null ? Db.HashDeleteAsync(Spotlights, roomId) : Db.HashSetAsync(Spotlights, roomId, card.ToByteArray());

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Stockcast.Overlay.V1;
-using Stockcast.ServiceDefaults.Errors;
+using Stockcast.ServiceDefaults.Redis;
 
 namespace Stockcast.Overlay.Rooms;
 
@@ -71,7 +71,7 @@ public sealed class ViewerTokens(RoomStore store, IOptions<OverlayOptions> optio
         {
             scope = await store.TokenScopeAsync(roomId, hash);
         }
-        catch (Exception ex) when (known is not null && ErrorMapping.IsRedisFailure(ex))
+        catch (Exception ex) when (known is not null && RedisFaults.IsTransient(ex))
         {
             return known.Scope;
         }

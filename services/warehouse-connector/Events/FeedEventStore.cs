@@ -11,9 +11,9 @@ namespace Stockcast.Connector.Events;
 /// Connector:EventRetention kept: every replica appends there and any replica serves
 /// WatchFeedEvents, so a watcher resumes anywhere with the id it last saw.
 /// </summary>
-public sealed class FeedEventStore(ConnectorMetrics metrics, IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<ConnectorOptions> options, TimeProvider clock, ILogger<FeedEventStore> log)
+public sealed class FeedEventStore(ConnectorMetrics metrics, IConnectionMultiplexer redis, MalformedEntries malformed, IOptions<RedisOptions> redisOptions, IOptions<ConnectorOptions> options, TimeProvider clock, ILogger<FeedEventStore> log)
 {
-    public MessageStream<FeedEvent> Stream { get; } = new(redis, redisOptions.Value.KeyPrefix + "cn:events", options.Value.EventRetention, FeedEvent.Parser);
+    public MessageStream<FeedEvent> Stream { get; } = new(redis, malformed, "feed-events", redisOptions.Value.KeyPrefix + "cn:events", options.Value.EventRetention, FeedEvent.Parser);
 
     /// <summary>Stamps, stores, counts and logs an event; returns it with its id.</summary>
     public async Task<FeedEvent> AppendAsync(FeedEvent e)

@@ -20,7 +20,7 @@ public sealed record DeadLetterNote(string Id, string Reason);
 /// which the ratio that makes a feed DEGRADED is read. A feed's stale episode is one field ("stale"),
 /// set and cleared by single commands, so however many replicas notice, one raises FEED_STALE and one FEED_RECOVERED.
 /// </summary>
-public sealed class FeedStatusStore(ConnectorMetrics metrics, IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, FeedEventStore feedEvents, TimeProvider clock)
+public sealed class FeedStatusStore(ConnectorMetrics metrics, IConnectionMultiplexer redis, MalformedEntries malformed, IOptions<RedisOptions> redisOptions, FeedEventStore feedEvents, TimeProvider clock)
 {
     private const string RecordScript = """
         local k = KEYS[1]
@@ -94,12 +94,13 @@ public sealed class FeedStatusStore(ConnectorMetrics metrics, IConnectionMultipl
         var now = clock.GetUtcNow();
         await Db.HashSetAsync(key, "watched", now.ToUnixTimeMilliseconds(), When.NotExists);
         var fields = await Db.HashGetAsync(key, ["success", "watched"]);
-        var success = (long?)fields[0];
+        // A field that is not a number (a hand edit) is counted and read as missing: the check goes on.
+        var success = malformed.Number("feed-status", feed.WarehouseId + "/success", fields[0]);
         if (success is long s)
         {
             metrics.LastSuccessTimestamp.WithLabels(feed.WarehouseId).Set(s / 1000.0);
         }
-        var since = DateTimeOffset.FromUnixTimeMilliseconds(success ?? (long)fields[1]);
+        var since = DateTimeOffset.FromUnixTimeMilliseconds(success ?? malformed.Number("feed-status", feed.WarehouseId + "/watched", fields[1]) ?? now.ToUnixTimeMilliseconds());
         var stale = now - since > TimeSpan.FromSeconds(feed.StaleAfterSeconds);
         metrics.FeedStale.WithLabels(feed.WarehouseId).Set(stale ? 1 : 0);
         if (stale && await Db.HashSetAsync(key, "stale", now.ToUnixTimeMilliseconds(), When.NotExists))

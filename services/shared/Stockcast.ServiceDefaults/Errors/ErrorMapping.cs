@@ -3,7 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
-using StackExchange.Redis;
+using Stockcast.ServiceDefaults.Redis;
 
 namespace Stockcast.ServiceDefaults.Errors;
 
@@ -31,14 +31,6 @@ public static class ErrorMapping
 
     /// <summary>Seconds for a Retry-After header.</summary>
     public static string RetryAfterSeconds => ((int)Math.Ceiling(RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-
-    // Error replies that say "not now" (loading, failing over, busy, out of memory) rather than "wrong
-    // command": retrying helps. Any other reply is a bug and stays unmapped (UNKNOWN / 500, logged as such).
-    private static readonly HashSet<RedisErrorKind> TransientReplies =
-    [
-        RedisErrorKind.Loading, RedisErrorKind.ReadOnly, RedisErrorKind.Busy, RedisErrorKind.TryAgain, RedisErrorKind.MasterDown,
-        RedisErrorKind.ClusterDown, RedisErrorKind.OutOfMemory, RedisErrorKind.NoReplicas, RedisErrorKind.Misconfigured, RedisErrorKind.MaxClients,
-    ];
 
     /// <summary>The status for a domain or Redis failure, or null when the exception is not one we map (a bug: UNKNOWN).</summary>
     public static RpcException? ToRpcException(Exception exception)
@@ -91,21 +83,12 @@ public static class ErrorMapping
         },
     };
 
-    /// <summary>Connection loss, timeouts and transient error replies (LOADING, READONLY, BUSY, TRYAGAIN…) of the Redis client.</summary>
-    public static bool IsRedisFailure(Exception exception) => exception switch
-    {
-        RedisServerException e => TransientReplies.Contains(e.Kind),
-        RedisException or RedisTimeoutException => true,
-        AggregateException { InnerExceptions: [var inner] } => IsRedisFailure(inner),
-        _ => false,
-    };
-
     /// <summary>The domain failure an exception stands for: itself, or UNAVAILABLE for a failing store.</summary>
     private static DomainException? AsDomainException(Exception exception) => exception switch
     {
         DomainException e => e,
         // The client's own message names endpoints and internals: the caller gets the plain fact.
-        _ when IsRedisFailure(exception) => new UnavailableException("the store is unavailable; retry shortly", StoreUnavailable),
+        _ when RedisFaults.IsTransient(exception) => new UnavailableException("the store is unavailable; retry shortly", StoreUnavailable),
         _ => null,
     };
 

@@ -8,10 +8,13 @@ namespace Stockcast.ServiceDefaults.Redis;
 /// <summary>
 /// An append-only log of protobuf messages in one Redis stream, newest kept up to a bound, that any
 /// replica appends to and any replica reads: its ids are the resume tokens clients hold. A pub/sub
-/// message on append wakes readers at once (they still poll, in case one is missed).
+/// message on append wakes readers at once (they still poll, in case one is missed). An entry that
+/// does not parse is skipped by every reader, counted under <paramref name="name"/> and logged with its
+/// id (<see cref="MalformedEntries"/>): it never stops a reader.
 /// </summary>
-public sealed class MessageStream<T>(IConnectionMultiplexer redis, string key, int retention, MessageParser<T> parser)
-    where T : IMessage<T>
+/// <param name="name">The stream's fixed name ("signals", "feed-events"…), the label of its malformed-entry count.</param>
+public sealed class MessageStream<T>(IConnectionMultiplexer redis, MalformedEntries malformed, string name, string key, int retention, MessageParser<T> parser)
+    where T : class, IMessage<T>
 {
     /// <summary>The entry field holding the message (for scripts that append in one step with other writes).</summary>
     public const string Field = "m";
@@ -56,11 +59,24 @@ public sealed class MessageStream<T>(IConnectionMultiplexer redis, string key, i
     public async Task<string?> TrimmedAfterAsync(string afterId)
         => afterId != "0-0" && Parse(afterId) is { } after && await OldestIdAsync() is { } oldest && Parse(oldest)!.Value.CompareTo(after) > 0 ? oldest : null;
 
-    /// <summary>Messages after <paramref name="afterId"/> (exclusive), oldest first, with their ids.</summary>
-    public async Task<IReadOnlyList<(string Id, T Message)>> ReadAfterAsync(string afterId, int count)
+    /// <summary>
+    /// Up to <paramref name="count"/> entries after <paramref name="afterId"/> (exclusive), oldest first:
+    /// the messages with their ids, malformed ones left out, and the id of the last entry read (where the
+    /// next read starts, past any left out).
+    /// </summary>
+    private async Task<(List<(string Id, T Message)> Messages, string LastId, int Read)> ReadAfterAsync(string afterId, int count)
     {
         var entries = await Db.StreamRangeAsync(_key, "(" + afterId, "+", count);
-        return [.. entries.Select(e => (e.Id.ToString(), parser.ParseFrom((byte[])e[Field]!)))];
+        var messages = new List<(string Id, T Message)>(entries.Length);
+        foreach (var entry in entries)
+        {
+            var id = entry.Id.ToString();
+            if (malformed.Parse(name, id, entry[Field], parser) is { } message)
+            {
+                messages.Add((id, message));
+            }
+        }
+        return (messages, entries.Length == 0 ? afterId : entries[^1].Id.ToString(), entries.Length);
     }
 
     /// <summary>Completes when the next message is appended (by any replica). Take it before reading, so none is missed.</summary>
@@ -92,14 +108,14 @@ public sealed class MessageStream<T>(IConnectionMultiplexer redis, string key, i
         while (!cancellationToken.IsCancellationRequested)
         {
             var appended = await NextAppendAsync();
-            var batch = await ReadAfterAsync(afterId, PerRead);
+            var (messages, lastId, read) = await ReadAfterAsync(afterId, PerRead);
             answered?.Invoke();
-            foreach (var entry in batch)
+            foreach (var entry in messages)
             {
-                afterId = entry.Id;
                 yield return entry;
             }
-            if (batch.Count < PerRead)
+            afterId = lastId;
+            if (read < PerRead)
             {
                 // The poll covers a missed pub/sub message (a reconnect to Redis, say).
                 await Task.WhenAny(appended, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken));

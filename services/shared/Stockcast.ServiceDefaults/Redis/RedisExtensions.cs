@@ -13,6 +13,7 @@ public static class RedisExtensions
     {
         builder.Services.AddValidatedOptions<RedisOptions>(builder.Configuration, RedisOptions.Section);
         builder.Services.AddSingleton<RedisMetrics>();
+        builder.Services.AddSingleton<MalformedEntries>();
         builder.Services.AddSingleton<IConnectionMultiplexer>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<RedisOptions>>().Value;

@@ -3,6 +3,7 @@ using Grpc.Core;
 using Polly;
 using Polly.Retry;
 using Stockcast.ServiceDefaults.Errors;
+using Stockcast.ServiceDefaults.Redis;
 
 namespace Stockcast.ServiceDefaults.Resilience;
 
@@ -91,7 +92,7 @@ public static class Backoff
 
     /// <summary>Failures of a dependency that may pass by themselves: Redis away, a timeout, an UNAVAILABLE answer.</summary>
     private static bool MayPass(Exception ex)
-        => ErrorMapping.IsRedisFailure(ex) || ex is TimeoutException or UnavailableException || ex is RpcException { StatusCode: var code } && MayPass(code);
+        => RedisFaults.IsTransient(ex) || ex is TimeoutException or UnavailableException || ex is RpcException { StatusCode: var code } && MayPass(code);
 
     private static bool MayPass(StatusCode code) => code is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted;
 

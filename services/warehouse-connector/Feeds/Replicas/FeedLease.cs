@@ -1,4 +1,5 @@
 using Stockcast.Ledger.V1;
+using Stockcast.ServiceDefaults.Redis;
 using StackExchange.Redis;
 
 namespace Stockcast.Connector.Feeds.Replicas;
@@ -96,9 +97,10 @@ public sealed class FeedLease(IConnectionMultiplexer redis, string keyPrefix, st
             }
             await TryAcquireAsync(db);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFaults.IsRedis(ex))
         {
             // Cannot tell whether the lease still holds: stop reading the feed until it is known.
+            // Any Redis fault ends the term, never the round: the next one tries again.
             log.LogWarning("Lease of feed {Warehouse} could not be checked: {Error}", warehouseId, ex.Message);
             End();
         }

@@ -47,7 +47,7 @@ public sealed class FeedLeases : BackgroundService
             {
                 await lease.ReleaseAsync();
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            catch (Exception ex) when (RedisFaults.IsRedis(ex) || ex is ObjectDisposedException)
             {
                 // It runs out by itself.
             }
