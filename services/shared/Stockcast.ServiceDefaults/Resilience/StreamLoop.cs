@@ -38,14 +38,22 @@ public sealed class StreamLoop(StreamHealth health, ResiliencePipeline retry, Ti
     /// A refresh repeated every <paramref name="period"/> (rooms, the catalogue, feed status): heard
     /// after each one that succeeds; one that fails is retried with backoff, then the period resumes.
     /// </summary>
-    public Task EveryAsync(TimeSpan period, Func<CancellationToken, Task> refresh, CancellationToken stoppingToken)
-        => RunAsync(async cancellationToken =>
+    public async Task EveryAsync(TimeSpan period, Func<CancellationToken, Task> refresh, CancellationToken stoppingToken)
+    {
+        // A timer rather than a delay after each refresh: a tick that comes during a refresh is kept,
+        // so the clock moving on meanwhile (a slow refresh, a test's clock) never skips a period.
+        using var timer = new PeriodicTimer(period, clock);
+        await RunAsync(async cancellationToken =>
         {
-            await refresh(cancellationToken);
-            Heard();
+            do
+            {
+                await refresh(cancellationToken);
+                Heard();
+            }
             // The period, not a retry: a refresh that fails never gets here.
-            await Task.Delay(period, clock, cancellationToken);
+            while (await timer.WaitForNextTickAsync(cancellationToken));
         }, stoppingToken);
+    }
 
     private async Task AttemptAsync(Func<CancellationToken, Task> session, CancellationToken cancellationToken)
     {
