@@ -59,23 +59,8 @@ public sealed class AlertingHost(string redis, LedgerProcess ledger, string? red
     public static async Task SetStockAsync(LedgerProcess ledger, string warehouse, string sku, long available, long version, long inbound = 0, DateTimeOffset? sourceTime = null)
     {
         using var channel = GrpcChannel.ForAddress(ledger.GrpcAddress);
-        using var call = new StockLedger.StockLedgerClient(channel).ApplyStockEvents(new Metadata { { "Authorization", "Bearer " + LedgerProcess.WriterKey } });
-        await call.RequestStream.WriteAsync(new ApplyStockEventsRequest
-        {
-            Events =
-            {
-                new StockEvent
-                {
-                    WarehouseId = warehouse,
-                    Sku = sku,
-                    SourceTime = Timestamp.FromDateTimeOffset(sourceTime ?? DateTimeOffset.UtcNow.AddSeconds(-1)),
-                    Snapshot = new StockSnapshot { SourceVersion = version, Quantities = new Quantities { OnHand = available, Available = available, Inbound = inbound } },
-                },
-            },
-        });
-        await call.RequestStream.CompleteAsync();
-        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
-        Assert.Equal(EventOutcome.Applied, call.ResponseStream.Current.Results[0].Outcome);
+        await new StockLedger.StockLedgerClient(channel).SetStockAsync([new StockFigure(warehouse, sku, available, version, inbound)],
+            sourceTime ?? DateTimeOffset.UtcNow.AddSeconds(-1), new Metadata { { "Authorization", "Bearer " + LedgerProcess.WriterKey } });
     }
 
     /// <summary>Starts the service and waits until it is ready (it has listed the ledger).</summary>

@@ -59,7 +59,7 @@ public sealed partial class MakeRunTests : IDisposable
         Assert.Contains(_output, line => line == "Restarting overlay-broadcast in 1 s; the others keep running.");
         foreach (var (name, pid) in started.Where(s => s.Key != "overlay-broadcast"))
         {
-            Assert.True(Alive(pid), $"{name} (pid {pid}) kept running");
+            Assert.True(WholeSystem.Alive(pid), $"{name} (pid {pid}) kept running");
         }
 
         await _makeRun.StopAsync(TimeSpan.FromSeconds(60));
@@ -67,7 +67,7 @@ public sealed partial class MakeRunTests : IDisposable
         Assert.Contains("Stopped.", _output);
         foreach (var (name, pid) in started.Append(new("overlay-broadcast", Back("overlay-broadcast")!.Value)))
         {
-            Assert.False(Alive(pid), $"{name} (pid {pid}) was stopped with make run");
+            Assert.False(WholeSystem.Alive(pid), $"{name} (pid {pid}) was stopped with make run");
         }
     }
 
@@ -87,20 +87,6 @@ public sealed partial class MakeRunTests : IDisposable
     private int? Back(string name)
         => _output.Select(line => BackLine().Match(line)).LastOrDefault(m => m.Success && m.Groups[1].Value == name) is { } match
             ? int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture) : null;
-
-    /// <summary>Running, not a zombie: its /proc entry is there and its state is not Z.</summary>
-    private static bool Alive(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
 
     [GeneratedRegex(@"^(\S+) is up \(pid (\d+)\)\.$")]
     private static partial Regex UpLine();

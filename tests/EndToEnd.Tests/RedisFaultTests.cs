@@ -234,26 +234,8 @@ public sealed class RedisFaultTests(RedisFaultTests.Measured measured) : IClassF
     private static GrpcChannel Writer(Uri address, string key)
         => TestChannels.WithApiKey(address, new SocketsHttpHandler(), key);
 
-    private static async Task SetStockAsync(StockLedger.StockLedgerClient ledger, string sku, long available, long version)
-    {
-        using var call = ledger.ApplyStockEvents();
-        await call.RequestStream.WriteAsync(new ApplyStockEventsRequest
-        {
-            Events =
-            {
-                new StockEvent
-                {
-                    WarehouseId = Warehouse,
-                    Sku = sku,
-                    SourceTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-                    Snapshot = new StockSnapshot { SourceVersion = version, Quantities = new Quantities { OnHand = available, Available = available } },
-                },
-            },
-        });
-        await call.RequestStream.CompleteAsync();
-        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
-        Assert.Equal(EventOutcome.Applied, call.ResponseStream.Current.Results[0].Outcome);
-    }
+    private static Task SetStockAsync(StockLedger.StockLedgerClient ledger, string sku, long available, long version)
+        => ledger.SetStockAsync([new StockFigure(Warehouse, sku, available, version)]);
 
     /// <summary>One service under test and the work that shows it does its job.</summary>
     private interface IProbe

@@ -95,26 +95,8 @@ public sealed class StockMirrorTests(RedisServerFixture redis) : IClassFixture<R
         await following;
     }
 
-    private async Task SetStockAsync(StockLedger.StockLedgerClient ledger, string warehouse, string sku, long available, long version = 1)
-    {
-        using var call = ledger.ApplyStockEvents(_writer);
-        await call.RequestStream.WriteAsync(new ApplyStockEventsRequest
-        {
-            Events =
-            {
-                new StockEvent
-                {
-                    WarehouseId = warehouse,
-                    Sku = sku,
-                    SourceTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-                    Snapshot = new StockSnapshot { SourceVersion = version, Quantities = new Quantities { OnHand = available, Available = available } },
-                },
-            },
-        });
-        await call.RequestStream.CompleteAsync();
-        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
-        Assert.Equal(EventOutcome.Applied, call.ResponseStream.Current.Results[0].Outcome);
-    }
+    private Task SetStockAsync(StockLedger.StockLedgerClient ledger, string warehouse, string sku, long available, long version = 1)
+        => ledger.SetStockAsync([new StockFigure(warehouse, sku, available, version)], headers: _writer);
 
     private sealed class FixedSkus(params string[] skus) : IFollowedSkus
     {
