@@ -81,7 +81,7 @@ public static class RequestValidation
         {
             throw new InvalidFieldException("starts_at", "required");
         }
-        if (stream.EndsAt is null || stream.EndsAt.ToDateTimeOffset() <= stream.StartsAt.ToDateTimeOffset())
+        if (stream.EndsAt is null || RequestTimes.Checked(stream.EndsAt, "ends_at") <= RequestTimes.Checked(stream.StartsAt, "starts_at"))
         {
             throw new InvalidFieldException("ends_at", "required, after starts_at");
         }

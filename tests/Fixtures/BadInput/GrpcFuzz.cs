@@ -64,7 +64,7 @@ public sealed class GrpcFuzz(CallInvoker invoker, ServiceDescriptor service, Fun
                 }
                 if (problem is not null)
                 {
-                    _tally.Violation($"{method.Name} {request}: {problem}");
+                    _tally.Violation($"{method.Name}: {problem} <- {request}");
                 }
             }
             try
