@@ -5,8 +5,8 @@ using Stockcast.ServiceDefaults.Identifiers;
 namespace Stockcast.ServiceDefaults.Tests;
 
 /// <summary>
-/// A timestamp beyond its own range reached room and stream validation unchecked and answered UNKNOWN
-/// (found by the overlay's generated bad requests): it is refused naming the field instead.
+/// A timestamp or duration beyond its own range reached room, stream and rule validation unchecked and
+/// answered UNKNOWN (found by the overlay's and alerting's generated bad requests): it is refused naming the field instead.
 /// </summary>
 public sealed class RequestTimesTests
 {
@@ -25,4 +25,15 @@ public sealed class RequestTimesTests
     [Fact]
     public void ATimestampAtTheEdgeOfItsRangeIsRead()
         => Assert.Equal(new DateTimeOffset(9999, 12, 31, 23, 59, 59, TimeSpan.Zero), RequestTimes.Checked(new Timestamp { Seconds = 253_402_300_799 }, "ends_at"));
+
+    [Theory]
+    [InlineData(315_576_000_001, 0)]
+    [InlineData(0, 2_147_483_647)]
+    [InlineData(-1, 5)]
+    public void ADurationWithNoLengthIsRefusedNamingTheField(long seconds, int nanos)
+    {
+        var refused = Assert.Throws<InvalidFieldException>(() => RequestTimes.Checked(new Duration { Seconds = seconds, Nanos = nanos }, "cool_down"));
+
+        Assert.Equal(("cool_down", "is not a valid duration"), (refused.Field, refused.Problem));
+    }
 }
