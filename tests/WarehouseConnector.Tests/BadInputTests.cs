@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using CsCheck;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using Stockcast.Connector.V1;
 using Stockcast.Testing;
 using Stockcast.Testing.BadInput;
@@ -27,6 +28,10 @@ public sealed class BadInputTests(RedisServerFixture redis) : IClassFixture<Redi
     private const int PerMethod = 150;
     private const int Bodies = 700;
     private const string Placeholder = "GOOD-0";
+    private const string Drop = "us-drop";
+    private const int Files = 400;
+    private const int FilesPerPoll = 10;
+    private readonly string _folder = Directory.CreateTempSubdirectory("stockcast-fuzz-drop-").FullName;
     private ConnectorHost _host = null!;
     private int _good;
 
@@ -36,11 +41,17 @@ public sealed class BadInputTests(RedisServerFixture redis) : IClassFixture<Redi
         ["Connector:Feeds:2:Source"] = "shiphero",
         ["Connector:Feeds:2:WebhookSecret"] = Secret,
         ["Connector:Feeds:2:ExternalId"] = ShipHeroWarehouse.ToString(CultureInfo.InvariantCulture),
+        ["Connector:Feeds:3:WarehouseId"] = Drop,
+        ["Connector:Feeds:3:Source"] = "file-drop",
+        ["Connector:Feeds:3:SettleSeconds"] = "0",
+        ["Connector:Feeds:3:Folder"] = _folder,
+        ["Connector:Feeds:3:PollIntervalSeconds"] = "3600",
     });
 
     public Task DisposeAsync()
     {
         _host.Dispose();
+        Directory.Delete(_folder, recursive: true);
         return Task.CompletedTask;
     }
 
@@ -101,6 +112,109 @@ public sealed class BadInputTests(RedisServerFixture redis) : IClassFixture<Redi
             "with one value spoiled (a number as a string or words, negative, huge, an empty or odd timestamp, null, the wrong kind, control characters, removed) " +
             "or the body's encoding mangled; webhooks signed well, or not, or wrongly. \"accepted, n dead-lettered\" counts answers that took the good record and dead-lettered the bad one."));
         tally.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task GeneratedBadDropFilesDeadLetterTheirBadRowsAndTakeTheGoodOnes()
+    {
+        var tally = new Tally();
+        var now = DateTimeOffset.UtcNow.AddSeconds(-5).ToString("O", CultureInfo.InvariantCulture);
+        string[] header = ["sku", "onHand", "available", "reserved", "sourceTime"];
+        string[] row = ["OTHER-3", "4", "4", "0", now];
+        string[] Good(string sku) => [sku, "6", "5", "0", now];
+        var cells = Gen.OneOf("", " ", "12 pcs", "n/a", "-1", "1e30", "99999999999999999999", " 5 ", "5.5", "5,5", "\"5\"", "🧸", "A\u0001B", "yesterday", "2026-12-04", "9999-12-31T23:59:59Z", "a;b", "\t");
+        var rowSpoil = Gen.Select(Gen.Int[0, header.Length - 1], cells).Select((column, cell) =>
+        {
+            var spoiled = (string[])row.Clone();
+            spoiled[column] = cell;
+            return ($"row 2 {header[column]} <- '{cell}'", (Func<string, string>)(good => CsvText(header, Good(good), spoiled)), true);
+        });
+        var fileSpoil = Gen.OneOf<(string, Func<string, byte[]>, bool)>(
+            ("UTF-16 with its byte-order mark", good => [.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(CsvText(header, Good(good), row))], true),
+            ("byte-order mark", good => [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(CsvText(header, Good(good), row))], true),
+            ("invalid UTF-8", good => [.. Encoding.UTF8.GetBytes(CsvText(header, Good(good), row)), 0xC3, 0x28], false),
+            ("no header", good => Encoding.UTF8.GetBytes(string.Join(",", Good(good)) + "\n"), false),
+            ("no sku column", good => Encoding.UTF8.GetBytes(CsvText(["item", .. header[1..]], Good(good), row)), false),
+            ("unclosed quote", good => Encoding.UTF8.GetBytes(CsvText(header, Good(good), row) + "\"OTHER-4,1,1,0\n"), false),
+            ("a row with an extra cell", good => Encoding.UTF8.GetBytes(CsvText(header, Good(good), [.. row, "x"])), true),
+            ("semicolons", good => Encoding.UTF8.GetBytes(CsvText(header, Good(good), row).Replace(',', ';')), true),
+            ("CRLF", good => Encoding.UTF8.GetBytes(CsvText(header, Good(good), row).Replace("\n", "\r\n", StringComparison.Ordinal)), true),
+            ("empty", _ => [], false));
+        var files = Gen.Frequency(
+            (3, rowSpoil.Select(r => (r.Item1, (Func<string, byte[]>)(good => Encoding.UTF8.GetBytes(r.Item2(good))), r.Item3, ".csv"))),
+            (1, fileSpoil.Select(f => (f.Item1, f.Item2, f.Item3, ".csv"))),
+            (2, JsonGen.OneValueSpoiled(DropJson(now), under: "records[1]").Select(b => ($"{b.Path} <- {b.Spoil}", (Func<string, byte[]>)(good => Replace(b.Bytes, good)), true, ".json"))),
+            (1, JsonGen.EncodingMangled(DropJson(now)).Select(b => ($"{b.Path} <- {b.Spoil}", (Func<string, byte[]>)(good => Replace(b.Bytes, good)), false, ".json"))));
+        var pcg = new PCG(1, 15);
+        var client = _host.Client();
+
+        for (var poll = 0; poll < Files / FilesPerPoll; poll++)
+        {
+            var dropped = new List<(string Name, string Spoil, string Good, bool GoodRowTaken)>();
+            for (var i = 0; i < FilesPerPoll; i++)
+            {
+                var (spoil, make, goodRowTaken, extension) = files.Generate(pcg, null, out _);
+                var good = $"GOOD-{Interlocked.Increment(ref _good)}";
+                var name = $"export-{poll}-{i}{extension}";
+                await File.WriteAllBytesAsync(Path.Combine(_folder, name), make(good));
+                dropped.Add((name, spoil, good, goodRowTaken));
+            }
+            try
+            {
+                await client.TriggerFullSyncAsync(new TriggerFullSyncRequest { WarehouseId = Drop });
+            }
+            catch (RpcException e)
+            {
+                tally.Violation($"a poll of files [{string.Join("; ", dropped.Select(d => d.Spoil))}] answered {e.StatusCode}: {e.Status.Detail}");
+            }
+            foreach (var (name, spoil, good, goodRowTaken) in dropped)
+            {
+                var applied = await _host.LedgerRecordAsync(Drop, good) is not null;
+                var outcome = File.Exists(Path.Combine(_folder, "processed", name)) ? "processed"
+                    : File.Exists(Path.Combine(_folder, "failed", name)) ? "failed" : "left in the folder";
+                tally.Count($"{Path.GetExtension(name)} file", outcome == "processed" ? Tally.Accepted : outcome);
+                var problem = outcome switch
+                {
+                    "processed" when !applied => "processed, but its good row is not in the ledger",
+                    "processed" => null,
+                    "failed" when applied => "failed, yet its good row was applied",
+                    "failed" when !File.Exists(Path.Combine(_folder, "failed", name + ".error.txt")) => "failed with no reason beside it",
+                    "failed" when goodRowTaken => "one bad row failed the whole file",
+                    "failed" => null,
+                    _ => "neither processed nor failed",
+                };
+                if (problem is not null)
+                {
+                    tally.Violation($"{name} ({spoil}): {problem}");
+                }
+            }
+        }
+
+        ReliabilityReport.WriteSection("bad-input-connector-files", tally.Markdown("warehouse-connector file drops",
+            $"{Files} generated CSV and JSON exports (WarehouseConnector.Tests BadInputTests), {FilesPerPoll} a poll, each with a good row: one cell spoiled " +
+            "(words, negative, huge, padded, quoted or decimal numbers, empty or odd timestamps, control characters) or the file mangled (UTF-16 with its byte-order mark, invalid UTF-8, " +
+            "a byte-order mark, no header, no sku column, an unclosed quote, an extra cell, semicolons, CRLF, empty). A processed file applied its good row; a failed one applied nothing and says why."));
+        tally.AssertNoViolations();
+    }
+
+    private static string CsvText(string[] header, string[] good, string[] other)
+        => $"{string.Join(",", header)}\n{string.Join(",", good)}\n{string.Join(",", other.Select(Quoted))}\n";
+
+    /// <summary>A cell as an exporter writes it: quoted when it holds a comma, a quote or a line break.</summary>
+    private static string Quoted(string cell) => cell.IndexOfAny([',', '"', '\n', '\r']) < 0 ? cell : $"\"{cell.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+
+    private static JsonNode DropJson(string now) => new JsonObject
+    {
+        ["records"] = new JsonArray(
+            new JsonObject { ["sku"] = Placeholder, ["onHand"] = 6, ["available"] = 5, ["sourceTime"] = now },
+            new JsonObject { ["sku"] = "OTHER-3", ["onHand"] = 4, ["available"] = 4, ["sourceTime"] = now }),
+    };
+
+    private static byte[] Replace(byte[] bytes, string good)
+    {
+        var placeholder = Encoding.UTF8.GetBytes(Placeholder);
+        var at = bytes.AsSpan().IndexOf(placeholder);
+        return at < 0 ? bytes : [.. bytes[..at], .. Encoding.UTF8.GetBytes(good), .. bytes[(at + placeholder.Length)..]];
     }
 
     private async Task PushAsync(HttpClient pusher, FuzzedBody body, Tally tally)
@@ -204,12 +318,7 @@ public sealed class BadInputTests(RedisServerFixture redis) : IClassFixture<Redi
 
     /// <summary>The body with the good record's SKU made its own, so whether it reached the ledger says what this body did.</summary>
     private FuzzedBody Fresh(FuzzedBody body)
-    {
-        var sku = Encoding.UTF8.GetBytes($"GOOD-{Interlocked.Increment(ref _good)}");
-        var placeholder = Encoding.UTF8.GetBytes(Placeholder);
-        var at = body.Bytes.AsSpan().IndexOf(placeholder);
-        return at < 0 ? body : body with { Bytes = [.. body.Bytes[..at], .. sku, .. body.Bytes[(at + placeholder.Length)..]] };
-    }
+        => body with { Bytes = Replace(body.Bytes, $"GOOD-{Interlocked.Increment(ref _good)}") };
 
     /// <summary>The good record's SKU when the spoil left it whole (it was the other record, or the body's encoding that was spoiled), else null.</summary>
     private static string? GoodSkuIn(FuzzedBody body)
