@@ -26,7 +26,7 @@ public sealed class BadInputTests(RedisServerFixture redis) : IClassFixture<Redi
     private const string Secret = "shiphero-shared-secret-for-tests";
     private const int ShipHeroWarehouse = 76733;
     private const int PerMethod = 150;
-    private const int Bodies = 700;
+    private const int Bodies = 500;
     private const string Placeholder = "GOOD-0";
     private const string Drop = "us-drop";
     private const int Files = 400;
@@ -41,6 +41,11 @@ public sealed class BadInputTests(RedisServerFixture redis) : IClassFixture<Redi
         ["Connector:Feeds:2:Source"] = "shiphero",
         ["Connector:Feeds:2:WebhookSecret"] = Secret,
         ["Connector:Feeds:2:ExternalId"] = ShipHeroWarehouse.ToString(CultureInfo.InvariantCulture),
+        ["Connector:Feeds:4:WarehouseId"] = "us-shopify",
+        ["Connector:Feeds:4:Source"] = "shopify",
+        ["Connector:Feeds:4:WebhookSecret"] = Secret,
+        ["Connector:Feeds:4:ExternalId"] = "655441491",
+        ["Connector:Feeds:4:SkuMap:808950810"] = "SERUM-30ML",
         ["Connector:Feeds:3:WarehouseId"] = Drop,
         ["Connector:Feeds:3:Source"] = "file-drop",
         ["Connector:Feeds:3:SettleSeconds"] = "0",
@@ -94,6 +99,7 @@ public sealed class BadInputTests(RedisServerFixture redis) : IClassFixture<Redi
             Gen.Int[0, 9].SelectMany(_ => JsonGen.OneValueSpoiled(ShipHeroBody(), under: "inventory[1]")),
             JsonGen.OneValueSpoiled(ShipHeroBody()),
             JsonGen.EncodingMangled(ShipHeroBody()));
+        var levels = Gen.OneOf(JsonGen.OneValueSpoiled(ShopifyLevel()), JsonGen.EncodingMangled(ShopifyLevel()));
         var signatures = Gen.OneOf<string?>(null, "", "garbage", "c2lnbmF0dXJl", new string('A', 44), "sig\nnature", "valid over another body", "valid", "valid", "valid", "valid", "valid", "valid");
         var pcg = new PCG(1, 15);
 
@@ -101,6 +107,10 @@ public sealed class BadInputTests(RedisServerFixture redis) : IClassFixture<Redi
         {
             await PushAsync(pusher, Fresh(pushes.Generate(pcg, null, out _)), tally);
             await WebhookAsync(Fresh(hooks.Generate(pcg, null, out _)), signatures.Generate(pcg, null, out _), tally);
+            if (i % 2 == 0)
+            {
+                await WebhookAsync(levels.Generate(pcg, null, out _), signatures.Generate(pcg, null, out _), tally, shopify: true);
+            }
         }
 
         var good = Fresh(new FuzzedBody(Encoding.UTF8.GetBytes(PushBody().ToJsonString()), "", "none"));
@@ -108,9 +118,9 @@ public sealed class BadInputTests(RedisServerFixture redis) : IClassFixture<Redi
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
         Assert.NotNull(await _host.LedgerRecordAsync("us-erp", GoodSkuIn(good with { Path = "records[1]" })!));
         ReliabilityReport.WriteSection("bad-input-connector-http", tally.Markdown("warehouse-connector pushes and webhooks",
-            $"{Bodies} canonical pushes and {Bodies} ShipHero webhooks (WarehouseConnector.Tests BadInputTests), each a good record and a second one, " +
+            $"{Bodies} canonical pushes and {Bodies} ShipHero webhooks (WarehouseConnector.Tests BadInputTests), each a good record and a second one, and {Bodies / 2} Shopify inventory levels, " +
             "with one value spoiled (a number as a string or words, negative, huge, an empty or odd timestamp, null, the wrong kind, control characters, removed) " +
-            "or the body's encoding mangled; webhooks signed well, or not, or wrongly. \"accepted, n dead-lettered\" counts answers that took the good record and dead-lettered the bad one."));
+            "or the body's encoding mangled; webhooks signed well, or not, or wrongly. Accepted answers took the good record; those in brackets also dead-lettered the bad one, with its reason."));
         tally.AssertNoViolations();
     }
 
@@ -224,10 +234,16 @@ public sealed class BadInputTests(RedisServerFixture redis) : IClassFixture<Redi
         await JudgeAsync("POST /v1/warehouses/{id}/stock", response, body, "us-erp", sku, tally, record: "records[1]");
     }
 
-    private async Task WebhookAsync(FuzzedBody body, string? signature, Tally tally)
+    private async Task WebhookAsync(FuzzedBody body, string? signature, Tally tally, bool shopify = false)
     {
         var sku = GoodSkuIn(body);
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/webhooks/shiphero/{ShipHero}") { Content = Content(body.Bytes) };
+        var (vendor, warehouse, header) = shopify ? ("shopify", "us-shopify", "X-Shopify-Hmac-Sha256") : ("shiphero", ShipHero, "x-shiphero-hmac-sha256");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/webhooks/{vendor}/{warehouse}") { Content = Content(body.Bytes) };
+        if (shopify)
+        {
+            request.Headers.Add("X-Shopify-Topic", "inventory_levels/update");
+            request.Headers.Add("X-Shopify-Webhook-Id", Guid.NewGuid().ToString());
+        }
         var signed = signature switch
         {
             "valid" => Sign(body.Bytes),
@@ -236,19 +252,20 @@ public sealed class BadInputTests(RedisServerFixture redis) : IClassFixture<Redi
         };
         if (signed is not null)
         {
-            request.Headers.TryAddWithoutValidation("x-shiphero-hmac-sha256", signed);
+            request.Headers.TryAddWithoutValidation(header, signed);
         }
         using var response = await _host.CreateClient().SendAsync(request);
         if (signature != "valid")
         {
-            tally.Count("POST /webhooks/shiphero/{id} (bad signature)", ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture));
-            if (response.StatusCode != HttpStatusCode.Unauthorized || (sku is not null && await _host.LedgerRecordAsync(ShipHero, sku) is not null))
+            tally.Count($"POST /webhooks/{vendor}/{{id}} (bad signature)", ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture));
+            if (response.StatusCode != HttpStatusCode.Unauthorized || (sku is not null && await _host.LedgerRecordAsync(warehouse, sku) is not null))
             {
                 tally.Violation($"signature '{signature}' answered {(int)response.StatusCode} or applied the body <- {body}");
             }
             return;
         }
-        await JudgeAsync("POST /webhooks/shiphero/{id}", response, body, ShipHero, sku, tally, record: "inventory[1]");
+        // A Shopify level is one record: a bad figure or time in it is its dead letter (200), not a refused request.
+        await JudgeAsync($"POST /webhooks/{vendor}/{{id}}", response, body, warehouse, sku, tally, record: shopify ? "available" : "inventory[1]");
     }
 
     /// <summary>
@@ -263,7 +280,7 @@ public sealed class BadInputTests(RedisServerFixture redis) : IClassFixture<Redi
         {
             var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
             var deadLettered = answer["deadLettered"] is JsonArray letters ? letters.Count : answer["deadLettered"]?.GetValue<int>() ?? 0;
-            tally.Count(row, deadLettered > 0 ? $"{Tally.Accepted}, {deadLettered} dead-lettered" : Tally.Accepted);
+            tally.Count(row, deadLettered > 0 ? $"{Tally.Accepted}, bad record dead-lettered" : Tally.Accepted);
             if (goodSku is not null && !applied)
             {
                 problem ??= "answered 200 but the good record of the batch is not in the ledger";
@@ -303,6 +320,15 @@ public sealed class BadInputTests(RedisServerFixture redis) : IClassFixture<Redi
         ["inventory"] = new JsonArray(
             Item(Placeholder),
             Item("OTHER-2")),
+    };
+
+    private static JsonNode ShopifyLevel() => new JsonObject
+    {
+        ["inventory_item_id"] = 808950810,
+        ["location_id"] = 655441491,
+        ["available"] = 6,
+        ["updated_at"] = DateTimeOffset.UtcNow.AddSeconds(-5).ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture),
+        ["admin_graphql_api_id"] = "gid://shopify/InventoryLevel/655441491?inventory_item_id=808950810",
     };
 
     private static JsonObject Item(string sku) => new()

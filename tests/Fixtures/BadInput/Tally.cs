@@ -30,16 +30,23 @@ public sealed class Tally
         }
     }
 
+    /// <summary>Whether an outcome is a kind of acceptance ("accepted", "accepted, bad record dead-lettered").</summary>
+    private static bool IsAccepted(string outcome) => outcome.StartsWith(Accepted, StringComparison.Ordinal);
+
+    private static int AcceptedIn(ConcurrentDictionary<string, int> outcomes) => outcomes.Where(o => IsAccepted(o.Key)).Sum(o => o.Value);
+
     /// <summary>A markdown table of the counts, for docs/reliability.md.</summary>
     public string Markdown(string title, string about)
     {
         var text = new StringBuilder($"### Bad input: {title}\n\n{about}\n\n| Input | Tried | Accepted | Refused (status: count) |\n|---|---:|---:|---|\n");
         foreach (var (row, outcomes) in _rows.OrderBy(r => r.Key, StringComparer.Ordinal))
         {
-            var refused = outcomes.Where(o => o.Key != Accepted).OrderByDescending(o => o.Value).Select(o => $"{o.Key}: {o.Value}");
-            text.Append($"| {row} | {outcomes.Values.Sum()} | {outcomes.GetValueOrDefault(Accepted)} | {string.Join(", ", refused)} |\n");
+            var refused = outcomes.Where(o => !IsAccepted(o.Key)).OrderByDescending(o => o.Value).Select(o => $"{o.Key}: {o.Value}");
+            var kinds = outcomes.Where(o => IsAccepted(o.Key) && o.Key != Accepted).Select(o => $"{o.Key[Accepted.Length..].TrimStart(',', ' ')}: {o.Value}").ToList();
+            text.Append($"| {row} | {outcomes.Values.Sum()} | {AcceptedIn(outcomes)}{(kinds.Count > 0 ? $" ({string.Join(", ", kinds)})" : "")} | {string.Join(", ", refused)} |\n");
         }
-        text.Append($"| **all** | **{Inputs}** | **{_rows.Values.Sum(r => r.GetValueOrDefault(Accepted))}** | **{Inputs - _rows.Values.Sum(r => r.GetValueOrDefault(Accepted))}** |\n\n");
+        var accepted = _rows.Values.Sum(AcceptedIn);
+        text.Append($"| **all** | **{Inputs}** | **{accepted}** | **{Inputs - accepted}** |\n\n");
         text.Append($"Rules broken: {_violations.Count} (no 5xx or UNKNOWN/INTERNAL/UNAVAILABLE, the field named, nothing applied, a good request answered afterwards).\n");
         return text.ToString();
     }
