@@ -255,6 +255,27 @@ public sealed class DropFileReadingTests : IDisposable
     }
 
     [Fact]
+    public async Task AJsonFileWithABytePastUtf8InsideAStringFailsWholeNamingTheLine()
+    {
+        // Found by the generated bad drop files: the JSON reader passed it, reading the record threw, and the poll failed with every file behind it.
+        var path = Write("stray-byte.json", [.. "{\"records\":[\n{\"sku\":\"A\",\"available\":1},\n{\"sku\":\"B"u8, 0xA8, .. "\",\"available\":1}]}"u8]);
+
+        var failure = await Assert.ThrowsAsync<DropFileException>(() => ReadAsync(path, Drop()));
+
+        Assert.Equal("line 3 is not UTF-8 text; export the file as UTF-8", failure.Message);
+    }
+
+    [Fact]
+    public async Task AJsonLinesLineThatIsNotUtf8IsThatLinesProblem()
+    {
+        var path = Write("stray-byte.jsonl", [.. "{\"sku\":\"A\",\"available\":1,\"onHand\":1}\n{\"sku\":\"B"u8, 0xA8, .. "\",\"available\":1}\n"u8]);
+
+        var rows = await ReadAsync(path, Drop());
+
+        Assert.Equal([(1L, (string?)null), (2L, "line: not UTF-8 text")], rows.Select(r => (r.Line, r.Reason is { } reason && reason.StartsWith("line:", StringComparison.Ordinal) ? reason : null)));
+    }
+
+    [Fact]
     public async Task JsonLinesAreReadLineByLineAndALineThatIsNotJsonIsThatLinesProblem()
     {
         var rows = await ReadAsync(Corpus("wms-stock.jsonl"), Drop());

@@ -90,6 +90,30 @@ public sealed class ShipHeroWebhookTests(RedisServerFixture redis) : IClassFixtu
     }
 
     [Fact]
+    public async Task AnItemThatIsNotAnObjectIsDeadLetteredWhileTheGoodItemOfTheUpdateIsApplied()
+    {
+        // Found by the generated bad webhooks: reading a member of a number or string answered 500 for the whole update.
+        var body = Update("BLUSH-PINK", onHand: 6, available: 5).Replace("\"inventory\":[", "\"inventory\":[\"12 pcs\",", StringComparison.Ordinal);
+
+        var response = await DeliverAsync(body, Sign(body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("deadLettered").GetInt32());
+        Assert.Equal(5, (await _host.LedgerRecordAsync(Warehouse, "BLUSH-PINK"))!.Quantities.Available);
+    }
+
+    [Theory]
+    [InlineData("{\"webhook_type\":\"Inventory Update\",\"webhook_type\":\"Inventory Change\"}")]
+    [InlineData("[1, 2]")]
+    public async Task ABodyWithDuplicateKeysOrNoObjectIsRefusedNamingTheField(string body)
+    {
+        var response = await DeliverAsync(body, Sign(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("field", out _));
+    }
+
+    [Fact]
     public async Task UnsignedOrWronglySignedWebhooksAreRefusedAndChangeNothing()
     {
         var body = Update("FORGED-1", onHand: 999, available: 999);

@@ -78,7 +78,7 @@ public sealed class AlertingService(AlertingMetrics metrics, CatalogStore catalo
     {
         List<string> skus;
         string market;
-        var duration = request.Duration?.ToTimeSpan();
+        TimeSpan? duration = request.Duration is null ? null : RequestTimes.Checked(request.Duration, "duration");
         if (request.RoomId.Length > 0)
         {
             var stream = catalog.Streams.GetValueOrDefault(request.RoomId)

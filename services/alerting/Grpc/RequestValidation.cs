@@ -36,12 +36,12 @@ public static class RequestValidation
         }
         Range(rule.HasLowStockUnits, rule.LowStockUnits, 0, 1e9, "low_stock_units");
         Range(rule.HasLowStockPercent, rule.LowStockPercent, 0, 100, "low_stock_percent");
-        Range(rule.SellOutHorizon is not null, rule.SellOutHorizon?.ToTimeSpan().TotalSeconds ?? 0, 0, 7 * 86_400, "sell_out_horizon");
+        Range(rule.SellOutHorizon is not null, Seconds(rule.SellOutHorizon, "sell_out_horizon"), 0, 7 * 86_400, "sell_out_horizon");
         Range(rule.HasTrendRiseFactor, rule.TrendRiseFactor, 0, 1000, "trend_rise_factor");
         Range(rule.HasCartConversion, rule.CartConversion, 0, 1, "cart_conversion");
         Range(rule.HasShortageUnits, rule.ShortageUnits, 0, 1e9, "shortage_units");
         Range(rule.HasRearmMarginPercent, rule.RearmMarginPercent, 0, 1000, "rearm_margin_percent");
-        Range(rule.CoolDown is not null, rule.CoolDown?.ToTimeSpan().TotalSeconds ?? 0, 0, 86_400, "cool_down");
+        Range(rule.CoolDown is not null, Seconds(rule.CoolDown, "cool_down"), 0, 86_400, "cool_down");
     }
 
     public static void Products(IList<Product> products)
@@ -81,7 +81,7 @@ public static class RequestValidation
         {
             throw new InvalidFieldException("starts_at", "required");
         }
-        if (stream.EndsAt is null || stream.EndsAt.ToDateTimeOffset() <= stream.StartsAt.ToDateTimeOffset())
+        if (stream.EndsAt is null || RequestTimes.Checked(stream.EndsAt, "ends_at") <= RequestTimes.Checked(stream.StartsAt, "starts_at"))
         {
             throw new InvalidFieldException("ends_at", "required, after starts_at");
         }
@@ -90,6 +90,9 @@ public static class RequestValidation
             throw new InvalidFieldException("start_stock", "is recorded by the service when the stream starts; leave it empty");
         }
     }
+
+    private static double Seconds(Google.Protobuf.WellKnownTypes.Duration? duration, string field)
+        => duration is null ? 0 : RequestTimes.Checked(duration, field).TotalSeconds;
 
     private static void Range(bool present, double value, double min, double max, string field)
     {

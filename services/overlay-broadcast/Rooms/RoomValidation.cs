@@ -45,7 +45,7 @@ public static class RoomValidation
         {
             throw new InvalidFieldException("starts_at", "required");
         }
-        if (request.EndsAt is null || request.EndsAt.ToDateTimeOffset() <= request.StartsAt.ToDateTimeOffset())
+        if (request.EndsAt is null || RequestTimes.Checked(request.EndsAt, "ends_at") <= RequestTimes.Checked(request.StartsAt, "starts_at"))
         {
             throw new InvalidFieldException("ends_at", "required, after starts_at");
         }

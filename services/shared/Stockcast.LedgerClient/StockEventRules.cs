@@ -95,10 +95,9 @@ public sealed class StockEventRules(TimeProvider clock, long maxQuantity = Stock
         {
             return "required";
         }
-        // Timestamp's own range (years 1-9999): beyond it, it has no date to compare.
-        if (time.Nanos is < 0 or > 999_999_999 || time.Seconds is < -62_135_596_800 or > 253_402_300_799)
+        if (RequestTimes.Problem(time) is { } problem)
         {
-            return "is not a valid timestamp";
+            return problem;
         }
         var at = time.ToDateTimeOffset();
         var latest = clock.GetUtcNow().AddSeconds(maxClockSkewSeconds);

@@ -7,6 +7,7 @@ using Stockcast.Connector.Feeds;
 using Stockcast.Connector.V1;
 using Stockcast.ServiceDefaults.Auth;
 using Stockcast.ServiceDefaults.Errors;
+using Stockcast.ServiceDefaults.Identifiers;
 
 namespace Stockcast.Connector.Grpc;
 
@@ -136,7 +137,10 @@ public sealed class ConnectorService(
         {
             return new DeadLetterQuery();
         }
-        var query = new DeadLetterQuery(filter.ReasonContains, filter.ReceivedAfter?.ToDateTimeOffset(), filter.ReceivedBefore?.ToDateTimeOffset());
+        var query = new DeadLetterQuery(
+            filter.ReasonContains,
+            filter.ReceivedAfter is null ? null : RequestTimes.Checked(filter.ReceivedAfter, "filter.received_after"),
+            filter.ReceivedBefore is null ? null : RequestTimes.Checked(filter.ReceivedBefore, "filter.received_before"));
         if (query.After >= query.Before)
         {
             throw new InvalidFieldException("filter.received_before", "must be later than filter.received_after");

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Stockcast.Connector.Feeds;
 using Stockcast.ServiceDefaults.Auth;
+using Stockcast.ServiceDefaults.Errors;
 
 namespace Stockcast.Connector.Push;
 
@@ -27,23 +28,27 @@ public static class CanonicalPushEndpoint
         JsonDocument body;
         try
         {
-            body = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, cancellationToken);
+            var bytes = buffer.ToArray();
+            JsonBody.RequireUtf8(bytes);
+            body = JsonDocument.Parse(bytes);
         }
         catch (JsonException ex)
         {
-            return Problem(StatusCodes.Status400BadRequest, $"body: not JSON ({ex.Message})");
+            throw new InvalidFieldException("body", $"not JSON ({ex.Message})");
         }
         using (body)
         {
             if (body.RootElement.ValueKind != JsonValueKind.Object || !body.RootElement.TryGetProperty("records", out var records) || records.ValueKind != JsonValueKind.Array)
             {
-                return Problem(StatusCodes.Status400BadRequest, "records: required, an array of records");
+                throw new InvalidFieldException("records", "required, an array of records");
             }
             var count = records.GetArrayLength();
             // An empty push is a heartbeat: the warehouse confirms nothing changed, so its feed is not stale.
             if (count > options.Value.MaxRecordsPerPush)
             {
-                return Problem(StatusCodes.Status400BadRequest, $"records: {count} records; send 0 (a heartbeat) to {options.Value.MaxRecordsPerPush} per call");
+                throw new InvalidFieldException("records", $"{count} records; send 0 (a heartbeat) to {options.Value.MaxRecordsPerPush} per call");
             }
             // Records the connector or the ledger refuses are dead letters, listed in the 200. The ledger
             // or Redis down: nothing is acknowledged and the HTTP error handler answers 503 with

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Stockcast.Connector.Feeds;
+using Stockcast.ServiceDefaults.Errors;
 
 namespace Stockcast.Connector.Webhooks;
 
@@ -38,17 +39,17 @@ public static class ShipHeroWebhook
             return problem!;
         }
         var (feed, payload, body) = delivery;
-        var type = (payload?["webhook_type"] as JsonValue)?.ToString();
+        var type = (payload.Member("webhook_type") as JsonValue)?.ToString();
         if (type is not ("Inventory Update" or "Inventory Change"))
         {
-            return Results.Problem(detail: $"webhook_type: '{type}' is not an inventory webhook", statusCode: StatusCodes.Status400BadRequest);
+            throw new InvalidFieldException("webhook_type", $"'{type}' is not an inventory webhook");
         }
         List<NormalisedRecord> records;
         if (type == "Inventory Update")
         {
             var firstReceived = await receipts.FirstReceivedAsync(feed, body, clock.GetUtcNow());
             var now = clock.GetUtcNow();
-            records = [.. (payload!["inventory"] as JsonArray ?? []).Select(item => Snapshot(item, feed, firstReceived, now, canonical))];
+            records = [.. (payload.Member("inventory") as JsonArray ?? []).Select(item => Snapshot(item, feed, firstReceived, now, canonical))];
         }
         else
         {
@@ -67,7 +68,7 @@ public static class ShipHeroWebhook
     /// </summary>
     private static NormalisedRecord Snapshot(JsonNode? item, FeedOptions feed, DateTimeOffset firstReceived, DateTimeOffset now, CanonicalRecords canonical)
     {
-        if (OtherWarehouse(item?["updated_warehouse"]?["warehouse_id"], "updated_warehouse.warehouse_id", feed) is { } reason)
+        if (OtherWarehouse(item.Member("updated_warehouse").Member("warehouse_id"), "updated_warehouse.warehouse_id", feed) is { } reason)
         {
             return NotThisFeeds(item, now, reason);
         }
@@ -76,32 +77,32 @@ public static class ShipHeroWebhook
             ["type"] = "snapshot",
             ["sourceTime"] = firstReceived.ToString("O", CultureInfo.InvariantCulture),
             ["sourceVersion"] = WebhookReceipts.Microseconds(firstReceived),
-            ["sku"] = item?["sku"]?.DeepClone(),
-            ["onHand"] = item?["on_hand"]?.DeepClone(),
-            ["available"] = item?["inventory"]?.DeepClone(),
-            ["reserved"] = item?["reserve"]?.DeepClone(),
-            ["unsellable"] = item?["non_sellable"]?.DeepClone(),
+            ["sku"] = item.Member("sku")?.DeepClone(),
+            ["onHand"] = item.Member("on_hand")?.DeepClone(),
+            ["available"] = item.Member("inventory")?.DeepClone(),
+            ["reserved"] = item.Member("reserve")?.DeepClone(),
+            ["unsellable"] = item.Member("non_sellable")?.DeepClone(),
         };
         return canonical.Read(SourceRecord.Received(JsonSerializer.SerializeToElement(record), now), feed);
     }
 
     private static NormalisedRecord Delta(JsonNode payload, FeedOptions feed, byte[] body, DateTimeOffset now, CanonicalRecords canonical)
     {
-        if (OtherWarehouse(payload["warehouse_id"], "warehouse_id", feed) is { } reason)
+        if (OtherWarehouse(payload.Member("warehouse_id"), "warehouse_id", feed) is { } reason)
         {
             return NotThisFeeds(payload, now, reason);
         }
-        var at = DateTimeOffset.TryParseExact(payload["timestamp"]?.ToString(), "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
-            ? t.ToString("O", CultureInfo.InvariantCulture) : payload["timestamp"]?.ToString();
+        var at = DateTimeOffset.TryParseExact(payload.Member("timestamp")?.ToString(), "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
+            ? t.ToString("O", CultureInfo.InvariantCulture) : payload.Member("timestamp")?.ToString();
         var record = new JsonObject
         {
             ["type"] = "delta",
             // The signed body itself: a redelivery is a duplicate, and a replay with a new message-id header still is.
             ["eventId"] = WebhookReceipts.ContentKey(body),
             ["sourceTime"] = at,
-            ["sku"] = payload["sku"]?.DeepClone(),
-            ["onHand"] = payload["quantity"]?.DeepClone(),
-            ["available"] = payload["quantity"]?.DeepClone(),
+            ["sku"] = payload.Member("sku")?.DeepClone(),
+            ["onHand"] = payload.Member("quantity")?.DeepClone(),
+            ["available"] = payload.Member("quantity")?.DeepClone(),
         };
         return canonical.Read(SourceRecord.Received(JsonSerializer.SerializeToElement(record), now), feed);
     }

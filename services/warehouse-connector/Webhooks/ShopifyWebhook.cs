@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Stockcast.Connector.Feeds;
+using Stockcast.ServiceDefaults.Errors;
 
 namespace Stockcast.Connector.Webhooks;
 
@@ -32,7 +33,7 @@ public static class ShopifyWebhook
         }
         if (request.Headers["X-Shopify-Topic"].ToString() != Topic)
         {
-            return Results.Problem(detail: $"X-Shopify-Topic: only {Topic} is handled here", statusCode: StatusCodes.Status400BadRequest);
+            throw new InvalidFieldException("X-Shopify-Topic", $"only {Topic} is handled here");
         }
         var level = SourceRecord.Received(JsonSerializer.SerializeToElement(delivery.Payload), clock.GetUtcNow());
         return await SignedWebhook.DeliverAsync(() => intake.AcceptAsync(delivery.Feed, [reader.Read(level, delivery.Feed)], cancellationToken));

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Stockcast.Connector.Feeds;
+using Stockcast.ServiceDefaults.Errors;
 
 namespace Stockcast.Connector.Webhooks;
 
@@ -17,7 +18,7 @@ public static class SignedWebhook
 {
     public sealed record Delivery(FeedOptions Feed, JsonNode? Payload, byte[] Body);
 
-    /// <summary>The verified delivery, or the problem to answer instead (404, 401, 400).</summary>
+    /// <summary>The verified delivery, or the problem to answer instead (404, 401); a body that is not JSON throws <see cref="InvalidFieldException"/> (400 naming "body").</summary>
     public static async Task<(Delivery? Delivery, IResult? Problem)> ReadAsync(
         string warehouseId, string source, string signatureHeader, HttpRequest request, ConnectorOptions options, CancellationToken cancellationToken)
     {
@@ -33,15 +34,49 @@ public static class SignedWebhook
         {
             return (null, Results.Problem(detail: $"{signatureHeader}: missing or not valid for this body", statusCode: StatusCodes.Status401Unauthorized));
         }
+        return (new Delivery(feed, ParseWhole(body), body), null);
+    }
+
+    /// <summary>
+    /// The body as JSON, read to its last member now: JsonNode reads lazily, so a duplicate key would
+    /// otherwise surface in the middle of the intake as a 500.
+    /// </summary>
+    public static JsonNode? ParseWhole(byte[] body)
+    {
+        JsonBody.RequireUtf8(body);
         try
         {
-            return (new Delivery(feed, JsonNode.Parse(body), body), null);
+            var payload = JsonNode.Parse(body);
+            ReadWhole(payload);
+            return payload;
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
         {
-            return (null, Results.Problem(detail: $"body: not JSON ({ex.Message})", statusCode: StatusCodes.Status400BadRequest));
+            throw new InvalidFieldException("body", $"not JSON ({ex.Message})");
         }
     }
+
+    private static void ReadWhole(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (_, child) in o)
+                {
+                    ReadWhole(child);
+                }
+                break;
+            case JsonArray a:
+                foreach (var child in a)
+                {
+                    ReadWhole(child);
+                }
+                break;
+        }
+    }
+
+    /// <summary>A member of a JSON object; null when the node is missing or not an object (a sender's mistake, refused as a missing field).</summary>
+    public static JsonNode? Member(this JsonNode? node, string name) => (node as JsonObject)?[name];
 
     /// <summary>
     /// Runs the intake and answers with its counts. When the ledger or Redis did not take them, the

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Stockcast.Connector.Feeds.FileDrop;
 
@@ -103,6 +104,11 @@ public sealed class JsonLinesExport : IDropFormat
             var bytes = (line.IsSingleSegment ? line.FirstSpan : line.ToArray()).Trim(" \t\r"u8);
             if (bytes.IsEmpty)
             {
+                return;
+            }
+            if (!Utf8.IsValid(bytes))
+            {
+                found.Add(rows.Unreadable(_line, Shown(bytes), "line: not UTF-8 text"));
                 return;
             }
             try

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Stockcast.Connector.Feeds.FileDrop;
 
@@ -156,6 +157,12 @@ public sealed class JsonRecordsExport : IDropFormat
                     }
                     Line += Newlines(buffer.Slice(counted, start - counted));
                     counted = start;
+                    // The reader checks structure, not the bytes inside strings: text that is not UTF-8 fails the file, as a CSV's does.
+                    var bytes = buffer.Slice(start, reader.Position);
+                    if (!Utf8.IsValid(bytes.IsSingleSegment ? bytes.FirstSpan : bytes.ToArray()))
+                    {
+                        throw new DropFileException($"line {Line} is not UTF-8 text; export the file as UTF-8");
+                    }
                     found.Add((Line, keep ? JsonElement.ParseValue(ref record) : default));
                     return true;
                 default:
