@@ -129,15 +129,22 @@ public sealed class StreamLoopTests : IDisposable
         var refreshes = 0;
         _ = loop.EveryAsync(TimeSpan.FromMinutes(1), _ => ++refreshes == 2 ? throw new TimeoutException("Redis timed out") : Task.CompletedTask, _shutdown.Token);
 
+        // One periodic timer for the loop's life; the first refresh comes at once.
         var period = await _clock.NextWaitAsync();
-        Assert.Equal((TimeSpan.FromMinutes(1), 1, true), (period, refreshes, loop.Health.IsUp));
+        await Eventually.TrueAsync(() => Volatile.Read(ref refreshes) == 1 && loop.Health.IsUp, "the first refresh, at once");
+        Assert.Equal(TimeSpan.FromMinutes(1), period);
         _clock.Advance(period);
         var backoff = await _clock.NextWaitAsync();
         Assert.InRange(backoff, TimeSpan.FromTicks(1), FirstBackoffAtMost);
         Assert.Equal("Redis timed out", loop.Health.DownReason);
         _clock.Advance(backoff);
-        Assert.Equal(TimeSpan.FromMinutes(1), await _clock.NextWaitAsync());
-        Assert.Equal((3, true), (refreshes, loop.Health.IsUp));
+        await Eventually.TrueAsync(() => Volatile.Read(ref refreshes) == 3 && loop.Health.IsUp, "the retry, right after the backoff");
+        // The period goes on from where it was: the next refresh is two periods from the start.
+        _clock.Advance(period - backoff - TimeSpan.FromTicks(1));
+        Assert.Equal(3, Volatile.Read(ref refreshes));
+        _clock.Advance(TimeSpan.FromTicks(1));
+        await Eventually.TrueAsync(() => Volatile.Read(ref refreshes) == 4, "the next period's refresh");
+        Assert.Equal(0, _clock.WaitsBegun);
     }
 
     [Fact]

@@ -45,13 +45,10 @@ public sealed class StreamLoop(StreamHealth health, ResiliencePipeline retry, Ti
         using var timer = new PeriodicTimer(period, clock);
         await RunAsync(async cancellationToken =>
         {
-            do
-            {
-                await refresh(cancellationToken);
-                Heard();
-            }
+            await refresh(cancellationToken);
+            Heard();
             // The period, not a retry: a refresh that fails never gets here.
-            while (await timer.WaitForNextTickAsync(cancellationToken));
+            await timer.WaitForNextTickAsync(cancellationToken);
         }, stoppingToken);
     }
 
