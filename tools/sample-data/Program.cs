@@ -147,67 +147,87 @@ using var pusher = new HttpClient { BaseAddress = connectorAt };
 pusher.DefaultRequestHeaders.Authorization = new("Bearer", key);
 var heartbeatAt = DateTimeOffset.MinValue;
 var stocked = seed.Events.Select(e => (e.WarehouseId, e.Sku)).ToArray();
-using var live = client.ApplyStockEvents(auth, cancellationToken: stop.Token);
+var live = client.ApplyStockEvents(auth, cancellationToken: stop.Token);
+var away = 0; // rounds failed in a row: a service restarting (make run restarts one that dies) pauses the demo, never ends it
 try
 {
     while (!stop.IsCancellationRequested)
     {
-        if (connectorAt is not null && DateTimeOffset.UtcNow - heartbeatAt > TimeSpan.FromSeconds(2))
+        try
         {
-            foreach (var w in warehouses)
+            if (connectorAt is not null && DateTimeOffset.UtcNow - heartbeatAt > TimeSpan.FromSeconds(2))
             {
-                using var beat = await pusher.PostAsync($"v1/warehouses/{w.WarehouseId}/stock", new StringContent("""{"records":[]}""", System.Text.Encoding.UTF8, "application/json"), stop.Token);
+                foreach (var w in warehouses)
+                {
+                    using var beat = await pusher.PostAsync($"v1/warehouses/{w.WarehouseId}/stock", new StringContent("""{"records":[]}""", System.Text.Encoding.UTF8, "application/json"), stop.Token);
+                }
+                heartbeatAt = DateTimeOffset.UtcNow;
             }
-            heartbeatAt = DateTimeOffset.UtcNow;
-        }
-        var (warehouse, sku) = stocked[random.Next(stocked.Length)];
-        var roll = random.NextDouble();
-        if (roll < 0.6)
-        {
-            var quantity = random.Next(1, 3);
-            await live.RequestStream.WriteAsync(new ApplyStockEventsRequest
+            var (warehouse, sku) = stocked[random.Next(stocked.Length)];
+            var roll = random.NextDouble();
+            if (roll < 0.6)
             {
-                BatchId = $"sale-{sale}",
-                Events =
+                var quantity = random.Next(1, 3);
+                await live.RequestStream.WriteAsync(new ApplyStockEventsRequest
                 {
-                    new StockEvent
+                    BatchId = $"sale-{sale}",
+                    Events =
                     {
-                        WarehouseId = warehouse, Sku = sku, SourceTime = Timestamp.FromDateTime(DateTime.UtcNow),
-                        Delta = new StockDelta { EventId = $"sample-sale-{Guid.NewGuid():N}", Change = new Quantities { OnHand = -quantity, Available = -quantity } },
+                        new StockEvent
+                        {
+                            WarehouseId = warehouse, Sku = sku, SourceTime = Timestamp.FromDateTime(DateTime.UtcNow),
+                            Delta = new StockDelta { EventId = $"sample-sale-{Guid.NewGuid():N}", Change = new Quantities { OnHand = -quantity, Available = -quantity } },
+                        },
                     },
-                },
-            });
-            await live.ResponseStream.MoveNext(stop.Token);
-        }
-        else if (roll < 0.9)
-        {
-            var market = warehouses.First(w => w.WarehouseId == warehouse).Markets[0];
-            var order = $"live-order-{run}-{++sale}"; // unique across runs: make run's Redis keeps earlier orders
-            try
+                });
+                await live.ResponseStream.MoveNext(stop.Token);
+            }
+            else if (roll < 0.9)
             {
-                await client.ReserveAsync(new ReserveRequest { OrderId = order, Sku = sku, Market = market, Quantity = 1, HoldSeconds = 120 }, auth, cancellationToken: stop.Token);
-                if (random.NextDouble() < 0.7)
+                var market = warehouses.First(w => w.WarehouseId == warehouse).Markets[0];
+                var order = $"live-order-{run}-{++sale}"; // unique across runs: make run's Redis keeps earlier orders
+                try
                 {
-                    await client.CommitAsync(new CommitRequest { OrderId = order }, auth, cancellationToken: stop.Token);
+                    await client.ReserveAsync(new ReserveRequest { OrderId = order, Sku = sku, Market = market, Quantity = 1, HoldSeconds = 120 }, auth, cancellationToken: stop.Token);
+                    if (random.NextDouble() < 0.7)
+                    {
+                        await client.CommitAsync(new CommitRequest { OrderId = order }, auth, cancellationToken: stop.Token);
+                    }
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
+                {
+                    // Sold out in that market: exactly what the live room needs to see.
                 }
             }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
+            else
             {
-                // Sold out in that market: exactly what the live room needs to see.
+                await live.RequestStream.WriteAsync(new ApplyStockEventsRequest { BatchId = $"restock-{sale}", Events = { Snapshot(warehouse, sku, random.Next(100, 600)) } });
+                await live.ResponseStream.MoveNext(stop.Token);
+            }
+            if (alerting is not null && random.NextDouble() < 0.3)
+            {
+                // Viewers adding featured items to their carts: the demand the trend rule watches.
+                await alerting.IngestAsync(new Stockcast.Alerting.V1.IngestRequest
+                {
+                    Signals = { new Stockcast.Alerting.V1.Signal { EventId = $"cart-{Guid.NewGuid():N}", Kind = Stockcast.Alerting.V1.SignalKind.AddToCart, Sku = featured[random.Next(featured.Length)], Market = "US", RoomId = "demo-room-us" } },
+                }, auth, cancellationToken: stop.Token);
+            }
+            if (away > 0)
+            {
+                Console.WriteLine("Live activity resumed.");
+                away = 0;
             }
         }
-        else
+        catch (Exception ex) when (!stop.IsCancellationRequested && ex is not OperationCanceledException)
         {
-            await live.RequestStream.WriteAsync(new ApplyStockEventsRequest { BatchId = $"restock-{sale}", Events = { Snapshot(warehouse, sku, random.Next(100, 600)) } });
-            await live.ResponseStream.MoveNext(stop.Token);
-        }
-        if (alerting is not null && random.NextDouble() < 0.3)
-        {
-            // Viewers adding featured items to their carts: the demand the trend rule watches.
-            await alerting.IngestAsync(new Stockcast.Alerting.V1.IngestRequest
+            if (away++ == 0)
             {
-                Signals = { new Stockcast.Alerting.V1.Signal { EventId = $"cart-{Guid.NewGuid():N}", Kind = Stockcast.Alerting.V1.SignalKind.AddToCart, Sku = featured[random.Next(featured.Length)], Market = "US", RoomId = "demo-room-us" } },
-            }, auth, cancellationToken: stop.Token);
+                Console.WriteLine($"Live activity paused: a service did not answer ({ex.GetType().Name}: {ex.Message.Split('\n')[0]}); retrying until it does.");
+            }
+            live.Dispose();
+            live = client.ApplyStockEvents(auth, cancellationToken: stop.Token);
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(away - 1, 5))), stop.Token);
+            continue;
         }
         await Task.Delay(TimeSpan.FromMilliseconds(random.Next(150, 700)), stop.Token);
     }
@@ -219,5 +239,9 @@ catch (OperationCanceledException)
 catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled)
 {
     // Stopped by the user.
+}
+finally
+{
+    live.Dispose();
 }
 return 0;
