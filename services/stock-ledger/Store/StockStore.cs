@@ -173,8 +173,9 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
     /// <summary>The name of the change log's history: made on first use, replaced by <see cref="NewHistoryAsync"/>.</summary>
     public async Task<string> HistoryAsync()
     {
-        await Db.StringSetAsync(HistoryKey, NewHistoryId(), when: When.NotExists);
-        return (string)(await Db.StringGetAsync(HistoryKey))!;
+        // One round trip: SET NX GET answers the id already there, or nothing when this one was set.
+        var made = NewHistoryId();
+        return (string?)await Db.StringSetAndGetAsync(HistoryKey, made, expiry: null, when: When.NotExists) ?? made;
     }
 
     /// <summary>Starts a new history: the log was found behind what was served, so revisions from the old one may name other changes.</summary>
