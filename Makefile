@@ -38,14 +38,20 @@ build:
 run: deps build
 	@$(DOTNET) tools/run-local/bin/$(CONFIG)/net10.0/Stockcast.RunLocal.dll
 
+# The run's output is kept in .run/test.log; a failed run ends by repeating each failed test with its
+# message, so the last lines of a CI log name them.
+TEST_RUN = set -o pipefail; mkdir -p .run; \
+	$(DOTNET) test Microservices.sln -c $(CONFIG) --no-build -nologo --logger "console;verbosity=normal" --blame-hang-timeout 5m $(1) 2>&1 | tee .run/test.log \
+	|| { echo; echo "==== failed tests (whole output: .run/test.log) ===="; grep -a -A 12 -E '^[[:space:]]+Failed [A-Za-z]|Test Run Aborted|test run was aborted|Test host process crashed' .run/test.log; exit 1; }
+
 test: deps
 	$(DOTNET) build Microservices.sln -c $(CONFIG) -nologo -v q
-	$(DOTNET) test Microservices.sln -c $(CONFIG) --no-build -nologo --logger "console;verbosity=normal" --blame-hang-timeout 5m
+	@$(call TEST_RUN,)
 
 # Every test outside the slow lane (the Lane trait, tests/Fixtures/Lane.cs).
 test-fast: deps
 	$(DOTNET) build Microservices.sln -c $(CONFIG) -nologo -v q
-	$(DOTNET) test Microservices.sln -c $(CONFIG) --no-build -nologo --filter "Lane!=Slow" --logger "console;verbosity=normal" --blame-hang-timeout 5m
+	@$(call TEST_RUN,--filter "Lane!=Slow")
 
 bench: deps build
 	@bash bench/run.sh $(CONFIG)

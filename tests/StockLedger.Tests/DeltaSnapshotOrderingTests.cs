@@ -8,7 +8,7 @@ namespace Stockcast.Ledger.Tests;
 /// <summary>
 /// Deltas and snapshots of one SKU × warehouse, in whatever order they arrive, end in the figures
 /// docs/ledger-data-model.md ("Deltas and snapshots") promises: the newest snapshot, plus every delta
-/// not older than it, each once.
+/// not older than it, each once — below zero too, while a sale waits for the delivery it sold from.
 /// </summary>
 public sealed class DeltaSnapshotOrderingTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
@@ -28,16 +28,19 @@ public sealed class DeltaSnapshotOrderingTests(RedisServerFixture redis) : IClas
     /// <summary>One event of a generated history: at <paramref name="Second"/> after T0, a snapshot of <paramref name="Figure"/> units or a delta of that many.</summary>
     private sealed record Happening(bool IsSnapshot, int Second, int Figure);
 
-    private static readonly Gen<Happening> Snapshots = Gen.Select(Gen.Int[1, 40], Gen.Int[500, 1000], (second, figure) => new Happening(true, second, figure));
+    private static readonly Gen<Happening> Snapshots = Gen.Select(Gen.Int[1, 40], Gen.Int[0, 8], (second, figure) => new Happening(true, second, figure));
     private static readonly Gen<Happening> Deltas = Gen.Select(Gen.Int[0, 40], Gen.Int[-5, 5], (second, change) => new Happening(false, second, change));
 
-    /// <summary>A history (a first snapshot at T0, then up to 4 snapshots and 12 deltas), the order they arrive in, and how they are cut into batches.</summary>
+    /// <summary>
+    /// A history (a first snapshot at T0, then up to 4 snapshots and 12 deltas), the order they arrive in, and
+    /// how they are cut into batches. Figures are a few units, so sums often pass below zero on the way.
+    /// </summary>
     private static readonly Gen<(Happening[] History, int[] Order, int[] BatchSizes)> Histories =
         Gen.Select(Snapshots.Array[0, 4], Deltas.Array[0, 12])
             .SelectMany((snapshots, deltas) =>
             {
                 // Snapshots of one source never share a version; here the version is the time.
-                Happening[] history = [new(true, 0, 1000), .. snapshots.DistinctBy(s => s.Second).Where(s => s.Second > 0), .. deltas];
+                Happening[] history = [new(true, 0, 3), .. snapshots.DistinctBy(s => s.Second).Where(s => s.Second > 0), .. deltas];
                 return Gen.Select(Gen.Int.Array[history.Length], Gen.Int[1, 4].Array[history.Length], (keys, sizes) => (history, keys, sizes));
             })
             .Select(x => (x.history, Arrival(x.keys), x.sizes));
@@ -60,7 +63,7 @@ public sealed class DeltaSnapshotOrderingTests(RedisServerFixture redis) : IClas
             var newest = history.Where(h => h.IsSnapshot).MaxBy(h => h.Second)!;
             var expected = newest.Figure + history.Where(h => !h.IsSnapshot && h.Second >= newest.Second).Sum(h => h.Figure);
             var record = await _host.Client().GetStockAsync(new GetStockRequest { Sku = sku, WarehouseId = Warehouse });
-            Assert.Equal((expected, expected), (record.Quantities.Available, record.Quantities.OnHand));
+            Assert.Equal((expected, expected, Math.Max(0, expected)), (record.Quantities.Available, record.Quantities.OnHand, record.AvailableToPromise));
             Assert.All(acks.SelectMany(a => a.Results), r => Assert.Contains(r.Outcome, new[] { EventOutcome.Applied, EventOutcome.Stale }));
         }, iter: 60, threads: 2);
 

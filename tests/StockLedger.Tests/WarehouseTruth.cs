@@ -108,15 +108,10 @@ internal sealed class WarehouseTruth(string caseId, int[] skewSeconds, int[] ini
     }
 
     /// <summary>
-    /// The reports that arrive now: those due, and with a delta every earlier delta of its SKU × warehouse
-    /// (one source's deltas arrive in order among themselves; snapshots in any order). In the order sent.
+    /// The reports that arrive now: those due, in the order sent. Any report may overtake any other, a sale
+    /// the delivery it sold from too.
     /// </summary>
-    public List<SentReport> Arriving(Func<SentReport, bool> due)
-    {
-        var arriving = _inFlight.Where(due).ToList();
-        arriving.AddRange(_inFlight.Where(r => !r.IsSnapshot && arriving.Any(a => !a.IsSnapshot && a.Pair == r.Pair && a.TakenMs > r.TakenMs)));
-        return [.. _inFlight.Where(arriving.Contains)];
-    }
+    public List<SentReport> Arriving(Func<SentReport, bool> due) => [.. _inFlight.Where(due)];
 
     /// <summary>
     /// A report reached the ledger at <paramref name="nowMs"/>. A snapshot newer than any before settles,

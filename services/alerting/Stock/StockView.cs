@@ -54,7 +54,8 @@ public sealed class StockView(LedgerMirrors ledgers)
         return new MarketStock(
             market,
             serving.Sum(r => r.AvailableToPromise),
-            serving.Sum(r => r.Quantities.Inbound),
+            // A figure below zero is owed by a report on its way (docs/ledger-data-model.md): nothing inbound yet.
+            serving.Sum(r => Math.Max(0, r.Quantities.Inbound)),
             [.. serving.OrderByDescending(r => r.AvailableToPromise).ThenBy(r => r.WarehouseId, StringComparer.Ordinal).Select(r => (r.WarehouseId, r.AvailableToPromise))],
             serving.Count == 0 ? null : serving.Min(r => r.SourceTime?.ToDateTimeOffset()));
     }

@@ -73,8 +73,12 @@ public sealed class RoomHub(OverlayMetrics metrics, RoomCatalog catalog, LedgerF
                 {
                     await start.ObserveAsync(room, channel.Latest, clock.GetUtcNow());
                 }
-                catch (Exception ex) when (!_stopping.IsCancellationRequested)
+                catch (Exception ex)
                 {
+                    if (_stopping.IsCancellationRequested)
+                    {
+                        return; // shutting down with Redis gone: nothing to record, and no failure to report
+                    }
                     // Redis away, stalled (a timeout) or answering an error, or a stored figure that is
                     // not a number: this room tries again next second, and the hub's tick never stops.
                     log.LogWarning("Recording the start stock of room {Room} failed: {Error}", room.Id, ex.Message);

@@ -169,7 +169,7 @@ internal static class LedgerScripts
           end
         end
         -- The deltas kept since the last snapshot that are not older than this one are not in its
-        -- figures: they go on top of it again (a quantity the sum would take below zero stays at zero);
+        -- figures: they go on top of it again (the exact sum, below zero too: deltas add up in any order);
         -- the older ones are dropped with it. A reason instead when deltas it would need were dropped.
         local function on_top(wh, sku, r, st_ms)
           local rk, dk = P..'r:'..wh..':'..sku, P..'dl:'..wh..':'..sku
@@ -187,7 +187,6 @@ internal static class LedgerScripts
             local at = tonumber(kept[k + 1])
             if at > newest then newest = at end
           end
-          for j = 1, 5 do if q[j] < 0 then q[j] = 0 end end
           r.oh, r.av, r.rs, r.ib, r.us, r.st, r.dn = q[1], q[2], q[3], q[4], q[5], newest, #kept / 2
           return nil
         end
@@ -231,30 +230,24 @@ internal static class LedgerScripts
             elseif exists and sv > 0 and sv <= r.sv then
               out[#out+1] = 3; out[#out+1] = 'source_version '..fmt(sv)..' is already included in stored '..fmt(r.sv)
             else
-              local nq = {r.oh + q[1], r.av + q[2], r.rs + q[3], r.ib + q[4], r.us + q[5]}
-              local names = {'on_hand','available','reserved','inbound','unsellable'}
-              local bad = nil
-              for j = 1, 5 do if nq[j] < 0 then bad = names[j]..' would become '..fmt(nq[j]); break end end
-              if bad then
-                out[#out+1] = 4; out[#out+1] = bad
-              else
-                r.oh, r.av, r.rs, r.ib, r.us = nq[1], nq[2], nq[3], nq[4], nq[5]
-                -- The record shows the later time, and whether that one is a stand-in.
-                if st > r.st then r.st = st; r.se = tonumber(ARGV[at + 11]) end
-                if sv > 0 then r.sv = sv end
-                redis.call('SET', ek, '1', 'PX', retention)
-                local dk = P..'dl:'..wh..':'..sku
-                redis.call('ZADD', dk, st, eid..'\t'..ARGV[at + 5]..'\t'..ARGV[at + 6]..'\t'..ARGV[at + 7]..'\t'..ARGV[at + 8]..'\t'..ARGV[at + 9])
-                r.dn = r.dn + 1
-                if r.dn > KEPT_DELTAS then
-                  -- A snapshot older than the one dropped here can no longer be put right: it will be refused.
-                  local oldest = redis.call('ZPOPMIN', dk)
-                  r.dn = r.dn - 1
-                  local rk = P..'r:'..wh..':'..sku
-                  if tonumber(oldest[2]) > tonumber(redis.call('HGET', rk, 'th') or '0') then redis.call('HSET', rk, 'th', oldest[2]) end
-                end
-                out[#out+1] = 1; out[#out+1] = append('D', wh, sku, r, eid)
+              -- Applied even when a figure goes below zero: a sale that overtook the delivery it sold from
+              -- is owed by that delivery, which is on its way (ATP counts the figure as zero meanwhile).
+              r.oh, r.av, r.rs, r.ib, r.us = r.oh + q[1], r.av + q[2], r.rs + q[3], r.ib + q[4], r.us + q[5]
+              -- The record shows the later time, and whether that one is a stand-in.
+              if st > r.st then r.st = st; r.se = tonumber(ARGV[at + 11]) end
+              if sv > 0 then r.sv = sv end
+              redis.call('SET', ek, '1', 'PX', retention)
+              local dk = P..'dl:'..wh..':'..sku
+              redis.call('ZADD', dk, st, eid..'\t'..ARGV[at + 5]..'\t'..ARGV[at + 6]..'\t'..ARGV[at + 7]..'\t'..ARGV[at + 8]..'\t'..ARGV[at + 9])
+              r.dn = r.dn + 1
+              if r.dn > KEPT_DELTAS then
+                -- A snapshot older than the one dropped here can no longer be put right: it will be refused.
+                local oldest = redis.call('ZPOPMIN', dk)
+                r.dn = r.dn - 1
+                local rk = P..'r:'..wh..':'..sku
+                if tonumber(oldest[2]) > tonumber(redis.call('HGET', rk, 'th') or '0') then redis.call('HSET', rk, 'th', oldest[2]) end
               end
+              out[#out+1] = 1; out[#out+1] = append('D', wh, sku, r, eid)
             end
           end
         end

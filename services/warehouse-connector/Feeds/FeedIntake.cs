@@ -98,7 +98,8 @@ public sealed class FeedIntake(
                         stale++;
                         break;
                     default:
-                        refused.Add((sent[j], results[j].Reason.StartsWith("ledger refused", StringComparison.Ordinal) ? results[j].Reason : $"ledger rejected: {results[j].Reason}"));
+                        // REJECTED: the ledger refused it as malformed (LedgerSink says so in the reason).
+                        refused.Add((sent[j], results[j].Reason));
                         break;
                 }
             }
