@@ -18,6 +18,10 @@ public sealed class CatalogStore(IConnectionMultiplexer redis, MalformedEntries 
     private readonly RedisChannel _changed = RedisChannel.Literal(redisOptions.Value.KeyPrefix + "al:catalog");
     private readonly Lock _gate = new();
     private bool _subscribed;
+    // Reloads overlap (a write's own, an announcement's, the periodic one): only one that started later
+    // than the one shown may replace it, so a slow reload never brings back what a write just changed.
+    private long _reloadsStarted;
+    private long _shownReload;
     private volatile Snapshot _current = new(new Dictionary<string, Rule>(), new Dictionary<string, Product>(), new Dictionary<string, LiveStream>());
 
     private IDatabase Db => redis.GetDatabase();
@@ -51,6 +55,7 @@ public sealed class CatalogStore(IConnectionMultiplexer redis, MalformedEntries 
 
     public async Task ReloadAsync()
     {
+        var reload = Interlocked.Increment(ref _reloadsStarted);
         var rules = await Db.HashGetAllAsync(RulesKey);
         var products = await Db.HashGetAllAsync(ProductsKey);
         var streams = await Db.HashGetAllAsync(StreamsKey);
@@ -72,7 +77,10 @@ public sealed class CatalogStore(IConnectionMultiplexer redis, MalformedEntries 
             streamMap);
         lock (_gate)
         {
-            _current = loaded;
+            if (reload > _shownReload)
+            {
+                (_current, _shownReload) = (loaded, reload);
+            }
         }
         _loaded.TrySetResult();
     }
