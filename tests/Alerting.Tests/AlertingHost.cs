@@ -3,6 +3,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Stockcast.Alerting.V1;
 using Stockcast.Ledger.V1;
+using Stockcast.Launch;
 using Stockcast.Testing;
 
 namespace Stockcast.Alerting.Tests;
@@ -14,15 +15,18 @@ namespace Stockcast.Alerting.Tests;
 public sealed class AlertingHost(string redis, LedgerProcess ledger, string? redisNamespace = null, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null)
     : InProcessHost<Program>(settings, clock)
 {
+    public const string ReaderKey = "alerting-reader-key-0123456789abcdef";
     public const string WriterKey = "alerting-writer-key-0123456789abcdef";
+    public const string AdminKey = "alerting-admin-key-0123456789abcdef";
 
     public LedgerProcess Ledger => ledger;
 
     public string Namespace { get; } = redisNamespace ?? NewNamespace('a');
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(ServiceSettings(redis, Namespace, WriterKey))
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(ServiceSettings(redis, Namespace, new RoleKeys(ReaderKey, WriterKey, AdminKey)))
     {
         ["Alerting:LedgerAddress"] = ledger.GrpcAddress.ToString(),
+        ["Alerting:LedgerApiKey"] = LedgerProcess.ReaderKey,
         ["Alerting:ConnectorAddress"] = null,
         ["Alerting:LeaseSeconds"] = "3",
     };
@@ -49,7 +53,8 @@ public sealed class AlertingHost(string redis, LedgerProcess ledger, string? red
         return ledger;
     }
 
-    public V1.Alerting.AlertingClient Client(string? key = WriterKey) => new(Channel(key));
+    /// <summary>A client with <paramref name="key"/>: the admin key by default (tests set rules as the console does).</summary>
+    public V1.Alerting.AlertingClient Client(string? key = AdminKey) => new(Channel(key));
 
     /// <summary>Sets a SKU's figures at a warehouse in the ledger (a snapshot, as a warehouse feed would).</summary>
     public Task SetStockAsync(string warehouse, string sku, long available, long version, long inbound = 0, DateTimeOffset? sourceTime = null)
@@ -70,8 +75,8 @@ public sealed class AlertingHost(string redis, LedgerProcess ledger, string? red
     /// <summary>The ledger's gRPC client with the writer key (reservations).</summary>
     public StockLedger.StockLedgerClient LedgerWriter(out Metadata auth)
     {
-        auth = new Metadata { { "Authorization", "Bearer " + LedgerProcess.WriterKey } };
-        return new StockLedger.StockLedgerClient(ChannelTo(Ledger.GrpcAddress));
+        auth = [];
+        return new StockLedger.StockLedgerClient(ChannelTo(Ledger.GrpcAddress, LedgerProcess.WriterKey));
     }
 
     /// <summary>A live stream in <paramref name="market"/> that started a minute ago and runs <paramref name="hours"/> more.</summary>

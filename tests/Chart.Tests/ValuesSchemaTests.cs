@@ -161,7 +161,7 @@ public sealed class ValuesSchemaTests
         services:
           stock-ledger:
             apiKeys:
-              - {name: orders, access: Admin, secretName: keys, secretKey: orders}
+              - {name: orders, access: Owner, secretName: keys, secretKey: orders}
         """, "access");
 
     [Fact]
