@@ -165,6 +165,13 @@ public sealed class ValuesSchemaTests
         """, "access");
 
     [Fact]
+    public void DaprOnWithoutTheAppTokenSecretIsRejected() => AssertRejected("""
+        dapr:
+          enabled: true
+          appTokenSecret: ""
+        """, "appTokenSecret");
+
+    [Fact]
     public void RedisPasswordWrittenIntoValuesIsRejected() => AssertRejected("""
         redis:
           extraOptions: password=hunter2
