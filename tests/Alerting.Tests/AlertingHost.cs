@@ -12,9 +12,13 @@ namespace Stockcast.Alerting.Tests;
 /// The alerting service in-process (TestServer) on a real Redis, following the real stock-ledger run
 /// as a process. Two hosts given the same ledger and namespace are two replicas of one deployment.
 /// </summary>
-public sealed class AlertingHost(string redis, LedgerProcess ledger, string? redisNamespace = null, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null)
-    : InProcessHost<Program>(settings, clock)
+public sealed class AlertingHost(string redis, LedgerProcess ledger, string? redisNamespace = null, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null, LoopbackPorts? ports = null)
+    : InProcessHost<Program>(settings, clock, ports)
 {
+    /// <summary>The service on Kestrel, started, for a caller that needs its real sockets (HTTP/1.1 as the Dapr sidecar speaks it).</summary>
+    public static AlertingHost OnSockets(string redis, LedgerProcess ledger, IReadOnlyDictionary<string, string?>? settings = null)
+        => StartOnSockets(() => new AlertingHost(redis, ledger, settings: settings, ports: LoopbackPorts.Free(LoopbackPorts.Grpc, LoopbackPorts.Http)));
+
     public const string ReaderKey = "alerting-reader-key-0123456789abcdef";
     public const string WriterKey = "alerting-writer-key-0123456789abcdef";
     public const string AdminKey = "alerting-admin-key-0123456789abcdef";

@@ -157,6 +157,23 @@ public sealed class DaprSubscriptionTests(FollowedLedgerFixture ledger) : IClass
         Assert.Equal(SignalSubscription.Route.TrimStart('/'), subscription["route"]!.GetValue<string>().TrimStart('/'));
     }
 
+    [Fact]
+    public async Task OverTheSidecarsHttp11ConnectionOnlyTheAppTokenGetsIn()
+    {
+        using var host = AlertingHost.OnSockets(ledger.Redis.Configuration, ledger.Ledger, DaprSettings);
+        // daprd calls the app port over plain HTTP/1.1 on a socket, as here.
+        using var sidecar = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = host.Ports!.Address(LoopbackPorts.Http), DefaultRequestVersion = HttpVersion.Version11 };
+
+        using var subscribe = await sidecar.SendAsync(Subscribe(AppToken));
+        using var stranger = await sidecar.SendAsync(Subscribe("not-the-app-token"));
+        using var delivered = await sidecar.SendAsync(CloudEvent(Guid.NewGuid().ToString(), Sale("SKU-SOCKET", 1, DateTimeOffset.UtcNow)));
+        using var forged = await sidecar.SendAsync(CloudEvent(Guid.NewGuid().ToString(), Sale("SKU-SOCKET", 1, DateTimeOffset.UtcNow), token: null));
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Unauthorized), (subscribe.StatusCode, stranger.StatusCode));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Unauthorized), (delivered.StatusCode, forged.StatusCode));
+        Assert.Equal(1, await SignalsKeptAsync(host));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("not-the-app-token")]
