@@ -31,6 +31,7 @@ public sealed class AlertingHost(string redis, LedgerProcess ledger, string? red
     {
         ["Alerting:LedgerAddress"] = ledger.GrpcAddress.ToString(),
         ["Alerting:LedgerApiKey"] = LedgerProcess.ReaderKey,
+        ["Alerting:ConnectorApiKey"] = ConnectorProcess.ReaderKey,
         ["Alerting:ConnectorAddress"] = null,
         ["Alerting:LeaseSeconds"] = "3",
     };

@@ -8,6 +8,7 @@ public sealed class AlertingProcess(string redisConfiguration, Uri ledgerAddress
     {
         ["Alerting:LedgerAddress"] = ledgerAddress.ToString(),
         ["Alerting:LedgerApiKey"] = LedgerProcess.ReaderKey,
+        ["Alerting:ConnectorApiKey"] = ConnectorProcess.ReaderKey,
     }, readinessPath: readinessPath)
 {
     public const string ReaderKey = "alerting-process-reader-key-0123456789";
