@@ -125,7 +125,7 @@ public static class AlertScenario
             await SeedAsync(ledger, s, skus, versions, cancel);
             var seedSeconds = Clock.Seconds(started);
             started = Stopwatch.GetTimestamp();
-            await WaitUntilAsync(async () => (await alerting.Client.PreflightAsync(new PreflightRequest { Skus = { skus }, Market = s.Market }, cancellationToken: cancel))
+            await WaitUntilAsync(async () => (await alerting.Client.PreflightAsync(new PreflightRequest { Skus = { skus }, Market = s.Market }, alerting.AuthHeaders, cancellationToken: cancel))
                 .Verdicts.All(v => v.AvailableToPromise == s.BaseStock), "the alerting service's stock view has every SKU at the base stock", s.SetupSeconds, cancel);
             var viewSeconds = Clock.Seconds(started);
             started = Stopwatch.GetTimestamp();
@@ -138,7 +138,7 @@ public static class AlertScenario
                     LowStockPercent = 0,
                     RearmMarginPercent = s.RearmPercent,
                     CoolDown = Duration.FromTimeSpan(TimeSpan.Zero),
-                }, alerting.WriteHeaders, cancellationToken: cancel);
+                }, alerting.AuthHeaders, cancellationToken: cancel);
                 await alerting.Client.UpsertStreamAsync(new LiveStream
                 {
                     Id = rooms[r],
@@ -146,10 +146,10 @@ public static class AlertScenario
                     Skus = { skus.Skip(r * s.SkusPerRoom).Take(s.SkusPerRoom) },
                     StartsAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-1)),
                     EndsAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(3)),
-                }, alerting.WriteHeaders, cancellationToken: cancel);
+                }, alerting.AuthHeaders, cancellationToken: cancel);
             }
             var roomSet = rooms.ToHashSet(StringComparer.Ordinal);
-            await WaitUntilAsync(async () => (await alerting.Client.ListStreamsAsync(new ListStreamsRequest(), cancellationToken: cancel)).Streams
+            await WaitUntilAsync(async () => (await alerting.Client.ListStreamsAsync(new ListStreamsRequest(), alerting.AuthHeaders, cancellationToken: cancel)).Streams
                 .Where(x => roomSet.Contains(x.Id)).Sum(x => x.StartStock.Count) == skus.Length, "every stream's start stock is recorded", s.SetupSeconds, cancel);
             var startStockSeconds = Clock.Seconds(started);
             var open = await ListOursAsync(alerting, rooms, includeResolved: true, cancel);
@@ -263,7 +263,7 @@ public static class AlertScenario
     /// <summary>Every SKU at the base stock in the warehouse, one version each (the per-SKU counters move on).</summary>
     private static async Task SeedAsync(Ledger ledger, Settings s, string[] skus, long[] versions, CancellationToken cancel)
     {
-        using var call = ledger.Client().ApplyStockEvents(ledger.WriteHeaders, cancellationToken: cancel);
+        using var call = ledger.Client().ApplyStockEvents(ledger.AuthHeaders, cancellationToken: cancel);
         var reader = Task.Run(async () =>
         {
             long applied = 0, other = 0;
@@ -318,7 +318,7 @@ public static class AlertScenario
         var alerts = new List<Alert>();
         foreach (var room in rooms)
         {
-            alerts.AddRange((await alerting.Client.ListAlertsAsync(new ListAlertsRequest { RoomId = room, IncludeResolved = includeResolved, Limit = 1000 }, cancellationToken: cancel)).Alerts);
+            alerts.AddRange((await alerting.Client.ListAlertsAsync(new ListAlertsRequest { RoomId = room, IncludeResolved = includeResolved, Limit = 1000 }, alerting.AuthHeaders, cancellationToken: cancel)).Alerts);
         }
         return alerts;
     }
@@ -330,8 +330,8 @@ public static class AlertScenario
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             foreach (var room in rooms)
             {
-                await alerting.Client.DeleteStreamAsync(new DeleteStreamRequest { Id = room }, alerting.WriteHeaders, cancellationToken: deadline.Token);
-                await alerting.Client.DeleteRuleAsync(new DeleteRuleRequest { Id = "room:" + room }, alerting.WriteHeaders, cancellationToken: deadline.Token);
+                await alerting.Client.DeleteStreamAsync(new DeleteStreamRequest { Id = room }, alerting.AuthHeaders, cancellationToken: deadline.Token);
+                await alerting.Client.DeleteRuleAsync(new DeleteRuleRequest { Id = "room:" + room }, alerting.AuthHeaders, cancellationToken: deadline.Token);
             }
         }
         catch (RpcException ex)
@@ -362,7 +362,7 @@ public static class AlertScenario
             return;
         }
         var sentAt = new ConcurrentQueue<long>();
-        using var call = ledger.DedicatedClient().ApplyStockEvents(ledger.WriteHeaders, cancellationToken: cancel);
+        using var call = ledger.DedicatedClient().ApplyStockEvents(ledger.AuthHeaders, cancellationToken: cancel);
         var reader = Task.Run(async () =>
         {
             await foreach (var ack in call.ResponseStream.ReadAllAsync(cancel))
@@ -470,7 +470,7 @@ public static class AlertScenario
     {
         try
         {
-            using var call = alerting.Client.WatchAlerts(new WatchAlertsRequest { AfterId = "0" }, cancellationToken: stop);
+            using var call = alerting.Client.WatchAlerts(new WatchAlertsRequest { AfterId = "0" }, alerting.AuthHeaders, cancellationToken: stop);
             await foreach (var n in call.ResponseStream.ReadAllAsync(stop))
             {
                 var now = Stopwatch.GetTimestamp();
@@ -531,7 +531,7 @@ public static class AlertScenario
 
         public ProbeWriter(Ledger ledger, CancellationToken cancel)
         {
-            _call = ledger.DedicatedClient().ApplyStockEvents(ledger.WriteHeaders, cancellationToken: cancel);
+            _call = ledger.DedicatedClient().ApplyStockEvents(ledger.AuthHeaders, cancellationToken: cancel);
             _reader = Task.Run(async () =>
             {
                 try

@@ -45,7 +45,7 @@ public static class ApplyScenario
                 try
                 {
                     var request = new WatchRequest { StartRevision = 0, ProgressIntervalSeconds = 1 };
-                    using var call = ledger.Invoker().AsyncServerStreamingCall(WatchLite.Method, null, new CallOptions(cancellationToken: stop), request);
+                    using var call = ledger.Invoker().AsyncServerStreamingCall(WatchLite.Method, null, new CallOptions(ledger.AuthHeaders, cancellationToken: stop), request);
                     await foreach (var response in call.ResponseStream.ReadAllAsync(stop))
                     {
                         var now = NowMicros();
@@ -194,7 +194,7 @@ public static class ApplyScenario
     {
         var outcome = new Outcome();
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(hardStop);
-        using var call = ledger.Client().ApplyStockEvents(ledger.WriteHeaders, cancellationToken: hardStop);
+        using var call = ledger.Client().ApplyStockEvents(ledger.AuthHeaders, cancellationToken: hardStop);
         using var slots = new SemaphoreSlim(s.InFlight);
         var sentAt = new ConcurrentQueue<long>();
         var reader = Task.Run(async () =>

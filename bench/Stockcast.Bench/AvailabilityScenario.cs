@@ -68,7 +68,7 @@ public static class AvailabilityScenario
                         Sku = Catalog.Sku(s.Prefix, random.Next(s.Skus)),
                         Market = s.Markets[n++ % s.Markets.Length],
                     };
-                    var reply = await client.GetAvailabilityAsync(request, cancellationToken: hardStop.Token);
+                    var reply = await client.GetAvailabilityAsync(request, ledger.AuthHeaders, cancellationToken: hardStop.Token);
                     warehouses = reply.Warehouses.Count;
                 }
                 var took = Stopwatch.GetTimestamp() - at;

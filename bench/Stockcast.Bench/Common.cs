@@ -48,7 +48,7 @@ public sealed class BenchArgs
     }
 }
 
-/// <summary>The ledger under test: a few HTTP/2 channels and the write key.</summary>
+/// <summary>The ledger under test: a few HTTP/2 channels and the key every call sends (reads need one too).</summary>
 public sealed class Ledger : IDisposable
 {
     private readonly List<GrpcChannel> _channels = [];
@@ -59,13 +59,13 @@ public sealed class Ledger : IDisposable
     public Ledger(string target, string apiKey, int channels)
     {
         Target = target;
-        WriteHeaders = new Metadata { { "Authorization", "Bearer " + apiKey } };
+        AuthHeaders = new Metadata { { "Authorization", "Bearer " + apiKey } };
         _invokers = [.. Enumerable.Range(0, Math.Max(1, channels)).Select(_ => NewChannel().CreateCallInvoker())];
         _clients = [.. _invokers.Select(i => new StockLedger.StockLedgerClient(i))];
     }
 
     public string Target { get; }
-    public Metadata WriteHeaders { get; }
+    public Metadata AuthHeaders { get; }
 
     /// <summary>Clients round-robin over the channels, so load spreads over several connections.</summary>
     public StockLedger.StockLedgerClient Client() => _clients[NextIndex()];

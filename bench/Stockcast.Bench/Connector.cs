@@ -22,6 +22,7 @@ public sealed class ConnectorUnderTest : IDisposable
     {
         HttpBase = new Uri(httpBase.TrimEnd('/') + "/");
         ApiKey = apiKey;
+        AuthHeaders = new Metadata { { "Authorization", "Bearer " + apiKey } };
         // HTTP/1.1, as warehouses deliver webhooks: one request at a time per connection, so as many
         // connections as concurrent senders.
         Http = new HttpClient(new SocketsHttpHandler
@@ -38,12 +39,13 @@ public sealed class ConnectorUnderTest : IDisposable
 
     public Uri HttpBase { get; }
     public string ApiKey { get; }
+    public Metadata AuthHeaders { get; }
     public HttpClient Http { get; }
     public WarehouseConnector.WarehouseConnectorClient Feeds { get; }
 
     public async Task<Feed> FeedAsync(string warehouseId)
     {
-        var list = await Feeds.ListFeedsAsync(new ListFeedsRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
+        var list = await Feeds.ListFeedsAsync(new ListFeedsRequest(), AuthHeaders, deadline: DateTime.UtcNow.AddSeconds(10));
         return list.Feeds.FirstOrDefault(f => f.WarehouseId == warehouseId)
             ?? throw new InvalidOperationException($"the connector has no feed for warehouse '{warehouseId}'");
     }
@@ -162,7 +164,7 @@ public sealed class LedgerChangeCounter
         {
             try
             {
-                using var call = ledger.Invoker().AsyncServerStreamingCall(WatchLite.Method, null, new CallOptions(cancellationToken: stop), request);
+                using var call = ledger.Invoker().AsyncServerStreamingCall(WatchLite.Method, null, new CallOptions(ledger.AuthHeaders, cancellationToken: stop), request);
                 await foreach (var response in call.ResponseStream.ReadAllAsync(stop))
                 {
                     if (response.SourceVersions.Count > 0)
@@ -215,7 +217,7 @@ public static class LedgerSeed
     public static async Task PopulateAsync(Ledger ledger, string warehouse, IReadOnlyList<string> skus, CancellationToken cancel)
     {
         var started = Stopwatch.GetTimestamp();
-        using var call = ledger.Client().ApplyStockEvents(ledger.WriteHeaders, cancellationToken: cancel);
+        using var call = ledger.Client().ApplyStockEvents(ledger.AuthHeaders, cancellationToken: cancel);
         var sourceTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddMinutes(-1));
         var batches = skus.Chunk(500).ToArray();
         var reader = Task.Run(async () =>

@@ -97,8 +97,8 @@ public static class FanoutScenario
         var tokens = new string[roomCount];
         for (var r = 0; r < roomCount; r++)
         {
-            await overlay.Client.UpsertRoomAsync(NewRoom(rooms[r], skus[r]), overlay.WriteHeaders, cancellationToken: cancel);
-            tokens[r] = (await overlay.Client.IssueTokenAsync(new IssueTokenRequest { RoomId = rooms[r] }, overlay.WriteHeaders, cancellationToken: cancel)).Token;
+            await overlay.Client.UpsertRoomAsync(NewRoom(rooms[r], skus[r]), overlay.AuthHeaders, cancellationToken: cancel);
+            tokens[r] = (await overlay.Client.IssueTokenAsync(new IssueTokenRequest { RoomId = rooms[r] }, overlay.AuthHeaders, cancellationToken: cancel)).Token;
         }
         var setupStarted = Stopwatch.GetTimestamp();
         await WaitForRoomsAsync(s, endPoint, rooms, tokens, cancel);
@@ -114,7 +114,7 @@ public static class FanoutScenario
         }
         foreach (var room in rooms)
         {
-            await overlay.Client.DeleteRoomAsync(new DeleteRoomRequest { RoomId = room }, overlay.WriteHeaders, cancellationToken: cancel);
+            await overlay.Client.DeleteRoomAsync(new DeleteRoomRequest { RoomId = room }, overlay.AuthHeaders, cancellationToken: cancel);
         }
     }
 
@@ -237,7 +237,7 @@ public static class FanoutScenario
     {
         var changes = s.Changes * step.Rooms;
         var writer = new Writer(new long[changes], new long[changes], step.Rooms);
-        using var call = ledger.DedicatedClient().ApplyStockEvents(ledger.WriteHeaders, cancellationToken: cancel);
+        using var call = ledger.DedicatedClient().ApplyStockEvents(ledger.AuthHeaders, cancellationToken: cancel);
         var notApplied = 0;
         var reader = Task.Run(async () =>
         {
@@ -282,7 +282,7 @@ public static class FanoutScenario
 
     private static async Task SeedAsync(Settings s, Ledger ledger, string[][] skus, long[] versions, CancellationToken cancel)
     {
-        using var call = ledger.Client().ApplyStockEvents(ledger.WriteHeaders, cancellationToken: cancel);
+        using var call = ledger.Client().ApplyStockEvents(ledger.AuthHeaders, cancellationToken: cancel);
         var request = new ApplyStockEventsRequest { BatchId = "fanout-seed" };
         var sourceTime = Timestamp.FromDateTime(DateTime.UtcNow);
         for (var r = 0; r < skus.Length; r++)

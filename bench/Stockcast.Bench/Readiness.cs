@@ -32,7 +32,7 @@ public static class Readiness
                 }
                 if (ready)
                 {
-                    var list = await ledger.Client().ListWarehousesAsync(new ListWarehousesRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+                    var list = await ledger.Client().ListWarehousesAsync(new ListWarehousesRequest(), ledger.AuthHeaders, deadline: DateTime.UtcNow.AddSeconds(2));
                     seen = list.Warehouses.Count;
                     last = $"ListWarehouses returned {seen}";
                     if (seen >= warehouses)
@@ -81,7 +81,7 @@ public static class Readiness
                 }
                 if (ready && simReady)
                 {
-                    var list = await connector.Feeds.ListFeedsAsync(new Stockcast.Connector.V1.ListFeedsRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+                    var list = await connector.Feeds.ListFeedsAsync(new Stockcast.Connector.V1.ListFeedsRequest(), connector.AuthHeaders, deadline: DateTime.UtcNow.AddSeconds(2));
                     last = $"ListFeeds returned {list.Feeds.Count}";
                     if (list.Feeds.Count >= feeds)
                     {

@@ -15,7 +15,7 @@ public sealed class ServiceUnderTest<TClient> : IDisposable
     {
         Name = name;
         HttpBase = new Uri(httpBase.TrimEnd('/') + "/");
-        WriteHeaders = new Metadata { { "Authorization", "Bearer " + apiKey } };
+        AuthHeaders = new Metadata { { "Authorization", "Bearer " + apiKey } };
         _channel = Ledger.OpenChannel(grpcTarget);
         Client = client(_channel);
         Http = new HttpClient(new SocketsHttpHandler { UseProxy = false, AutomaticDecompression = DecompressionMethods.None }) { Timeout = TimeSpan.FromSeconds(10) };
@@ -23,7 +23,7 @@ public sealed class ServiceUnderTest<TClient> : IDisposable
 
     public string Name { get; }
     public Uri HttpBase { get; }
-    public Metadata WriteHeaders { get; }
+    public Metadata AuthHeaders { get; }
     public TClient Client { get; }
     public HttpClient Http { get; }
 

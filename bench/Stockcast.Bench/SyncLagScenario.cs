@@ -240,7 +240,7 @@ public static class SyncLagScenario
         {
             var request = new WatchRequest { StartRevision = 0, ProgressIntervalSeconds = 1 };
             request.WarehouseIds.Add(warehouse);
-            using var call = ledger.Client().Watch(request, cancellationToken: stop);
+            using var call = ledger.Client().Watch(request, ledger.AuthHeaders, cancellationToken: stop);
             await foreach (var response in call.ResponseStream.ReadAllAsync(stop))
             {
                 var now = Stopwatch.GetTimestamp();

@@ -137,7 +137,7 @@ public static class WatchScenario
             {
                 if (s.FullDecode)
                 {
-                    using var call = ledger.Client().Watch(request, cancellationToken: stopWatchers.Token);
+                    using var call = ledger.Client().Watch(request, ledger.AuthHeaders, cancellationToken: stopWatchers.Token);
                     var versions = new List<long>(256);
                     await foreach (var response in call.ResponseStream.ReadAllAsync(stopWatchers.Token))
                     {
@@ -148,7 +148,7 @@ public static class WatchScenario
                 }
                 else
                 {
-                    using var call = ledger.Invoker().AsyncServerStreamingCall(WatchLite.Method, null, new CallOptions(cancellationToken: stopWatchers.Token), request);
+                    using var call = ledger.Invoker().AsyncServerStreamingCall(WatchLite.Method, null, new CallOptions(ledger.AuthHeaders, cancellationToken: stopWatchers.Token), request);
                     await foreach (var response in call.ResponseStream.ReadAllAsync(stopWatchers.Token))
                     {
                         Receive(w, response.HeaderRevision, response.SourceVersions);
@@ -259,7 +259,7 @@ public static class WatchScenario
         double interval, int records, string prefix, long offset, CpuMeter cpu, CancellationToken hardStop)
     {
         var sentAt = new ConcurrentQueue<long>();
-        using var call = client.ApplyStockEvents(ledger.WriteHeaders, cancellationToken: hardStop);
+        using var call = client.ApplyStockEvents(ledger.AuthHeaders, cancellationToken: hardStop);
         var reader = Task.Run(async () =>
         {
             await foreach (var ack in call.ResponseStream.ReadAllAsync(hardStop))

@@ -10,6 +10,7 @@ using Stockcast.Alerting.Stock;
 using Stockcast.LedgerClient;
 using Stockcast.Connector.V1;
 using Stockcast.ServiceDefaults;
+using Stockcast.ServiceDefaults.Auth;
 using Stockcast.ServiceDefaults.Clients;
 using Stockcast.ServiceDefaults.Redis;
 
@@ -85,5 +86,6 @@ public static class AlertingExtensions
             }
         });
         builder.Services.AddSingleton<IAlertSink, DaprSink>();
+        builder.AddDaprAppToken(dapr.AppApiToken);
     }
 }

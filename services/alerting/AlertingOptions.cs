@@ -194,10 +194,13 @@ public sealed class DaprOptions
     public string GrpcEndpoint { get; set; } = "";
 
     /// <summary>
-    /// Dapr's app API token (the sidecar's APP_API_TOKEN, from a secret): when set, signal deliveries
-    /// must carry it in the dapr-api-token header. The sidecar's API token (DAPR_API_TOKEN) is read by Dapr's client.
+    /// Dapr's app API token (the sidecar's APP_API_TOKEN, from a secret), required with Dapr on: every
+    /// Dapr endpoint (/dapr/subscribe, /dapr/signals) wants it in the dapr-api-token header, so nobody
+    /// else on the network subscribes or delivers. The sidecar's API token (DAPR_API_TOKEN) is read by Dapr's client.
     /// </summary>
     public string AppApiToken { get; set; } = "";
+
+    public const int MinimumAppApiTokenLength = 16;
 
     public bool Enabled => PubSubName.Length > 0;
 
@@ -210,6 +213,12 @@ public sealed class DaprOptions
         if (string.IsNullOrWhiteSpace(AlertsTopic) || string.IsNullOrWhiteSpace(SignalsTopic))
         {
             yield return new ValidationResult("Alerting:Dapr:AlertsTopic and Alerting:Dapr:SignalsTopic must not be empty when Alerting:Dapr:PubSubName is set.", [nameof(AlertingOptions.Dapr)]);
+        }
+        if (AppApiToken.Length < MinimumAppApiTokenLength)
+        {
+            yield return new ValidationResult(
+                $"Alerting:Dapr:AppApiToken must be set (at least {MinimumAppApiTokenLength} characters) when Alerting:Dapr:PubSubName is set: the sidecar's app API token (APP_API_TOKEN, from the Secret named by the chart's dapr.appTokenSecret); without it anyone on the network could deliver signals.",
+                [nameof(AlertingOptions.Dapr)]);
         }
         if (GrpcEndpoint.Length > 0 && (!Uri.TryCreate(GrpcEndpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https")))
         {

@@ -191,16 +191,18 @@ public sealed class AlertLifecycleTests(RedisServerFixture redis) : LedgerPerTes
     }
 
     [Fact]
-    public async Task WritesNeedAWriteKeyAndABadRuleIsRefusedNamingItsField()
+    public async Task RulesNeedAnAdminKeyAndABadRuleIsRefusedNamingItsField()
     {
         using var host = new AlertingHost(Redis.Configuration, Ledger);
 
         var anonymous = await Assert.ThrowsAsync<RpcException>(async () => await host.Client(key: null).SetRuleAsync(new Rule { Sku = "X", LowStockUnits = 1 }));
+        var writer = await Assert.ThrowsAsync<RpcException>(async () => await host.Client(AlertingHost.WriterKey).SetRuleAsync(new Rule { Sku = "X", LowStockUnits = 1 }));
         var bad = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().SetRuleAsync(new Rule { Sku = "X", LowStockPercent = 130 }));
         var noScope = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().SetRuleAsync(new Rule { LowStockUnits = 1 }));
         var badStream = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertStreamAsync(new LiveStream { Id = "r", Market = "US", Skus = { "A" }, StartsAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) }));
 
         Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, writer.StatusCode);
         Assert.Equal((StatusCode.InvalidArgument, "low_stock_percent"), (bad.StatusCode, bad.Trailers.GetValue("stockcast-field")));
         Assert.Equal("scope", noScope.Trailers.GetValue("stockcast-field"));
         Assert.Equal("ends_at", badStream.Trailers.GetValue("stockcast-field"));

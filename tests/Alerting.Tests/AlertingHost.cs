@@ -3,6 +3,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Stockcast.Alerting.V1;
 using Stockcast.Ledger.V1;
+using Stockcast.Launch;
 using Stockcast.Testing;
 
 namespace Stockcast.Alerting.Tests;
@@ -11,18 +12,26 @@ namespace Stockcast.Alerting.Tests;
 /// The alerting service in-process (TestServer) on a real Redis, following the real stock-ledger run
 /// as a process. Two hosts given the same ledger and namespace are two replicas of one deployment.
 /// </summary>
-public sealed class AlertingHost(string redis, LedgerProcess ledger, string? redisNamespace = null, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null)
-    : InProcessHost<Program>(settings, clock)
+public sealed class AlertingHost(string redis, LedgerProcess ledger, string? redisNamespace = null, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null, LoopbackPorts? ports = null)
+    : InProcessHost<Program>(settings, clock, ports)
 {
+    /// <summary>The service on Kestrel, started, for a caller that needs its real sockets (HTTP/1.1 as the Dapr sidecar speaks it).</summary>
+    public static AlertingHost OnSockets(string redis, LedgerProcess ledger, IReadOnlyDictionary<string, string?>? settings = null)
+        => StartOnSockets(() => new AlertingHost(redis, ledger, settings: settings, ports: LoopbackPorts.Free(LoopbackPorts.Grpc, LoopbackPorts.Http)));
+
+    public const string ReaderKey = "alerting-reader-key-0123456789abcdef";
     public const string WriterKey = "alerting-writer-key-0123456789abcdef";
+    public const string AdminKey = "alerting-admin-key-0123456789abcdef";
 
     public LedgerProcess Ledger => ledger;
 
     public string Namespace { get; } = redisNamespace ?? NewNamespace('a');
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(ServiceSettings(redis, Namespace, WriterKey))
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(ServiceSettings(redis, Namespace, new RoleKeys(ReaderKey, WriterKey, AdminKey)))
     {
         ["Alerting:LedgerAddress"] = ledger.GrpcAddress.ToString(),
+        ["Alerting:LedgerApiKey"] = LedgerProcess.ReaderKey,
+        ["Alerting:ConnectorApiKey"] = ConnectorProcess.ReaderKey,
         ["Alerting:ConnectorAddress"] = null,
         ["Alerting:LeaseSeconds"] = "3",
     };
@@ -49,7 +58,8 @@ public sealed class AlertingHost(string redis, LedgerProcess ledger, string? red
         return ledger;
     }
 
-    public V1.Alerting.AlertingClient Client(string? key = WriterKey) => new(Channel(key));
+    /// <summary>A client with <paramref name="key"/>: the admin key by default (tests set rules as the console does).</summary>
+    public V1.Alerting.AlertingClient Client(string? key = AdminKey) => new(Channel(key));
 
     /// <summary>Sets a SKU's figures at a warehouse in the ledger (a snapshot, as a warehouse feed would).</summary>
     public Task SetStockAsync(string warehouse, string sku, long available, long version, long inbound = 0, DateTimeOffset? sourceTime = null)
@@ -70,8 +80,8 @@ public sealed class AlertingHost(string redis, LedgerProcess ledger, string? red
     /// <summary>The ledger's gRPC client with the writer key (reservations).</summary>
     public StockLedger.StockLedgerClient LedgerWriter(out Metadata auth)
     {
-        auth = new Metadata { { "Authorization", "Bearer " + LedgerProcess.WriterKey } };
-        return new StockLedger.StockLedgerClient(ChannelTo(Ledger.GrpcAddress));
+        auth = [];
+        return new StockLedger.StockLedgerClient(ChannelTo(Ledger.GrpcAddress, LedgerProcess.WriterKey));
     }
 
     /// <summary>A live stream in <paramref name="market"/> that started a minute ago and runs <paramref name="hours"/> more.</summary>

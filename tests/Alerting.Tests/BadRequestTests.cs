@@ -23,7 +23,7 @@ public sealed class BadRequestTests(RedisServerFixture redis) : LedgerPerTest(re
         var client = host.Client();
         var stream = AlertingHost.LiveNow("room-1", "US", 2, "TEE-1", "HOOD-1");
         await client.UpsertStreamAsync(stream);
-        var fuzz = new GrpcFuzz(host.Channel(AlertingHost.WriterKey).CreateCallInvoker(), V1.Alerting.Descriptor, async () =>
+        var fuzz = new GrpcFuzz(host.Channel(AlertingHost.AdminKey).CreateCallInvoker(), V1.Alerting.Descriptor, async () =>
         {
             var rules = await client.ListRulesAsync(new ListRulesRequest());
             var streams = await client.ListStreamsAsync(new ListStreamsRequest());

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Stockcast.Alerting.Demand;
 using Stockcast.Alerting.Signals;
 using Stockcast.Alerting.V1;
+using Stockcast.ServiceDefaults.Auth;
 using Stockcast.Testing;
 using StackExchange.Redis;
 
@@ -70,7 +71,7 @@ public sealed class DaprSubscriptionTests(FollowedLedgerFixture ledger) : IClass
         request.Headers.Add("tracestate", "");
         if (token is not null)
         {
-            request.Headers.Add(SignalSubscription.AppTokenHeader, token);
+            request.Headers.Add(DaprAppTokenAuthenticationHandler.Header, token);
         }
         return request;
     }
@@ -145,7 +146,7 @@ public sealed class DaprSubscriptionTests(FollowedLedgerFixture ledger) : IClass
     {
         using var host = Host();
 
-        using var response = await host.CreateClient().GetAsync("/dapr/subscribe");
+        using var response = await host.CreateClient().SendAsync(Subscribe(AppToken));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         // Dapr reads the names as Go's encoding/json does, ignoring case (the SDK writes "pubsubName").
@@ -154,6 +155,57 @@ public sealed class DaprSubscriptionTests(FollowedLedgerFixture ledger) : IClass
         Assert.Equal(PubSub, subscription["pubsubname"]!.GetValue<string>());
         Assert.Equal(Topic, subscription["topic"]!.GetValue<string>());
         Assert.Equal(SignalSubscription.Route.TrimStart('/'), subscription["route"]!.GetValue<string>().TrimStart('/'));
+    }
+
+    [Fact]
+    public async Task OverTheSidecarsHttp11ConnectionOnlyTheAppTokenGetsIn()
+    {
+        using var host = AlertingHost.OnSockets(ledger.Redis.Configuration, ledger.Ledger, DaprSettings);
+        // daprd calls the app port over plain HTTP/1.1 on a socket, as here.
+        using var sidecar = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = host.Ports!.Address(LoopbackPorts.Http), DefaultRequestVersion = HttpVersion.Version11 };
+
+        using var subscribe = await sidecar.SendAsync(Subscribe(AppToken));
+        using var stranger = await sidecar.SendAsync(Subscribe("not-the-app-token"));
+        using var delivered = await sidecar.SendAsync(CloudEvent(Guid.NewGuid().ToString(), Sale("SKU-SOCKET", 1, DateTimeOffset.UtcNow)));
+        using var forged = await sidecar.SendAsync(CloudEvent(Guid.NewGuid().ToString(), Sale("SKU-SOCKET", 1, DateTimeOffset.UtcNow), token: null));
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Unauthorized), (subscribe.StatusCode, stranger.StatusCode));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Unauthorized), (delivered.StatusCode, forged.StatusCode));
+        Assert.Equal(1, await SignalsKeptAsync(host));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("not-the-app-token")]
+    public async Task OnlyTheSidecarLearnsTheSubscription(string? token)
+    {
+        using var host = Host();
+
+        using var response = await host.CreateClient().SendAsync(Subscribe(token));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.DoesNotContain(Topic, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AServiceWithDaprOnAndNoAppTokenRefusesToStartNamingTheSetting()
+    {
+        using var host = new AlertingHost(ledger.Redis.Configuration, ledger.Ledger, settings: new Dictionary<string, string?>(DaprSettings) { ["Alerting:Dapr:AppApiToken"] = "" });
+
+        var error = Assert.ThrowsAny<Exception>(() => host.Server);
+
+        Assert.Contains("Alerting:Dapr:AppApiToken must be set", error.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>GET /dapr/subscribe as daprd asks it at start-up, with the app API token when given.</summary>
+    private static HttpRequestMessage Subscribe(string? token)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/dapr/subscribe");
+        if (token is not null)
+        {
+            request.Headers.Add(DaprAppTokenAuthenticationHandler.Header, token);
+        }
+        return request;
     }
 
     [Fact]

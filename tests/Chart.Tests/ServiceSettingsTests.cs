@@ -91,6 +91,22 @@ public sealed partial class ServiceSettingsTests
     }
 
     [Theory]
+    [MemberData(nameof(RegionsAndServices))]
+    public void EveryRegionsReleaseKeepsReadsBehindAKeyAndGivesEachCallerAKeyForThePeerItReads(string region, string service)
+    {
+        var configuration = ServiceSettings.Rendered(ChartFiles.RegionValues(region), service);
+        // The section holding the addresses of the services it reads (none for the ledger).
+        var section = ServiceSettings.KeysOf(service).Select(k => k.Split(':')).FirstOrDefault(p => p is [_, var name] && name.EndsWith("Address", StringComparison.Ordinal))?[0];
+
+        Assert.False(configuration.GetValue<bool>("Auth:AllowAnonymousReads"), $"{service} in {region} lets anyone read");
+        foreach (var peer in section is null ? [] : configuration.GetSection(section).GetChildren().Where(c => c.Key.EndsWith("Address", StringComparison.Ordinal) && !string.IsNullOrEmpty(c.Value)))
+        {
+            var key = $"{section}:{peer.Key[..^"Address".Length]}ApiKey";
+            Assert.False(string.IsNullOrEmpty(configuration[key]), $"{service} in {region} reads {peer.Value} without a key ({key})");
+        }
+    }
+
+    [Theory]
     [InlineData("warehouse-connector", "Connector:LedgerAddress")]
     [InlineData("alerting", "Alerting:LedgerAddress")]
     [InlineData("overlay-broadcast", "Overlay:LedgerAddress")]

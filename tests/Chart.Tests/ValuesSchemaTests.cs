@@ -161,8 +161,15 @@ public sealed class ValuesSchemaTests
         services:
           stock-ledger:
             apiKeys:
-              - {name: orders, access: Admin, secretName: keys, secretKey: orders}
+              - {name: orders, access: Owner, secretName: keys, secretKey: orders}
         """, "access");
+
+    [Fact]
+    public void DaprOnWithoutTheAppTokenSecretIsRejected() => AssertRejected("""
+        dapr:
+          enabled: true
+          appTokenSecret: ""
+        """, "appTokenSecret");
 
     [Fact]
     public void RedisPasswordWrittenIntoValuesIsRejected() => AssertRejected("""

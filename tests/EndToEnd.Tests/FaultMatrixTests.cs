@@ -162,7 +162,7 @@ public sealed class FaultMatrixTests(WholeSystem system, BrowserFixture browser,
             await viewer.ConnectAsync("127.0.0.1", system.Wiring.Ports.OverlayHttp);
             await viewer.GetStream().WriteAsync(Encoding.ASCII.GetBytes($"GET {token.EventsPath} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"));
             // A gRPC Watch client that stops reading: HTTP/2 flow control holds what the ledger sends it.
-            using var channel = GrpcChannel.ForAddress(system.Ledger.GrpcAddress);
+            using var channel = TestChannels.WithApiKey(system.Ledger.GrpcAddress, system.Wiring.Keys.Reader);
             using var watch = new StockLedger.StockLedgerClient(channel).Watch(new WatchRequest());
             // Enough ledger changes to fill both (reservations made and released: no unit moves).
             await Task.WhenAll(Enumerable.Range(0, 4).Select(async worker =>

@@ -328,7 +328,7 @@ public sealed class RedisFaultTests(RedisFaultTests.Measured measured) : IClassF
         public async Task StartAsync()
         {
             await _alerting.StartAsync();
-            _channel = Writer(_alerting.GrpcAddress, AlertingProcess.WriterKey);
+            _channel = Writer(_alerting.GrpcAddress, AlertingProcess.AdminKey);
             await Client.SetRuleAsync(new Rule { DefaultScope = true, LowStockUnits = 10, LowStockPercent = 0, CoolDown = Duration.FromTimeSpan(TimeSpan.Zero) });
         }
 
@@ -373,7 +373,7 @@ public sealed class RedisFaultTests(RedisFaultTests.Measured measured) : IClassF
         public async Task StartAsync()
         {
             await _overlay.StartAsync();
-            _channel = Writer(_overlay.GrpcAddress, OverlayProcess.WriterKey);
+            _channel = Writer(_overlay.GrpcAddress, OverlayProcess.AdminKey);
             await new Overlay.V1.Overlay.OverlayClient(_channel).UpsertRoomAsync(new Room
             {
                 Id = "fault-room",

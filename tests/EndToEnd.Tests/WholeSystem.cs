@@ -54,7 +54,7 @@ public sealed class WholeSystem : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _runFolder = Directory.CreateTempSubdirectory("stockcast-e2e-").FullName;
-        Wiring = new StackWiring(BuildOutput.OfRunningProgram(), StackPorts.Free(), _runFolder, "e2e-writer-key-" + Guid.NewGuid().ToString("N"));
+        Wiring = new StackWiring(BuildOutput.OfRunningProgram(), StackPorts.Free(), _runFolder, RoleKeys.DerivedFrom("e2e-admin-key-" + Guid.NewGuid().ToString("N")));
         // appendfsync always: a Redis killed with SIGKILL comes back with every acknowledged write (losing
         // the last second, as everysec may, is another fault: "Redis comes back with older data").
         Redis = Own(Wiring.Redis(["--appendonly", "yes", "--appendfsync", "always", "--save", "", "--enable-debug-command", "local"]));
@@ -123,9 +123,9 @@ public sealed class WholeSystem : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    /// <summary>The writer key on every call, as the live-commerce platform and the operator tools send it.</summary>
+    /// <summary>The admin key on every call: the tests play the live-commerce platform and the operator at once.</summary>
     public GrpcChannel Channel(Uri address)
-        => Own(TestChannels.WithApiKey(address, new SocketsHttpHandler { EnableMultipleHttp2Connections = true }, Wiring.WriterKey));
+        => Own(TestChannels.WithApiKey(address, new SocketsHttpHandler { EnableMultipleHttp2Connections = true }, Wiring.Keys.Admin));
 
     public static string Token(string warehouse) => warehouse + "-token";
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Stockcast.Launch;
 
 namespace Stockcast.Testing;
 
@@ -60,15 +61,14 @@ public abstract class InProcessHost<TProgram> : WebApplicationFactory<TProgram> 
         }
     }
 
-    /// <summary>What every Stockcast service is given: its Redis, its key namespace and one API key with write access.</summary>
-    protected static Dictionary<string, string?> ServiceSettings(string redis, string @namespace, string writerKey) => new()
+    /// <summary>What every Stockcast service is given: its Redis, its key namespace and an API key per role.</summary>
+    protected static Dictionary<string, string?> ServiceSettings(string redis, string @namespace, RoleKeys keys)
     {
-        ["Redis:Configuration"] = redis,
-        ["Redis:Namespace"] = @namespace,
-        ["Auth:ApiKeys:0:Name"] = "tests",
-        ["Auth:ApiKeys:0:Key"] = writerKey,
-        ["Auth:ApiKeys:0:Access"] = "Write",
-    };
+        var settings = keys.Settings();
+        settings["Redis:Configuration"] = redis;
+        settings["Redis:Namespace"] = @namespace;
+        return settings;
+    }
 
     /// <summary>A key namespace of its own, so hosts on one Redis keep apart; <paramref name="service"/> says whose it is.</summary>
     protected static string NewNamespace(char service) => service + Guid.NewGuid().ToString("N")[..12];
@@ -112,8 +112,8 @@ public abstract class InProcessHost<TProgram> : WebApplicationFactory<TProgram> 
             // Another HTTP/2 connection rather than queued calls once one connection's streams are all in use.
             : TestChannels.WithApiKey(Ports.Address(LoopbackPorts.Grpc), new SocketsHttpHandler { EnableMultipleHttp2Connections = true }, apiKey));
 
-    /// <summary>A channel to another service (a ledger process, say), disposed with this host.</summary>
-    protected GrpcChannel ChannelTo(Uri address) => Keep(GrpcChannel.ForAddress(address));
+    /// <summary>A channel to another service (a ledger process, say) that sends <paramref name="apiKey"/>, disposed with this host.</summary>
+    protected GrpcChannel ChannelTo(Uri address, string apiKey) => Keep(TestChannels.WithApiKey(address, apiKey));
 
     private GrpcChannel Keep(GrpcChannel channel)
     {

@@ -5,7 +5,7 @@ namespace Stockcast.Testing;
 
 /// <summary>
 /// A real service as a separate process (its build output next to this test run, started by
-/// Stockcast.Launch), on free loopback ports, with its own Redis namespace and a writer API key.
+/// Stockcast.Launch), on free loopback ports, with its own Redis namespace and an API key per role.
 /// <see cref="Stop"/> is SIGKILL — no shutdown hook, no flush — and <see cref="StartAsync"/> starts it
 /// again on the same ports and namespace, as Kubernetes restarts a crashed pod.
 /// </summary>
@@ -17,7 +17,7 @@ public class ServiceProcess : IDisposable
     /// <param name="host">The loopback address it listens on (any of 127/8: replicas behind one name bind one each).</param>
     /// <param name="grpcPort">The gRPC port, when replicas must share it; 0 = a free one.</param>
     /// <param name="readinessPath">What a start waits for: /readyz, or /healthz (alive) for a service meant to start unready.</param>
-    protected ServiceProcess(string name, BuiltProgram program, string redisConfiguration, string writerKey, IReadOnlyDictionary<string, string>? settings, string host = "127.0.0.1", int grpcPort = 0, string readinessPath = "/readyz")
+    protected ServiceProcess(string name, BuiltProgram program, string redisConfiguration, RoleKeys keys, IReadOnlyDictionary<string, string>? settings, string host = "127.0.0.1", int grpcPort = 0, string readinessPath = "/readyz")
     {
         var all = new Dictionary<string, string> { ["Logging:LogLevel:Default"] = "Warning" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
@@ -32,7 +32,7 @@ public class ServiceProcess : IDisposable
             BindAddress = IPAddress.Parse(host),
             GrpcPort = grpcPort == 0 ? null : grpcPort,
             Redis = new RedisTarget(redisConfiguration, RedisNamespace),
-            ApiKeys = [new ApiKey("tests", writerKey, "Write")],
+            ApiKeys = keys.ApiKeys,
             Settings = all,
             ReadinessPath = readinessPath,
         });

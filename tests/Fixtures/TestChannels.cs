@@ -5,6 +5,9 @@ namespace Stockcast.Testing;
 
 public static class TestChannels
 {
+    /// <summary>A gRPC channel over sockets to a service run as a process, sending <paramref name="apiKey"/>.</summary>
+    public static GrpcChannel WithApiKey(Uri address, string apiKey) => WithApiKey(address, new SocketsHttpHandler(), apiKey);
+
     /// <summary>A gRPC channel to a service under test that sends <paramref name="apiKey"/> as a bearer token (none when null).</summary>
     /// <param name="handler">The TestServer's handler, or a socket handler for a service on Kestrel.</param>
     public static GrpcChannel WithApiKey(Uri address, HttpMessageHandler handler, string? apiKey)

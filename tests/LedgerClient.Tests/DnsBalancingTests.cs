@@ -18,8 +18,8 @@ public sealed partial class DnsBalancingTests(RedisServerFixture redis) : IClass
     [Fact]
     public async Task WatchStreamsAndUnaryCallsThroughOneDnsNameSpreadOverBothLedgerReplicas()
     {
-        // Reads need the key: the call credential must reach whichever replica answers.
-        var deployment = new Dictionary<string, string> { ["Redis:Namespace"] = "l" + Guid.NewGuid().ToString("N")[..12], ["Auth:AllowAnonymousReads"] = "false" };
+        // Reads need the key (as by default): the call credential must reach whichever replica answers.
+        var deployment = new Dictionary<string, string> { ["Redis:Namespace"] = "l" + Guid.NewGuid().ToString("N")[..12] };
         using var first = new LedgerProcess(redis.Configuration, deployment, host: "127.0.0.2");
         await first.StartAsync();
         using var second = new LedgerProcess(redis.Configuration, deployment, host: "127.0.0.3", grpcPort: first.GrpcPort);

@@ -33,7 +33,7 @@ public sealed class StockMirrorTests(RedisServerFixture redis) : IClassFixture<R
             .AddSingleton<IMetricFactory>(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry()))
             .AddSingleton<StreamMetrics>()
             .AddSingleton<Streams>();
-        services.AddLedgerClient(LedgerMirrors.Local, _ => new ServiceEndpoint(_ledger.GrpcAddress, ""));
+        services.AddLedgerClient(LedgerMirrors.Local, _ => new ServiceEndpoint(_ledger.GrpcAddress, LedgerProcess.ReaderKey));
         _services = services.BuildServiceProvider();
     }
 

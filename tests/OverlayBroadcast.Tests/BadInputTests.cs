@@ -25,7 +25,7 @@ public sealed class BadInputTests(RedisServerFixture redis) : LedgerPerTest(redi
         using var host = new OverlayHost(Redis.Configuration, Ledger);
         var client = host.Client();
         await client.UpsertRoomAsync(OverlayHost.LiveRoom("kept", "US", "TEE-1"));
-        var fuzz = new GrpcFuzz(host.Channel(OverlayHost.WriterKey).CreateCallInvoker(), V1.Overlay.Descriptor,
+        var fuzz = new GrpcFuzz(host.Channel(OverlayHost.AdminKey).CreateCallInvoker(), V1.Overlay.Descriptor,
             async () => (await client.ListRoomsAsync(new ListRoomsRequest())).ToString());
         var room = OverlayHost.LiveRoom("spring-drop", "US", "TEE-1", "HOOD-1");
         room.Featured[0].Aliases.Add("white tee");

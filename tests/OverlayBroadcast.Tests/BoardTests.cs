@@ -114,7 +114,7 @@ public sealed class BoardTests(RedisServerFixture redis) : LedgerPerTest(redis, 
         await alerting.StartAsync();
         using var channel = GrpcChannel.ForAddress(alerting.GrpcAddress);
         var console = new Alerting.V1.Alerting.AlertingClient(channel);
-        var write = new Metadata { { "Authorization", "Bearer " + AlertingProcess.WriterKey } };
+        var write = new Metadata { { "Authorization", "Bearer " + AlertingProcess.AdminKey } };
         using var host = new OverlayHost(Redis.Configuration, Ledger, settings: new Dictionary<string, string?> { ["Overlay:AlertingAddress"] = alerting.GrpcAddress.ToString() });
         await host.SetStockAsync("us-east", "TEE-ALERT", 50, 1);
         var room = OverlayHost.LiveRoom("board-alerts", "US", "TEE-ALERT");

@@ -189,7 +189,7 @@ public sealed class LiveStockTests(RedisServerFixture redis) : LedgerPerTest(red
         await host.SetStockAsync("eu-central", "TEE-MKT", 7, 1);
         using var us = await host.OpenOverlayAsync(OverlayHost.LiveRoom("us-room", "US", "TEE-MKT"));
         await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("de-room", "DE", "TEE-MKT"));
-        using var de = host.Client(key: null).WatchRoom(new WatchRoomRequest { RoomId = "de-room" });
+        using var de = host.Client(OverlayHost.ReaderKey).WatchRoom(new WatchRoomRequest { RoomId = "de-room" });
 
         var usShown = (await us.ReadUntilAsync(Shows("TEE-MKT", 42))).Last().Update.Skus[0];
         var deShown = (await de.ResponseStream.ReadUntilAsync(Shows("TEE-MKT", 7))).Last().Skus[0];

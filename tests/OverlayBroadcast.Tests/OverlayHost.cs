@@ -2,6 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Stockcast.Ledger.V1;
 using Stockcast.Overlay.V1;
+using Stockcast.Launch;
 using Stockcast.Testing;
 
 namespace Stockcast.Overlay.Tests;
@@ -15,7 +16,9 @@ namespace Stockcast.Overlay.Tests;
 /// </summary>
 public sealed class OverlayHost : InProcessHost<Program>
 {
+    public const string ReaderKey = "overlay-reader-key-0123456789abcdef";
     public const string WriterKey = "overlay-writer-key-0123456789abcdef";
+    public const string AdminKey = "overlay-admin-key-0123456789abcdef";
     private readonly string _redis;
     private readonly IReadOnlyDictionary<string, string?>? _settings;
 
@@ -57,9 +60,12 @@ public sealed class OverlayHost : InProcessHost<Program>
     /// <summary>The HTTP/1.1 endpoint (pages, SSE, metrics) of a host <see cref="OnSockets"/>.</summary>
     public Uri PageAddress => Ports?.Address(LoopbackPorts.Http) ?? throw new InvalidOperationException("only a host on sockets has a page address");
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(ServiceSettings(_redis, Namespace, WriterKey))
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(ServiceSettings(_redis, Namespace, new RoleKeys(ReaderKey, WriterKey, AdminKey)))
     {
         ["Overlay:LedgerAddress"] = Ledger.GrpcAddress.ToString(),
+        ["Overlay:LedgerApiKey"] = LedgerProcess.ReaderKey,
+        ["Overlay:ConnectorApiKey"] = ConnectorProcess.ReaderKey,
+        ["Overlay:AlertingApiKey"] = AlertingProcess.ReaderKey,
         ["Overlay:RoomRefreshMilliseconds"] = "200",
         ["Overlay:LedgerSilenceSeconds"] = "2",
     };
@@ -89,7 +95,8 @@ public sealed class OverlayHost : InProcessHost<Program>
         return ledger;
     }
 
-    public V1.Overlay.OverlayClient Client(string? key = WriterKey) => new(Channel(key));
+    /// <summary>A client with <paramref name="key"/>: the admin key by default (tests make rooms and tokens as the operator does).</summary>
+    public V1.Overlay.OverlayClient Client(string? key = AdminKey) => new(Channel(key));
 
     /// <summary>A room live now in <paramref name="market"/> featuring <paramref name="skus"/> (red below 5, yellow below 20).</summary>
     public static Room LiveRoom(string id, string market, params string[] skus) => new()
@@ -135,6 +142,6 @@ public sealed class OverlayHost : InProcessHost<Program>
 
     /// <summary>Applies snapshots as fast as the ledger takes them, one batch each, on one call.</summary>
     public Task ApplyAsync(IReadOnlyList<(string Warehouse, string Sku, long Available, long Version)> snapshots, DateTimeOffset? sourceTime = null, LedgerProcess? via = null)
-        => new StockLedger.StockLedgerClient(ChannelTo((via ?? Ledger).GrpcAddress)).SetStockAsync(
-            [.. snapshots.Select(s => new StockFigure(s.Warehouse, s.Sku, s.Available, s.Version))], sourceTime, new Metadata { { "Authorization", "Bearer " + LedgerProcess.WriterKey } });
+        => new StockLedger.StockLedgerClient(ChannelTo((via ?? Ledger).GrpcAddress, LedgerProcess.WriterKey)).SetStockAsync(
+            [.. snapshots.Select(s => new StockFigure(s.Warehouse, s.Sku, s.Available, s.Version))], sourceTime);
 }

@@ -24,8 +24,8 @@ public sealed class RoomTests(RedisServerFixture redis) : LedgerPerTest(redis, r
         room.MaxUpdatesPerSecond = 0;
 
         var stored = await host.Client().UpsertRoomAsync(room);
-        var read = await host.Client(key: null).GetRoomAsync(new GetRoomRequest { RoomId = "spring-drop" });
-        var listed = await host.Client(key: null).ListRoomsAsync(new ListRoomsRequest());
+        var read = await host.Client(OverlayHost.ReaderKey).GetRoomAsync(new GetRoomRequest { RoomId = "spring-drop" });
+        var listed = await host.Client(OverlayHost.ReaderKey).ListRoomsAsync(new ListRoomsRequest());
         var deleted = await host.Client().DeleteRoomAsync(new DeleteRoomRequest { RoomId = "spring-drop" });
         var gone = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().GetRoomAsync(new GetRoomRequest { RoomId = "spring-drop" }));
 
@@ -37,10 +37,11 @@ public sealed class RoomTests(RedisServerFixture redis) : LedgerPerTest(redis, r
     }
 
     [Fact]
-    public async Task ChangingRoomsNeedsAWriterKeyAndABadFieldIsNamedWithNothingStored()
+    public async Task ChangingRoomsNeedsAnAdminKeyAndABadFieldIsNamedWithNothingStored()
     {
         using var host = new OverlayHost(Redis.Configuration, Ledger);
         var anonymous = await Assert.ThrowsAsync<RpcException>(async () => await host.Client(key: null).UpsertRoomAsync(OverlayHost.LiveRoom("r1", "US", "TEE-1")));
+        var writer = await Assert.ThrowsAsync<RpcException>(async () => await host.Client(OverlayHost.WriterKey).UpsertRoomAsync(OverlayHost.LiveRoom("r1", "US", "TEE-1")));
         var badThresholds = OverlayHost.LiveRoom("r1", "US", "TEE-1", "TEE-2");
         badThresholds.Featured[1].YellowAtOrAbove = 50;
         var bad = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(badThresholds));
@@ -54,6 +55,7 @@ public sealed class RoomTests(RedisServerFixture redis) : LedgerPerTest(redis, r
         var badId = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("r1/x", "US", "TEE-1")));
 
         Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, writer.StatusCode);
         Assert.Equal((StatusCode.InvalidArgument, "featured[1].yellow_at_or_above"), (bad.StatusCode, bad.Trailers.GetValue("stockcast-field")));
         Assert.Equal("featured[1].sku", twice.Trailers.GetValue("stockcast-field"));
         Assert.Equal("display.language", badLanguage.Trailers.GetValue("stockcast-field"));

@@ -73,7 +73,7 @@ public sealed class WebSocketTests(RedisServerFixture redis) : LedgerPerTest(red
         using var host = new OverlayHost(Redis.Configuration, Ledger);
         // Revocation is noticed within a heartbeat: a short one keeps the test short.
         using var quick = host.WithWebHostBuilder(b => b.UseSetting("Overlay:HeartbeatSeconds", "1"));
-        var client = new V1.Overlay.OverlayClient(TestChannels.WithApiKey(quick.Server.BaseAddress, quick.Server.CreateHandler(), OverlayHost.WriterKey));
+        var client = new V1.Overlay.OverlayClient(TestChannels.WithApiKey(quick.Server.BaseAddress, quick.Server.CreateHandler(), OverlayHost.AdminKey));
         await host.SetStockAsync("us-east", "TEE-WS-REV", 5, 1);
         await client.UpsertRoomAsync(OverlayHost.LiveRoom("ws-revoked", "US", "TEE-WS-REV"));
         var token = await client.IssueTokenAsync(new IssueTokenRequest { RoomId = "ws-revoked" });

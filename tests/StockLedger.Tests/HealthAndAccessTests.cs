@@ -89,28 +89,62 @@ public sealed class HealthAndAccessTests(RedisServerFixture redis) : IClassFixtu
         Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
         Assert.Equal(StatusCode.Unauthenticated, wrongKey.StatusCode);
         Assert.Equal(StatusCode.PermissionDenied, reader.StatusCode);
-        Assert.Empty((await host.Client(apiKey: null).ListStockAsync(new ListStockRequest())).Records);
+        Assert.Empty((await host.Client(LedgerHost.ReaderKey).ListStockAsync(new ListStockRequest())).Records);
     }
 
     [Fact]
-    public async Task ReadsNeedAKeyWhenAnonymousReadsAreOff()
+    public async Task ReadsNeedAKeyUnlessAnonymousReadsAreTurnedOn()
     {
-        using var host = await new LedgerHost(redis.Configuration, settings: new Dictionary<string, string?> { ["Auth:AllowAnonymousReads"] = "false" }).ReadyAsync();
+        using var host = await new LedgerHost(redis.Configuration).ReadyAsync();
+        using var open = await new LedgerHost(redis.Configuration, host.Namespace, new Dictionary<string, string?> { ["Auth:AllowAnonymousReads"] = "true" }).ReadyAsync();
 
         var anonymous = await Stock.FailsAsync(() => host.Client(apiKey: null).ListWarehousesAsync(new ListWarehousesRequest()).ResponseAsync);
 
         Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
         Assert.Equal(3, (await host.Client(LedgerHost.ReaderKey).ListWarehousesAsync(new ListWarehousesRequest())).Warehouses.Count);
+        Assert.Equal(3, (await open.Client(apiKey: null).ListWarehousesAsync(new ListWarehousesRequest())).Warehouses.Count);
+    }
+
+    [Fact]
+    public async Task ARotatedKeyIsAcceptedAlongsideTheOldOneAndTheOldOneRefusedAfterRemoval()
+    {
+        const string OldKey = "orders-key-2026-11-0123456789abcdef";
+        const string NewKey = "orders-key-2026-12-0123456789abcdef";
+        static Dictionary<string, string?> Orders(params string[] keys) => keys
+            .SelectMany((key, i) => new Dictionary<string, string?> { [$"Auth:ApiKeys:{3 + i}:Name"] = "orders", [$"Auth:ApiKeys:{3 + i}:Key"] = key, [$"Auth:ApiKeys:{3 + i}:Access"] = "Write" })
+            .ToDictionary();
+        var reserve = (string order) => new ReserveRequest { OrderId = order, Sku = "ROTATE", Market = "US", Quantity = 1 };
+        string deployment;
+        using (var before = await new LedgerHost(redis.Configuration, settings: Orders(OldKey)).ReadyAsync())
+        {
+            deployment = before.Namespace;
+            await before.Client().ApplyAsync(Stock.Snapshot("us-east", "ROTATE", 10, version: 1));
+            Assert.Equal(ReservationStatus.Held, (await before.Client(OldKey).ReserveAsync(reserve("old-only"))).Status);
+        }
+
+        // Step 1 of a rotation: the new key beside the old one (a rolling restart with both in the Secret).
+        using (var both = await new LedgerHost(redis.Configuration, deployment, Orders(OldKey, NewKey)).ReadyAsync())
+        {
+            Assert.Equal(ReservationStatus.Held, (await both.Client(OldKey).ReserveAsync(reserve("old-during"))).Status);
+            Assert.Equal(ReservationStatus.Held, (await both.Client(NewKey).ReserveAsync(reserve("new-during"))).Status);
+        }
+
+        // Step 2, once every caller sends the new key: the old one removed.
+        using var after = await new LedgerHost(redis.Configuration, deployment, Orders(NewKey)).ReadyAsync();
+        var old = await Stock.FailsAsync(() => after.Client(OldKey).ReserveAsync(reserve("old-after")).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unauthenticated, old.StatusCode);
+        Assert.Equal(ReservationStatus.Held, (await after.Client(NewKey).ReserveAsync(reserve("new-after"))).Status);
     }
 
     [Fact]
     public void ALedgerWithoutAWriteKeyRefusesToStartAndSaysWhichSetting()
     {
-        using var host = new LedgerHost(redis.Configuration, settings: new Dictionary<string, string?> { ["Auth:ApiKeys:0:Access"] = "Read" });
+        using var host = new LedgerHost(redis.Configuration, settings: new Dictionary<string, string?> { ["Auth:ApiKeys:1:Access"] = "Read", ["Auth:ApiKeys:2:Access"] = "Read" });
 
         var error = Assert.Throws<OptionsValidationException>(() => host.Client());
 
-        Assert.Contains("Auth:ApiKeys needs at least one key with Access=Write", error.Message);
+        Assert.Contains("Auth:ApiKeys needs at least one key with Access=Write or Admin", error.Message);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Stockcast.Ledger.V1;
+using Stockcast.Launch;
 using Stockcast.Testing;
 
 namespace Stockcast.Ledger.Tests;
@@ -11,6 +12,7 @@ public sealed class LedgerHost : InProcessHost<Program>
 {
     public const string WriterKey = "test-writer-key-0123456789abcdef";
     public const string ReaderKey = "test-reader-key-0123456789abcdef";
+    public const string AdminKey = "test-admin-key-0123456789abcdef";
 
     private readonly string _redis;
 
@@ -32,11 +34,8 @@ public sealed class LedgerHost : InProcessHost<Program>
     public static LedgerHost OnSockets(string redisConfiguration, IReadOnlyDictionary<string, string?>? settings = null)
         => StartOnSockets(() => new LedgerHost(redisConfiguration, null, settings, null, LoopbackPorts.Free(LoopbackPorts.Grpc, LoopbackPorts.Http)));
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(ServiceSettings(_redis, Namespace, WriterKey))
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(ServiceSettings(_redis, Namespace, new RoleKeys(ReaderKey, WriterKey, AdminKey)))
     {
-        ["Auth:ApiKeys:1:Name"] = "test-reader",
-        ["Auth:ApiKeys:1:Key"] = ReaderKey,
-        ["Auth:ApiKeys:1:Access"] = "Read",
         ["Ledger:ExpirySweepIntervalMs"] = "50",
         ["Ledger:Warehouses:0:Id"] = "us-east",
         ["Ledger:Warehouses:0:Region"] = "us-east",

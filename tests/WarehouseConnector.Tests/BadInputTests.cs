@@ -66,7 +66,7 @@ public sealed class BadInputTests(RedisServerFixture redis) : IClassFixture<Redi
         var client = _host.Client();
         using var seeded = await ConnectorHost.PushAsync(_host.Pusher(), "us-erp", new { sku = "BAD\u0001SKU", available = 1, sourceTime = Now });
         var letter = (await client.ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = "us-erp" })).DeadLetters.Single().Id;
-        var fuzz = new GrpcFuzz(_host.Channel(ConnectorHost.PusherKey).CreateCallInvoker(), WarehouseConnector.Descriptor,
+        var fuzz = new GrpcFuzz(_host.Channel(ConnectorHost.AdminKey).CreateCallInvoker(), WarehouseConnector.Descriptor,
             async () => $"{await client.ListDeadLettersAsync(new ListDeadLettersRequest { WarehouseId = "us-erp", Limit = 1000 })}");
         var filter = new DeadLetterFilter { ReasonContains = "sku", ReceivedAfter = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(-1)), ReceivedBefore = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(1)) };
         var seeds = new Dictionary<string, IMessage[]>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Stockcast.Connector.Feeds;
 using Stockcast.Connector.V1;
 using Stockcast.Ledger.V1;
+using Stockcast.Launch;
 using Stockcast.Testing;
 
 namespace Stockcast.Connector.Tests;
@@ -15,7 +16,9 @@ namespace Stockcast.Connector.Tests;
 /// </summary>
 public sealed class ConnectorHost : InProcessHost<Program>
 {
+    public const string ReaderKey = "connector-reader-key-0123456789abcdef";
     public const string PusherKey = "erp-pusher-key-0123456789abcdef";
+    public const string AdminKey = "connector-admin-key-0123456789abcdef";
 
     private readonly string _redis;
     private readonly string _namespace = NewNamespace('c');
@@ -70,7 +73,7 @@ public sealed class ConnectorHost : InProcessHost<Program>
         return host;
     }
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(ServiceSettings(_redis, _namespace, PusherKey))
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(ServiceSettings(_redis, _namespace, new RoleKeys(ReaderKey, PusherKey, AdminKey)))
     {
         ["Connector:LedgerAddress"] = Ledger.GrpcAddress.ToString(),
         ["Connector:LedgerApiKey"] = LedgerProcess.WriterKey,
@@ -103,15 +106,16 @@ public sealed class ConnectorHost : InProcessHost<Program>
     public static Task<HttpResponseMessage> PushAsync(HttpClient client, string warehouse, params object[] records)
         => client.PostAsJsonAsync($"/v1/warehouses/{warehouse}/stock", new { records });
 
-    public WarehouseConnector.WarehouseConnectorClient Client() => new(Channel(PusherKey));
+    /// <summary>A client with <paramref name="key"/>: the admin key by default (tests replay and purge dead letters as an operator does).</summary>
+    public WarehouseConnector.WarehouseConnectorClient Client(string? key = AdminKey) => new(Channel(key));
 
-    /// <summary>Reads the ledger directly, to check what the connector delivered.</summary>
-    public StockLedger.StockLedgerClient LedgerClient() => new(ChannelTo(Ledger.GrpcAddress));
+    /// <summary>The ledger directly, with its writer key: to check what the connector delivered, or to change it behind the connector's back.</summary>
+    public StockLedger.StockLedgerClient LedgerClient() => new(ChannelTo(Ledger.GrpcAddress, LedgerProcess.WriterKey));
 
     /// <summary>Changes the ledger behind the connector's back (as drift would), with the ledger's writer key.</summary>
     public async Task ApplyToLedgerAsync(params StockEvent[] events)
     {
-        using var call = LedgerClient().ApplyStockEvents(new Metadata { { "Authorization", "Bearer " + LedgerProcess.WriterKey } });
+        using var call = LedgerClient().ApplyStockEvents();
         await call.RequestStream.WriteAsync(new ApplyStockEventsRequest { Events = { events } });
         await call.RequestStream.CompleteAsync();
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));

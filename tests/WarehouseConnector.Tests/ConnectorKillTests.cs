@@ -41,7 +41,7 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
         {
             var (expected, records, refused) = WriteDrop(folder);
             using var ledger = await ServiceProcesses.StartLedgerAsync(redis.Configuration, DropWarehouse);
-            using var ledgerChannel = GrpcChannel.ForAddress(ledger.GrpcAddress);
+            using var ledgerChannel = TestChannels.WithApiKey(ledger.GrpcAddress, LedgerProcess.ReaderKey);
             var ledgerClient = new StockLedger.StockLedgerClient(ledgerChannel);
             var before = await RevisionAsync(ledgerClient);
             using var connector = new ConnectorProcess(redis.Configuration, ledger.GrpcAddress, LedgerProcess.WriterKey, new Dictionary<string, string>
@@ -113,7 +113,7 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
              "sales":[{{sales}}]}
             """);
         using var ledger = await ServiceProcesses.StartLedgerAsync(redis.Configuration, FbaWarehouse);
-        using var ledgerChannel = GrpcChannel.ForAddress(ledger.GrpcAddress);
+        using var ledgerChannel = TestChannels.WithApiKey(ledger.GrpcAddress, LedgerProcess.ReaderKey);
         var ledgerClient = new StockLedger.StockLedgerClient(ledgerChannel);
         using var connector = new ConnectorProcess(redis.Configuration, ledger.GrpcAddress, LedgerProcess.WriterKey, new Dictionary<string, string>
         {
@@ -295,7 +295,7 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
 
     private static async Task<long> DeadLettersAsync(ConnectorProcess connector, string warehouse)
     {
-        using var channel = GrpcChannel.ForAddress(connector.GrpcAddress);
+        using var channel = TestChannels.WithApiKey(connector.GrpcAddress, ConnectorProcess.ReaderKey);
         var feeds = await new WarehouseConnector.WarehouseConnectorClient(channel).ListFeedsAsync(new ListFeedsRequest());
         return feeds.Feeds.Single(f => f.WarehouseId == warehouse).DeadLetters;
     }

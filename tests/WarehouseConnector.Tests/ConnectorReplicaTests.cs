@@ -35,7 +35,7 @@ public sealed class ConnectorReplicaTests(RedisServerFixture redis, ITestOutputH
         using var sim = Simulator.OnLoopbackPort(realTime: true);
         await sim.LoadAsync(Scenario());
         using var ledger = await ServiceProcesses.StartLedgerAsync(redis.Configuration, [.. Feeds.Keys]);
-        using var ledgerChannel = GrpcChannel.ForAddress(ledger.GrpcAddress);
+        using var ledgerChannel = TestChannels.WithApiKey(ledger.GrpcAddress, LedgerProcess.ReaderKey);
         var ledgerClient = new StockLedger.StockLedgerClient(ledgerChannel);
         var deployment = "cr" + Guid.NewGuid().ToString("N")[..10];
         var replicas = Enumerable.Range(0, 3).Select(_ => new ConnectorProcess(redis.Configuration, ledger.GrpcAddress, LedgerProcess.WriterKey, Settings(sim, deployment))).ToList();

@@ -36,7 +36,7 @@ public static class ServiceProcesses
         try
         {
             await ledger.StartAsync();
-            using var channel = GrpcChannel.ForAddress(ledger.GrpcAddress);
+            using var channel = TestChannels.WithApiKey(ledger.GrpcAddress, LedgerProcess.ReaderKey);
             var client = new StockLedger.StockLedgerClient(channel);
             await Eventually.TrueAsync(async () => (await client.ListWarehousesAsync(new ListWarehousesRequest())).Warehouses.Count == warehouses.Length, "the ledger registered its warehouses");
             return ledger;

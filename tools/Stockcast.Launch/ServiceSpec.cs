@@ -5,7 +5,7 @@ namespace Stockcast.Launch;
 /// <summary>The Redis a service uses: its client configuration and the namespace its keys start with (null: the service's own default).</summary>
 public sealed record RedisTarget(string Configuration, string? Namespace = null);
 
-/// <summary>An API key the service accepts (<c>Auth:ApiKeys</c>): Read or Write access.</summary>
+/// <summary>An API key the service accepts (<c>Auth:ApiKeys</c>): Read, Write or Admin access.</summary>
 public sealed record ApiKey(string Name, string Key, string Access);
 
 /// <summary>

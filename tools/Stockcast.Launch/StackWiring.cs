@@ -16,19 +16,20 @@ public sealed record StackPorts(
 /// <summary>
 /// How the whole system is wired on 127.0.0.1: Redis, the stock-ledger, the warehouse simulator, the
 /// connector writing into the ledger, alerting following the ledger and the connector, and
-/// overlay-broadcast following all three, every service with the one Redis and the one writer key,
-/// each with its log in the run folder. `make run` starts it with its demo settings on top, the
+/// overlay-broadcast following all three, every service with the one Redis and the same key per role
+/// (services read each other with the reader key, the connector writes with the writer key; the
+/// admin key is the operator's), each with its log in the run folder. `make run` starts it with its demo settings on top, the
 /// end-to-end tests with theirs; neither restates who reaches whom.
 /// </summary>
 /// <param name="environmentName">ASPNETCORE_ENVIRONMENT of every service (null: this process's).</param>
 /// <param name="ownSessions">Each process in a session of its own (make run: a Ctrl-C reaches only the supervisor).</param>
-public sealed class StackWiring(BuildOutput build, StackPorts ports, string runFolder, string writerKey, string? environmentName = null, bool ownSessions = false)
+public sealed class StackWiring(BuildOutput build, StackPorts ports, string runFolder, RoleKeys keys, string? environmentName = null, bool ownSessions = false)
 {
     public StackPorts Ports => ports;
 
     public string RunFolder => runFolder;
 
-    public string WriterKey => writerKey;
+    public RoleKeys Keys => keys;
 
     /// <summary>Redis on its port with its data in the run folder; <paramref name="arguments"/> say how it persists.</summary>
     public RedisServer Redis(IReadOnlyList<string> arguments) => new(new RedisServerSpec(Path.Combine(runFolder, "redis"))
@@ -58,7 +59,7 @@ public sealed class StackWiring(BuildOutput build, StackPorts ports, string runF
         => Service("warehouse-connector", BuiltProgram.WarehouseConnector, ports.ConnectorGrpc, ports.ConnectorHttp, readinessPath, settings, new()
         {
             ["Connector:LedgerAddress"] = Url(ports.LedgerGrpc),
-            ["Connector:LedgerApiKey"] = writerKey,
+            ["Connector:LedgerApiKey"] = keys.Writer,
         });
 
     /// <summary>Alerting follows the ledger's Watch and the connector's feed events.</summary>
@@ -67,6 +68,8 @@ public sealed class StackWiring(BuildOutput build, StackPorts ports, string runF
         {
             ["Alerting:LedgerAddress"] = Url(ports.LedgerGrpc),
             ["Alerting:ConnectorAddress"] = Url(ports.ConnectorGrpc),
+            ["Alerting:LedgerApiKey"] = keys.Reader,
+            ["Alerting:ConnectorApiKey"] = keys.Reader,
         });
 
     /// <summary>
@@ -79,13 +82,16 @@ public sealed class StackWiring(BuildOutput build, StackPorts ports, string runF
             ["Overlay:LedgerAddress"] = Url(ports.LedgerGrpc),
             ["Overlay:ConnectorAddress"] = Url(ports.ConnectorGrpc),
             ["Overlay:AlertingAddress"] = Url(ports.AlertingGrpc),
+            ["Overlay:LedgerApiKey"] = keys.Reader,
+            ["Overlay:ConnectorApiKey"] = keys.Reader,
+            ["Overlay:AlertingApiKey"] = keys.Reader,
         });
 
     public static string Url(int port) => "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
 
     public string Log(string name) => Path.Combine(runFolder, name + ".log");
 
-    /// <summary>A service on its two loopback ports with the Redis and the writer key: its wiring, then the caller's settings on top.</summary>
+    /// <summary>A service on its two loopback ports with the Redis and the keys: its wiring, then the caller's settings on top.</summary>
     private LaunchedService Service(string name, BuiltProgram program, int grpcPort, int httpPort, string readinessPath,
         IReadOnlyDictionary<string, string> settings, Dictionary<string, string> wiring)
     {
@@ -99,7 +105,7 @@ public sealed class StackWiring(BuildOutput build, StackPorts ports, string runF
             HttpPort = httpPort,
             ReadinessPath = readinessPath,
             Redis = new RedisTarget("127.0.0.1:" + ports.Redis.ToString(CultureInfo.InvariantCulture)),
-            ApiKeys = [new ApiKey("local-writer", writerKey, "Write")],
+            ApiKeys = keys.ApiKeys,
             Settings = wiring,
             EnvironmentName = environmentName,
             LogFile = Log(name),

@@ -2,7 +2,7 @@ using Stockcast.Launch;
 
 namespace Stockcast.RunLocal;
 
-/// <summary>Where to look once everything runs (the writer key's file, never the key).</summary>
+/// <summary>Where to look once everything runs (the admin key's file, never the key).</summary>
 internal static class Banner
 {
     public static string Text(StackPorts p, string runFolder, IReadOnlyList<string> roomLinks) => $"""
@@ -18,18 +18,18 @@ internal static class Banner
           overlay-broadcast gRPC     127.0.0.1:{p.OverlayGrpc}   (rooms, tokens, Spotlight, WatchRoom)   metrics: http://127.0.0.1:{p.OverlayHttp}/metrics
         {string.Join(Environment.NewLine, roomLinks)}
           Redis               127.0.0.1:{p.Redis} (AOF in {runFolder}/redis)
-          writer API key      {runFolder}/writer.key   (send as "authorization: Bearer <key>")
+          admin API key       {runFolder}/admin.key   (send as "authorization: Bearer <key>"; every call but health needs a key)
           logs                {runFolder}/*.log
 
         Try (with grpcurl):
           grpcurl -plaintext 127.0.0.1:{p.LedgerGrpc} list
-          grpcurl -plaintext -d '{"{"}"sku":"TEE-OVERSIZE-WHT-M","market":"US"{"}"}' 127.0.0.1:{p.LedgerGrpc} stockcast.ledger.v1.StockLedger/GetAvailability
-          grpcurl -plaintext -d '{"{}"}' 127.0.0.1:{p.LedgerGrpc} stockcast.ledger.v1.StockLedger/Watch
-          grpcurl -plaintext -d '{"{"}"sku":"LIP-RED-01","market":"US"{"}"}' 127.0.0.1:{p.LedgerGrpc} stockcast.ledger.v1.StockLedger/GetAvailability
-          grpcurl -plaintext 127.0.0.1:{p.ConnectorGrpc} stockcast.connector.v1.WarehouseConnector/ListFeeds
-          grpcurl -plaintext -d '{"{"}"after_id":"0"{"}"}' 127.0.0.1:{p.AlertingGrpc} stockcast.alerting.v1.Alerting/WatchAlerts
-          grpcurl -plaintext -d '{"{"}"room_id":"demo-room-de"{"}"}' 127.0.0.1:{p.AlertingGrpc} stockcast.alerting.v1.Alerting/Preflight
-          grpcurl -plaintext -d '{"{"}"room_id":"demo-room-us"{"}"}' 127.0.0.1:{p.OverlayGrpc} stockcast.overlay.v1.Overlay/WatchRoom
+          grpcurl -plaintext -H "authorization: Bearer $(cat {runFolder}/admin.key)" -d '{"{"}"sku":"TEE-OVERSIZE-WHT-M","market":"US"{"}"}' 127.0.0.1:{p.LedgerGrpc} stockcast.ledger.v1.StockLedger/GetAvailability
+          grpcurl -plaintext -H "authorization: Bearer $(cat {runFolder}/admin.key)" -d '{"{}"}' 127.0.0.1:{p.LedgerGrpc} stockcast.ledger.v1.StockLedger/Watch
+          grpcurl -plaintext -H "authorization: Bearer $(cat {runFolder}/admin.key)" -d '{"{"}"sku":"LIP-RED-01","market":"US"{"}"}' 127.0.0.1:{p.LedgerGrpc} stockcast.ledger.v1.StockLedger/GetAvailability
+          grpcurl -plaintext -H "authorization: Bearer $(cat {runFolder}/admin.key)" 127.0.0.1:{p.ConnectorGrpc} stockcast.connector.v1.WarehouseConnector/ListFeeds
+          grpcurl -plaintext -H "authorization: Bearer $(cat {runFolder}/admin.key)" -d '{"{"}"after_id":"0"{"}"}' 127.0.0.1:{p.AlertingGrpc} stockcast.alerting.v1.Alerting/WatchAlerts
+          grpcurl -plaintext -H "authorization: Bearer $(cat {runFolder}/admin.key)" -d '{"{"}"room_id":"demo-room-de"{"}"}' 127.0.0.1:{p.AlertingGrpc} stockcast.alerting.v1.Alerting/Preflight
+          grpcurl -plaintext -H "authorization: Bearer $(cat {runFolder}/admin.key)" -d '{"{"}"room_id":"demo-room-us"{"}"}' 127.0.0.1:{p.OverlayGrpc} stockcast.overlay.v1.Overlay/WatchRoom
         A process that ends is started again (its last lines shown here); Ctrl-C stops everything.
         """;
 }

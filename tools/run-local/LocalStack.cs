@@ -9,9 +9,9 @@ namespace Stockcast.RunLocal;
 /// demo's warehouses, feeds and mess on top. Each is in a session of its own, so a Ctrl-C reaches
 /// only `make run`, which stops them in reverse order, Redis last.
 /// </summary>
-internal sealed class LocalStack(BuildOutput build, StackPorts ports, string runFolder, string writerKey)
+internal sealed class LocalStack(BuildOutput build, StackPorts ports, string runFolder, string adminKeyFile)
 {
-    private readonly StackWiring _wiring = new(build, ports, runFolder, writerKey, environmentName: "Development", ownSessions: true);
+    private readonly StackWiring _wiring = new(build, ports, runFolder, RoleKeys.DerivedFrom(AdminKey.ReadOrCreate(adminKeyFile)), environmentName: "Development", ownSessions: true);
 
     public RedisServer Redis() => _wiring.Redis(["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]);
 
@@ -64,10 +64,10 @@ internal sealed class LocalStack(BuildOutput build, StackPorts ports, string run
 
     public LaunchedService Overlay() => _wiring.Overlay(new Dictionary<string, string>());
 
-    /// <summary>Live sample data: seeds the catalogue, makes the demo rooms (printing their tokens) and keeps stock moving.</summary>
+    /// <summary>Live sample data, as the operator (the admin key): seeds the catalogue, makes the demo rooms (printing their tokens) and keeps stock moving.</summary>
     public ChildProcess SampleData() => new("sample-data", "dotnet",
         [
-            build.AssemblyOf(BuiltProgram.SampleData), StackWiring.Url(ports.LedgerGrpc), Path.Combine(runFolder, "writer.key"), "--live",
+            build.AssemblyOf(BuiltProgram.SampleData), StackWiring.Url(ports.LedgerGrpc), adminKeyFile, "--live",
             "--alerting", StackWiring.Url(ports.AlertingGrpc), "--overlay", StackWiring.Url(ports.OverlayGrpc), "--connector", StackWiring.Url(ports.ConnectorHttp) + "/",
         ],
         new ChildProcessOptions { LogFile = _wiring.Log("sample-data"), OwnSession = true });

@@ -13,7 +13,7 @@ var build = BuildOutput.OfRunningProgram();
 var runFolder = Environment.GetEnvironmentVariable("STOCKCAST_RUN_DIR") is { Length: > 0 } dir ? Path.GetFullPath(dir) : Path.Combine(build.RepositoryRoot, ".run");
 Directory.CreateDirectory(runFolder);
 var ports = LocalPorts.FromEnvironment();
-var stack = new LocalStack(build, ports, runFolder, WriterKey.ReadOrCreate(Path.Combine(runFolder, "writer.key")));
+var stack = new LocalStack(build, ports, runFolder, Path.Combine(runFolder, "admin.key"));
 var shownFolder = Path.GetRelativePath(Environment.CurrentDirectory, runFolder);
 
 using var stop = new StopSignals();

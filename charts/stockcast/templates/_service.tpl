@@ -122,14 +122,21 @@ spec:
       annotations:
         checksum/settings: {{ include "stockcast.settings" . | sha256sum }}
         {{- if and $root.Values.dapr.enabled .svc.dapr.enabled }}
+        {{- /* Dapr endpoints refuse every call without the app token: no Secret, no release. */}}
+        {{- if not $root.Values.dapr.appTokenSecret }}
+        {{- fail (printf "services.%s.dapr.enabled needs dapr.appTokenSecret: the Secret with the app API token the sidecar sends (docs/deploy.md, Dapr)" .name) }}
+        {{- end }}
+        {{- $tokenSetting := false }}
+        {{- range $key, $_ := .svc.secretConfig }}{{ if hasSuffix ":Dapr:AppApiToken" $key }}{{ $tokenSetting = true }}{{ end }}{{ end }}
+        {{- if not $tokenSetting }}
+        {{- fail (printf "services.%s.dapr.enabled needs secretConfig.\"<Section>:Dapr:AppApiToken\" from the Secret dapr.appTokenSecret names: the service checks the token the sidecar sends" .name) }}
+        {{- end }}
         dapr.io/enabled: "true"
         dapr.io/app-id: {{ include "stockcast.serviceName" . }}
         dapr.io/app-port: {{ .svc.ports.http | quote }}
         dapr.io/app-protocol: http
         dapr.io/log-level: {{ $root.Values.dapr.logLevel }}
-        {{- with $root.Values.dapr.appTokenSecret }}
-        dapr.io/app-token-secret: {{ . }}
-        {{- end }}
+        dapr.io/app-token-secret: {{ $root.Values.dapr.appTokenSecret }}
         {{- with $root.Values.dapr.apiTokenSecret }}
         dapr.io/api-token-secret: {{ . }}
         {{- end }}

@@ -18,7 +18,7 @@ public sealed class AlertingService(AlertingMetrics metrics, CatalogStore catalo
     private const int MaxLimit = 1000;
     private static readonly TimeSpan DefaultStreamLength = TimeSpan.FromHours(2);
 
-    [Authorize(Policy = Policies.Write)]
+    [Authorize(Policy = Policies.Admin)]
     public override async Task<Rule> SetRule(Rule request, ServerCallContext context)
     {
         RequestValidation.Rule(request);
@@ -28,7 +28,7 @@ public sealed class AlertingService(AlertingMetrics metrics, CatalogStore catalo
         return rule;
     }
 
-    [Authorize(Policy = Policies.Write)]
+    [Authorize(Policy = Policies.Admin)]
     public override async Task<DeleteRuleResponse> DeleteRule(DeleteRuleRequest request, ServerCallContext context)
     {
         RequestValidation.Required(request.Id, "id");
@@ -46,7 +46,7 @@ public sealed class AlertingService(AlertingMetrics metrics, CatalogStore catalo
         return new UpsertProductsResponse { Upserted = request.Products.Count };
     }
 
-    [Authorize(Policy = Policies.Write)]
+    [Authorize(Policy = Policies.Admin)]
     public override async Task<LiveStream> UpsertStream(LiveStream request, ServerCallContext context)
     {
         RequestValidation.Stream(request);
@@ -54,7 +54,7 @@ public sealed class AlertingService(AlertingMetrics metrics, CatalogStore catalo
         return catalog.Streams.GetValueOrDefault(request.Id) ?? request;
     }
 
-    [Authorize(Policy = Policies.Write)]
+    [Authorize(Policy = Policies.Admin)]
     public override async Task<DeleteStreamResponse> DeleteStream(DeleteStreamRequest request, ServerCallContext context)
     {
         RequestValidation.Required(request.Id, "id");

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -6,6 +5,7 @@ using Dapr;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using Stockcast.Alerting.V1;
+using Stockcast.ServiceDefaults.Auth;
 using Stockcast.ServiceDefaults.Errors;
 
 namespace Stockcast.Alerting.Signals;
@@ -16,14 +16,13 @@ namespace Stockcast.Alerting.Signals;
 /// data) is one Signal or {"signals": [...]} in protobuf JSON. Dapr delivers at least once, so each
 /// signal is kept once per event id — its own event_id, else the CloudEvent id — on any replica
 /// (<see cref="SignalStore"/>). Answers follow Dapr's subscriber contract: SUCCESS (also for a
-/// redelivery), DROP for a message that can never be taken, RETRY when the store failed.
+/// redelivery), DROP for a message that can never be taken, RETRY when the store failed. Both
+/// endpoints let only the sidecar in (<see cref="Policies.DaprApp"/>: its app API token); a missing or
+/// wrong token is answered 401, which Dapr retries, so a token being rotated loses no signal.
 /// </summary>
 public static class SignalSubscription
 {
     public const string Route = "/dapr/signals";
-
-    /// <summary>The header Dapr sends the app API token in.</summary>
-    public const string AppTokenHeader = "dapr-api-token";
 
     /// <summary>Where Dapr.AspNetCore's CloudEvents middleware puts the CloudEvent id (when asked to forward it).</summary>
     public const string CloudEventIdHeader = "Cloudevent.id";
@@ -40,19 +39,14 @@ public static class SignalSubscription
         }
         // Unwraps structured CloudEvents to their data, and hands on only the id: the dedup key of last resort.
         app.UseCloudEvents(new CloudEventsMiddlewareOptions { ForwardCloudEventPropertiesAsHeaders = true, IncludedCloudEventPropertiesAsHeaders = ["id"] });
-        app.MapSubscribeHandler();
-        app.MapPost(Route, DeliverAsync).WithTopic(dapr.PubSubName, dapr.SignalsTopic);
+        app.MapSubscribeHandler().RequireAuthorization(Policies.DaprApp);
+        app.MapPost(Route, DeliverAsync).WithTopic(dapr.PubSubName, dapr.SignalsTopic).RequireAuthorization(Policies.DaprApp);
         return app;
     }
 
     private static async Task<IResult> DeliverAsync(HttpContext http, SignalStore store, AlertingMetrics metrics, IOptions<AlertingOptions> options, ILoggerFactory logs)
     {
         var log = logs.CreateLogger(typeof(SignalSubscription));
-        if (!TokenMatches(options.Value.Dapr.AppApiToken, http.Request.Headers[AppTokenHeader]))
-        {
-            // Not DROP: Dapr retries a 401, so a token being rotated loses no signal.
-            return Results.Unauthorized();
-        }
         List<Signal> signals;
         try
         {
@@ -107,19 +101,6 @@ public static class SignalSubscription
             }
         }
         return signals;
-    }
-
-    /// <summary>No token configured: open (the sidecar is the only caller on the pod). Else a fixed-time comparison.</summary>
-    private static bool TokenMatches(string expected, string? presented)
-    {
-        if (expected.Length == 0)
-        {
-            return true;
-        }
-        // Hashing first makes the comparison independent of the lengths too.
-        return CryptographicOperations.FixedTimeEquals(
-            SHA256.HashData(Encoding.UTF8.GetBytes(expected)),
-            SHA256.HashData(Encoding.UTF8.GetBytes(presented ?? "")));
     }
 
     private static IResult Answer(string status, string? reason = null)

@@ -15,7 +15,7 @@ namespace Stockcast.Overlay.Grpc;
 [Authorize(Policy = Policies.Read)]
 public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerTokens tokens, RoomHub hub, RoomViewers viewers, SpotlightControl spotlight, BoardStream boards, IHostApplicationLifetime lifetime) : OverlayBase
 {
-    [Authorize(Policy = Policies.Write)]
+    [Authorize(Policy = Policies.Admin)]
     public override async Task<Room> UpsertRoom(Room request, ServerCallContext context)
     {
         var room = RoomValidation.Normalised(request);
@@ -33,7 +33,7 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
     public override async Task<ListRoomsResponse> ListRooms(ListRoomsRequest request, ServerCallContext context)
         => new() { Rooms = { (await store.RoomsAsync()).Values.OrderBy(r => r.Id, StringComparer.Ordinal) } };
 
-    [Authorize(Policy = Policies.Write)]
+    [Authorize(Policy = Policies.Admin)]
     public override async Task<DeleteRoomResponse> DeleteRoom(DeleteRoomRequest request, ServerCallContext context)
     {
         Identifiers.RoomId.Check(request.RoomId, "room_id");
@@ -43,7 +43,7 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
         return new DeleteRoomResponse { Deleted = deleted };
     }
 
-    [Authorize(Policy = Policies.Write)]
+    [Authorize(Policy = Policies.Admin)]
     public override async Task<IssueTokenResponse> IssueToken(IssueTokenRequest request, ServerCallContext context)
     {
         await ExistingRoomAsync(request.RoomId);
@@ -64,7 +64,7 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
         };
     }
 
-    [Authorize(Policy = Policies.Write)]
+    [Authorize(Policy = Policies.Admin)]
     public override async Task<RevokeTokenResponse> RevokeToken(RevokeTokenRequest request, ServerCallContext context)
     {
         Identifiers.RoomId.Check(request.RoomId, "room_id");

@@ -70,7 +70,7 @@ public sealed class ConnectorService(
         return new ListDeadLettersResponse { DeadLetters = { letters }, NextPageToken = next, Total = await deadLetters.CountAsync(feed.WarehouseId) };
     }
 
-    [Authorize(Policy = Policies.Write)]
+    [Authorize(Policy = Policies.Admin)]
     public override async Task<ReplayDeadLettersResponse> ReplayDeadLetters(ReplayDeadLettersRequest request, ServerCallContext context)
     {
         var feed = Feed(request.WarehouseId);
@@ -84,7 +84,7 @@ public sealed class ConnectorService(
         return await replay.ReplayAsync(feed, await deadLetters.GetAsync(feed.WarehouseId, ids), context.CancellationToken);
     }
 
-    [Authorize(Policy = Policies.Write)]
+    [Authorize(Policy = Policies.Admin)]
     public override async Task<PurgeDeadLettersResponse> PurgeDeadLetters(PurgeDeadLettersRequest request, ServerCallContext context)
     {
         var feed = Feed(request.WarehouseId);

@@ -10,7 +10,8 @@ namespace Stockcast.ServiceDefaults.Auth;
 
 /// <summary>
 /// Authenticates "Authorization: Bearer &lt;key&gt;" against the configured keys, comparing in
-/// fixed time. The caller's name and access become claims; the key itself is never logged.
+/// fixed time. The caller's name becomes a claim, and so does every role its key's role includes
+/// (an Admin key carries Read, Write and Admin); the key itself is never logged.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
@@ -40,7 +41,10 @@ public sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
         }
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, match.Name), new Claim(AccessClaim, match.Access.ToString())],
+            [
+                new Claim(ClaimTypes.Name, match.Name),
+                .. Enum.GetValues<ApiKeyAccess>().Where(role => match.Access.Grants(role)).Select(role => new Claim(AccessClaim, role.ToString())),
+            ],
             SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }

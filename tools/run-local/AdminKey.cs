@@ -3,8 +3,11 @@ using System.Text;
 
 namespace Stockcast.RunLocal;
 
-/// <summary>The local writer API key: made on this machine once, readable by its owner only, never printed nor committed (.run/ is ignored).</summary>
-internal static class WriterKey
+/// <summary>
+/// The local admin API key (the reader and writer keys are made from it, <see cref="Launch.RoleKeys"/>):
+/// made on this machine once, readable by its owner only, never printed nor committed (.run/ is ignored).
+/// </summary>
+internal static class AdminKey
 {
     public static string ReadOrCreate(string path)
     {

@@ -1,0 +1,215 @@
+using System.Net;
+using Grpc.AspNetCore.Server;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Stockcast.Launch;
+
+namespace Stockcast.Testing;
+
+/// <summary>Who may call an endpoint: what a service's table in its matrix test decides for each RPC and HTTP endpoint.</summary>
+public enum Callers
+{
+    /// <summary>On the allow-list: anyone, whatever they send (health, metrics on the main port).</summary>
+    Anyone,
+
+    /// <summary>
+    /// On the allow-list, with a credential of its own that the endpoint checks itself (a viewer or
+    /// operator token, a vendor's webhook signature): an API key neither opens nor closes it.
+    /// </summary>
+    OwnCredential,
+
+    /// <summary>Any API key (reader, writer, admin).</summary>
+    Reader,
+
+    /// <summary>A writer or admin key.</summary>
+    Writer,
+
+    /// <summary>An admin key only.</summary>
+    Admin,
+
+    /// <summary>The Dapr sidecar only (its app API token): no API key opens it.</summary>
+    DaprSidecar,
+}
+
+/// <summary>
+/// The authorization matrix of a real host: every RPC of every gRPC service it maps (from the
+/// endpoint table's gRPC method metadata) and every HTTP endpoint (EndpointDataSource), each called
+/// with no credential, a wrong key and each role's key, compared with the service's table. A method
+/// or endpoint missing from the table is a problem too: a new one needs a decided policy.
+/// </summary>
+public static class AuthorizationMatrix
+{
+    private const string WrongKey = "not-a-key-of-this-service-0123456789";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(3);
+    private static readonly Marshaller<byte[]> Bytes = Marshallers.Create(b => b, b => b);
+
+    /// <summary>The credentials tried, by name; null = none.</summary>
+    public static IReadOnlyList<(string Name, string? Key)> Credentials(RoleKeys keys) =>
+    [
+        ("no credential", null),
+        ("a wrong key", WrongKey),
+        ("the reader key", keys.Reader),
+        ("the writer key", keys.Writer),
+        ("the admin key", keys.Admin),
+    ];
+
+    /// <summary>
+    /// Every disagreement between the host and <paramref name="table"/> (keys "/package.Service/Method"
+    /// for RPCs, "GET /path/{param}" for HTTP endpoints, "* /path" for any method), one line each.
+    /// </summary>
+    /// <param name="grpc">A channel to the host's gRPC endpoint sending the given key (none when null).</param>
+    /// <param name="http">A client of the host's HTTP endpoint.</param>
+    public static async Task<IReadOnlyList<string>> ProblemsAsync(IServiceProvider services, RoleKeys keys, Func<string?, GrpcChannel> grpc, HttpClient http, IReadOnlyDictionary<string, Callers> table)
+    {
+        var endpoints = Endpoints(services);
+        var problems = endpoints.Keys.Where(k => !table.ContainsKey(k)).Select(k => $"{k}: not in the table (decide who may call it)").ToList();
+        problems.AddRange(table.Keys.Where(k => !endpoints.ContainsKey(k)).Select(k => $"{k}: in the table but not mapped"));
+        foreach (var (name, endpoint) in endpoints.Where(e => table.ContainsKey(e.Key)))
+        {
+            var expected = table[name];
+            var open = endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null;
+            if (open != expected is Callers.Anyone or Callers.OwnCredential)
+            {
+                problems.Add($"{name}: {(open ? "allows anonymous callers" : "requires authorization")} but the table says {expected}");
+            }
+        }
+        var answers = await Task.WhenAll(endpoints.Where(e => table.ContainsKey(e.Key)).SelectMany(e => Credentials(keys).Select(async c =>
+            (Endpoint: e.Key, Credential: c.Name, Answer: await AnswerAsync(e.Value, c.Key, grpc, http)))));
+        foreach (var byEndpoint in answers.GroupBy(a => a.Endpoint))
+        {
+            var expected = table[byEndpoint.Key];
+            var anonymous = byEndpoint.Single(a => a.Credential == "no credential").Answer;
+            foreach (var (endpoint, credential, answer) in byEndpoint)
+            {
+                var wanted = Expected(expected, credential, anonymous);
+                if (wanted != answer)
+                {
+                    problems.Add($"{endpoint} with {credential}: {answer}, expected {wanted} ({expected})");
+                }
+            }
+        }
+        return problems;
+    }
+
+    /// <summary>What an endpoint answered, as far as authorization goes.</summary>
+    private enum Answer
+    {
+        /// <summary>401 / Unauthenticated.</summary>
+        Unauthenticated,
+
+        /// <summary>403 / PermissionDenied.</summary>
+        Forbidden,
+
+        /// <summary>Anything else: the call got past authorization (its answer is the handler's).</summary>
+        PastAuthorization,
+    }
+
+    private static Answer Expected(Callers callers, string credential, Answer anonymous) => (callers, credential) switch
+    {
+        (Callers.Anyone, _) => Answer.PastAuthorization,
+        // Whatever the endpoint's own check says without a key, it says with any key.
+        (Callers.OwnCredential, _) => anonymous,
+        (Callers.DaprSidecar, _) => Answer.Unauthenticated,
+        (_, "no credential" or "a wrong key") => Answer.Unauthenticated,
+        (Callers.Writer, "the reader key") or (Callers.Admin, "the reader key" or "the writer key") => Answer.Forbidden,
+        _ => Answer.PastAuthorization,
+    };
+
+    private static Dictionary<string, RouteEndpoint> Endpoints(IServiceProvider services)
+    {
+        var endpoints = new Dictionary<string, RouteEndpoint>();
+        foreach (var endpoint in services.GetServices<EndpointDataSource>().SelectMany(s => s.Endpoints).OfType<RouteEndpoint>())
+        {
+            if (endpoint.Metadata.GetMetadata<GrpcMethodMetadata>() is { } grpc)
+            {
+                endpoints[$"/{grpc.Method.FullName.TrimStart('/')}"] = endpoint;
+            }
+            else if (endpoint.DisplayName?.StartsWith("gRPC - Unimplemented", StringComparison.Ordinal) != true)
+            {
+                var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods;
+                foreach (var method in methods is { Count: > 0 } ? methods : ["*"])
+                {
+                    endpoints[$"{method} /{endpoint.RoutePattern.RawText!.TrimStart('/')}"] = endpoint;
+                }
+            }
+        }
+        return endpoints;
+    }
+
+    private static async Task<Answer> AnswerAsync(RouteEndpoint endpoint, string? key, Func<string?, GrpcChannel> grpc, HttpClient http)
+    {
+        using var patience = new CancellationTokenSource(Patience);
+        try
+        {
+            return endpoint.Metadata.GetMetadata<GrpcMethodMetadata>() is { } rpc
+                ? await RpcAnswerAsync(rpc.Method, grpc(key), patience.Token)
+                : await HttpAnswerAsync(endpoint, key, http, patience.Token);
+        }
+        catch (OperationCanceledException) when (patience.IsCancellationRequested)
+        {
+            // Still streaming: a refusal would have come at once.
+            return Answer.PastAuthorization;
+        }
+    }
+
+    /// <summary>
+    /// One empty request message on a duplex call, whatever the method's kind: on the wire a unary or
+    /// streaming call is the same HTTP/2 request, and authorization answers before the handler reads it.
+    /// </summary>
+    private static async Task<Answer> RpcAnswerAsync(IMethod method, GrpcChannel channel, CancellationToken cancel)
+    {
+        var raw = new Method<byte[], byte[]>(MethodType.DuplexStreaming, method.ServiceName, method.Name, Bytes, Bytes);
+        using var call = channel.CreateCallInvoker().AsyncDuplexStreamingCall(raw, null, new CallOptions(cancellationToken: cancel));
+        try
+        {
+            await call.RequestStream.WriteAsync([]);
+            await call.RequestStream.CompleteAsync();
+            await call.ResponseStream.MoveNext(cancel);
+            return Answer.PastAuthorization;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancel.IsCancellationRequested)
+        {
+            return Answer.PastAuthorization;
+        }
+        catch (RpcException e)
+        {
+            return e.StatusCode switch
+            {
+                StatusCode.Unauthenticated => Answer.Unauthenticated,
+                StatusCode.PermissionDenied => Answer.Forbidden,
+                _ => Answer.PastAuthorization,
+            };
+        }
+    }
+
+    private static async Task<Answer> HttpAnswerAsync(RouteEndpoint endpoint, string? key, HttpClient http, CancellationToken cancel)
+    {
+        var method = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.FirstOrDefault() ?? "GET";
+        // Every route parameter gets a plain value: authorization comes before the handler looks at it.
+        var path = string.Concat(endpoint.RoutePattern.PathSegments.Select(s => "/" + string.Concat(s.Parts.Select(p => p switch
+        {
+            Microsoft.AspNetCore.Routing.Patterns.RoutePatternLiteralPart literal => literal.Content,
+            _ => "matrix-probe",
+        }))));
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method != "GET")
+        {
+            request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+        }
+        if (key is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        }
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel);
+        return response.StatusCode switch
+        {
+            HttpStatusCode.Unauthorized => Answer.Unauthenticated,
+            HttpStatusCode.Forbidden => Answer.Forbidden,
+            _ => Answer.PastAuthorization,
+        };
+    }
+}
