@@ -6,6 +6,7 @@ using Stockcast.Overlay.Feed;
 using Stockcast.Overlay.Rooms;
 using Stockcast.ServiceDefaults;
 using Stockcast.ServiceDefaults.Clients;
+using Stockcast.ServiceDefaults.Limits;
 using Stockcast.ServiceDefaults.Redis;
 
 namespace Stockcast.Overlay;
@@ -21,6 +22,7 @@ public static class OverlayExtensions
     public static IHostApplicationBuilder AddOverlay(this IHostApplicationBuilder builder)
     {
         builder.AddRedis();
+        builder.AddPublicLimits();
         builder.Services.AddValidatedOptions<OverlayOptions>(builder.Configuration, OverlayOptions.Section);
         builder.Services.AddSingleton<OverlayMetrics>();
         builder.Services.AddSingleton<RoomStore>();
@@ -43,6 +45,7 @@ public static class OverlayExtensions
         builder.Services.AddSingleton<BoardComposer>();
         builder.Services.AddSingleton<BoardStream>();
         builder.Services.AddSingleton<RoomViewers>();
+        builder.Services.AddSingleton<ViewerSlots>();
 
         builder.Services.AddHostedService<RoomSync>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LedgerFeed>());

@@ -5,6 +5,7 @@ using Stockcast.Overlay.Pages;
 using Stockcast.Overlay.Sockets;
 using Stockcast.Overlay.Sse;
 using Stockcast.ServiceDefaults;
+using Stockcast.ServiceDefaults.Limits;
 
 // Settings live beside the binary, wherever the process is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -13,6 +14,7 @@ builder.AddOverlay();
 
 var app = builder.Build();
 app.UseWebSockets();
+app.UsePublicLimits();
 app.MapDefaultEndpoints();
 app.MapGrpcService<OverlayService>();
 app.MapOverlayEvents();

@@ -12,6 +12,7 @@ using Stockcast.Connector.Health;
 using Stockcast.Connector.Webhooks;
 using Stockcast.LedgerClient;
 using Stockcast.ServiceDefaults;
+using Stockcast.ServiceDefaults.Limits;
 using Stockcast.ServiceDefaults.Redis;
 
 namespace Stockcast.Connector;
@@ -21,6 +22,7 @@ public static class ConnectorExtensions
     public static IHostApplicationBuilder AddWarehouseConnector(this IHostApplicationBuilder builder)
     {
         builder.AddRedis();
+        builder.AddPublicLimits();
         builder.Services.AddValidatedOptions<ConnectorOptions>(builder.Configuration, ConnectorOptions.Section);
         // The ledger's own rules with its default limits; the clamp to MaxClockSkewSeconds keeps source times within them.
         builder.Services.AddSingleton(sp => new StockEventRules(sp.GetRequiredService<TimeProvider>(), maxClockSkewSeconds: sp.GetRequiredService<IOptions<ConnectorOptions>>().Value.MaxClockSkewSeconds));

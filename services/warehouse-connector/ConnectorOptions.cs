@@ -24,6 +24,18 @@ public sealed class ConnectorOptions : IValidatableObject
     [Range(1, 1000)]
     public int MaxRecordsPerPush { get; set; } = 1000;
 
+    /// <summary>Largest canonical push body, in bytes (refused with 413 while it is read).</summary>
+    [Range(1024, 64 * 1024 * 1024)]
+    public int MaxPushBodyBytes { get; set; } = 2 * 1024 * 1024;
+
+    /// <summary>Largest ShipHero webhook body, in bytes: an Inventory Update lists every changed item of an order.</summary>
+    [Range(1024, 64 * 1024 * 1024)]
+    public int MaxShipHeroBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Largest Shopify webhook body, in bytes: an inventory_levels/update is one level (a few hundred bytes).</summary>
+    [Range(1024, 64 * 1024 * 1024)]
+    public int MaxShopifyBodyBytes { get; set; } = 64 * 1024;
+
     /// <summary>How far in the future a record's sourceTime may be (warehouse clock skew).</summary>
     [Range(0, 86_400)]
     public int MaxClockSkewSeconds { get; set; } = 600;
@@ -81,6 +93,10 @@ public sealed class ConnectorOptions : IValidatableObject
             if (feed.ReplayWindowSeconds is < 60 or > 604_800)
             {
                 yield return new ValidationResult($"Connector:Feeds:{i}:ReplayWindowSeconds must be between 60 and 604800.", [nameof(Feeds)]);
+            }
+            if (feed.DeliveryWindowSeconds is < 60 or > 604_800)
+            {
+                yield return new ValidationResult($"Connector:Feeds:{i}:DeliveryWindowSeconds must be between 60 and 604800.", [nameof(Feeds)]);
             }
             if (feed.Source == FeedOptions.Ck1Source && feed.Skus.Count == 0)
             {
@@ -229,6 +245,14 @@ public sealed class FeedOptions
     /// to exactly the same figures within it looks the same and waits for the next change.
     /// </summary>
     public int ReplayWindowSeconds { get; set; } = 900;
+
+    /// <summary>
+    /// Webhooks that say when they were sent (Shopify's X-Shopify-Triggered-At, ShipHero's Inventory
+    /// Change timestamp): a delivery sent longer ago than this, or further ahead than
+    /// MaxClockSkewSeconds, is refused (400) as a replay. The default, 5 hours, outlasts Shopify's
+    /// retries (8 over 4 hours), so no real redelivery is refused.
+    /// </summary>
+    public int DeliveryWindowSeconds { get; set; } = 18_000;
 
     /// <summary>File drops: the folder an ERP drops its CSV/JSON exports into (a mounted volume).</summary>
     public string Folder { get; set; } = "";

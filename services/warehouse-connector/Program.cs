@@ -4,6 +4,7 @@ using Stockcast.Connector.Health;
 using Stockcast.Connector.Push;
 using Stockcast.Connector.Webhooks;
 using Stockcast.ServiceDefaults;
+using Stockcast.ServiceDefaults.Limits;
 
 // Settings live beside the binary, wherever the process is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -11,6 +12,7 @@ builder.AddServiceDefaults();
 builder.AddWarehouseConnector();
 
 var app = builder.Build();
+app.UsePublicLimits();
 app.MapDefaultEndpoints();
 app.MapGrpcService<ConnectorService>();
 app.MapCanonicalPush();

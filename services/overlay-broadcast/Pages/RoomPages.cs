@@ -2,6 +2,7 @@ using System.Text;
 using Stockcast.Overlay.Rooms;
 using Stockcast.Overlay.V1;
 using Stockcast.ServiceDefaults.Errors;
+using Stockcast.ServiceDefaults.Limits;
 
 namespace Stockcast.Overlay.Pages;
 
@@ -13,6 +14,9 @@ namespace Stockcast.Overlay.Pages;
 /// </summary>
 public static class RoomPages
 {
+    /// <summary>Page loads: OBS loads a browser source once per scene change, a person reloads by hand.</summary>
+    public static readonly PublicEndpoint Public = new("page", PerAddress: 120, PerToken: 60);
+
     /// <summary>
     /// The body of a refusal: an empty transparent page. With no body at all Chromium (and so OBS's
     /// browser source) paints its own grey "HTTP ERROR 403" page over the live video.
@@ -29,12 +33,12 @@ public static class RoomPages
     private static void MapPage(IEndpointRouteBuilder app, string pattern, string file, TokenScope needed)
     {
         var page = Load(file);
-        app.MapGet(pattern, async (string roomId, string? token, HttpContext http, ViewerTokens tokens) =>
+        app.MapGet(pattern, async (string roomId, HttpContext http, ViewerTokens tokens) =>
         {
             int? refusal;
             try
             {
-                refusal = await tokens.RefusalAsync(roomId, token, needed);
+                refusal = await tokens.RefusalAsync(roomId, PublicTokens.From(http.Request), needed);
             }
             catch (Exception ex) when (ErrorMapping.ToHttp(ex) is { Status: StatusCodes.Status503ServiceUnavailable })
             {
@@ -47,7 +51,7 @@ public static class RoomPages
             http.Response.ContentType = "text/html; charset=utf-8";
             http.Response.Headers.CacheControl = "no-store";
             await http.Response.Body.WriteAsync(refusal is null ? page : Refused);
-        }).AllowAnonymous();
+        }).AllowAnonymous().WithPublicLimits(Public).WithMetadata(new RefusalPage(Refused));
     }
 
     /// <summary>The page, with the stream-following script both pages share inlined where its marker stands (one file to serve, no second request).</summary>

@@ -24,7 +24,8 @@
 
   // Why a stream could not be (re)opened, asked over plain HTTP (the browser shows neither an
   // EventSource's nor a WebSocket upgrade's status): final for 401/403/404, which no retry mends;
-  // otherwise the wait the answer asks for (Retry-After), if any.
+  // otherwise the wait the answer asks for (Retry-After), if any: a 429 (rate limit, or a room or
+  // token with all its streams open) is "later", never final.
   async function whyRefused(url) {
     const ask = new AbortController();
     try {

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using Stockcast.Overlay.Broadcast;
+using Stockcast.ServiceDefaults.Limits;
 
 namespace Stockcast.Overlay.Sockets;
 
@@ -8,25 +9,36 @@ namespace Stockcast.Overlay.Sockets;
 /// message with the RoomUpdate's JSON (full state first, then each coalesced update). Refusals
 /// (401/403/404) come before the upgrade, with no data. Quiet connections are kept alive by the
 /// WebSocket's own keep-alive frames every heartbeat; the token is re-checked as often, and a revoked
-/// one closes the socket with 1008 (policy violation) "viewer token revoked".
+/// one closes the socket with 1008 (policy violation) "viewer token revoked". A full room or token
+/// (429 with Retry-After) and the rate limit are refused before the upgrade too.
 /// </summary>
 public static class OverlaySocket
 {
+    public static readonly PublicEndpoint Public = new("overlay_ws", PerAddress: 240, PerToken: 120);
+
     /// <summary>How long a closing socket waits for the viewer's close frame before the connection is dropped.</summary>
     private static readonly TimeSpan CloseHandshake = TimeSpan.FromSeconds(5);
 
     public static IEndpointRouteBuilder MapOverlaySocket(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/overlay/{roomId}/ws", AcceptAsync).AllowAnonymous();
+        app.MapGet("/overlay/{roomId}/ws", AcceptAsync).AllowAnonymous().WithPublicLimits(Public);
         return app;
     }
 
-    private static async Task AcceptAsync(string roomId, string? token, HttpContext http, RoomViewers viewers)
+    private static async Task AcceptAsync(string roomId, HttpContext http, RoomViewers viewers, ViewerSlots slots)
     {
+        var token = PublicTokens.From(http.Request);
         var (channel, refusal) = await viewers.AdmitAsync(roomId, token);
         if (channel is null)
         {
             http.Response.StatusCode = refusal;
+            return;
+        }
+        var (slot, full) = slots.Take(http, Public.Kind, roomId, token!);
+        using var held = slot;
+        if (full is not null)
+        {
+            await full.ExecuteAsync(http);
             return;
         }
         if (!http.WebSockets.IsWebSocketRequest)

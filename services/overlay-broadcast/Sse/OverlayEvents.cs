@@ -1,5 +1,6 @@
 using System.Text;
 using Stockcast.Overlay.Broadcast;
+using Stockcast.ServiceDefaults.Limits;
 
 namespace Stockcast.Overlay.Sse;
 
@@ -8,24 +9,36 @@ namespace Stockcast.Overlay.Sse;
 /// page. Each event is the room's full state (JSON of RoomUpdate) with id = its sequence, so a
 /// reconnect just gets the current state first; nothing needs replaying. Quiet connections get a
 /// heartbeat comment; the token is re-checked every heartbeat and a revoked one ends the stream
-/// (the loop is shared with the WebSocket: Broadcast/RoomViewers).
+/// (the loop is shared with the WebSocket: Broadcast/RoomViewers). Rate-limited and capped per room
+/// and per token (429 with Retry-After, which the page waits out).
 /// </summary>
 public static class OverlayEvents
 {
+    /// <summary>Opening attempts: a page reconnects after 1 s at the soonest, and asks why once per refusal.</summary>
+    public static readonly PublicEndpoint Public = new("overlay_events", PerAddress: 240, PerToken: 120);
+
     private static readonly byte[] Heartbeat = Encoding.UTF8.GetBytes(": heartbeat\n\n");
 
     public static IEndpointRouteBuilder MapOverlayEvents(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/overlay/{roomId}/events", StreamAsync).AllowAnonymous();
+        app.MapGet("/overlay/{roomId}/events", StreamAsync).AllowAnonymous().WithPublicLimits(Public);
         return app;
     }
 
-    private static async Task StreamAsync(string roomId, string? token, HttpContext http, RoomViewers viewers)
+    private static async Task StreamAsync(string roomId, HttpContext http, RoomViewers viewers, ViewerSlots slots)
     {
+        var token = PublicTokens.From(http.Request);
         var (channel, refusal) = await viewers.AdmitAsync(roomId, token);
         if (channel is null)
         {
             http.Response.StatusCode = refusal;
+            return;
+        }
+        var (slot, full) = slots.Take(http, Public.Kind, roomId, token!);
+        using var held = slot;
+        if (full is not null)
+        {
+            await full.ExecuteAsync(http);
             return;
         }
 

@@ -3,34 +3,41 @@ using Microsoft.Extensions.Options;
 using Stockcast.Connector.Feeds;
 using Stockcast.ServiceDefaults.Auth;
 using Stockcast.ServiceDefaults.Errors;
+using Stockcast.ServiceDefaults.Limits;
 
 namespace Stockcast.Connector.Push;
 
 /// <summary>
 /// The canonical JSON push API (v1) for any ERP/WMS without an adapter:
-/// POST /v1/warehouses/{warehouseId}/stock with {"records": [...]}. See docs/connector.md.
+/// POST /v1/warehouses/{warehouseId}/stock with {"records": [...]}. See docs/connector.md. The body
+/// is refused with 413 as soon as it passes MaxPushBodyBytes, before the rest is read.
 /// </summary>
 public static class CanonicalPushEndpoint
 {
+    /// <summary>Per pusher key (the token) and per address: an ERP pushing every few seconds stays far below.</summary>
+    public static readonly PublicEndpoint Public = new("push", PerAddress: 1200, PerToken: 600);
+
     public static IEndpointRouteBuilder MapCanonicalPush(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/warehouses/{warehouseId}/stock", PushAsync).RequireAuthorization(Policies.Write);
+        app.MapPost("/v1/warehouses/{warehouseId}/stock", PushAsync).RequireAuthorization(Policies.Write).WithPublicLimits(Public);
         return app;
     }
 
-    private static async Task<IResult> PushAsync(string warehouseId, HttpRequest request, IOptions<ConnectorOptions> options, FeedIntake intake, CancellationToken cancellationToken)
+    private static async Task<IResult> PushAsync(string warehouseId, HttpRequest request, IOptions<ConnectorOptions> options, FeedIntake intake, PublicRefusals refusals, CancellationToken cancellationToken)
     {
         var feed = options.Value.Feeds.FirstOrDefault(f => f.WarehouseId == warehouseId && f.Source == FeedOptions.CanonicalSource);
         if (feed is null)
         {
             return Problem(StatusCodes.Status404NotFound, $"no canonical feed is configured for warehouse '{warehouseId}'");
         }
+        var limit = options.Value.MaxPushBodyBytes;
+        if (await BoundedBody.ReadAsync(request, limit, cancellationToken) is not { } bytes)
+        {
+            return BoundedBody.TooLarge(refusals, request.HttpContext, Public.Kind, limit);
+        }
         JsonDocument body;
         try
         {
-            using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, cancellationToken);
-            var bytes = buffer.ToArray();
             JsonBody.RequireUtf8(bytes);
             body = JsonDocument.Parse(bytes);
         }

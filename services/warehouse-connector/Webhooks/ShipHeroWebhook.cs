@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Stockcast.Connector.Feeds;
 using Stockcast.ServiceDefaults.Errors;
+using Stockcast.ServiceDefaults.Limits;
 
 namespace Stockcast.Connector.Webhooks;
 
@@ -16,7 +17,8 @@ namespace Stockcast.Connector.Webhooks;
 /// every feed's quantities), versioned by the body's
 /// first receipt (it carries no time: a late redelivery is then older, not newer); "Inventory
 /// Change" → a delta of `quantity` on hand and available at its `timestamp`, identified by a hash of
-/// the signed body, only when the feed opts in (ApplyInventoryChanges). The ShipHero warehouse_id in
+/// the signed body, only when the feed opts in (ApplyInventoryChanges), and refused (400) as a replay
+/// when that signed timestamp is outside the feed's DeliveryWindowSeconds. The ShipHero warehouse_id in
 /// the body must be the feed's ExternalId: an item for another warehouse is dead-lettered, never applied.
 /// 503 when the ledger did not accept the records, so ShipHero delivers again.
 /// </summary>
@@ -24,16 +26,18 @@ public static class ShipHeroWebhook
 {
     public const string SignatureHeader = "x-shiphero-hmac-sha256";
 
+    public static readonly SignedWebhook.Vendor Vendor = new(FeedOptions.ShipHeroSource, SignatureHeader, new PublicEndpoint("webhook_shiphero", PerAddress: 6000, PerToken: 0), o => o.MaxShipHeroBodyBytes);
+
     public static IEndpointRouteBuilder MapShipHeroWebhook(this IEndpointRouteBuilder app)
     {
         // Anonymous by design: the HMAC signature is the credential.
-        app.MapPost("/webhooks/shiphero/{warehouseId}", ReceiveAsync).AllowAnonymous();
+        app.MapPost("/webhooks/shiphero/{warehouseId}", ReceiveAsync).AllowAnonymous().WithPublicLimits(Vendor.Endpoint);
         return app;
     }
 
-    private static async Task<IResult> ReceiveAsync(string warehouseId, HttpRequest request, IOptions<ConnectorOptions> options, CanonicalRecords canonical, WebhookReceipts receipts, FeedIntake intake, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> ReceiveAsync(string warehouseId, HttpRequest request, IOptions<ConnectorOptions> options, CanonicalRecords canonical, WebhookReceipts receipts, FeedIntake intake, PublicRefusals refusals, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var (delivery, problem) = await SignedWebhook.ReadAsync(warehouseId, FeedOptions.ShipHeroSource, SignatureHeader, request, options.Value, cancellationToken);
+        var (delivery, problem) = await SignedWebhook.ReadAsync(warehouseId, Vendor, request, options.Value, refusals, cancellationToken);
         if (delivery is null)
         {
             return problem!;
@@ -51,9 +55,17 @@ public static class ShipHeroWebhook
             var now = clock.GetUtcNow();
             records = [.. (payload.Member("inventory") as JsonArray ?? []).Select(item => Snapshot(item, feed, firstReceived, now, canonical))];
         }
+        else if (feed.ApplyInventoryChanges)
+        {
+            if (ChangedAt(payload) is { } changedAt && SignedWebhook.OutsideWindow(changedAt, "timestamp", Vendor, feed, options.Value, request.HttpContext, refusals, clock.GetUtcNow()) is { } replay)
+            {
+                return replay;
+            }
+            records = [Delta(payload!, feed, body, clock.GetUtcNow(), canonical)];
+        }
         else
         {
-            records = feed.ApplyInventoryChanges ? [Delta(payload!, feed, body, clock.GetUtcNow(), canonical)] : [];
+            records = [];
         }
         if (records.Count == 0)
         {
@@ -92,8 +104,7 @@ public static class ShipHeroWebhook
         {
             return NotThisFeeds(payload, now, reason);
         }
-        var at = DateTimeOffset.TryParseExact(payload.Member("timestamp")?.ToString(), "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
-            ? t.ToString("O", CultureInfo.InvariantCulture) : payload.Member("timestamp")?.ToString();
+        var at = ChangedAt(payload)?.ToString("O", CultureInfo.InvariantCulture) ?? payload.Member("timestamp")?.ToString();
         var record = new JsonObject
         {
             ["type"] = "delta",
@@ -106,6 +117,10 @@ public static class ShipHeroWebhook
         };
         return canonical.Read(SourceRecord.Received(JsonSerializer.SerializeToElement(record), now), feed);
     }
+
+    /// <summary>An Inventory Change's signed timestamp ("yyyy-MM-dd HH:mm:ss", UTC); null when missing or unreadable.</summary>
+    private static DateTimeOffset? ChangedAt(JsonNode? payload)
+        => DateTimeOffset.TryParseExact(payload.Member("timestamp")?.ToString(), "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
 
     /// <summary>
     /// A message for another ShipHero warehouse, kept as ShipHero sent it. No reader reads that format

@@ -4,13 +4,15 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Stockcast.Connector.Feeds;
 using Stockcast.ServiceDefaults.Errors;
+using Stockcast.ServiceDefaults.Limits;
 
 namespace Stockcast.Connector.Webhooks;
 
 /// <summary>
-/// What every signed inventory webhook goes through: find the warehouse's feed, check the signature
+/// What every signed inventory webhook goes through: find the warehouse's feed, read the body up to
+/// the vendor's limit (413 as soon as it is passed, before the rest is read), check the signature
 /// (base64 HMAC-SHA256 of the raw body with the shared secret, as ShipHero and Shopify both sign) in
-/// fixed time before reading anything, parse the JSON, and after delivery answer 200 (refused records
+/// fixed time before parsing anything, parse the JSON, and after delivery answer 200 (refused records
 /// are dead letters, listed in the answer), or 503 when the ledger did not accept the records so the
 /// sender delivers again.
 /// </summary>
@@ -18,18 +20,24 @@ public static class SignedWebhook
 {
     public sealed record Delivery(FeedOptions Feed, JsonNode? Payload, byte[] Body);
 
-    /// <summary>The verified delivery, or the problem to answer instead (404, 401); a body that is not JSON throws <see cref="InvalidFieldException"/> (400 naming "body").</summary>
+    /// <summary>How a vendor's webhooks arrive: its source, signature header, body limit and public endpoint.</summary>
+    public sealed record Vendor(string Source, string SignatureHeader, PublicEndpoint Endpoint, Func<ConnectorOptions, int> MaxBodyBytes);
+
+    /// <summary>The verified delivery, or the problem to answer instead (404, 413, 401); a body that is not JSON throws <see cref="InvalidFieldException"/> (400 naming "body").</summary>
     public static async Task<(Delivery? Delivery, IResult? Problem)> ReadAsync(
-        string warehouseId, string source, string signatureHeader, HttpRequest request, ConnectorOptions options, CancellationToken cancellationToken)
+        string warehouseId, Vendor vendor, HttpRequest request, ConnectorOptions options, PublicRefusals refusals, CancellationToken cancellationToken)
     {
+        var (source, signatureHeader) = (vendor.Source, vendor.SignatureHeader);
         var feed = options.Feeds.FirstOrDefault(f => f.WarehouseId == warehouseId && f.Source == source);
         if (feed is null)
         {
             return (null, Results.Problem(detail: $"no {source} feed is configured for warehouse '{warehouseId}'", statusCode: StatusCodes.Status404NotFound));
         }
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
-        var body = buffer.ToArray();
+        var limit = vendor.MaxBodyBytes(options);
+        if (await BoundedBody.ReadAsync(request, limit, cancellationToken) is not { } body)
+        {
+            return (null, BoundedBody.TooLarge(refusals, request.HttpContext, vendor.Endpoint.Kind, limit));
+        }
         if (!Matches(body, request.Headers[signatureHeader].ToString(), feed.WebhookSecret))
         {
             return (null, Results.Problem(detail: $"{signatureHeader}: missing or not valid for this body", statusCode: StatusCodes.Status401Unauthorized));
@@ -73,6 +81,20 @@ public static class SignedWebhook
                 }
                 break;
         }
+    }
+
+    /// <summary>
+    /// Why a delivery that says when it was sent is refused as a replay: sent longer ago than the
+    /// feed's DeliveryWindowSeconds, or further ahead than the clock skew allowed; null when within.
+    /// </summary>
+    public static IResult? OutsideWindow(DateTimeOffset sentAt, string field, Vendor vendor, FeedOptions feed, ConnectorOptions options, HttpContext http, PublicRefusals refusals, DateTimeOffset now)
+    {
+        var reason = now - sentAt > TimeSpan.FromSeconds(feed.DeliveryWindowSeconds)
+                ? $"{field}: sent at {sentAt:O}, longer ago than the {feed.DeliveryWindowSeconds} s this feed accepts (a replay, or a delivery retried too late)"
+            : sentAt - now > TimeSpan.FromSeconds(options.MaxClockSkewSeconds)
+                ? $"{field}: sent at {sentAt:O}, more than {options.MaxClockSkewSeconds} s ahead of this server's clock"
+            : null;
+        return reason is null ? null : refusals.Refuse(http, vendor.Endpoint.Kind, PublicRefusals.OutsideReplayWindow, StatusCodes.Status400BadRequest, reason);
     }
 
     /// <summary>A member of a JSON object; null when the node is missing or not an object (a sender's mistake, refused as a missing field).</summary>
