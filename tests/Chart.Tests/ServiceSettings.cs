@@ -90,6 +90,7 @@ public static class ServiceSettings
         {
             ["Kestrel:Endpoints:Grpc:Url"] = $"http://0.0.0.0:{svc["ports"]!["grpc"]}",
             ["Kestrel:Endpoints:Http:Url"] = $"http://0.0.0.0:{svc["ports"]!["http"]}",
+            ["Kestrel:Endpoints:Management:Url"] = $"http://0.0.0.0:{svc["ports"]!["management"]}",
             ["Grpc:ShutdownTimeoutSeconds"] = svc["shutdown"]!["drainSeconds"]!.ToString(),
             ["Redis:Configuration"] = (string)values["redis"]!["address"]!,
             ["Redis:Namespace"] = (string)values["redis"]!["namespace"]!,

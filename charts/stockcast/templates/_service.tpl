@@ -24,6 +24,8 @@ data:
   value: {{ printf "http://0.0.0.0:%v" .svc.ports.grpc | quote }}
 - name: Kestrel__Endpoints__Http__Url
   value: {{ printf "http://0.0.0.0:%v" .svc.ports.http | quote }}
+- name: Kestrel__Endpoints__Management__Url
+  value: {{ printf "http://0.0.0.0:%v" .svc.ports.management | quote }}
 - name: Grpc__ShutdownTimeoutSeconds
   value: {{ .svc.shutdown.drainSeconds | quote }}
 {{- with $root.Values.redis.passwordSecret }}
@@ -162,6 +164,9 @@ spec:
               containerPort: {{ .svc.ports.grpc }}
             - name: http
               containerPort: {{ .svc.ports.http }}
+            # Metrics and health only; never behind the Ingress, reachable from metricsFrom only.
+            - name: management
+              containerPort: {{ .svc.ports.management }}
           env:
             {{- include "stockcast.service.env" . | nindent 12 }}
           startupProbe:
@@ -258,6 +263,9 @@ spec:
     - name: http
       port: {{ .svc.ports.http }}
       targetPort: http
+    - name: management
+      port: {{ .svc.ports.management }}
+      targetPort: management
 {{- if .svc.headless }}
 ---
 # Headless: one DNS record per ready pod, for clients that balance gRPC calls across pods themselves.
@@ -347,7 +355,8 @@ spec:
       {{- include "stockcast.selectorLabels" . | nindent 6 }}
       stockcast.io/metrics: "true"
   endpoints:
-    - port: http
+    # Metrics answer on the management port only (the public port says 404).
+    - port: management
       path: /metrics
       interval: {{ $root.Values.metrics.serviceMonitor.interval }}
       scrapeTimeout: {{ $root.Values.metrics.serviceMonitor.scrapeTimeout }}
@@ -368,7 +377,7 @@ spec:
 {{- $grpcFrom = append $grpcFrom (dict "podSelector" (dict "matchLabels" (fromYaml (include "stockcast.selectorLabels" (dict "root" $root "name" .))))) -}}
 {{- end -}}
 {{- $grpcFrom = concat $grpcFrom $root.Values.networkPolicy.internalCallers -}}
-{{- $httpFrom := concat $root.Values.networkPolicy.metricsFrom .svc.httpFrom -}}
+{{- $httpFrom := .svc.httpFrom -}}
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
@@ -389,7 +398,7 @@ spec:
         {{- toYaml $grpcFrom | nindent 8 }}
     {{- end }}
     {{- if .svc.public }}
-    # Public: the overlay pages and their SSE stream, from anywhere.
+    # Public: the overlay pages and their streams, from anywhere; the HTTP port serves nothing else.
     - ports:
         - port: http
     {{- else if $httpFrom }}
@@ -397,5 +406,12 @@ spec:
         - port: http
       from:
         {{- toYaml $httpFrom | nindent 8 }}
+    {{- end }}
+    {{- with $root.Values.networkPolicy.metricsFrom }}
+    # Management (metrics, health): only the monitoring namespace, whatever the service.
+    - ports:
+        - port: management
+      from:
+        {{- toYaml . | nindent 8 }}
     {{- end }}
 {{- end -}}
