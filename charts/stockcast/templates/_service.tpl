@@ -18,10 +18,20 @@ data:
 
 {{- define "stockcast.service.env" -}}
 {{- $root := .root -}}
+{{- $scheme := ternary "https" "http" $root.Values.tls.enabled -}}
 - name: ASPNETCORE_ENVIRONMENT
   value: Production
 - name: Kestrel__Endpoints__Grpc__Url
-  value: {{ printf "http://0.0.0.0:%v" .svc.ports.grpc | quote }}
+  value: {{ printf "%s://0.0.0.0:%v" $scheme .svc.ports.grpc | quote }}
+{{- if $root.Values.tls.enabled }}
+{{- /* The Secret's files (cert-manager's names): Kestrel serves the gRPC port with tls.crt, the clients trust ca.crt only. */}}
+- name: Kestrel__Endpoints__Grpc__Certificate__Path
+  value: /etc/stockcast/tls/tls.crt
+- name: Kestrel__Endpoints__Grpc__Certificate__KeyPath
+  value: /etc/stockcast/tls/tls.key
+- name: Tls__CaPath
+  value: /etc/stockcast/tls/ca.crt
+{{- end }}
 - name: Kestrel__Endpoints__Http__Url
   value: {{ printf "http://0.0.0.0:%v" .svc.ports.http | quote }}
 - name: Kestrel__Endpoints__Management__Url
@@ -52,7 +62,7 @@ data:
   {{- /* One DNS record per ready pod: the caller's client spreads calls and Watch streams over them (round_robin). */}}
   value: {{ printf "dns:///%s-headless:%v" $host $peer.ports.grpc | quote }}
   {{- else }}
-  value: {{ printf "http://%s:%v" $host $peer.ports.grpc | quote }}
+  value: {{ printf "%s://%s:%v" $scheme $host $peer.ports.grpc | quote }}
   {{- end }}
   {{- end }}
 {{- end }}
@@ -169,6 +179,22 @@ spec:
               containerPort: {{ .svc.ports.management }}
           env:
             {{- include "stockcast.service.env" . | nindent 12 }}
+          {{- if $root.Values.tls.enabled }}
+          # The kubelet's gRPC probes cannot speak TLS: the same checks over the management port
+          # (/healthz: the process answers; /readyz: the "ready" checks, Redis reachable).
+          startupProbe:
+            httpGet: {path: /healthz, port: management}
+            periodSeconds: 2
+            failureThreshold: 30
+          livenessProbe:
+            httpGet: {path: /healthz, port: management}
+            periodSeconds: 10
+            failureThreshold: 3
+          readinessProbe:
+            httpGet: {path: /readyz, port: management}
+            periodSeconds: 5
+            failureThreshold: 2
+          {{- else }}
           startupProbe:
             grpc:
               port: {{ .svc.ports.grpc }}
@@ -188,6 +214,7 @@ spec:
               port: {{ .svc.ports.grpc }}
             periodSeconds: 5
             failureThreshold: 2
+          {{- end }}
           lifecycle:
             preStop:
               sleep:
@@ -209,6 +236,11 @@ spec:
               readOnly: true
             - name: tmp
               mountPath: /tmp
+            {{- if $root.Values.tls.enabled }}
+            - name: tls
+              mountPath: /etc/stockcast/tls
+              readOnly: true
+            {{- end }}
             {{- with .svc.extraVolumeMounts }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
@@ -219,6 +251,12 @@ spec:
         - name: tmp
           emptyDir:
             sizeLimit: 64Mi
+        {{- if $root.Values.tls.enabled }}
+        - name: tls
+          secret:
+            secretName: {{ $root.Values.tls.secretName }}
+            defaultMode: 0440
+        {{- end }}
         {{- with .svc.extraVolumes }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -259,7 +297,7 @@ spec:
     - name: grpc
       port: {{ .svc.ports.grpc }}
       targetPort: grpc
-      appProtocol: kubernetes.io/h2c
+      appProtocol: {{ ternary "https" "kubernetes.io/h2c" .root.Values.tls.enabled }}
     - name: http
       port: {{ .svc.ports.http }}
       targetPort: http
@@ -283,7 +321,7 @@ spec:
     - name: grpc
       port: {{ .svc.ports.grpc }}
       targetPort: grpc
-      appProtocol: kubernetes.io/h2c
+      appProtocol: {{ ternary "https" "kubernetes.io/h2c" .root.Values.tls.enabled }}
 {{- end }}
 {{- end -}}
 
