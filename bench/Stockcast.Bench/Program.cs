@@ -52,7 +52,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
                         --webhook-warehouse cn-shiphero  --secret S  --push-warehouse cn-push  --max-in-flight 256
 
         alerting scenarios (--target is still the ledger, which the bench writes stock to; --alerting
-        http://127.0.0.1:PORT is the alerting service's gRPC endpoint, --alerting-http its HTTP one):
+        http://127.0.0.1:PORT is the alerting service's gRPC endpoint, --alerting-http its HTTP one,
+        --alerting-management the one with its metrics):
           alerting-ready  wait for the alerting service's /readyz and for it to lead (stockcast_alerting_leader 1)
                         --timeout 60
           alerts        ledger stock change -> alert on the WatchAlerts console stream, under a background writer;
@@ -62,7 +63,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
                         --seconds 10  --warmup 5  --drain-seconds 30  --setup-seconds 120  --sku-prefix ALR
 
         overlay-broadcast scenarios (--target is still the ledger, which the bench writes stock to; --overlay
-        http://127.0.0.1:PORT is the overlay's gRPC endpoint, --overlay-http its HTTP one, where viewers connect):
+        http://127.0.0.1:PORT is the overlay's gRPC endpoint, --overlay-http its HTTP one, where viewers connect,
+        --overlay-management the one with its metrics):
           overlay-ready  wait for the overlay's /readyz
                         --timeout 60
           fanout        ledger change -> value on N SSE / WebSocket viewers, per step "transport:clients:rooms";
@@ -233,8 +235,8 @@ static ConnectorUnderTest Connector(BenchArgs options, string key, int connectio
 
 // The alerting service's endpoints; the same write key serves its write calls.
 static AlertingUnderTest Alerting(BenchArgs options, string key)
-    => new("alerting", options.Str("alerting", "http://127.0.0.1:5103"), options.Str("alerting-http", "http://127.0.0.1:9103"), key, c => new(c));
+    => new("alerting", options.Str("alerting", "http://127.0.0.1:5103"), options.Str("alerting-http", "http://127.0.0.1:9103"), options.Str("alerting-management", "http://127.0.0.1:9203"), key, c => new(c));
 
 // The overlay's endpoints; the same write key manages its rooms and tokens.
 static OverlayUnderTest Overlay(BenchArgs options, string key)
-    => new("overlay", options.Str("overlay", "http://127.0.0.1:5104"), options.Str("overlay-http", "http://127.0.0.1:9104"), key, c => new(c));
+    => new("overlay", options.Str("overlay", "http://127.0.0.1:5104"), options.Str("overlay-http", "http://127.0.0.1:9104"), options.Str("overlay-management", "http://127.0.0.1:9204"), key, c => new(c));

@@ -55,7 +55,7 @@ public sealed class AlertLifecycleTests(RedisServerFixture redis) : LedgerPerTes
         var raisedWarnings = host.Services.GetRequiredService<AlertingMetrics>().Alerts.WithLabels("Raised", "LowStock", "Warning");
         // An alert is counted just after its notification is out, so the console can read it first.
         await Eventually.TrueAsync(() => raisedWarnings.Value >= 2, "both raised warnings are counted");
-        Assert.Contains("stockcast_alerting_alerts_total{type=\"Raised\",kind=\"LowStock\",severity=\"Warning\"} 2\n", await host.CreateClient().GetStringAsync("/metrics"));
+        Assert.Contains("stockcast_alerting_alerts_total{type=\"Raised\",kind=\"LowStock\",severity=\"Warning\"} 2\n", await host.MetricsAsync());
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class AlertLifecycleTests(RedisServerFixture redis) : LedgerPerTes
             var read = await AlertingHost.ReadUntilAsync(console, n => n.Alert.Id == "after");
             Assert.Equal(["before", "after"], read.Select(n => n.Alert.Id));
         }
-        Assert.Contains("stockcast_malformed_entries_total{stream=\"alert-notifications\"} 1\n", await host.CreateClient().GetStringAsync("/metrics"));
+        Assert.Contains("stockcast_malformed_entries_total{stream=\"alert-notifications\"} 1\n", await host.MetricsAsync());
     }
 
     [Fact]

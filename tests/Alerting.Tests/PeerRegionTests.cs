@@ -120,11 +120,11 @@ public sealed class PeerRegionTests(RedisServerFixture redis) : IClassFixture<Re
         using var console = host.Client().WatchAlerts(new WatchAlertsRequest { AfterId = "0" }); // a shortage is per market, not per room
         await host.Client().UpsertStreamAsync(AlertingHost.LiveNow("room-us", "US", 2, "ALPACA-3", "ALPACA-4"));
         var shortage = (await AlertingHost.ReadUntilAsync(console, n => n.Alert.Kind == AlertKind.RegionalShortage)).Last().Alert;
-        Assert.Contains(PeerUp + "1", await host.CreateClient().GetStringAsync("/metrics"));
+        Assert.Contains(PeerUp + "1", await host.MetricsAsync());
 
         eu.Stop();
 
-        await Eventually.TrueAsync(async () => (await host.CreateClient().GetStringAsync("/metrics")).Contains(PeerUp + "0", StringComparison.Ordinal), "peer_up for the EU region drops to 0");
+        await Eventually.TrueAsync(async () => (await host.MetricsAsync()).Contains(PeerUp + "0", StringComparison.Ordinal), "peer_up for the EU region drops to 0");
         await host.SetStockAsync("us-east", "ALPACA-4", 3, 2);
         var low = (await AlertingHost.ReadUntilAsync(console, n => n.Alert.Kind == AlertKind.LowStock && n.Alert.Sku == "ALPACA-4")).Last();
         Assert.Equal(NotificationType.Raised, low.Type);

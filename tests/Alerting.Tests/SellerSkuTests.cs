@@ -62,7 +62,7 @@ public sealed class SellerSkuTests(RedisServerFixture redis) : LedgerPerTest(red
         Assert.Equal((Verdict.Ok, 100L), (byText[SellerSkus.Sweater].Verdict, byText[SellerSkus.Sweater].AvailableToPromise));
         Assert.Equal((Verdict.Ok, 50L), (byText["stroller black 2025"].Verdict, byText["stroller black 2025"].AvailableToPromise));
         // Label values are bounded sets (kinds, severities, sinks): a SKU is never one.
-        var metrics = await host.CreateClient().GetStringAsync("/metrics");
+        var metrics = await host.MetricsAsync();
         Assert.All(SellerSkus.All, sku => Assert.DoesNotContain(sku, metrics, StringComparison.Ordinal));
     }
 

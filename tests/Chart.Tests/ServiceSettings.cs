@@ -88,12 +88,19 @@ public static class ServiceSettings
         var svc = values["services"]![service]!.AsObject();
         var env = new Dictionary<string, string?>
         {
-            ["Kestrel:Endpoints:Grpc:Url"] = $"http://0.0.0.0:{svc["ports"]!["grpc"]}",
+            ["Kestrel:Endpoints:Grpc:Url"] = $"{Scheme(values)}://0.0.0.0:{svc["ports"]!["grpc"]}",
             ["Kestrel:Endpoints:Http:Url"] = $"http://0.0.0.0:{svc["ports"]!["http"]}",
+            ["Kestrel:Endpoints:Management:Url"] = $"http://0.0.0.0:{svc["ports"]!["management"]}",
             ["Grpc:ShutdownTimeoutSeconds"] = svc["shutdown"]!["drainSeconds"]!.ToString(),
             ["Redis:Configuration"] = (string)values["redis"]!["address"]!,
             ["Redis:Namespace"] = (string)values["redis"]!["namespace"]!,
         };
+        if (TlsEnabled(values))
+        {
+            env["Kestrel:Endpoints:Grpc:Certificate:Path"] = "/etc/stockcast/tls/tls.crt";
+            env["Kestrel:Endpoints:Grpc:Certificate:KeyPath"] = "/etc/stockcast/tls/tls.key";
+            env["Tls:CaPath"] = "/etc/stockcast/tls/ca.crt";
+        }
         foreach (var (key, target) in svc["addresses"]!.AsObject())
         {
             env[key] = Address(values, (string)target!);
@@ -139,8 +146,13 @@ public static class ServiceSettings
         }
         var service = values["services"]![target]!;
         var port = service["ports"]!["grpc"];
-        return (bool?)service["headless"] == true ? $"dns:///stockcast-{target}-headless:{port}" : $"http://stockcast-{target}:{port}";
+        return (bool?)service["headless"] == true ? $"dns:///stockcast-{target}-headless:{port}" : $"{Scheme(values)}://stockcast-{target}:{port}";
     }
+
+    /// <summary>tls.enabled: the gRPC ports serve https and the clients dial it.</summary>
+    public static bool TlsEnabled(JsonObject values) => (bool?)values["tls"]?["enabled"] == true;
+
+    private static string Scheme(JsonObject values) => TlsEnabled(values) ? "https" : "http";
 
     /// <summary>The appsettings.Production.json the chart renders ("stockcast.settings" in _helpers.tpl).</summary>
     public static JsonObject SettingsFile(JsonObject values, string service)

@@ -140,7 +140,7 @@ public sealed partial class ServiceSettingsTests
         var template = ChartFiles.ReadChartFile("templates", "_service.tpl");
         var helpers = ChartFiles.ReadChartFile("templates", "_helpers.tpl");
         var parts = key.Split(':');
-        if (key is "Redis:Configuration" or "Redis:Namespace" or "Grpc:ShutdownTimeoutSeconds")
+        if (key is "Redis:Configuration" or "Redis:Namespace" or "Grpc:ShutdownTimeoutSeconds" or "Tls:CaPath")
         {
             return template.Contains($"name: {key.Replace(":", "__")}\n");
         }

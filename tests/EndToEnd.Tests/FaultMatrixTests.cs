@@ -102,7 +102,7 @@ public sealed class FaultMatrixTests(WholeSystem system, BrowserFixture browser,
 
         output.WriteLine($"orders placed again after the loss: {lostOrders}");
         using var http = new HttpClient();
-        var metrics = await http.GetStringAsync(new Uri(system.Ledger.HttpAddress, "/metrics"));
+        var metrics = await http.GetStringAsync(new Uri(system.Ledger.ManagementAddress, "/metrics"));
         Assert.Matches(@"stockcast_ledger_revision_regressions_total\{detected_by=""change_feed""\} [1-9]", metrics);
     }
 

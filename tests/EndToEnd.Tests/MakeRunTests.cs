@@ -22,7 +22,11 @@ public sealed partial class MakeRunTests : IDisposable
     public MakeRunTests()
     {
         var environment = new Dictionary<string, string> { ["STOCKCAST_RUN_DIR"] = _runFolder };
-        foreach (var variable in new[] { "REDIS_PORT", "LEDGER_GRPC", "LEDGER_HTTP", "CONNECTOR_GRPC", "CONNECTOR_HTTP", "ALERTING_GRPC", "ALERTING_HTTP", "OVERLAY_GRPC", "OVERLAY_HTTP", "SIM_HTTP" })
+        foreach (var variable in new[]
+        {
+            "REDIS_PORT", "LEDGER_GRPC", "LEDGER_HTTP", "LEDGER_MANAGEMENT", "CONNECTOR_GRPC", "CONNECTOR_HTTP", "CONNECTOR_MANAGEMENT",
+            "ALERTING_GRPC", "ALERTING_HTTP", "ALERTING_MANAGEMENT", "OVERLAY_GRPC", "OVERLAY_HTTP", "OVERLAY_MANAGEMENT", "SIM_HTTP",
+        })
         {
             environment[variable] = FreePort.Next().ToString(CultureInfo.InvariantCulture);
         }

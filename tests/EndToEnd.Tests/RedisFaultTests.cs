@@ -200,24 +200,18 @@ public sealed class RedisFaultTests(RedisFaultTests.Measured measured) : IClassF
     private static Task LoopsMetFaultAsync(ServiceProcess service, double failedBefore, string fault)
         => Eventually.TrueAsync(async () =>
         {
-            var scrape = await ScrapeAsync(service);
+            var scrape = await service.MetricsAsync();
             return LoopFailures(scrape) > failedBefore
                 || scrape.Split('\n').Any(l => l.StartsWith("stockcast_connector_feed_lease_held{", StringComparison.Ordinal) && l.EndsWith(" 0", StringComparison.Ordinal));
         }, $"{service.GetType().Name}'s loops met {fault}", FaultSeen);
 
-    private static async Task<double> LoopFailuresAsync(ServiceProcess service) => LoopFailures(await ScrapeAsync(service));
+    private static async Task<double> LoopFailuresAsync(ServiceProcess service) => LoopFailures(await service.MetricsAsync());
 
     /// <summary>Failed attempts of every stream loop of the service (stockcast_stream_failures_total, summed).</summary>
     private static double LoopFailures(string scrape)
         => scrape.Split('\n')
             .Where(l => l.StartsWith("stockcast_stream_failures_total{", StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
-
-    private static async Task<string> ScrapeAsync(ServiceProcess service)
-    {
-        using var http = new HttpClient();
-        return await http.GetStringAsync(new Uri(service.HttpAddress, "/metrics"));
-    }
 
     private static async Task<ServingStatus> StatusAsync(ServiceProcess service, string name = "")
     {

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Stockcast.Launch;
+using Stockcast.ServiceDefaults.Management;
 
 namespace Stockcast.Testing;
 
@@ -12,13 +13,13 @@ namespace Stockcast.Testing;
 /// A service in-process for tests, in the "Testing" environment with its own settings and then a
 /// test's, on the test's clock when given one. It runs on the in-memory TestServer, or with
 /// <see cref="LoopbackPorts"/> on Kestrel sockets (real HTTP/2 flow control, or a client outside the
-/// process such as a browser). gRPC channels made through it are disposed with it.
+/// process such as a browser). gRPC channels and management clients made through it are disposed with it.
 /// </summary>
 public abstract class InProcessHost<TProgram> : WebApplicationFactory<TProgram> where TProgram : class
 {
     private readonly IReadOnlyDictionary<string, string?>? _overrides;
     private readonly TimeProvider? _clock;
-    private readonly List<GrpcChannel> _channels = [];
+    private readonly List<IDisposable> _owned = [];
 
     /// <param name="overrides">A test's settings, applied over the host's own.</param>
     /// <param name="clock">Replaces the service's <see cref="TimeProvider"/>, when a test moves time.</param>
@@ -86,6 +87,9 @@ public abstract class InProcessHost<TProgram> : WebApplicationFactory<TProgram> 
         {
             builder.UseSetting(key, value);
         }
+        // On the TestServer, the appsettings.json beside the tests may be another program's: the
+        // management port is named here, as every service's own appsettings.json names it.
+        builder.UseSetting(ManagementPort.UrlKey, "http://127.0.0.1:9200");
         foreach (var (endpoint, port) in Ports?.ByEndpoint ?? new Dictionary<string, int>())
         {
             // The configured endpoint wins over any other address Kestrel is given.
@@ -112,25 +116,42 @@ public abstract class InProcessHost<TProgram> : WebApplicationFactory<TProgram> 
             // Another HTTP/2 connection rather than queued calls once one connection's streams are all in use.
             : TestChannels.WithApiKey(Ports.Address(LoopbackPorts.Grpc), new SocketsHttpHandler { EnableMultipleHttp2Connections = true }, apiKey));
 
+    /// <summary>
+    /// A client of the management port (metrics, /healthz/feeds): on the TestServer, requests that
+    /// arrive as if on that port, since it tells the management port apart by the local port alone.
+    /// </summary>
+    public HttpClient ManagementClient()
+    {
+        if (Ports is not null)
+        {
+            return Keep(new HttpClient { BaseAddress = Ports.Address(LoopbackPorts.Management) });
+        }
+        var port = Services.GetRequiredService<ManagementPort>().Port;
+        return Keep(new HttpClient(Server.CreateHandler(c => c.Connection.LocalPort = port)) { BaseAddress = Server.BaseAddress });
+    }
+
+    /// <summary>One scrape of the service's Prometheus metrics, from its management port.</summary>
+    public Task<string> MetricsAsync() => ManagementClient().GetStringAsync("/metrics");
+
     /// <summary>A channel to another service (a ledger process, say) that sends <paramref name="apiKey"/>, disposed with this host.</summary>
     protected GrpcChannel ChannelTo(Uri address, string apiKey) => Keep(TestChannels.WithApiKey(address, apiKey));
 
-    private GrpcChannel Keep(GrpcChannel channel)
+    private T Keep<T>(T disposable) where T : IDisposable
     {
-        lock (_channels)
+        lock (_owned)
         {
-            _channels.Add(channel);
+            _owned.Add(disposable);
         }
-        return channel;
+        return disposable;
     }
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            lock (_channels)
+            lock (_owned)
             {
-                _channels.ForEach(c => c.Dispose());
+                _owned.ForEach(c => c.Dispose());
             }
         }
         base.Dispose(disposing);

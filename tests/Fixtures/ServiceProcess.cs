@@ -40,9 +40,18 @@ public class ServiceProcess : IDisposable
 
     public string Host { get; }
     public int GrpcPort => _service.GrpcPort;
-    public int HttpPort => _service.HttpPort;
     public Uri GrpcAddress => _service.GrpcAddress;
     public Uri HttpAddress => _service.HttpAddress;
+
+    /// <summary>Its management endpoint: metrics and health, never its public port.</summary>
+    public Uri ManagementAddress => _service.ManagementAddress;
+
+    /// <summary>One scrape of its Prometheus metrics, from its management port.</summary>
+    public async Task<string> MetricsAsync()
+    {
+        using var http = new HttpClient();
+        return await http.GetStringAsync(new Uri(ManagementAddress, "/metrics"));
+    }
     public string RedisNamespace { get; }
 
     /// <summary>How many times the process has been started.</summary>

@@ -46,8 +46,7 @@ public sealed partial class DnsBalancingTests(RedisServerFixture redis) : IClass
     /// <summary>The Watch streams open on a replica and the ListWarehouses calls it answered, from its /metrics.</summary>
     private static async Task<Share> ShareOf(LedgerProcess replica)
     {
-        using var http = new HttpClient();
-        var metrics = await http.GetStringAsync(new Uri(replica.HttpAddress, "/metrics"));
+        var metrics = await replica.MetricsAsync();
         return new Share(Value(Watchers(), metrics), Value(ListWarehousesAnswered(), metrics));
     }
 

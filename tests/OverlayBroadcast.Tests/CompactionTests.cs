@@ -30,8 +30,7 @@ public sealed class CompactionTests(RedisServerFixture redis) : IClassFixture<Re
         var shown = (await viewer.ReadUntilAsync(u => u.Skus[0] is { AvailableToPromise: 37, Stale: false })).Last().Update;
 
         Assert.Equal(("37 in stock", false), (shown.Skus[0].Label, shown.Stale));
-        using var http = new HttpClient();
         // How many of the overlay's resumes met the trimmed log is its follow loop's business: only "some".
-        Assert.Matches(@"stockcast_ledger_watch_compacted_total [1-9]", await http.GetStringAsync($"http://127.0.0.1:{followed.HttpPort}/metrics"));
+        Assert.Matches(@"stockcast_ledger_watch_compacted_total [1-9]", await followed.MetricsAsync());
     }
 }

@@ -32,7 +32,7 @@ public sealed class LiveStockTests(RedisServerFixture redis) : LedgerPerTest(red
         Assert.Equal(("Only 9 left", StockColour.Yellow), (shown.First(s => s.AvailableToPromise == 9).Label, shown.First(s => s.AvailableToPromise == 9).Colour));
         Assert.Equal(("Only 4 left", StockColour.Red), (shown.First(s => s.AvailableToPromise == 4).Label, shown.First(s => s.AvailableToPromise == 4).Colour));
         Assert.Equal(("Sold out", StockColour.SoldOut), (shown[^1].Label, shown[^1].Colour));
-        var metrics = await host.CreateClient().GetStringAsync("/metrics");
+        var metrics = await host.MetricsAsync();
         // Metrics are per host: this host has exactly the one viewer.
         Assert.Matches(@"stockcast_overlay_viewers\{transport=""sse""\} 1\n", metrics);
         // How many updates eleven changes make is the room loop's choice (it coalesces): only "some".
@@ -159,7 +159,7 @@ public sealed class LiveStockTests(RedisServerFixture redis) : LedgerPerTest(red
 
         var rooms = await host.Client().ListRoomsAsync(new ListRoomsRequest());
         Assert.Equal(["next-to-garbled"], rooms.Rooms.Select(r => r.Id));
-        Assert.Matches(@"stockcast_malformed_entries_total\{stream=""rooms""\} 1\n", await host.CreateClient().GetStringAsync("/metrics"));
+        Assert.Matches(@"stockcast_malformed_entries_total\{stream=""rooms""\} 1\n", await host.MetricsAsync());
     }
 
     [Fact]

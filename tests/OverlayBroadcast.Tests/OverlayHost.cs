@@ -38,7 +38,7 @@ public sealed class OverlayHost : InProcessHost<Program>
 
     /// <summary>The service on Kestrel, started: <see cref="PageAddress"/> is where a browser finds its pages.</summary>
     public static OverlayHost OnSockets(string redis, LedgerProcess ledger, IReadOnlyDictionary<string, string?>? settings = null)
-        => StartOnSockets(() => new OverlayHost(redis, ledger, null, settings, LoopbackPorts.Free(LoopbackPorts.Grpc, LoopbackPorts.Http)));
+        => StartOnSockets(() => new OverlayHost(redis, ledger, null, settings, LoopbackPorts.ForService()));
 
     /// <summary>
     /// Stops this host and starts the same deployment again on the same ports and Redis namespace:
@@ -57,7 +57,7 @@ public sealed class OverlayHost : InProcessHost<Program>
 
     public string Namespace { get; }
 
-    /// <summary>The HTTP/1.1 endpoint (pages, SSE, metrics) of a host <see cref="OnSockets"/>.</summary>
+    /// <summary>The HTTP/1.1 endpoint (pages, SSE, WebSockets) of a host <see cref="OnSockets"/>.</summary>
     public Uri PageAddress => Ports?.Address(LoopbackPorts.Http) ?? throw new InvalidOperationException("only a host on sockets has a page address");
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(ServiceSettings(_redis, Namespace, new RoleKeys(ReaderKey, WriterKey, AdminKey)))

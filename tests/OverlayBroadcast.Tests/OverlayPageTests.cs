@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Net;
 using Stockcast.Overlay.V1;
 using Stockcast.Testing;
 using Xunit.Abstractions;
@@ -280,7 +281,7 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
         await page.HasCountAsync("#tiles > *", SellerSkus.All.Length);
         Assert.True(await page.Page.EvaluateAsync<bool>("() => [...document.querySelectorAll('.tile, #spotlight')].every(e => e.getBoundingClientRect().right <= innerWidth && e.scrollWidth <= e.clientWidth)"), "a SKU ran off the overlay");
         Assert.Empty(page.ScriptErrors);
-        var metrics = await new HttpClient().GetStringAsync(new Uri(_host.PageAddress, "/metrics"));
+        var metrics = await _host.MetricsAsync();
         Assert.All(SellerSkus.All, sku => Assert.DoesNotContain(sku, metrics, StringComparison.Ordinal));
     }
 
@@ -432,5 +433,18 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
         var firstPixel = new byte[5]; // the row's filter byte, then R, G, B, A
         pixels.ReadExactly(firstPixel);
         return firstPixel[4];
+    }
+
+    [Fact]
+    public async Task ThePageIsServedOnlyOnThePublicPortAndMetricsOnlyOnTheManagementPort()
+    {
+        var page = await _host.OverlayPageAsync(OverlayHost.LiveRoom("page-ports", "US", "TEE-PORTS"));
+        var onManagement = new UriBuilder(page) { Port = _host.Ports!.ByEndpoint[LoopbackPorts.Management] }.Uri;
+        using var http = new HttpClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(page)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(onManagement)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri(page, "/metrics"))).StatusCode);
+        Assert.Contains("stockcast_overlay_", await _host.MetricsAsync());
     }
 }

@@ -38,7 +38,7 @@ public sealed class WebSocketTests(RedisServerFixture redis) : LedgerPerTest(red
         Assert.Equal([10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0], shown.Select(s => s.AvailableToPromise).Distinct());
         Assert.True(seen.Zip(seen.Skip(1)).All(p => p.Second.Sequence > p.First.Sequence), "sequences increase");
         Assert.Equal(("Sold out", StockColour.SoldOut), (shown[^1].Label, shown[^1].Colour));
-        var metrics = await host.CreateClient().GetStringAsync("/metrics");
+        var metrics = await host.MetricsAsync();
         Assert.Matches(@"stockcast_overlay_viewers\{transport=""ws""\} 1\n", metrics);
     }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Grpc.Core;
 using Grpc.Health.V1;
@@ -163,11 +164,36 @@ public sealed class HealthAndAccessTests(RedisServerFixture redis) : IClassFixtu
         using var host = await new LedgerHost(redis.Configuration).ReadyAsync();
         await host.Client().ApplyAsync(Stock.Snapshot("eu-de", "METRIC", 5, version: 1, at: DateTimeOffset.UtcNow.AddSeconds(-3)));
 
-        var text = await host.CreateClient().GetStringAsync("/metrics");
+        var text = await host.MetricsAsync();
 
         Assert.Contains("stockcast_ledger_sync_lag_seconds_bucket{warehouse=\"eu-de\"", text);
         Assert.Contains("stockcast_ledger_events_total{warehouse=\"eu-de\",outcome=\"applied\"} 1\n", text);
         Assert.Contains("stockcast_ledger_last_applied_timestamp_seconds{warehouse=\"eu-de\"}", text);
         Assert.Contains("grpc_server_handled_total{grpc_service=\"stockcast.ledger.v1.StockLedger\",grpc_method=\"ApplyStockEvents\"", text);
+    }
+
+    [Fact]
+    public async Task MetricsAnswerOnTheManagementPortOnlyAndHealthOnBoth()
+    {
+        using var host = LedgerHost.OnSockets(redis.Configuration);
+        var management = host.Ports!.Address(LoopbackPorts.Management);
+        var @public = host.Ports.Address(LoopbackPorts.Http);
+        using var http = new HttpClient();
+        async Task<HttpStatusCode> Status(Uri port, string path, string? hostHeader = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(port, path));
+            request.Headers.Host = hostHeader;
+            using var response = await http.SendAsync(request);
+            return response.StatusCode;
+        }
+        await Eventually.TrueAsync(async () => await Status(management, "/readyz") == HttpStatusCode.OK, "the ledger is ready");
+
+        Assert.Contains("stockcast_ledger_", await http.GetStringAsync(new Uri(management, "/metrics")));
+        Assert.Equal(HttpStatusCode.NotFound, await Status(@public, "/metrics"));
+        // The port a request arrived on decides, never the Host header a client writes.
+        Assert.Equal(HttpStatusCode.NotFound, await Status(@public, "/metrics", $"127.0.0.1:{management.Port}"));
+        Assert.Equal(HttpStatusCode.OK, await Status(management, "/healthz"));
+        Assert.Equal(HttpStatusCode.OK, await Status(@public, "/healthz"));
+        Assert.Equal(HttpStatusCode.OK, await Status(@public, "/readyz"));
     }
 }

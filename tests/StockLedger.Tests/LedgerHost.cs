@@ -32,7 +32,7 @@ public sealed class LedgerHost : InProcessHost<Program>
 
     /// <summary>The ledger on Kestrel sockets, started: real HTTP/2 flow control, real shutdown of open streams.</summary>
     public static LedgerHost OnSockets(string redisConfiguration, IReadOnlyDictionary<string, string?>? settings = null)
-        => StartOnSockets(() => new LedgerHost(redisConfiguration, null, settings, null, LoopbackPorts.Free(LoopbackPorts.Grpc, LoopbackPorts.Http)));
+        => StartOnSockets(() => new LedgerHost(redisConfiguration, null, settings, null, LoopbackPorts.ForService()));
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(ServiceSettings(_redis, Namespace, new RoleKeys(ReaderKey, WriterKey, AdminKey)))
     {

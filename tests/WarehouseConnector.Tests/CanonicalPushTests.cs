@@ -214,7 +214,7 @@ public sealed class CanonicalPushTests(RedisServerFixture redis) : IClassFixture
         Assert.Equal((2L, 1L, 1L, 1L, false), (us.RecordsReceived, us.RecordsApplied, us.RecordsDeadLettered, us.DeadLetters, us.Stale));
         Assert.NotNull(us.LastSuccess);
         Assert.True(feeds["eu-cases"].Stale);
-        var metrics = await _host.CreateClient().GetStringAsync("/metrics");
+        var metrics = await _host.MetricsAsync();
         Assert.Contains("stockcast_connector_records_total{warehouse=\"us-erp\",outcome=\"dead_lettered\"} 1\n", metrics);
         Assert.Contains("stockcast_connector_sync_lag_seconds_bucket{warehouse=\"us-erp\"", metrics);
     }

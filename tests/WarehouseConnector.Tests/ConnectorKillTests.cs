@@ -84,9 +84,9 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
             Assert.False(Directory.Exists(Path.Combine(folder, "failed")));
             // Each file's bad row was refused on every read of it, and is kept once.
             Assert.Equal(refused, await DeadLettersAsync(connector, DropWarehouse));
-            Assert.Equal(records, await ServiceProcesses.MetricAsync(ledger.HttpPort, $"stockcast_ledger_events_total{{warehouse=\"{DropWarehouse}\",outcome=\"applied\"}}"));
+            Assert.Equal(records, await ServiceProcesses.MetricAsync(ledger, $"stockcast_ledger_events_total{{warehouse=\"{DropWarehouse}\",outcome=\"applied\"}}"));
             output.WriteLine($"{records} records applied once each; the ledger absorbed " +
-                $"{await ServiceProcesses.MetricAsync(ledger.HttpPort, $"stockcast_ledger_events_total{{warehouse=\"{DropWarehouse}\",outcome=\"duplicate\"}}")} re-sent ones");
+                $"{await ServiceProcesses.MetricAsync(ledger, $"stockcast_ledger_events_total{{warehouse=\"{DropWarehouse}\",outcome=\"duplicate\"}}")} re-sent ones");
         }
         finally
         {
@@ -166,7 +166,7 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
         Assert.True(final.Sum(t => t.Sold) > 1000, "sales flowed throughout");
         Assert.Equal(0, await DeadLettersAsync(connector, FbaWarehouse));
         output.WriteLine($"{final.Sum(t => t.Sold)} units sold, {connector.Starts} starts; the ledger absorbed " +
-            $"{await ServiceProcesses.MetricAsync(ledger.HttpPort, $"stockcast_ledger_events_total{{warehouse=\"{FbaWarehouse}\",outcome=\"duplicate\"}}")} re-read snapshots");
+            $"{await ServiceProcesses.MetricAsync(ledger, $"stockcast_ledger_events_total{{warehouse=\"{FbaWarehouse}\",outcome=\"duplicate\"}}")} re-read snapshots");
     }
 
     private static string FbaSku(int i) => $"FBA-{i:D3}";
@@ -291,7 +291,7 @@ public sealed class ConnectorKillTests(RedisServerFixture redis, ITestOutputHelp
         }, what, deadline);
 
     private static Task<double> RateLimitWaitsAsync(ConnectorProcess connector)
-        => ServiceProcesses.MetricAsync(connector.HttpPort, $"stockcast_connector_rate_limit_waits_total{{warehouse=\"{FbaWarehouse}\"}}");
+        => ServiceProcesses.MetricAsync(connector, $"stockcast_connector_rate_limit_waits_total{{warehouse=\"{FbaWarehouse}\"}}");
 
     private static async Task<long> DeadLettersAsync(ConnectorProcess connector, string warehouse)
     {

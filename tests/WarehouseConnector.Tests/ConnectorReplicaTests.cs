@@ -124,7 +124,7 @@ public sealed class ConnectorReplicaTests(RedisServerFixture redis, ITestOutputH
         var held = new List<string>();
         foreach (var feed in Feeds.Keys)
         {
-            if (await ServiceProcesses.MetricAsync(replica.HttpPort, $"stockcast_connector_feed_lease_held{{warehouse=\"{feed}\"}}") == 1)
+            if (await ServiceProcesses.MetricAsync(replica, $"stockcast_connector_feed_lease_held{{warehouse=\"{feed}\"}}") == 1)
             {
                 held.Add(feed);
             }

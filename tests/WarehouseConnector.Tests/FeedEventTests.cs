@@ -69,7 +69,7 @@ public sealed class FeedEventTests(RedisServerFixture redis) : IClassFixture<Red
         var read = await call.ResponseStream.ReadUntilAsync(e => e.Detail == "after");
 
         Assert.Equal(["before", "after"], read.Select(e => e.Detail));
-        Assert.Contains("stockcast_malformed_entries_total{stream=\"feed-events\"} 1\n", await _host.CreateClient().GetStringAsync("/metrics"));
+        Assert.Contains("stockcast_malformed_entries_total{stream=\"feed-events\"} 1\n", await _host.MetricsAsync());
     }
 
     [Fact]

@@ -64,7 +64,7 @@ public sealed class RecordByRecordTests(RedisServerFixture redis) : IClassFixtur
         Assert.Null(await lax.LedgerRecordAsync("us-erp", "HUGE-1"));
         var feed = (await lax.Client().ListFeedsAsync(new ListFeedsRequest())).Feeds.Single(f => f.WarehouseId == "us-erp");
         Assert.Equal(("", 2L), (feed.LastError, feed.DeadLetters));
-        Assert.Contains("stockcast_connector_ledger_refusals_total{warehouse=\"us-erp\"} 2\n", await lax.CreateClient().GetStringAsync("/metrics"));
+        Assert.Contains("stockcast_connector_ledger_refusals_total{warehouse=\"us-erp\"} 2\n", await lax.MetricsAsync());
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class RecordByRecordTests(RedisServerFixture redis) : IClassFixtur
 
         Assert.Equal((1, 1), (result.GetProperty("applied").GetInt32(), result.GetProperty("duplicate").GetInt32()));
         Assert.Equal(8, (await _host.LedgerRecordAsync("us-erp", "DUP-1"))!.Quantities.Available);
-        Assert.Contains("stockcast_connector_superseded_events_total{warehouse=\"us-erp\"} 1\n", await _host.CreateClient().GetStringAsync("/metrics"));
+        Assert.Contains("stockcast_connector_superseded_events_total{warehouse=\"us-erp\"} 1\n", await _host.MetricsAsync());
     }
 
     [Theory]
@@ -162,7 +162,7 @@ public sealed class RecordByRecordTests(RedisServerFixture redis) : IClassFixtur
         var record = await _host.LedgerRecordAsync("us-erp", "AHEAD-1");
         Assert.True(record!.SourceTimeEstimated);
         Assert.InRange(record.SourceTime.ToDateTimeOffset(), before, DateTimeOffset.UtcNow.AddSeconds(1));
-        Assert.Contains("stockcast_connector_clamped_time_records_total{warehouse=\"us-erp\"} 1\n", await _host.CreateClient().GetStringAsync("/metrics"));
+        Assert.Contains("stockcast_connector_clamped_time_records_total{warehouse=\"us-erp\"} 1\n", await _host.MetricsAsync());
     }
 
     [Fact]
@@ -196,10 +196,12 @@ public sealed class RecordByRecordTests(RedisServerFixture redis) : IClassFixtur
         Assert.StartsWith("available: must not be negative", us.LastDeadLetterReason);
         Assert.NotEmpty(us.ExampleDeadLetterId);
         Assert.Equal(FeedState.Healthy, feeds["eu-cases"].State);
-        var health = await _host.CreateClient().GetFromJsonAsync<JsonElement>("/healthz/feeds");
+        var health = await _host.ManagementClient().GetFromJsonAsync<JsonElement>("/healthz/feeds");
         Assert.Equal("Degraded", health.GetProperty("status").GetString());
         Assert.StartsWith("DEGRADED", health.GetProperty("feeds").GetProperty("us-erp").GetString());
         Assert.Equal(HttpStatusCode.OK, (await _host.CreateClient().GetAsync("/readyz")).StatusCode);
+        // Feed names and dead-letter reasons are operational detail: the management port only.
+        Assert.Equal(HttpStatusCode.NotFound, (await _host.CreateClient().GetAsync("/healthz/feeds")).StatusCode);
     }
 
     [Fact]
@@ -209,9 +211,9 @@ public sealed class RecordByRecordTests(RedisServerFixture redis) : IClassFixtur
         await PushRawAsync("us-erp", [.. Enumerable.Range(0, 5).Select(i => $$"""{"sku":"BAD-{{i}}","available":-1,"sourceTime":"{{Now()}}"}""")]);
 
         // The health monitor's next round (every quarter of the smallest stale bound, at most 15 s).
-        await Eventually.TrueAsync(async () => (await _host.CreateClient().GetStringAsync("/metrics")).Contains("stockcast_connector_feed_degraded{warehouse=\"us-erp\"} 1\n", StringComparison.Ordinal),
+        await Eventually.TrueAsync(async () => (await _host.MetricsAsync()).Contains("stockcast_connector_feed_degraded{warehouse=\"us-erp\"} 1\n", StringComparison.Ordinal),
             "the feed's DEGRADED gauge is 1");
-        Assert.Contains("stockcast_connector_dead_letter_ratio{warehouse=\"us-erp\"} 1\n", await _host.CreateClient().GetStringAsync("/metrics"));
+        Assert.Contains("stockcast_connector_dead_letter_ratio{warehouse=\"us-erp\"} 1\n", await _host.MetricsAsync());
     }
 
     [Fact]

@@ -67,8 +67,7 @@ public sealed class SellerSkuTests(RedisServerFixture redis) : IClassFixture<Red
         }
         Assert.Equal([SellerSkus.Stroller, SellerSkus.Deluxe, "TEE-PAD-1"], watched);
         // Label values are bounded sets (warehouses, outcomes): a SKU is never one, here or in the ledger.
-        using var http = new HttpClient();
-        var metrics = await _host.CreateClient().GetStringAsync("/metrics") + await http.GetStringAsync(new Uri(_host.Ledger.HttpAddress, "/metrics"));
+        var metrics = await _host.MetricsAsync() + await _host.Ledger.MetricsAsync();
         Assert.All(skus.Append("TEE-PAD-1"), sku => Assert.DoesNotContain(sku, metrics, StringComparison.Ordinal));
     }
 

@@ -49,10 +49,9 @@ public static class ServiceProcesses
     }
 
     /// <summary>One series of a Prometheus scrape; 0 when it has not been written yet.</summary>
-    public static async Task<double> MetricAsync(int httpPort, string series)
+    public static async Task<double> MetricAsync(ServiceProcess service, string series)
     {
-        using var http = new HttpClient();
-        var scrape = await http.GetStringAsync(new Uri($"http://127.0.0.1:{httpPort}/metrics"));
+        var scrape = await service.MetricsAsync();
         var line = scrape.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
         return line is null ? 0 : double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
     }

@@ -91,7 +91,7 @@ public sealed class ShipBobFeedTests(RedisServerFixture redis) : IClassFixture<R
         Assert.Equal((FeedEventKind.DriftCorrected, 1, 7L), (drift.Kind, drift.Skus, drift.Units));
         Assert.Contains($"SKU-005 {truth - 7}->{truth}", drift.Detail);
         Assert.Contains("GHOST-1", drift.Detail);
-        Assert.Equal(7, DriftUnits(await _host.CreateClient().GetStringAsync("/metrics")));
+        Assert.Equal(7, DriftUnits(await _host.MetricsAsync()));
     }
 
     private static double DriftUnits(string metrics)
@@ -195,6 +195,6 @@ public sealed class ShipBobFeedTests(RedisServerFixture redis) : IClassFixture<R
         Assert.Equal(0, sync.RecordsDeadLettered);
         var record = await _host.LedgerRecordAsync("us-shipbob", "SKU-010");
         Assert.Equal((0L, 110L, true), (record!.Quantities.Available, record.Quantities.OnHand, record.SourceTimeEstimated));
-        Assert.Contains("stockcast_connector_backorders_total{warehouse=\"us-shipbob\"}", await _host.CreateClient().GetStringAsync("/metrics"));
+        Assert.Contains("stockcast_connector_backorders_total{warehouse=\"us-shipbob\"}", await _host.MetricsAsync());
     }
 }

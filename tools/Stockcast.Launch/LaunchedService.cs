@@ -28,8 +28,12 @@ public sealed class LaunchedService : ILaunched, IDisposable
     public string Name => _spec.Name;
     public int GrpcPort { get; private set; }
     public int HttpPort { get; private set; }
+    public int ManagementPort { get; private set; }
     public Uri GrpcAddress => Address(GrpcPort);
     public Uri HttpAddress => Address(HttpPort);
+
+    /// <summary>Where its metrics are (/metrics); only a program with gRPC has it.</summary>
+    public Uri ManagementAddress => Address(ManagementPort);
     public int Pid => _process.Pid;
     public int Starts => _process.Starts;
     public bool IsRunning => _process.IsRunning;
@@ -48,7 +52,7 @@ public sealed class LaunchedService : ILaunched, IDisposable
                 await StartOnceAsync(cancel);
                 return;
             }
-            catch (PortTakenException) when (Starts == 1 && _spec.GrpcPort is null && _spec.HttpPort is null && attempt < AttemptsWhenPortTaken)
+            catch (PortTakenException) when (Starts == 1 && _spec.GrpcPort is null && _spec.HttpPort is null && _spec.ManagementPort is null && attempt < AttemptsWhenPortTaken)
             {
                 _process.Dispose();
                 PickPorts();
@@ -70,6 +74,7 @@ public sealed class LaunchedService : ILaunched, IDisposable
     {
         GrpcPort = _spec.GrpcPort ?? (_spec.HasGrpc ? FreePort.Next(_spec.BindAddress) : 0);
         HttpPort = _spec.HttpPort ?? FreePort.Next(_spec.BindAddress);
+        ManagementPort = _spec.ManagementPort ?? (_spec.HasGrpc ? FreePort.Next(_spec.BindAddress) : 0);
     }
 
     private Uri Address(int port)
@@ -94,6 +99,7 @@ public sealed class LaunchedService : ILaunched, IDisposable
         if (_spec.HasGrpc)
         {
             environment["Kestrel__Endpoints__Grpc__Url"] = GrpcAddress.GetLeftPart(UriPartial.Authority);
+            environment["Kestrel__Endpoints__Management__Url"] = ManagementAddress.GetLeftPart(UriPartial.Authority);
         }
         environment["Kestrel__Endpoints__Http__Url"] = HttpAddress.GetLeftPart(UriPartial.Authority);
         if (_spec.Redis is { } redis)

@@ -10,7 +10,7 @@ public sealed record ApiKey(string Name, string Key, string Access);
 
 /// <summary>
 /// What to start: a Stockcast service (or the warehouse simulator) from its build output, on its
-/// Kestrel endpoints "Grpc" and "Http", with its Redis, its API keys and its own settings, all given
+/// Kestrel endpoints "Grpc", "Http" and "Management", with its Redis, its API keys and its own settings, all given
 /// to the process as environment variables (configuration key "A:B" as "A__B").
 /// </summary>
 public sealed record ServiceSpec(string Name, string Assembly)
@@ -20,10 +20,13 @@ public sealed record ServiceSpec(string Name, string Assembly)
     /// <summary>The gRPC endpoint's port; null: a free one (moved if someone takes it before the first start binds it).</summary>
     public int? GrpcPort { get; init; }
 
-    /// <summary>The HTTP/1.1 endpoint's port (metrics, health, pages); null: a free one.</summary>
+    /// <summary>The HTTP/1.1 endpoint's port (pages, webhooks, health); null: a free one.</summary>
     public int? HttpPort { get; init; }
 
-    /// <summary>False for a program with an HTTP endpoint only (the warehouse simulator).</summary>
+    /// <summary>The management endpoint's port (metrics, health); null: a free one.</summary>
+    public int? ManagementPort { get; init; }
+
+    /// <summary>False for a program with an HTTP endpoint only, no gRPC or management endpoint (the warehouse simulator).</summary>
     public bool HasGrpc { get; init; } = true;
 
     /// <summary>Polled on the HTTP endpoint until it answers 2xx: /readyz, or /healthz where readiness waits for other services.</summary>

@@ -2,15 +2,15 @@ using System.Globalization;
 
 namespace Stockcast.Launch;
 
-/// <summary>The loopback ports of one whole Stockcast system: Redis, each service's gRPC and HTTP endpoints, the warehouse simulator.</summary>
+/// <summary>The loopback ports of one whole Stockcast system: Redis, each service's gRPC, HTTP and management endpoints, the warehouse simulator.</summary>
 public sealed record StackPorts(
-    int Redis, int LedgerGrpc, int LedgerHttp, int ConnectorGrpc, int ConnectorHttp,
-    int AlertingGrpc, int AlertingHttp, int OverlayGrpc, int OverlayHttp, int Simulator)
+    int Redis, int LedgerGrpc, int LedgerHttp, int LedgerManagement, int ConnectorGrpc, int ConnectorHttp, int ConnectorManagement,
+    int AlertingGrpc, int AlertingHttp, int AlertingManagement, int OverlayGrpc, int OverlayHttp, int OverlayManagement, int Simulator)
 {
-    /// <summary>Ten ports nobody listens on now (a test's own system beside anything else running).</summary>
+    /// <summary>Fourteen ports nobody listens on now (a test's own system beside anything else running).</summary>
     public static StackPorts Free() => new(
-        FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(),
-        FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
+        FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(),
+        FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
 }
 
 /// <summary>
@@ -41,7 +41,7 @@ public sealed class StackWiring(BuildOutput build, StackPorts ports, string runF
     });
 
     public LaunchedService Ledger(IReadOnlyDictionary<string, string> settings, string readinessPath = "/readyz")
-        => Service("stock-ledger", BuiltProgram.StockLedger, ports.LedgerGrpc, ports.LedgerHttp, readinessPath, settings, []);
+        => Service("stock-ledger", BuiltProgram.StockLedger, ports.LedgerGrpc, ports.LedgerHttp, ports.LedgerManagement, readinessPath, settings, []);
 
     /// <summary>The simulated warehouse APIs (HTTP only, no Redis), ready once /sim/state answers.</summary>
     public LaunchedService Simulator(IReadOnlyDictionary<string, string> settings) => new(new ServiceSpec("warehouse-sim", build.AssemblyOf(BuiltProgram.WarehouseSim))
@@ -56,7 +56,7 @@ public sealed class StackWiring(BuildOutput build, StackPorts ports, string runF
 
     /// <summary>The connector, writing into the ledger with the writer key; its feeds are in <paramref name="settings"/>.</summary>
     public LaunchedService Connector(IReadOnlyDictionary<string, string> settings, string readinessPath = "/readyz")
-        => Service("warehouse-connector", BuiltProgram.WarehouseConnector, ports.ConnectorGrpc, ports.ConnectorHttp, readinessPath, settings, new()
+        => Service("warehouse-connector", BuiltProgram.WarehouseConnector, ports.ConnectorGrpc, ports.ConnectorHttp, ports.ConnectorManagement, readinessPath, settings, new()
         {
             ["Connector:LedgerAddress"] = Url(ports.LedgerGrpc),
             ["Connector:LedgerApiKey"] = keys.Writer,
@@ -64,7 +64,7 @@ public sealed class StackWiring(BuildOutput build, StackPorts ports, string runF
 
     /// <summary>Alerting follows the ledger's Watch and the connector's feed events.</summary>
     public LaunchedService Alerting(IReadOnlyDictionary<string, string> settings, string readinessPath = "/healthz")
-        => Service("alerting", BuiltProgram.Alerting, ports.AlertingGrpc, ports.AlertingHttp, readinessPath, settings, new()
+        => Service("alerting", BuiltProgram.Alerting, ports.AlertingGrpc, ports.AlertingHttp, ports.AlertingManagement, readinessPath, settings, new()
         {
             ["Alerting:LedgerAddress"] = Url(ports.LedgerGrpc),
             ["Alerting:ConnectorAddress"] = Url(ports.ConnectorGrpc),
@@ -77,7 +77,7 @@ public sealed class StackWiring(BuildOutput build, StackPorts ports, string runF
     /// freshness from the connector, alerts for the operator board from alerting.
     /// </summary>
     public LaunchedService Overlay(IReadOnlyDictionary<string, string> settings, string readinessPath = "/healthz")
-        => Service("overlay-broadcast", BuiltProgram.OverlayBroadcast, ports.OverlayGrpc, ports.OverlayHttp, readinessPath, settings, new()
+        => Service("overlay-broadcast", BuiltProgram.OverlayBroadcast, ports.OverlayGrpc, ports.OverlayHttp, ports.OverlayManagement, readinessPath, settings, new()
         {
             ["Overlay:LedgerAddress"] = Url(ports.LedgerGrpc),
             ["Overlay:ConnectorAddress"] = Url(ports.ConnectorGrpc),
@@ -91,8 +91,8 @@ public sealed class StackWiring(BuildOutput build, StackPorts ports, string runF
 
     public string Log(string name) => Path.Combine(runFolder, name + ".log");
 
-    /// <summary>A service on its two loopback ports with the Redis and the keys: its wiring, then the caller's settings on top.</summary>
-    private LaunchedService Service(string name, BuiltProgram program, int grpcPort, int httpPort, string readinessPath,
+    /// <summary>A service on its three loopback ports with the Redis and the keys: its wiring, then the caller's settings on top.</summary>
+    private LaunchedService Service(string name, BuiltProgram program, int grpcPort, int httpPort, int managementPort, string readinessPath,
         IReadOnlyDictionary<string, string> settings, Dictionary<string, string> wiring)
     {
         foreach (var (key, value) in settings)
@@ -103,6 +103,7 @@ public sealed class StackWiring(BuildOutput build, StackPorts ports, string runF
         {
             GrpcPort = grpcPort,
             HttpPort = httpPort,
+            ManagementPort = managementPort,
             ReadinessPath = readinessPath,
             Redis = new RedisTarget("127.0.0.1:" + ports.Redis.ToString(CultureInfo.InvariantCulture)),
             ApiKeys = keys.ApiKeys,

@@ -9,13 +9,15 @@ internal static class Banner
 
         Stockcast is running locally.
           stock-ledger gRPC          127.0.0.1:{p.LedgerGrpc}   (plaintext HTTP/2, server reflection on)
-          stock-ledger metrics       http://127.0.0.1:{p.LedgerHttp}/metrics   /readyz   /healthz
+          stock-ledger metrics       http://127.0.0.1:{p.LedgerManagement}/metrics   /readyz   /healthz   (management port)
           warehouse-connector gRPC   127.0.0.1:{p.ConnectorGrpc}   (ListFeeds, dead letters, TriggerFullSync)
-          connector push API         http://127.0.0.1:{p.ConnectorHttp}/v1/warehouses/{"{id}"}/stock   metrics: /metrics
+          connector push API         http://127.0.0.1:{p.ConnectorHttp}/v1/warehouses/{"{id}"}/stock   webhooks: /webhooks/{"{vendor}"}/{"{id}"}
+          connector metrics          http://127.0.0.1:{p.ConnectorManagement}/metrics   /healthz/feeds
           warehouse simulator        http://127.0.0.1:{p.Simulator}/sim/state   (ShipBob, Amazon FBA, CK1 APIs; demo scenario)
           alerting gRPC              127.0.0.1:{p.AlertingGrpc}   (WatchAlerts, Preflight, rules; rooms demo-room-us, demo-room-de)
-          alerting metrics           http://127.0.0.1:{p.AlertingHttp}/metrics
-          overlay-broadcast gRPC     127.0.0.1:{p.OverlayGrpc}   (rooms, tokens, Spotlight, WatchRoom)   metrics: http://127.0.0.1:{p.OverlayHttp}/metrics
+          alerting metrics           http://127.0.0.1:{p.AlertingManagement}/metrics
+          overlay-broadcast gRPC     127.0.0.1:{p.OverlayGrpc}   (rooms, tokens, Spotlight, WatchRoom)
+          overlay-broadcast metrics  http://127.0.0.1:{p.OverlayManagement}/metrics
         {string.Join(Environment.NewLine, roomLinks)}
           Redis               127.0.0.1:{p.Redis} (AOF in {runFolder}/redis)
           admin API key       {runFolder}/admin.key   (send as "authorization: Bearer <key>"; every call but health needs a key)

@@ -118,7 +118,8 @@ public static class BenchRun
                 sampler.Phase = "alerting-idle";
                 await services.StartAlertingAsync(cancel);
                 sampler.Watch("alerting", services.Alerting!.Pid);
-                string[] alerting = ["--alerting", Authority(services.Alerting.GrpcAddress), "--alerting-http", Authority(services.Alerting.HttpAddress)];
+                string[] alerting = ["--alerting", Authority(services.Alerting.GrpcAddress), "--alerting-http", Authority(services.Alerting.HttpAddress),
+                    "--alerting-management", Authority(services.Alerting.ManagementAddress)];
                 await runner.ReadyAsync("alerting-ready", services.Alerting, [.. alerting, "--timeout", "120"], cancel);
                 await runner.RunAsync("alerts", [.. alerting, "--rooms", knobs.AlertRooms, "--skus-per-room", knobs.AlertSkusPerRoom, "--market", "US", "--warehouse", "us-east",
                     "--load-rate", knobs.AlertLoadRate, "--probe-rate", knobs.AlertProbeRate, "--seconds", knobs.Seconds], cancel);
@@ -133,6 +134,7 @@ public static class BenchRun
                 fanoutLoad.Start = Machine.LoadAverageNow();
                 // Six steps of up to 10,000 viewers take a few minutes, more than the other scenarios' bound.
                 await runner.RunAsync("fanout", ["--overlay", Authority(services.Overlay.GrpcAddress), "--overlay-http", Authority(services.Overlay.HttpAddress),
+                    "--overlay-management", Authority(services.Overlay.ManagementAddress),
                     "--steps", knobs.FanoutSteps, "--rate", knobs.FanoutRate, "--seconds", knobs.Seconds], cancel, TimeSpan.FromSeconds(1200));
                 fanoutLoad.End = Machine.LoadAverageNow();
             }

@@ -186,7 +186,7 @@ public sealed class ServicesUnderTest(BuildOutput build, string work, RedisServe
             service.Dispose();
             throw;
         }
-        Console.WriteLine($"bench: {spec.Name} pid {service.Pid}, {(spec.HasGrpc ? $"gRPC {service.GrpcAddress.Authority}, " : "")}HTTP {service.HttpAddress.Authority}");
+        Console.WriteLine($"bench: {spec.Name} pid {service.Pid}, {(spec.HasGrpc ? $"gRPC {service.GrpcAddress.Authority}, management {service.ManagementAddress.Authority}, " : "")}HTTP {service.HttpAddress.Authority}");
         return service;
     }
 

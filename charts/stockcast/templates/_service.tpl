@@ -18,12 +18,24 @@ data:
 
 {{- define "stockcast.service.env" -}}
 {{- $root := .root -}}
+{{- $scheme := ternary "https" "http" $root.Values.tls.enabled -}}
 - name: ASPNETCORE_ENVIRONMENT
   value: Production
 - name: Kestrel__Endpoints__Grpc__Url
-  value: {{ printf "http://0.0.0.0:%v" .svc.ports.grpc | quote }}
+  value: {{ printf "%s://0.0.0.0:%v" $scheme .svc.ports.grpc | quote }}
+{{- if $root.Values.tls.enabled }}
+{{- /* The Secret's files (cert-manager's names): Kestrel serves the gRPC port with tls.crt, the clients trust ca.crt only. */}}
+- name: Kestrel__Endpoints__Grpc__Certificate__Path
+  value: /etc/stockcast/tls/tls.crt
+- name: Kestrel__Endpoints__Grpc__Certificate__KeyPath
+  value: /etc/stockcast/tls/tls.key
+- name: Tls__CaPath
+  value: /etc/stockcast/tls/ca.crt
+{{- end }}
 - name: Kestrel__Endpoints__Http__Url
   value: {{ printf "http://0.0.0.0:%v" .svc.ports.http | quote }}
+- name: Kestrel__Endpoints__Management__Url
+  value: {{ printf "http://0.0.0.0:%v" .svc.ports.management | quote }}
 - name: Grpc__ShutdownTimeoutSeconds
   value: {{ .svc.shutdown.drainSeconds | quote }}
 {{- with $root.Values.redis.passwordSecret }}
@@ -50,7 +62,7 @@ data:
   {{- /* One DNS record per ready pod: the caller's client spreads calls and Watch streams over them (round_robin). */}}
   value: {{ printf "dns:///%s-headless:%v" $host $peer.ports.grpc | quote }}
   {{- else }}
-  value: {{ printf "http://%s:%v" $host $peer.ports.grpc | quote }}
+  value: {{ printf "%s://%s:%v" $scheme $host $peer.ports.grpc | quote }}
   {{- end }}
   {{- end }}
 {{- end }}
@@ -169,8 +181,27 @@ spec:
               containerPort: {{ .svc.ports.grpc }}
             - name: http
               containerPort: {{ .svc.ports.http }}
+            # Metrics and health only; never behind the Ingress, reachable from metricsFrom only.
+            - name: management
+              containerPort: {{ .svc.ports.management }}
           env:
             {{- include "stockcast.service.env" . | nindent 12 }}
+          {{- if $root.Values.tls.enabled }}
+          # The kubelet's gRPC probes cannot speak TLS: the same checks over the management port
+          # (/healthz: the process answers; /readyz: the "ready" checks, Redis reachable).
+          startupProbe:
+            httpGet: {path: /healthz, port: management}
+            periodSeconds: 2
+            failureThreshold: 30
+          livenessProbe:
+            httpGet: {path: /healthz, port: management}
+            periodSeconds: 10
+            failureThreshold: 3
+          readinessProbe:
+            httpGet: {path: /readyz, port: management}
+            periodSeconds: 5
+            failureThreshold: 2
+          {{- else }}
           startupProbe:
             grpc:
               port: {{ .svc.ports.grpc }}
@@ -190,6 +221,7 @@ spec:
               port: {{ .svc.ports.grpc }}
             periodSeconds: 5
             failureThreshold: 2
+          {{- end }}
           lifecycle:
             preStop:
               sleep:
@@ -211,6 +243,11 @@ spec:
               readOnly: true
             - name: tmp
               mountPath: /tmp
+            {{- if $root.Values.tls.enabled }}
+            - name: tls
+              mountPath: /etc/stockcast/tls
+              readOnly: true
+            {{- end }}
             {{- with .svc.extraVolumeMounts }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
@@ -221,6 +258,12 @@ spec:
         - name: tmp
           emptyDir:
             sizeLimit: 64Mi
+        {{- if $root.Values.tls.enabled }}
+        - name: tls
+          secret:
+            secretName: {{ $root.Values.tls.secretName }}
+            defaultMode: 0440
+        {{- end }}
         {{- with .svc.extraVolumes }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -261,10 +304,13 @@ spec:
     - name: grpc
       port: {{ .svc.ports.grpc }}
       targetPort: grpc
-      appProtocol: kubernetes.io/h2c
+      appProtocol: {{ ternary "https" "kubernetes.io/h2c" .root.Values.tls.enabled }}
     - name: http
       port: {{ .svc.ports.http }}
       targetPort: http
+    - name: management
+      port: {{ .svc.ports.management }}
+      targetPort: management
 {{- if .svc.headless }}
 ---
 # Headless: one DNS record per ready pod, for clients that balance gRPC calls across pods themselves.
@@ -282,7 +328,7 @@ spec:
     - name: grpc
       port: {{ .svc.ports.grpc }}
       targetPort: grpc
-      appProtocol: kubernetes.io/h2c
+      appProtocol: {{ ternary "https" "kubernetes.io/h2c" .root.Values.tls.enabled }}
 {{- end }}
 {{- end -}}
 
@@ -354,7 +400,8 @@ spec:
       {{- include "stockcast.selectorLabels" . | nindent 6 }}
       stockcast.io/metrics: "true"
   endpoints:
-    - port: http
+    # Metrics answer on the management port only (the public port says 404).
+    - port: management
       path: /metrics
       interval: {{ $root.Values.metrics.serviceMonitor.interval }}
       scrapeTimeout: {{ $root.Values.metrics.serviceMonitor.scrapeTimeout }}
@@ -375,7 +422,7 @@ spec:
 {{- $grpcFrom = append $grpcFrom (dict "podSelector" (dict "matchLabels" (fromYaml (include "stockcast.selectorLabels" (dict "root" $root "name" .))))) -}}
 {{- end -}}
 {{- $grpcFrom = concat $grpcFrom $root.Values.networkPolicy.internalCallers -}}
-{{- $httpFrom := concat $root.Values.networkPolicy.metricsFrom .svc.httpFrom -}}
+{{- $httpFrom := .svc.httpFrom -}}
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
@@ -396,7 +443,7 @@ spec:
         {{- toYaml $grpcFrom | nindent 8 }}
     {{- end }}
     {{- if .svc.public }}
-    # Public: the overlay pages and their SSE stream, from anywhere.
+    # Public: the overlay pages and their streams, from anywhere; the HTTP port serves nothing else.
     - ports:
         - port: http
     {{- else if $httpFrom }}
@@ -404,5 +451,12 @@ spec:
         - port: http
       from:
         {{- toYaml $httpFrom | nindent 8 }}
+    {{- end }}
+    {{- with $root.Values.networkPolicy.metricsFrom }}
+    # Management (metrics, health): only the monitoring namespace, whatever the service.
+    - ports:
+        - port: management
+      from:
+        {{- toYaml . | nindent 8 }}
     {{- end }}
 {{- end -}}

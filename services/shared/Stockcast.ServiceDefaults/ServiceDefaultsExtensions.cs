@@ -11,6 +11,7 @@ using Prometheus;
 using Stockcast.ServiceDefaults.Auth;
 using Stockcast.ServiceDefaults.Errors;
 using Stockcast.ServiceDefaults.Grpc;
+using Stockcast.ServiceDefaults.Management;
 using Stockcast.ServiceDefaults.Resilience;
 
 namespace Stockcast.ServiceDefaults;
@@ -42,6 +43,7 @@ public static class ServiceDefaultsExtensions
     {
         var grpcOptions = builder.Configuration.GetSection(GrpcHostOptions.Section).Get<GrpcHostOptions>() ?? new GrpcHostOptions();
         builder.Services.AddValidatedOptions<GrpcHostOptions>(builder.Configuration, GrpcHostOptions.Section);
+        builder.Services.AddSingleton(ManagementPort.From(builder.Configuration));
 
         // Metrics belong to the host, not the process: two services (or two test hosts) in one
         // process each export, and count, only their own.
@@ -92,10 +94,13 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// Health (gRPC and HTTP), Prometheus metrics and, when enabled, gRPC reflection. Always on:
-    /// Kubernetes probes and Prometheus need them in every environment.
+    /// Kubernetes probes and Prometheus need them in every environment. Metrics answer on the
+    /// management port only; /healthz and /readyz there and on the public ports (they say nothing);
+    /// gRPC health and reflection on the gRPC port, where Kubernetes' gRPC probes and grpcurl reach them.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        app.Services.GetRequiredService<ManagementPort>().Enforce(app);
         app.UseExceptionHandler();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -106,9 +111,9 @@ public static class ServiceDefaultsExtensions
             app.MapGrpcReflectionService().AllowAnonymous();
         }
         // Liveness: the process answers. Readiness: its dependencies answer too.
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = r => r.Tags.Contains(HealthTags.Ready) }).AllowAnonymous();
-        app.MapMetrics("/metrics", app.Services.GetRequiredService<CollectorRegistry>()).AllowAnonymous();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous().AlsoOnManagementPort();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = r => r.Tags.Contains(HealthTags.Ready) }).AllowAnonymous().AlsoOnManagementPort();
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<CollectorRegistry>()).AllowAnonymous().OnManagementPortOnly();
         return app;
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Stockcast.Connector.Feeds;
 using Stockcast.Connector.V1;
+using Stockcast.ServiceDefaults.Management;
 
 namespace Stockcast.Connector.Health;
 
@@ -44,7 +45,7 @@ public sealed class FeedHealthCheck(IOptions<ConnectorOptions> options, FeedStat
 
 public static class FeedHealthEndpoint
 {
-    /// <summary>GET /healthz/feeds: 200 with {"status": "Healthy"|"Degraded", "feeds": {warehouse: state}}; 503 only when Redis cannot be read.</summary>
+    /// <summary>GET /healthz/feeds, on the management port only (it names feeds and their dead letters): 200 with {"status": "Healthy"|"Degraded", "feeds": {warehouse: state}}; 503 only when Redis cannot be read.</summary>
     public static IEndpointRouteBuilder MapFeedHealth(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks(FeedHealthCheck.Path, new HealthCheckOptions
@@ -56,7 +57,7 @@ public static class FeedHealthEndpoint
                 feeds = report.Entries.Values.SelectMany(e => e.Data).ToDictionary(d => d.Key, d => d.Value),
                 error = report.Entries.Values.Select(e => e.Exception?.Message).FirstOrDefault(m => m is not null),
             }),
-        }).AllowAnonymous();
+        }).AllowAnonymous().OnManagementPortOnly();
         return app;
     }
 }
