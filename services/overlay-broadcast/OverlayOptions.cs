@@ -66,11 +66,11 @@ public sealed class OverlayOptions
     /// with 429 and Retry-After (the page retries later), so one room cannot take every connection.
     /// </summary>
     [Range(1, 1_000_000)]
-    public int MaxConnectionsPerRoom { get; set; } = 1000;
+    public int MaxRoomConnections { get; set; } = 1000;
 
     /// <summary>Open page streams one token takes on this replica: a browser source and a few previews, not a fan-out.</summary>
     [Range(1, 100_000)]
-    public int MaxConnectionsPerToken { get; set; } = 20;
+    public int MaxTokenConnections { get; set; } = 20;
 
     /// <summary>The Retry-After of a refusal for a full room or token: when the page tries again.</summary>
     [Range(1, 600)]

@@ -38,6 +38,7 @@ public sealed class DaprPublishTests(RedisServerFixture redis) : LedgerPerTest(r
     private AlertingHost Host() => new(Redis.Configuration, Ledger, settings: new Dictionary<string, string?>
     {
         ["Alerting:Dapr:PubSubName"] = PubSub,
+        ["Alerting:Dapr:AppApiToken"] = "app-api-token-for-tests-0123456789",
         ["Alerting:Dapr:AlertsTopic"] = Topic,
         ["Alerting:Dapr:GrpcEndpoint"] = _sidecar.GrpcEndpoint,
         // Only gRPC may be used to publish: the sidecar's HTTP port is one nobody listens on.

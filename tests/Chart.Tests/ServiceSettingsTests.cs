@@ -221,7 +221,7 @@ public sealed partial class ServiceSettingsTests
             _ when t == typeof(string) && UrlName().IsMatch(parts[^1]) => JsonValue.Create("http://h:1"),
             _ when t == typeof(string) => JsonValue.Create("x"),
             _ when t.IsGenericType && t.GetGenericTypeDefinition() == typeof(List<>) => new JsonArray("x"),
-            _ when t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Dictionary<,>) => new JsonObject { ["a"] = "b" },
+            _ when t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Dictionary<,>) => new JsonObject { ["a"] = t.GetGenericArguments()[1] == typeof(string) ? "b" : new JsonObject() },
             _ => throw new NotSupportedException($"{key}: {t}"),
         };
         return sample!;

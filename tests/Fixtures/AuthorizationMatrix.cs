@@ -86,7 +86,10 @@ public static class AuthorizationMatrix
             foreach (var (endpoint, credential, answer) in byEndpoint)
             {
                 var wanted = Expected(expected, credential, anonymous);
-                if (wanted != answer)
+                // An endpoint with its own check may take a presented key as its credential and refuse it as
+                // wrong (403) where it said 401 to none: still nothing opened.
+                var refusedAsItsOwn = expected == Callers.OwnCredential && anonymous == Answer.Unauthenticated && answer == Answer.Forbidden;
+                if (wanted != answer && !refusedAsItsOwn)
                 {
                     problems.Add($"{endpoint} with {credential}: {answer}, expected {wanted} ({expected})");
                 }

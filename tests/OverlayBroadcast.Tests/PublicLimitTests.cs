@@ -65,8 +65,8 @@ public sealed class PublicLimitTests(RedisServerFixture redis) : LedgerPerTest(r
     {
         using var host = new OverlayHost(Redis.Configuration, Ledger, settings: new Dictionary<string, string?>
         {
-            ["Overlay:MaxConnectionsPerRoom"] = "2",
-            ["Overlay:MaxConnectionsPerToken"] = "1",
+            ["Overlay:MaxRoomConnections"] = "2",
+            ["Overlay:MaxTokenConnections"] = "1",
             ["Overlay:ConnectionRetryAfterSeconds"] = "7",
         });
         var room = OverlayHost.LiveRoom("capped-room", "US", "TEE-CAP");

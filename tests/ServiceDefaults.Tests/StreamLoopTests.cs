@@ -175,6 +175,7 @@ public sealed class StreamLoopTests : IDisposable
         builder.Configuration["Auth:ApiKeys:0:Name"] = "tests";
         builder.Configuration["Auth:ApiKeys:0:Key"] = "stream-loop-tests-key-0123456789";
         builder.Configuration["Auth:ApiKeys:0:Access"] = "Write";
+        builder.Configuration["Kestrel:Endpoints:Management:Url"] = "http://127.0.0.1:9299"; // never bound: the host runs no server
         builder.AddServiceDefaults();
         builder.Services.AddSingleton<TimeProvider>(_clock);
         StreamLoop? loop = null;

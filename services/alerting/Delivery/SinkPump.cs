@@ -28,6 +28,8 @@ public sealed class SinkPump(
     TimeProvider clock,
     ILogger<SinkPump> logger) : BackgroundService
 {
+    private static readonly TimeSpan FinishingGrace = TimeSpan.FromSeconds(5);
+
     private const string MoveCursorScript = """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
         redis.call('SET', KEYS[2], ARGV[2])
@@ -81,7 +83,11 @@ public sealed class SinkPump(
             notification.Id = id;
             if (notification.Alert.Severity >= sink.MinSeverity)
             {
-                await DeliverAsync(sink, notification, cancellationToken);
+                // A stop (a rolling update) lets the delivery under way finish and its cursor move, for a
+                // moment: cut off, a sink may have taken it unseen and the next leader would send it again.
+                using var finishing = new CancellationTokenSource();
+                await using var stopping = cancellationToken.Register(() => finishing.CancelAfter(FinishingGrace));
+                await DeliverAsync(sink, notification, finishing.Token);
             }
             if ((long)await db.ScriptEvaluateAsync(MoveCursorScript, [lease.FenceKey, cursorKey], [term.Token, id]) == 0)
             {

@@ -22,8 +22,8 @@ public sealed class ViewerSlots(IOptions<OverlayOptions> options, PublicRefusals
         string? reason;
         lock (_rooms)
         {
-            reason = _rooms.GetValueOrDefault(roomId) >= limits.MaxConnectionsPerRoom ? PublicRefusals.RoomConnections
-                : _tokens.GetValueOrDefault(tokenKey) >= limits.MaxConnectionsPerToken ? PublicRefusals.TokenConnections
+            reason = _rooms.GetValueOrDefault(roomId) >= limits.MaxRoomConnections ? PublicRefusals.RoomConnections
+                : _tokens.GetValueOrDefault(tokenKey) >= limits.MaxTokenConnections ? PublicRefusals.TokenConnections
                 : null;
             if (reason is null)
             {
@@ -33,8 +33,8 @@ public sealed class ViewerSlots(IOptions<OverlayOptions> options, PublicRefusals
             }
         }
         var detail = reason == PublicRefusals.RoomConnections
-            ? $"this room has its {limits.MaxConnectionsPerRoom} open streams; try again later"
-            : $"this token has its {limits.MaxConnectionsPerToken} open streams; try again later";
+            ? $"this room has its {limits.MaxRoomConnections} open streams; try again later"
+            : $"this token has its {limits.MaxTokenConnections} open streams; try again later";
         return (null, refusals.Refuse(http, endpoint, reason, StatusCodes.Status429TooManyRequests, detail, TimeSpan.FromSeconds(limits.ConnectionRetryAfterSeconds)));
     }
 
