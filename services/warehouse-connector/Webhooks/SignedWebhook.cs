@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Stockcast.Connector.Feeds;
+using Stockcast.ServiceDefaults.Auth;
 using Stockcast.ServiceDefaults.Errors;
 using Stockcast.ServiceDefaults.Limits;
 
@@ -118,12 +119,5 @@ public static class SignedWebhook
     }
 
     private static bool Matches(byte[] body, string presented, string secret)
-    {
-        if (presented.Length == 0)
-        {
-            return false;
-        }
-        var expected = Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
-        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(presented.Trim()));
-    }
+        => presented.Length > 0 && SecretComparison.Same(presented.Trim(), Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body)));
 }

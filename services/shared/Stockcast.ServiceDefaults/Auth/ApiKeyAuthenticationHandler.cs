@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
@@ -9,8 +7,8 @@ using Microsoft.Extensions.Options;
 namespace Stockcast.ServiceDefaults.Auth;
 
 /// <summary>
-/// Authenticates "Authorization: Bearer &lt;key&gt;" against the configured keys, comparing in
-/// fixed time. The caller's name becomes a claim, and so does every role its key's role includes
+/// Authenticates "Authorization: Bearer &lt;key&gt;" against the configured keys (compared by
+/// <see cref="SecretComparison"/>). The caller's name becomes a claim, and so does every role its key's role includes
 /// (an Admin key carries Read, Write and Admin); the key itself is never logged.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
@@ -33,9 +31,8 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             return Task.FromResult(AuthenticateResult.Fail("Authorization header must be 'Bearer <api key>'."));
         }
-        var presented = Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim());
-        var match = apiKeys.CurrentValue.ApiKeys.FirstOrDefault(k =>
-            CryptographicOperations.FixedTimeEquals(presented, Encoding.UTF8.GetBytes(k.Key)));
+        var presented = header["Bearer ".Length..].Trim();
+        var match = apiKeys.CurrentValue.ApiKeys.FirstOrDefault(k => SecretComparison.Same(presented, k.Key));
         if (match is null)
         {
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));

@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
@@ -15,8 +13,8 @@ public sealed class DaprAppTokenOptions : AuthenticationSchemeOptions
 }
 
 /// <summary>
-/// Authenticates the Dapr sidecar by the app API token it sends in the dapr-api-token header,
-/// comparing SHA-256 digests in fixed time (so neither the content nor the length leaks).
+/// Authenticates the Dapr sidecar by the app API token it sends in the dapr-api-token header
+/// (<see cref="SecretComparison"/>).
 /// </summary>
 public sealed class DaprAppTokenAuthenticationHandler(IOptionsMonitor<DaprAppTokenOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<DaprAppTokenOptions>(options, logger, encoder)
@@ -33,11 +31,7 @@ public sealed class DaprAppTokenAuthenticationHandler(IOptionsMonitor<DaprAppTok
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
-        var expected = Options.Token;
-        var matches = expected.Length > 0 && CryptographicOperations.FixedTimeEquals(
-            SHA256.HashData(Encoding.UTF8.GetBytes(expected)),
-            SHA256.HashData(Encoding.UTF8.GetBytes(presented)));
-        if (!matches)
+        if (!SecretComparison.Same(presented, Options.Token))
         {
             return Task.FromResult(AuthenticateResult.Fail("Wrong Dapr app API token."));
         }
