@@ -75,4 +75,11 @@ public sealed class OverlayOptions
     /// <summary>The Retry-After of a refusal for a full room or token: when the page tries again.</summary>
     [Range(1, 600)]
     public int ConnectionRetryAfterSeconds { get; set; } = 15;
+
+    /// <summary>
+    /// Marks the room cookie a page's token is exchanged for Secure even when the request reached
+    /// this process over plain HTTP: behind an Ingress that ends TLS (the chart sets it then). Off, it
+    /// is Secure only on HTTPS requests, so a page on plain http://127.0.0.1 still works.
+    /// </summary>
+    public bool SecureCookies { get; set; }
 }

@@ -160,7 +160,7 @@ public sealed class FaultMatrixTests(WholeSystem system, BrowserFixture browser,
             // An OBS source whose machine froze: its SSE connection open, nothing read, a tiny receive buffer.
             using var viewer = new TcpClient { ReceiveBufferSize = 1024 };
             await viewer.ConnectAsync("127.0.0.1", system.Wiring.Ports.OverlayHttp);
-            await viewer.GetStream().WriteAsync(Encoding.ASCII.GetBytes($"GET {token.EventsPath} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"));
+            await viewer.GetStream().WriteAsync(Encoding.ASCII.GetBytes($"GET {token.EventsPath} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Stockcast-Token: {token.Token}\r\nAccept: text/event-stream\r\n\r\n"));
             // A gRPC Watch client that stops reading: HTTP/2 flow control holds what the ledger sends it.
             using var channel = TestChannels.WithApiKey(system.Ledger.GrpcAddress, system.Wiring.Keys.Reader);
             using var watch = new StockLedger.StockLedgerClient(channel).Watch(new WatchRequest());

@@ -80,10 +80,13 @@ public static class EndpointPolicies
         ["/stockcast.overlay.v1.Overlay/WatchBoard"] = Callers.Reader,
         // The public pages and their streams: the page shell and each stream check the room's viewer
         // or operator token themselves (a token is no API key, and an API key opens none of them).
-        ["GET /overlay/{roomId}"] = Callers.OwnCredential,
+        // The page shells: their token is in the URL fragment, which never arrives (an old link's ?token= is checked).
+        ["GET /overlay/{roomId}"] = Callers.Anyone,
+        ["POST /overlay/{roomId}/session"] = Callers.OwnCredential,
         ["GET /overlay/{roomId}/events"] = Callers.OwnCredential,
         ["GET /overlay/{roomId}/ws"] = Callers.OwnCredential,
-        ["GET /board/{roomId}"] = Callers.OwnCredential,
+        ["GET /board/{roomId}"] = Callers.Anyone,
+        ["POST /board/{roomId}/session"] = Callers.OwnCredential,
         ["GET /board/{roomId}/events"] = Callers.OwnCredential,
         ["POST /board/{roomId}/spotlight"] = Callers.OwnCredential,
     });

@@ -26,9 +26,10 @@ public sealed class BoardTests(RedisServerFixture redis) : LedgerPerTest(redis, 
         var http = host.CreateClient();
 
         Assert.Equal("", viewer.BoardPath);
-        Assert.Equal($"/board/board-auth?token={operatorToken.Token}", operatorToken.BoardPath);
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(operatorToken.BoardPath)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(operatorToken.OverlayPath)).StatusCode); // an operator may preview the overlay
+        Assert.Equal($"/board/board-auth#token={operatorToken.Token}", operatorToken.BoardPath);
+        Assert.Equal(HttpStatusCode.NoContent, (await host.CreateClient().SendAsync(TokenRequests.Exchange("/board/board-auth", operatorToken.Token))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await host.CreateClient().SendAsync(TokenRequests.Exchange("/overlay/board-auth", operatorToken.Token))).StatusCode); // an operator may preview the overlay
+        Assert.Equal(HttpStatusCode.Forbidden, (await host.CreateClient().SendAsync(TokenRequests.Exchange("/board/board-auth", viewer.Token))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync($"/board/board-auth?token={viewer.Token}")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync($"/board/board-auth/events?token={viewer.Token}")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/board/board-auth/events")).StatusCode);
@@ -41,7 +42,8 @@ public sealed class BoardTests(RedisServerFixture redis) : LedgerPerTest(redis, 
         Assert.Equal("scope", badScope.Trailers.GetValue("stockcast-field"));
 
         await host.Client().RevokeTokenAsync(new RevokeTokenRequest { RoomId = "board-auth", TokenId = operatorToken.TokenId });
-        Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync(operatorToken.BoardPath)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await host.CreateClient().SendAsync(TokenRequests.Exchange("/board/board-auth", operatorToken.Token))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync($"/board/board-auth?token={operatorToken.Token}")).StatusCode);
     }
 
     [Fact]

@@ -117,7 +117,7 @@ public sealed class OverlayHost : InProcessHost<Program>
     {
         await Client().UpsertRoomAsync(room);
         var token = await Client().IssueTokenAsync(new IssueTokenRequest { RoomId = room.Id });
-        return await SseReader.OpenAsync(CreateClient(), token.EventsPath);
+        return await SseReader.OpenAsync(CreateClient(), token.Get());
     }
 
     /// <summary>Creates the room and opens its operator board's event stream with a fresh operator token.</summary>
@@ -128,12 +128,16 @@ public sealed class OverlayHost : InProcessHost<Program>
         return (await SseReader.OpenAsync(CreateClient(), $"/board/{room.Id}/events?token={token.Token}"), token);
     }
 
-    /// <summary>Creates the room and returns its overlay page's address with a fresh viewer token (a host <see cref="OnSockets"/>).</summary>
-    public async Task<Uri> OverlayPageAsync(Room room)
+    /// <summary>
+    /// Creates the room and returns its overlay page's link with a fresh viewer token in the fragment
+    /// (a host <see cref="OnSockets"/>); <paramref name="query"/> ("?transport=ws") goes before it.
+    /// </summary>
+    public async Task<Uri> OverlayPageAsync(Room room, string query = "")
     {
         await Client().UpsertRoomAsync(room);
         var token = await Client().IssueTokenAsync(new IssueTokenRequest { RoomId = room.Id });
-        return new Uri(PageAddress, token.OverlayPath);
+        var fragment = token.OverlayPath.IndexOf('#', StringComparison.Ordinal);
+        return new Uri(PageAddress, token.OverlayPath[..fragment] + query + token.OverlayPath[fragment..]);
     }
 
     /// <summary>Sets a SKU's figures at a warehouse in the ledger (a snapshot, as a warehouse feed would).</summary>

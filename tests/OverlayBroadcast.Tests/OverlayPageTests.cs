@@ -286,6 +286,35 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
     }
 
     [Fact]
+    public async Task ThePagesTokenTravelsInNoUrlTheBrowserSendsOnlyInTheExchangeHeaderAndTheCookie()
+    {
+        await _host.SetStockAsync("us-east", "TEE-FRAG", 42, 1);
+        var room = OverlayHost.LiveRoom("page-fragment", "US", "TEE-FRAG");
+        await _host.Client().UpsertRoomAsync(room);
+        var token = await _host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = room.Id });
+        await using var page = await browser.OpenPageAsync(output);
+        var sent = new List<(string Method, string Url, Dictionary<string, string> Headers)>();
+        page.Page.Request += (_, request) => { lock (sent) { sent.Add((request.Method, request.Url, request.Headers)); } };
+
+        await page.GoToAsync(new Uri(_host.PageAddress, token.OverlayPath));
+        await page.ShowsTextAsync(Label("TEE-FRAG"), "42 in stock");
+        var cookies = await page.Page.Context.CookiesAsync([_host.PageAddress.ToString()[..^1] + "/overlay/page-fragment/events"]);
+        var readable = await page.Page.EvaluateAsync<string>("() => document.cookie");
+        await page.ScreenshotAsync();
+
+        List<(string Method, string Url, Dictionary<string, string> Headers)> seen;
+        lock (sent) { seen = [.. sent]; }
+        Assert.Empty(page.ScriptErrors);
+        Assert.All(seen, r => Assert.DoesNotContain(token.Token, r.Url, StringComparison.Ordinal));
+        var exchange = Assert.Single(seen, r => r.Method == "POST" && r.Url.EndsWith("/overlay/page-fragment/session", StringComparison.Ordinal));
+        Assert.Equal(token.Token, exchange.Headers["x-stockcast-token"]);
+        Assert.Contains(seen, r => r.Url.EndsWith("/overlay/page-fragment/events", StringComparison.Ordinal));
+        var cookie = Assert.Single(cookies);
+        Assert.Equal((token.Token, true, Microsoft.Playwright.SameSiteAttribute.Strict), (cookie.Value, cookie.HttpOnly, cookie.SameSite));
+        Assert.Equal("", readable); // HttpOnly: no script on the page can read it
+    }
+
+    [Fact]
     public async Task AWrongTokenShowsABlankPageAndItsStockStreamIsRefused()
     {
         await _host.SetStockAsync("us-east", "TEE-TOK", 42, 1);
@@ -307,8 +336,14 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
         var body = await page["body"].InnerTextAsync();
         await page.HasStyleAsync("html", "background-color", "rgba(0, 0, 0, 0)");
         await page.ScreenshotAsync();
+        // A new link's wrong token: the shell loads, its exchange is refused, and the page stays blank.
+        // (The page's cookie still holds the good token from the first visit: the refusal must win.)
+        await page.GoToAsync(new Uri(_host.PageAddress, "/overlay/page-token#token=not-the-token"));
+        await page.HasAttributeAsync("body", "class", "closed");
+        var blankAfterRefusal = await page[".tile"].CountAsync();
 
         Assert.Equal(2, stream); // EventSource.CLOSED
+        Assert.Equal(0, blankAfterRefusal);
         Assert.Equal(403, response!.Status);
         Assert.Equal(0, await page[".tile"].CountAsync());
         Assert.Equal("", body.Trim());
@@ -340,7 +375,7 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
     {
         await _host.SetStockAsync("us-east", "TEE-WS", 42, 1);
         await using var page = await browser.OpenPageAsync(output);
-        await page.GoToAsync(new Uri(await _host.OverlayPageAsync(OverlayHost.LiveRoom("page-ws", "US", "TEE-WS")) + "&transport=ws"));
+        await page.GoToAsync(await _host.OverlayPageAsync(OverlayHost.LiveRoom("page-ws", "US", "TEE-WS"), "?transport=ws"));
         await page.ShowsTextAsync(Label("TEE-WS"), "42 in stock");
         await _host.SetStockAsync("us-east", "TEE-WS", 41, 2);
         await page.ShowsTextAsync(Label("TEE-WS"), "41 in stock");

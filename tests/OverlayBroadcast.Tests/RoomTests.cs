@@ -72,7 +72,7 @@ public sealed class RoomTests(RedisServerFixture redis) : LedgerPerTest(redis, r
         var token = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "room-a" });
         var http = host.CreateClient();
 
-        using (var viewer = await SseReader.OpenAsync(http, token.EventsPath))
+        using (var viewer = await SseReader.OpenAsync(http, token.Get()))
         {
             Assert.Equal("text/event-stream", viewer.Response.Content.Headers.ContentType?.MediaType);
             Assert.Equal("room-a", (await viewer.ReadUntilAsync(_ => true)).Single().Update.RoomId);
@@ -82,7 +82,7 @@ public sealed class RoomTests(RedisServerFixture redis) : LedgerPerTest(redis, r
         var otherRoom = await http.GetAsync($"/overlay/room-b/events?token={token.Token}");
         var readOnly = await Assert.ThrowsAsync<RpcException>(async () => await host.Client(key: token.Token).DeleteRoomAsync(new DeleteRoomRequest { RoomId = "room-a" }));
         var revoked = await host.Client().RevokeTokenAsync(new RevokeTokenRequest { RoomId = "room-a", TokenId = token.TokenId });
-        var afterRevoke = await http.GetAsync(token.EventsPath);
+        var afterRevoke = await http.SendAsync(token.Get());
 
         Assert.Equal(43, token.Token.Length);
         Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
@@ -105,7 +105,7 @@ public sealed class RoomTests(RedisServerFixture redis) : LedgerPerTest(redis, r
         await made.Client().UpsertRoomAsync(room);
         var token = await made.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "two-replicas" });
 
-        using var viewer = await SseReader.OpenAsync(other.CreateClient(), token.EventsPath);
+        using var viewer = await SseReader.OpenAsync(other.CreateClient(), token.Get());
         await viewer.ReadUntilAsync(u => u.RoomId == "two-replicas");
         await made.Client().SpotlightAsync(new SpotlightRequest { RoomId = "two-replicas", Query = "grey hoodie pls" });
         var shown = (await viewer.ReadUntilAsync(u => u.Spotlight is not null)).Last().Update;
@@ -113,7 +113,7 @@ public sealed class RoomTests(RedisServerFixture redis) : LedgerPerTest(redis, r
 
         await Eventually.TrueAsync(async () =>
         {
-            using var answer = await other.CreateClient().GetAsync(token.EventsPath, HttpCompletionOption.ResponseHeadersRead);
+            using var answer = await other.CreateClient().SendAsync(token.Get(), HttpCompletionOption.ResponseHeadersRead);
             return answer.StatusCode == HttpStatusCode.Forbidden;
         }, "the other replica refuses the revoked token");
 
@@ -121,26 +121,79 @@ public sealed class RoomTests(RedisServerFixture redis) : LedgerPerTest(redis, r
     }
 
     [Fact]
-    public async Task TheOverlayPageIsServedOnlyWithTheRoomsTokenAndFollowsItsEventStream()
+    public async Task ThePageShellNeedsNoTokenWhileAnOldLinksWrongTokenGetsABlankPage()
     {
         using var host = new OverlayHost(Redis.Configuration, Ledger);
         await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("page-room", "US", "TEE-1"));
         var token = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "page-room" });
         var http = host.CreateClient();
 
-        var page = await http.GetAsync(token.OverlayPath);
-        var html = await page.Content.ReadAsStringAsync();
-        var missing = await http.GetAsync("/overlay/page-room");
+        var shell = await http.GetAsync("/overlay/page-room");
+        var html = await shell.Content.ReadAsStringAsync();
+        var oldLink = await http.GetAsync($"/overlay/page-room?token={token.Token}");
         var wrong = await http.GetAsync("/overlay/page-room?token=not-the-token");
 
-        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("const url = `/overlay/${encodeURIComponent(room)}/events?token=", html);
+        Assert.Equal($"/overlay/page-room#token={token.Token}", token.OverlayPath);
+        Assert.Equal("/overlay/page-room/events", token.EventsPath);
+        Assert.Equal(HttpStatusCode.OK, shell.StatusCode);
+        Assert.Equal("text/html", shell.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("new URLSearchParams(location.hash.slice(1)).get(\"token\")", html);
         Assert.Contains("new EventSource(url)", html);
         Assert.Contains("background: transparent", html);
-        Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, oldLink.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
         Assert.DoesNotContain("EventSource", await wrong.Content.ReadAsStringAsync()); // a blank page: no script, no data
+    }
+
+    [Fact]
+    public async Task APagesTokenIsExchangedForAStrictHttpOnlyCookieOfItsRoomThatOpensItsStreams()
+    {
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
+        await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("cookie-room", "US", "TEE-1"));
+        var token = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "cookie-room" });
+        // Each client keeps its own cookies, as a browser does: this one is the page.
+        var page = host.CreateClient();
+        var http = host.CreateClient();
+
+        var exchanged = await page.SendAsync(TokenRequests.Exchange("/overlay/cookie-room", token.Token));
+        var cookie = Assert.Single(exchanged.Headers.GetValues("Set-Cookie"));
+        var pair = cookie[..cookie.IndexOf(';', StringComparison.Ordinal)];
+        using (var viewer = await SseReader.OpenAsync(page, "/overlay/cookie-room/events"))
+        {
+            Assert.Equal("cookie-room", (await viewer.ReadUntilAsync(_ => true)).Single().Update.RoomId);
+        }
+        var withoutCookie = await http.GetAsync("/overlay/cookie-room/events");
+        var missing = await http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/overlay/cookie-room/session"));
+        var wrong = await http.SendAsync(TokenRequests.Exchange("/overlay/cookie-room", "not-the-token"));
+        await host.Client().RevokeTokenAsync(new RevokeTokenRequest { RoomId = "cookie-room", TokenId = token.TokenId });
+        var revoked = await http.SendAsync(TokenRequests.Exchange("/overlay/cookie-room", token.Token));
+
+        Assert.Equal(HttpStatusCode.NoContent, exchanged.StatusCode);
+        Assert.Equal($"stockcast-token={token.Token}", pair);
+        Assert.Contains("path=/overlay/cookie-room", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("max-age=3600", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("secure", cookie.Replace("samesite", "", StringComparison.OrdinalIgnoreCase), StringComparison.OrdinalIgnoreCase); // plain HTTP, not configured Secure
+        Assert.Equal(HttpStatusCode.Unauthorized, withoutCookie.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, revoked.StatusCode);
+        Assert.False(wrong.Headers.Contains("Set-Cookie"));
+    }
+
+    [Fact]
+    public async Task BehindAnIngressThatEndsTlsTheRoomCookieIsSecure()
+    {
+        using var host = new OverlayHost(Redis.Configuration, Ledger, settings: new Dictionary<string, string?> { ["Overlay:SecureCookies"] = "true" });
+        await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("secure-room", "US", "TEE-1"));
+        var token = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "secure-room", Scope = TokenScope.Operator });
+
+        var exchanged = await host.CreateClient().SendAsync(TokenRequests.Exchange("/board/secure-room", token.Token));
+
+        var cookie = Assert.Single(exchanged.Headers.GetValues("Set-Cookie"));
+        Assert.Contains("; secure", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("path=/board/secure-room", cookie, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -150,7 +203,7 @@ public sealed class RoomTests(RedisServerFixture redis) : LedgerPerTest(redis, r
         using var other = new OverlayHost(Redis.Configuration, Ledger, made.Namespace, Quick);
         await made.Client().UpsertRoomAsync(OverlayHost.LiveRoom("cache-revoke", "US", "TEE-1"));
         var token = await made.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "cache-revoke" });
-        using var viewer = await SseReader.OpenAsync(other.CreateClient(), token.EventsPath);
+        using var viewer = await SseReader.OpenAsync(other.CreateClient(), token.Get());
         await viewer.ReadUntilAsync(_ => true);
 
         await made.Client().RevokeTokenAsync(new RevokeTokenRequest { RoomId = "cache-revoke", TokenId = token.TokenId });
@@ -172,12 +225,12 @@ public sealed class RoomTests(RedisServerFixture redis) : LedgerPerTest(redis, r
         var seen = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "cache-outage" });
         var unseen = await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = "cache-outage" });
         var http = host.CreateClient();
-        using var viewer = await SseReader.OpenAsync(http, seen.EventsPath);
+        using var viewer = await SseReader.OpenAsync(http, seen.Get());
         await viewer.ReadUntilAsync(_ => true);
 
         own.Stop();
-        var newViewer = await http.GetAsync(unseen.EventsPath, HttpCompletionOption.ResponseHeadersRead);
-        var socket = await http.GetAsync(unseen.EventsPath.Replace("/events", "/ws", StringComparison.Ordinal), HttpCompletionOption.ResponseHeadersRead);
+        var newViewer = await http.SendAsync(unseen.Get(), HttpCompletionOption.ResponseHeadersRead);
+        var socket = await http.SendAsync(unseen.Get("/overlay/cache-outage/ws"), HttpCompletionOption.ResponseHeadersRead);
 
         // Several cache times and heartbeats with Redis gone: each check finds Redis down and keeps the last answer.
         Assert.True(await viewer.StaysOpenAsync(TimeSpan.FromSeconds(6)));

@@ -19,9 +19,11 @@ public sealed class SseReader : IDisposable
 
     public HttpResponseMessage Response => _response;
 
-    public static async Task<SseReader> OpenAsync(HttpClient http, string path)
+    public static Task<SseReader> OpenAsync(HttpClient http, string path) => OpenAsync(http, new HttpRequestMessage(HttpMethod.Get, path));
+
+    public static async Task<SseReader> OpenAsync(HttpClient http, HttpRequestMessage request)
     {
-        var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, path), HttpCompletionOption.ResponseHeadersRead);
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         return new SseReader(response, new StreamReader(await response.Content.ReadAsStreamAsync()));
     }

@@ -5,8 +5,9 @@ namespace Stockcast.RunLocal;
 
 /// <summary>
 /// The demo rooms' viewer overlay page, event stream and operator board, each with its room's token,
-/// read from what sample-data prints once it has made the rooms ("overlay {room} events: {path}",
-/// "board {room}: {path}"); complete with the last room's board.
+/// read from what sample-data prints once it has made the rooms ("overlay {room}: {path}#token=…",
+/// "board {room}: {path}"); complete with the last room's board. The event stream is shown as the
+/// curl command that reads it, the token in its header.
 /// </summary>
 internal sealed partial class DemoRooms
 {
@@ -50,8 +51,8 @@ internal sealed partial class DemoRooms
             if (OverlayLine().Match(line) is { Success: true } overlay)
             {
                 var (room, page, token) = (overlay.Groups[1].Value, overlay.Groups[2].Value, overlay.Groups[3].Value);
-                _links.Add($"  {room} overlay page     {_overlay}{page}{token}");
-                _links.Add($"  {room} events (SSE)     {_overlay}{page}/events{token}");
+                _links.Add($"  {room} overlay page     {_overlay}{page}#token={token}");
+                _links.Add($"  {room} events (SSE)     curl -N -H 'X-Stockcast-Token: {token}' {_overlay}{page}/events");
             }
             else if (BoardLine().Match(line) is { Success: true } board)
             {
@@ -64,7 +65,7 @@ internal sealed partial class DemoRooms
         }
     }
 
-    [GeneratedRegex("^overlay ([a-z-]+) events: (/overlay/[a-z-]+)/events(.*)$")]
+    [GeneratedRegex("^overlay ([a-z-]+): (/overlay/[a-z-]+)#token=(.*)$")]
     private static partial Regex OverlayLine();
 
     [GeneratedRegex("^board ([a-z-]+): (.*)$")]

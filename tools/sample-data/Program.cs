@@ -128,7 +128,7 @@ if (overlayAt is not null)
             StartsAt = Timestamp.FromDateTimeOffset(now.AddMinutes(-5)), EndsAt = Timestamp.FromDateTimeOffset(now.AddHours(4)),
         }, auth);
         var token = await overlay.IssueTokenAsync(new Stockcast.Overlay.V1.IssueTokenRequest { RoomId = id }, auth);
-        Console.WriteLine($"overlay {id} events: {token.EventsPath}");
+        Console.WriteLine($"overlay {id}: {token.OverlayPath}");
         var board = await overlay.IssueTokenAsync(new Stockcast.Overlay.V1.IssueTokenRequest { RoomId = id, Scope = Stockcast.Overlay.V1.TokenScope.Operator }, auth);
         Console.WriteLine($"board {id}: {board.BoardPath}");
     }

@@ -82,5 +82,11 @@ warehouses for the service that registers them.
 {{- $_ := set $section "Warehouses" $warehouses -}}
 {{- $_ := set $config .svc.warehousesSection $section -}}
 {{- end -}}
+{{- if and .svc.public .root.Values.ingress.enabled .root.Values.ingress.tlsSecretName (hasKey $config "Overlay") -}}
+{{- /* The Ingress ends TLS: the pages' room cookies are Secure although the pod sees plain HTTP. */ -}}
+{{- $overlay := deepCopy (get $config "Overlay" | default dict) -}}
+{{- if not (hasKey $overlay "SecureCookies") }}{{ $_ := set $overlay "SecureCookies" true }}{{ end -}}
+{{- $_ := set $config "Overlay" $overlay -}}
+{{- end -}}
 {{- toPrettyJson $config -}}
 {{- end -}}

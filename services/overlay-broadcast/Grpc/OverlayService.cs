@@ -52,15 +52,16 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
             throw new InvalidFieldException("scope", "VIEWER or OPERATOR");
         }
         var issued = await tokens.IssueAsync(request.RoomId, request.Scope);
-        var query = "?token=" + issued.Token;
+        // Page links carry the token in the fragment, which browsers never send (nor proxies log).
+        var fragment = "#token=" + issued.Token;
         return new IssueTokenResponse
         {
             TokenId = issued.TokenId,
             Token = issued.Token,
             Scope = issued.Scope,
-            OverlayPath = $"/overlay/{request.RoomId}{query}",
-            EventsPath = $"/overlay/{request.RoomId}/events{query}",
-            BoardPath = issued.Scope == TokenScope.Operator ? $"/board/{request.RoomId}{query}" : "",
+            OverlayPath = $"/overlay/{request.RoomId}{fragment}",
+            EventsPath = $"/overlay/{request.RoomId}/events",
+            BoardPath = issued.Scope == TokenScope.Operator ? $"/board/{request.RoomId}{fragment}" : "",
         };
     }
 

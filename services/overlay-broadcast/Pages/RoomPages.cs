@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Options;
 using Stockcast.Overlay.Rooms;
 using Stockcast.Overlay.V1;
 using Stockcast.ServiceDefaults.Errors;
@@ -8,13 +9,18 @@ namespace Stockcast.Overlay.Pages;
 
 /// <summary>
 /// The room pages, embedded in the assembly (no files to ship or mount): the viewer overlay
-/// (GET /overlay/{room}?token=…, a browser source) and the operator board (GET /board/{room}?token=…,
-/// operator tokens only). The token is checked here too, so a wrong link shows nothing; each page
-/// reads it from its own URL for its stream.
+/// (GET /overlay/{room}#token=…, a browser source) and the operator board (GET /board/{room}#token=…,
+/// operator tokens only). A token in the fragment never reaches a server: the page shell is served
+/// without one, and the page exchanges it (POST …/session, the token in X-Stockcast-Token) for the
+/// room's HttpOnly, SameSite=Strict cookie its streams then carry. Old links' ?token= still work and
+/// are checked here, so a wrong one shows nothing.
 /// </summary>
 public static class RoomPages
 {
-    /// <summary>Page loads: OBS loads a browser source once per scene change, a person reloads by hand.</summary>
+    /// <summary>How long the room's cookie lasts; the page exchanges its token again long before (and before every stream it opens).</summary>
+    private static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(1);
+
+    /// <summary>Page loads and token exchanges: OBS loads a browser source once per scene change, a person reloads by hand.</summary>
     public static readonly PublicEndpoint Public = new("page", PerAddress: 120, PerToken: 60);
 
     /// <summary>
@@ -38,7 +44,11 @@ public static class RoomPages
             int? refusal;
             try
             {
-                refusal = await tokens.RefusalAsync(roomId, PublicTokens.From(http.Request), needed);
+                // Only an old link's query token is checked: a fragment's never arrives (the shell is on
+                // the allow-list), and a cookie left from a revoked token must not keep the page from
+                // exchanging its new one.
+                var linkToken = http.Request.Query[PublicTokens.Query].ToString();
+                refusal = linkToken.Length == 0 ? null : await tokens.RefusalAsync(roomId, linkToken, needed);
             }
             catch (Exception ex) when (ErrorMapping.ToHttp(ex) is { Status: StatusCodes.Status503ServiceUnavailable })
             {
@@ -52,6 +62,26 @@ public static class RoomPages
             http.Response.Headers.CacheControl = "no-store";
             await http.Response.Body.WriteAsync(refusal is null ? page : Refused);
         }).AllowAnonymous().WithPublicLimits(Public).WithMetadata(new RefusalPage(Refused));
+        app.MapPost(pattern + "/session", async (string roomId, HttpContext http, ViewerTokens tokens, IOptions<OverlayOptions> options) =>
+        {
+            var token = http.Request.Headers[PublicTokens.Header].ToString();
+            if (await tokens.RefusalAsync(roomId, token, needed) is { } refusal)
+            {
+                return Results.StatusCode(refusal);
+            }
+            // Scoped to this room's page and streams (the path as the browser sent it, still encoded).
+            var path = http.Request.PathBase + http.Request.Path.Value![..^"/session".Length];
+            http.Response.Cookies.Append(PublicTokens.Cookie, token, new CookieOptions
+            {
+                HttpOnly = true,
+                Secure = http.Request.IsHttps || options.Value.SecureCookies,
+                SameSite = SameSiteMode.Strict,
+                Path = path,
+                MaxAge = SessionLifetime,
+            });
+            http.Response.Headers.CacheControl = "no-store";
+            return Results.NoContent();
+        }).AllowAnonymous().WithPublicLimits(Public);
     }
 
     /// <summary>The page, with the stream-following script both pages share inlined where its marker stands (one file to serve, no second request).</summary>

@@ -6,9 +6,9 @@ using Microsoft.Net.Http.Headers;
 namespace Stockcast.ServiceDefaults.Limits;
 
 /// <summary>
-/// Where a public request's token is: the X-Stockcast-Token header (the pages send it), the room's
-/// cookie (what the page's token was exchanged for), a bearer credential (pushers), or the query's
-/// "token" (old links, still accepted, never logged).
+/// Where a public request's token is, first found: the X-Stockcast-Token header (programs, and the
+/// pages' own calls), the query's "token" (old links, still accepted, never logged), the room's cookie
+/// (what a page exchanged the token in its URL fragment for), or a bearer credential (pushers).
 /// </summary>
 public static class PublicTokens
 {
@@ -22,16 +22,17 @@ public static class PublicTokens
         {
             return header;
         }
+        // An old link's token before the cookie: the link is what this page was opened with.
+        if (request.Query[Query].ToString() is { Length: > 0 } query)
+        {
+            return query;
+        }
         if (request.Cookies[Cookie] is { Length: > 0 } cookie)
         {
             return cookie;
         }
         var authorization = request.Headers[HeaderNames.Authorization].ToString();
-        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return authorization["Bearer ".Length..].Trim();
-        }
-        return request.Query[Query].ToString() is { Length: > 0 } query ? query : null;
+        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
     }
 
     /// <summary>What stands for a token in memory (limiter partitions, connection counts): a hash, never the token.</summary>
