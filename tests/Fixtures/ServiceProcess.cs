@@ -12,13 +12,16 @@ namespace Stockcast.Testing;
 public class ServiceProcess : IDisposable
 {
     private readonly LaunchedService _service;
+    private readonly string? _outputFile;
 
     /// <param name="settings">Configuration keys (e.g. "Ledger:Warehouses:0:Id") and their values.</param>
     /// <param name="host">The loopback address it listens on (any of 127/8: replicas behind one name bind one each).</param>
     /// <param name="grpcPort">The gRPC port, when replicas must share it; 0 = a free one.</param>
     /// <param name="readinessPath">What a start waits for: /readyz, or /healthz (alive) for a service meant to start unready.</param>
-    protected ServiceProcess(string name, BuiltProgram program, string redisConfiguration, RoleKeys keys, IReadOnlyDictionary<string, string>? settings, string host = "127.0.0.1", int grpcPort = 0, string readinessPath = "/readyz")
+    /// <param name="keepAllOutput">Keep everything it writes for <see cref="AllOutput"/> (a temporary file, deleted on dispose), not only the last lines.</param>
+    protected ServiceProcess(string name, BuiltProgram program, string redisConfiguration, RoleKeys keys, IReadOnlyDictionary<string, string>? settings, string host = "127.0.0.1", int grpcPort = 0, string readinessPath = "/readyz", bool keepAllOutput = false)
     {
+        _outputFile = keepAllOutput ? Path.GetTempFileName() : null;
         var all = new Dictionary<string, string> { ["Logging:LogLevel:Default"] = "Warning" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
@@ -35,6 +38,7 @@ public class ServiceProcess : IDisposable
             ApiKeys = keys.ApiKeys,
             Settings = all,
             ReadinessPath = readinessPath,
+            LogFile = _outputFile,
         });
     }
 
@@ -63,9 +67,21 @@ public class ServiceProcess : IDisposable
     /// <summary>SIGKILL: the process ends wherever it is, mid-read or mid-write, with no clean-up.</summary>
     public void Stop() => _service.Kill();
 
+    /// <summary>Everything the process has written so far, over all its starts (needs keepAllOutput).</summary>
+    public string AllOutput()
+    {
+        var path = _outputFile ?? throw new InvalidOperationException("started without keepAllOutput: only its last lines are kept");
+        using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+        return reader.ReadToEnd();
+    }
+
     public void Dispose()
     {
         _service.Dispose();
+        if (_outputFile is not null)
+        {
+            File.Delete(_outputFile);
+        }
         GC.SuppressFinalize(this);
     }
 }

@@ -11,6 +11,7 @@ using Prometheus;
 using Stockcast.ServiceDefaults.Auth;
 using Stockcast.ServiceDefaults.Errors;
 using Stockcast.ServiceDefaults.Grpc;
+using Stockcast.ServiceDefaults.Logging;
 using Stockcast.ServiceDefaults.Management;
 using Stockcast.ServiceDefaults.Resilience;
 
@@ -37,10 +38,11 @@ public static class ServiceDefaultsExtensions
     /// <summary>
     /// Everything a Stockcast service has in common: gRPC with metrics and error mapping, health,
     /// API-key auth, per-host metrics, the stream loop, validated options, structured logs and a
-    /// bounded graceful shutdown.
+    /// bounded graceful shutdown, and logs that never carry a token or key.
     /// </summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddCredentialRedaction();
         var grpcOptions = builder.Configuration.GetSection(GrpcHostOptions.Section).Get<GrpcHostOptions>() ?? new GrpcHostOptions();
         builder.Services.AddValidatedOptions<GrpcHostOptions>(builder.Configuration, GrpcHostOptions.Section);
         builder.Services.AddSingleton(ManagementPort.From(builder.Configuration));
