@@ -17,7 +17,7 @@ public sealed class AlertingHost(string redis, LedgerProcess ledger, string? red
 {
     /// <summary>The service on Kestrel, started, for a caller that needs its real sockets (HTTP/1.1 as the Dapr sidecar speaks it).</summary>
     public static AlertingHost OnSockets(string redis, LedgerProcess ledger, IReadOnlyDictionary<string, string?>? settings = null)
-        => StartOnSockets(() => new AlertingHost(redis, ledger, settings: settings, ports: LoopbackPorts.Free(LoopbackPorts.Grpc, LoopbackPorts.Http)));
+        => StartOnSockets(() => new AlertingHost(redis, ledger, settings: settings, ports: LoopbackPorts.ForService()));
 
     public const string ReaderKey = "alerting-reader-key-0123456789abcdef";
     public const string WriterKey = "alerting-writer-key-0123456789abcdef";
