@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Stockcast.Connector.V1;
 using Stockcast.Testing;
 
@@ -49,14 +50,14 @@ public sealed class ShipHeroWebhookTests(RedisServerFixture redis) : IClassFixtu
     });
 
     /// <summary>A change stamped now (ShipHero stamps to the second): after any Update delivered before it.</summary>
-    private static string Change(string sku, int quantity, int warehouseId = ShipHeroWarehouse) => JsonSerializer.Serialize(new
+    private static string Change(string sku, int quantity, int warehouseId = ShipHeroWarehouse, DateTime? sentAt = null) => JsonSerializer.Serialize(new
     {
         webhook_type = "Inventory Change",
         warehouse_id = warehouseId,
         sku,
         quantity,
         previous_on_hand = 10,
-        timestamp = DateTime.UtcNow.AddSeconds(1).ToString("yyyy-MM-dd HH:mm:ss"),
+        timestamp = (sentAt ?? DateTime.UtcNow.AddSeconds(1)).ToString("yyyy-MM-dd HH:mm:ss"),
         reason = "order shipped",
     });
 
@@ -140,6 +141,26 @@ public sealed class ShipHeroWebhookTests(RedisServerFixture redis) : IClassFixtu
         Assert.Equal(1, await AppliedAsync(first));
         Assert.Equal(0, await AppliedAsync(replayed));
         Assert.Equal(8, (await _host.LedgerRecordAsync(Warehouse, "LIP-RED-01"))!.Quantities.Available);
+    }
+
+    [Fact]
+    public async Task AnInventoryChangeSignedLongerAgoThanTheDeliveryWindowIsRefusedAsAReplayAndCounted()
+    {
+        var update = Update("GLOSS-CLR", onHand: 10, available: 10);
+        await DeliverAsync(update, Sign(update));
+        // The default window is 5 h; its signed timestamp says 6 h ago: a replay, or a retry far too late.
+        var stale = Change("GLOSS-CLR", quantity: -3, sentAt: DateTime.UtcNow.AddHours(-6));
+        var fresh = Change("GLOSS-CLR", quantity: -1);
+
+        using var replayed = await DeliverAsync(stale, Sign(stale), messageId: "old-1");
+        using var taken = await DeliverAsync(fresh, Sign(fresh), messageId: "new-1");
+
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.OK), (replayed.StatusCode, taken.StatusCode));
+        var problem = await replayed.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("outside_replay_window", problem.GetProperty("reason").GetString());
+        Assert.Contains("timestamp", problem.GetProperty("detail").GetString());
+        Assert.Equal(9, (await _host.LedgerRecordAsync(Warehouse, "GLOSS-CLR"))!.Quantities.Available);
+        Assert.Equal(1, _host.Services.GetRequiredService<Stockcast.ServiceDefaults.Limits.PublicRefusals>().Count("webhook_shiphero", Stockcast.ServiceDefaults.Limits.PublicRefusals.OutsideReplayWindow));
     }
 
     [Fact]
