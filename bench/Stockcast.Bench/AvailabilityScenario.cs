@@ -9,8 +9,9 @@ namespace Stockcast.Bench;
 /// markets taken in turn. A warm-up runs first; only calls started inside the measured window
 /// count, and each is timed from send to reply. With health=true the same callers call the
 /// ledger's grpc.health.v1.Health/Check instead: the same Kestrel, HTTP/2, gRPC, auth and
-/// interceptor path with no Redis and no ledger logic behind it, i.e. the unary ceiling of the
-/// framework on this machine, to compare GetAvailability with.
+/// interceptor path with no Redis and no ledger logic behind it: what the ledger's own per-call
+/// path costs. The "ceiling" scenario runs this with health=false against the bare grpc-dotnet
+/// server (bench/Stockcast.Bench.Ceiling): the unary ceiling GetAvailability is measured against.
 /// </summary>
 public static class AvailabilityScenario
 {

@@ -183,9 +183,9 @@ public sealed class CpuMeter
     public CpuMeter(BenchArgs args)
     {
         _ticksPerSecond = args.Double("clk-tck", 100);
-        // In report order: the services, Redis, the simulator, then this load generator.
+        // In report order: the services, Redis, the simulator, the gRPC ceiling, then this load generator.
         var list = new List<(string, int)>();
-        foreach (var name in (string[])["ledger", "connector", "alerting", "overlay", "redis", "sim"])
+        foreach (var name in (string[])["ledger", "connector", "alerting", "overlay", "redis", "sim", "ceiling"])
         {
             var pid = args.Int(name + "-pid", 0);
             if (pid > 0)

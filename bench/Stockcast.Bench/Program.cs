@@ -3,7 +3,7 @@ using Stockcast.Bench;
 using Stockcast.Bench.Harness;
 
 // Usage: Stockcast.Bench run [--configuration Release]   (make bench: everything, see Harness/BenchRun)
-//    or: Stockcast.Bench <ready|apply|watch|availability|health|connector-ready|filedrop|filedrop-messy|webhooks|webhooks-messy|connector-health|synclag|alerting-ready|alerts|overlay-ready|fanout> --target http://127.0.0.1:PORT [options]
+//    or: Stockcast.Bench <ready|apply|watch|availability|health|ceiling|connector-ready|filedrop|filedrop-messy|webhooks|webhooks-messy|connector-health|synclag|alerting-ready|alerts|overlay-ready|fanout> --target http://127.0.0.1:PORT [options]
 // Every scenario is bounded in time and in count and stops by itself; results are appended to
 // --out as key=value lines (the run reads them into bench/results/latest.md).
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -28,8 +28,11 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
                         --decode lite|full  --goal-ms 25  --drain-seconds 30
           availability  GetAvailability calls/s and latency on the populated SKUs
                         --callers 32  --seconds 10  --warmup 3  --skus 20000  --markets US,DE  --channels 4
-          health        the same callers on grpc.health.v1.Health/Check: the framework's unary ceiling
+          health        the same callers on grpc.health.v1.Health/Check: the ledger's per-call path with nothing behind it
                         --callers 32  --seconds 10  --warmup 3  --channels 4
+          ceiling       the availability callers against the bare grpc-dotnet server (bench/Stockcast.Bench.Ceiling,
+                        --target its gRPC address, --ceiling-pid its pid): the unary ceiling on this machine
+                        (same options as availability)
 
 
         warehouse-connector scenarios (--target is still the ledger, for the Watch that confirms delivery;
@@ -74,7 +77,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
                         --rate 5 (changes/s per room)  --seconds 10  --warmup 2  --featured 3  --connect-concurrency 200
                         --connect-seconds 120  --drain-seconds 15  --warehouse us-east  --sku-prefix FAN  --overlay-pid PID (memory)
 
-        common: --ledger-pid PID --connector-pid PID --alerting-pid PID --overlay-pid PID --redis-pid PID --sim-pid PID --clk-tck 100
+        common: --ledger-pid PID --connector-pid PID --alerting-pid PID --overlay-pid PID --redis-pid PID --sim-pid PID --ceiling-pid PID --clk-tck 100
                 (CPU split from /proc/PID/stat)
         """);
     return args.Length == 0 ? 2 : 0;
@@ -126,7 +129,7 @@ try
             await WatchScenario.RunAsync(settings, ledger, results, cpu);
             break;
         }
-        case "availability" or "health":
+        case "availability" or "health" or "ceiling":
         {
             var settings = AvailabilityScenario.Settings.From(options);
             var channels = options.Int("channels", 4);
@@ -210,7 +213,7 @@ try
             break;
         }
         default:
-            Console.Error.WriteLine($"unknown scenario '{scenario}' (ready, apply, watch, availability, health, connector-ready, filedrop, filedrop-messy, webhooks, webhooks-messy, connector-health, synclag, alerting-ready, alerts, overlay-ready, fanout)");
+            Console.Error.WriteLine($"unknown scenario '{scenario}' (ready, apply, watch, availability, health, ceiling, connector-ready, filedrop, filedrop-messy, webhooks, webhooks-messy, connector-health, synclag, alerting-ready, alerts, overlay-ready, fanout)");
             return 2;
     }
 }

@@ -173,6 +173,26 @@ public sealed class HealthAndAccessTests(RedisServerFixture redis) : IClassFixtu
     }
 
     [Fact]
+    public async Task EveryCallIsCountedOnceByMethodAndStatusAndTimedWhenUnary()
+    {
+        using var host = await new LedgerHost(redis.Configuration).ReadyAsync();
+        var reader = host.Client(LedgerHost.ReaderKey);
+        for (var i = 0; i < 3; i++)
+        {
+            await reader.GetAvailabilityAsync(new GetAvailabilityRequest { Sku = "COUNTED", Market = "US" });
+        }
+        await Stock.FailsAsync(() => reader.GetAvailabilityAsync(new GetAvailabilityRequest { Sku = "", Market = "US" }).ResponseAsync);
+
+        var text = await host.MetricsAsync();
+
+        const string Labels = "grpc_service=\"stockcast.ledger.v1.StockLedger\",grpc_method=\"GetAvailability\",grpc_type=\"unary\"";
+        Assert.Contains($"grpc_server_started_total{{{Labels}}} 4\n", text);
+        Assert.Contains($"grpc_server_handled_total{{{Labels},grpc_code=\"OK\"}} 3\n", text);
+        Assert.Contains($"grpc_server_handled_total{{{Labels},grpc_code=\"InvalidArgument\"}} 1\n", text);
+        Assert.Contains($"grpc_server_handling_seconds_count{{{Labels}}} 4\n", text);
+    }
+
+    [Fact]
     public async Task MetricsAnswerOnTheManagementPortOnlyAndHealthOnBoth()
     {
         using var host = LedgerHost.OnSockets(redis.Configuration);

@@ -90,6 +90,11 @@ public static class BenchRun
                 await runner.RunAsync("watch", ["--watchers", knobs.Watchers, "--rate", knobs.WatchRate, "--batch", knobs.WatchBatch, "--seconds", knobs.Seconds], cancel);
                 await runner.RunAsync("availability", ["--callers", knobs.AvailabilityCallers, "--skus", knobs.ApplySkus, "--seconds", knobs.Seconds], cancel);
                 await runner.RunAsync("health", ["--callers", knobs.AvailabilityCallers, "--seconds", knobs.Seconds], cancel);
+                // The same callers and calls on a bare grpc-dotnet server: the ceiling GetAvailability is measured against.
+                await services.StartCeilingAsync(cancel);
+                await runner.RunAsync("ceiling", ["--target", Authority(services.Ceiling!.GrpcAddress), "--callers", knobs.AvailabilityCallers, "--skus", knobs.ApplySkus,
+                    "--seconds", knobs.Seconds], cancel);
+                await services.StopCeilingAsync();
             }
             if (knobs.Runs("connector"))
             {
@@ -159,6 +164,10 @@ public static class BenchRun
     private static IEnumerable<BuiltProgram> Programs(Knobs knobs)
     {
         yield return BuiltProgram.StockLedger;
+        if (knobs.Runs("ledger"))
+        {
+            yield return GrpcCeiling;
+        }
         if (knobs.Runs("connector"))
         {
             yield return BuiltProgram.WarehouseConnector;
@@ -173,6 +182,9 @@ public static class BenchRun
             yield return BuiltProgram.OverlayBroadcast;
         }
     }
+
+    /// <summary>The bare grpc-dotnet server the reads are compared with (bench/Stockcast.Bench.Ceiling).</summary>
+    public static readonly BuiltProgram GrpcCeiling = new("bench/Stockcast.Bench.Ceiling", "Stockcast.Bench.Ceiling.dll");
 
     /// <summary>A key or webhook secret made for this run only.</summary>
     private static string Secret(string prefix) => prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));

@@ -23,12 +23,15 @@ public sealed class ServicesUnderTest(BuildOutput build, string work, RedisServe
     public LaunchedService? Alerting { get; private set; }
     public LaunchedService? Overlay { get; private set; }
 
+    /// <summary>The bare grpc-dotnet server (bench/Stockcast.Bench.Ceiling), running only while its scenario runs.</summary>
+    public LaunchedService? Ceiling { get; private set; }
+
     /// <summary>The ones started so far, as the report names them, in the order the CPU split lists them.</summary>
     public IEnumerable<(string Name, LaunchedService Service)> Started
     {
         get
         {
-            foreach (var (name, service) in new[] { ("ledger", Ledger), ("connector", Connector), ("alerting", Alerting), ("overlay", Overlay), ("sim", Simulator) })
+            foreach (var (name, service) in new[] { ("ledger", Ledger), ("connector", Connector), ("alerting", Alerting), ("overlay", Overlay), ("sim", Simulator), ("ceiling", Ceiling) })
             {
                 if (service is not null)
                 {
@@ -143,9 +146,32 @@ public sealed class ServicesUnderTest(BuildOutput build, string work, RedisServe
             ["Overlay:LedgerApiKey"] = apiKey,
         }), cancel);
 
+    /// <summary>
+    /// The gRPC ceiling GetAvailability is compared with: Kestrel with the ledger's endpoints and
+    /// protocols, grpc-dotnet with nothing added, a fixed reply; no Redis, no keys.
+    /// </summary>
+    public async Task StartCeilingAsync(CancellationToken cancel)
+        => Ceiling = await StartAsync(new ServiceSpec("grpc-ceiling", _copies[BenchRun.GrpcCeiling.Assembly])
+        {
+            ReadyDeadline = TimeSpan.FromSeconds(60),
+            EnvironmentName = "Production",
+            LogFile = Path.Combine(work, "ceiling.log"),
+        }, cancel);
+
+    public async Task StopCeilingAsync()
+    {
+        if (Ceiling is { } ceiling)
+        {
+            Ceiling = null;
+            await ceiling.StopAsync(TimeSpan.FromSeconds(5));
+            ceiling.Dispose();
+        }
+    }
+
     /// <summary>Stops each (SIGTERM, then SIGKILL after its grace period), newest first; Redis is the caller's.</summary>
     public async ValueTask DisposeAsync()
     {
+        await StopCeilingAsync();
         foreach (var (service, grace) in new[] { (Overlay, 10), (Alerting, 10), (Simulator, 5), (Connector, 10), (Ledger, 10) })
         {
             if (service is not null)

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
@@ -7,13 +6,13 @@ using Microsoft.Extensions.Options;
 namespace Stockcast.ServiceDefaults.Auth;
 
 /// <summary>
-/// Authenticates "Authorization: Bearer &lt;key&gt;" against the configured keys (compared by
-/// <see cref="SecretComparison"/>). The caller's name becomes a claim, and so does every role its key's role includes
+/// Authenticates "Authorization: Bearer &lt;key&gt;" against the configured keys (<see cref="ApiKeyDirectory"/>,
+/// compared by <see cref="SecretComparison"/>). The caller's name becomes a claim, and so does every role its key's role includes
 /// (an Admin key carries Read, Write and Admin); the key itself is never logged.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
-    IOptionsMonitor<ApiKeyOptions> apiKeys,
+    ApiKeyDirectory directory,
     ILoggerFactory logger,
     UrlEncoder encoder) : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, logger, encoder)
 {
@@ -31,18 +30,9 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             return Task.FromResult(AuthenticateResult.Fail("Authorization header must be 'Bearer <api key>'."));
         }
-        var presented = header["Bearer ".Length..].Trim();
-        var match = apiKeys.CurrentValue.ApiKeys.FirstOrDefault(k => SecretComparison.Same(presented, k.Key));
-        if (match is null)
-        {
-            return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
-        }
-        var identity = new ClaimsIdentity(
-            [
-                new Claim(ClaimTypes.Name, match.Name),
-                .. Enum.GetValues<ApiKeyAccess>().Where(role => match.Access.Grants(role)).Select(role => new Claim(AccessClaim, role.ToString())),
-            ],
-            SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        var principal = directory.Authenticate(header.AsSpan("Bearer ".Length).Trim());
+        return Task.FromResult(principal is null
+            ? AuthenticateResult.Fail("Unknown API key.")
+            : AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
 }

@@ -28,6 +28,7 @@ public static class AuthExtensions
     public static IHostApplicationBuilder AddApiKeyAuth(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<ApiKeyOptions>(builder.Configuration, ApiKeyOptions.Section);
+        builder.Services.AddSingleton<ApiKeyDirectory>();
         // No default scheme: a key is checked only where a policy asks for it.
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

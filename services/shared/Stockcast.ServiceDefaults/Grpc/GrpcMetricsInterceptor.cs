@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -7,7 +8,8 @@ namespace Stockcast.ServiceDefaults.Grpc;
 
 /// <summary>
 /// gRPC server request metrics under the names go-grpc-prometheus made common, so existing
-/// dashboards and alerts work: started, handled by status code, and handling time.
+/// dashboards and alerts work: started, handled by status code, and handling time. Each method's
+/// labelled series are looked up once and kept, so a call costs no label lookup and no allocation.
 /// </summary>
 public sealed class GrpcMetricsInterceptor(IMetricFactory metrics) : Interceptor
 {
@@ -27,57 +29,123 @@ public sealed class GrpcMetricsInterceptor(IMetricFactory metrics) : Interceptor
             Buckets = Histogram.ExponentialBuckets(0.0005, 2, 14),
         });
 
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-        => Observe(context, "unary", timed: true, () => continuation(request, context));
+    // Keyed by the full method name (the service's declared methods only: grpc-dotnet answers
+    // unknown ones before any interceptor), and by type, which one method never changes.
+    private readonly ConcurrentDictionary<string, MethodSeries> _methods = new(StringComparer.Ordinal);
 
-    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
-        => Observe(context, "client_stream", timed: true, () => continuation(requestStream, context));
-
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-        => Observe(context, "server_stream", timed: false, async () => { await continuation(request, responseStream, context); return true; });
-
-    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-        => Observe(context, "bidi_stream", timed: false, async () => { await continuation(requestStream, responseStream, context); return true; });
-
-    private async Task<T> Observe<T>(ServerCallContext context, string type, bool timed, Func<Task<T>> call)
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        var (service, method) = Split(context.Method);
-        _started.WithLabels(service, method, type).Inc();
-        var started = Stopwatch.GetTimestamp();
+        var series = Series(context, "unary");
+        var started = series.Start();
         var code = StatusCode.OK;
         try
         {
-            return await call();
+            return await continuation(request, context);
         }
-        catch (RpcException ex)
+        catch (Exception ex)
         {
-            code = ex.StatusCode;
-            throw;
-        }
-        catch (OperationCanceledException)
-        {
-            code = StatusCode.Cancelled;
-            throw;
-        }
-        catch
-        {
-            code = StatusCode.Unknown;
+            code = CodeOf(ex);
             throw;
         }
         finally
         {
-            _handled.WithLabels(service, method, type, code.ToString()).Inc();
-            if (timed)
-            {
-                _handlingSeconds.WithLabels(service, method, type).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            }
+            series.Handled(code, started, timed: true);
         }
     }
 
-    private static (string Service, string Method) Split(string fullMethod)
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        // "/package.Service/Method"
-        var slash = fullMethod.LastIndexOf('/');
-        return slash > 0 ? (fullMethod[1..slash], fullMethod[(slash + 1)..]) : (fullMethod, "");
+        var series = Series(context, "client_stream");
+        var started = series.Start();
+        var code = StatusCode.OK;
+        try
+        {
+            return await continuation(requestStream, context);
+        }
+        catch (Exception ex)
+        {
+            code = CodeOf(ex);
+            throw;
+        }
+        finally
+        {
+            series.Handled(code, started, timed: true);
+        }
+    }
+
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+        => Untimed(Series(context, "server_stream"), () => continuation(request, responseStream, context));
+
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+        => Untimed(Series(context, "bidi_stream"), () => continuation(requestStream, responseStream, context));
+
+    // Streams are long-lived: a closure per stream costs nothing worth saving.
+    private static async Task Untimed(MethodSeries series, Func<Task> call)
+    {
+        var started = series.Start();
+        var code = StatusCode.OK;
+        try
+        {
+            await call();
+        }
+        catch (Exception ex)
+        {
+            code = CodeOf(ex);
+            throw;
+        }
+        finally
+        {
+            series.Handled(code, started, timed: false);
+        }
+    }
+
+    private static StatusCode CodeOf(Exception exception) => exception switch
+    {
+        RpcException rpc => rpc.StatusCode,
+        OperationCanceledException => StatusCode.Cancelled,
+        _ => StatusCode.Unknown,
+    };
+
+    private MethodSeries Series(ServerCallContext context, string type)
+        => _methods.TryGetValue(context.Method, out var series) ? series : _methods.GetOrAdd(context.Method, method => new MethodSeries(this, method, type));
+
+    /// <summary>One method's series: started and handling time labelled once, handled per status code as each first occurs.</summary>
+    private sealed class MethodSeries
+    {
+        private readonly Counter.Child _started;
+        private readonly Histogram.Child _handlingSeconds;
+        private readonly Counter _handled;
+        private readonly string[] _labels;
+        private readonly Counter.Child?[] _handledByCode = new Counter.Child?[(int)StatusCode.Unauthenticated + 1];
+
+        public MethodSeries(GrpcMetricsInterceptor owner, string fullMethod, string type)
+        {
+            // "/package.Service/Method"
+            var slash = fullMethod.LastIndexOf('/');
+            var (service, method) = slash > 0 ? (fullMethod[1..slash], fullMethod[(slash + 1)..]) : (fullMethod, "");
+            _labels = [service, method, type];
+            _started = owner._started.WithLabels(_labels);
+            _handlingSeconds = owner._handlingSeconds.WithLabels(_labels);
+            _handled = owner._handled;
+        }
+
+        public long Start()
+        {
+            _started.Inc();
+            return Stopwatch.GetTimestamp();
+        }
+
+        public void Handled(StatusCode code, long started, bool timed)
+        {
+            var index = (int)code;
+            var handled = (uint)index < (uint)_handledByCode.Length
+                ? _handledByCode[index] ??= _handled.WithLabels([.. _labels, code.ToString()])
+                : _handled.WithLabels([.. _labels, code.ToString()]);
+            handled.Inc();
+            if (timed)
+            {
+                _handlingSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            }
+        }
     }
 }

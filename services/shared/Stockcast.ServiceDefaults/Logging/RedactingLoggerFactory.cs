@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
 namespace Stockcast.ServiceDefaults.Logging;
@@ -9,7 +10,12 @@ namespace Stockcast.ServiceDefaults.Logging;
 /// </summary>
 internal sealed class RedactingLoggerFactory(ILoggerFactory inner) : ILoggerFactory
 {
-    public ILogger CreateLogger(string categoryName) => new RedactingLogger(inner.CreateLogger(categoryName));
+    // One per category, as the inner factory keeps them: framework code (every authentication
+    // handler, made per request) asks for a logger on every call.
+    private readonly ConcurrentDictionary<string, ILogger> _loggers = new(StringComparer.Ordinal);
+
+    public ILogger CreateLogger(string categoryName)
+        => _loggers.TryGetValue(categoryName, out var logger) ? logger : _loggers.GetOrAdd(categoryName, name => new RedactingLogger(inner.CreateLogger(name)));
 
     public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
 
