@@ -11,7 +11,7 @@ public static class SecretComparison
 {
     public const int DigestBytes = SHA256.HashSizeInBytes;
 
-    // Longer secrets are hashed from a rented heap buffer; every key and token the services take fits.
+    // Longer secrets are hashed from a heap copy; every key and token the services take fits the stack.
     private const int StackBytes = 512;
 
     public static bool Same(string presented, string expected)
