@@ -34,7 +34,8 @@ public static class BoundedBody
 
     /// <summary>
     /// Answers a body over the limit: 413 naming it, counted, and the connection closed after the
-    /// answer so the server does not read (drain) the rest of the body.
+    /// answer rather than kept for another request. Kestrel still reads and discards whatever the
+    /// sender goes on sending for at most 5 s (a reset at once could lose the answer), never buffering it.
     /// </summary>
     public static IResult TooLarge(PublicRefusals refusals, HttpContext http, string endpoint, int limit)
     {
