@@ -114,7 +114,7 @@ public static class FanoutScenario
         var idleRss = RssMib(s.OverlayPid);
         results.Add("overlay_idle_rss_mib", idleRss);
 
-        var ceiling = s.Steps.Concat(s.WarmupSteps).Any(x => x.Ceiling) ? await Ceiling.StartAsync(await CaptureFrameAsync(endPoint, rooms[0], tokens[0], cancel), cancel) : null;
+        var ceiling = s.Steps.Concat(s.WarmupSteps).Any(x => x.Ceiling) ? await Ceiling.StartAsync(await CaptureFrameAsync(endPoint, rooms[0], tokens[0], cancel), rooms, cancel) : null;
         try
         {
             if (ceiling is not null)
@@ -266,9 +266,10 @@ public static class FanoutScenario
         if (ceiling is not null)
         {
             var posts = new List<Task>(changes);
+            async Task AckAsync(int j, int r, long value) => writer.Acked[j] = await ceiling.PublishAsync(rooms[r], value, cancel);
             send = (j, r, value) =>
             {
-                posts.Add(ceiling.PublishAsync(rooms[r], value, writer.Acked, j, cancel));
+                posts.Add(AckAsync(j, r, value));
                 return Task.CompletedTask;
             };
             complete = () => Task.WhenAll(posts);
@@ -451,20 +452,26 @@ public static class FanoutScenario
 
         public IPEndPoint EndPoint => endPoint;
 
-        public static async Task<Ceiling> StartAsync(string frame, CancellationToken cancel)
+        /// <summary>Starts it with every room's frame as set up (the seeded figure), which a viewer is sent as it connects.</summary>
+        public static async Task<Ceiling> StartAsync(string frame, string[] rooms, CancellationToken cancel)
         {
             var (process, endPoint) = await Stockcast.Bench.Ceiling.SseCeiling.StartAsync(cancel);
             Console.WriteLine($"fanout: SSE ceiling (bare Kestrel) pid {process.Id} on {endPoint}, frame of {Encoding.UTF8.GetByteCount(frame)} bytes");
-            return new Ceiling(process, endPoint, frame);
+            var ceiling = new Ceiling(process, endPoint, frame);
+            foreach (var room in rooms)
+            {
+                await ceiling.PublishAsync(room, FirstValue, cancel);
+            }
+            return ceiling;
         }
 
-        /// <summary>Posts the room's frame with <paramref name="value"/>; acked[j] = when the ceiling answered (every connection has it).</summary>
-        public async Task PublishAsync(string room, long value, long[] acked, int j, CancellationToken cancel)
+        /// <summary>Posts the room's frame with <paramref name="value"/>; returns when the ceiling answered (every connection has it).</summary>
+        public async Task<long> PublishAsync(string room, long value, CancellationToken cancel)
         {
             var body = Encoding.UTF8.GetBytes(frame.Replace($"\"{FirstValue}\"", $"\"{value}\"", StringComparison.Ordinal));
             using var response = await _http.PostAsync($"/publish/{room}", new ByteArrayContent(body), cancel);
             response.EnsureSuccessStatusCode();
-            acked[j] = Stopwatch.GetTimestamp();
+            return Stopwatch.GetTimestamp();
         }
 
         public void Dispose()

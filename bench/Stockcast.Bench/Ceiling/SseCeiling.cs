@@ -41,7 +41,7 @@ public static class SseCeiling
             http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             await http.Response.BodyWriter.WriteAsync(Retry, http.RequestAborted);
             var room = rooms.GetOrAdd(roomId, _ => new Room());
-            room.Viewers[http.Response.BodyWriter] = 0;
+            await room.JoinAsync(http.Response.BodyWriter);
             try
             {
                 await Task.Delay(Timeout.Infinite, http.RequestAborted);
@@ -59,11 +59,7 @@ public static class SseCeiling
         {
             using var body = new MemoryStream();
             await http.Request.Body.CopyToAsync(body, http.RequestAborted);
-            var frame = body.ToArray();
-            if (rooms.TryGetValue(roomId, out var room))
-            {
-                await room.PublishAsync(frame);
-            }
+            await rooms.GetOrAdd(roomId, _ => new Room()).PublishAsync(body.ToArray());
         });
         await app.RunAsync();
         return 0;
@@ -100,14 +96,14 @@ public static class SseCeiling
                     return (process, endPoint);
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancel.IsCancellationRequested))
             {
-                // Not listening yet.
+                // Not listening yet, or too busy starting to answer within the client's timeout.
             }
-            if (Clock.Seconds(started) > 30 || process.HasExited)
+            if (Clock.Seconds(started) > 60 || process.HasExited)
             {
                 process.Kill(entireProcessTree: true);
-                throw new TimeoutException("the SSE ceiling did not answer /healthz within 30 s");
+                throw new TimeoutException("the SSE ceiling did not answer /healthz within 60 s");
             }
             await Task.Delay(Readiness.PollInterval, cancel);
         }
@@ -117,7 +113,27 @@ public static class SseCeiling
     {
         private readonly SemaphoreSlim _publishing = new(1, 1);
 
+        private byte[]? _last;
+
         public ConcurrentDictionary<PipeWriter, byte> Viewers { get; } = new();
+
+        /// <summary>A new viewer gets the room's last frame at once, as the overlay sends a new viewer the room's state.</summary>
+        public async Task JoinAsync(PipeWriter viewer)
+        {
+            await _publishing.WaitAsync();
+            try
+            {
+                Viewers[viewer] = 0;
+                if (_last is not null)
+                {
+                    await viewer.WriteAsync(_last);
+                }
+            }
+            finally
+            {
+                _publishing.Release();
+            }
+        }
 
         /// <summary>One publish at a time per room: a PipeWriter takes one writer at a time.</summary>
         public async Task PublishAsync(byte[] frame)
@@ -125,6 +141,7 @@ public static class SseCeiling
             await _publishing.WaitAsync();
             try
             {
+                _last = frame;
                 List<Task>? pending = null;
                 foreach (var writer in Viewers.Keys)
                 {
