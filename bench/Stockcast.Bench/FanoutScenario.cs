@@ -266,10 +266,16 @@ public static class FanoutScenario
         if (ceiling is not null)
         {
             var posts = new List<Task>(changes);
-            async Task AckAsync(int j, int r, long value) => writer.Acked[j] = await ceiling.PublishAsync(rooms[r], value, cancel);
+            // Each room's posts one after another, as the ledger orders a room's changes: never out of order.
+            var previous = Enumerable.Repeat(Task.CompletedTask, step.Rooms).ToArray();
+            async Task AckAsync(Task before, int j, int r, long value)
+            {
+                await before;
+                writer.Acked[j] = await ceiling.PublishAsync(rooms[r], value, cancel);
+            }
             send = (j, r, value) =>
             {
-                posts.Add(AckAsync(j, r, value));
+                posts.Add(previous[r] = AckAsync(previous[r], j, r, value));
                 return Task.CompletedTask;
             };
             complete = () => Task.WhenAll(posts);
