@@ -85,6 +85,22 @@ public static class SseCeiling
         process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.Error.WriteLine($"sse-ceiling: {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        try
+        {
+            await WaitUntilReadyAsync(process, endPoint, cancel);
+            return (process, endPoint);
+        }
+        catch
+        {
+            // Never left running behind a failed start (it would hold its port and its viewers' sockets).
+            process.Kill(entireProcessTree: true);
+            process.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task WaitUntilReadyAsync(Process process, IPEndPoint endPoint, CancellationToken cancel)
+    {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var started = Stopwatch.GetTimestamp();
         while (true)
@@ -93,7 +109,7 @@ public static class SseCeiling
             {
                 if ((await http.GetAsync($"http://{endPoint}/healthz", cancel)).IsSuccessStatusCode)
                 {
-                    return (process, endPoint);
+                    return;
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancel.IsCancellationRequested))
@@ -102,7 +118,6 @@ public static class SseCeiling
             }
             if (Clock.Seconds(started) > 60 || process.HasExited)
             {
-                process.Kill(entireProcessTree: true);
                 throw new TimeoutException("the SSE ceiling did not answer /healthz within 60 s");
             }
             await Task.Delay(Readiness.PollInterval, cancel);
