@@ -174,7 +174,7 @@ public sealed class Latencies
 /// <summary>CPU time (utime + stime from /proc/PID/stat) of the processes under test, over a window.</summary>
 public sealed class CpuMeter
 {
-    private readonly (string Name, int Pid)[] _processes;
+    private (string Name, int Pid)[] _processes;
     private readonly double _ticksPerSecond;
     private long[] _start = [];
     private long _machineStart;
@@ -196,6 +196,9 @@ public sealed class CpuMeter
         list.Add(("bench", Environment.ProcessId));
         _processes = [.. list];
     }
+
+    /// <summary>Measures one more process from the next window on (a process the scenario started itself).</summary>
+    public void Watch(string name, int pid) => _processes = [.. _processes.Where(p => p.Name != name).Prepend((name, pid))];
 
     public void Start()
     {

@@ -32,6 +32,12 @@ namespace Stockcast.Bench;
 /// and with the clients connected, and CPU (overlay, ledger, redis, this load generator) over the
 /// measured window. Clients are closed with a reset (no TIME_WAIT on either side), and the next
 /// step starts once the overlay's viewers gauge is back to zero.
+///
+/// A step of transport "ceiling" measures the same SSE viewers on a bare Kestrel writer
+/// (Ceiling/SseCeiling, a process this scenario starts and stops) instead of the overlay: the frame
+/// the overlay sent for a room at set-up, with each change's value put in, is posted to it for each
+/// change, and latency counts from the moment the ceiling answered the post (it answers once the
+/// frame is handed to every connection). Its CPU per delivery is the ceiling the overlay's is read against.
 /// </summary>
 public static class FanoutScenario
 {
@@ -41,17 +47,19 @@ public static class FanoutScenario
     {
         public bool WebSocket => Transport == "ws";
 
+        public bool Ceiling => Transport == "ceiling";
+
         /// <summary>Result key prefix, e.g. sse_10000_r10.</summary>
         public string Key => $"{Transport}_{Clients}_r{Rooms}";
 
         public static Step Parse(string text)
         {
             var parts = text.Split(':');
-            if (parts.Length != 3 || parts[0] is not ("sse" or "ws")
+            if (parts.Length != 3 || parts[0] is not ("sse" or "ws" or "ceiling")
                 || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var clients) || clients is < 1 or > 15_000
                 || !int.TryParse(parts[2], CultureInfo.InvariantCulture, out var rooms) || rooms is < 1 or > 100)
             {
-                throw new ArgumentException($"--steps: '{text}' is not transport:clients:rooms (sse|ws, 1-15000 clients, 1-100 rooms)");
+                throw new ArgumentException($"--steps: '{text}' is not transport:clients:rooms (sse|ws|ceiling, 1-15000 clients, 1-100 rooms)");
             }
             return new Step(parts[0], clients, rooms);
         }
@@ -62,7 +70,7 @@ public static class FanoutScenario
     {
         public static Settings From(BenchArgs a) => new(
             ParseSteps(a.Str("warmup-steps", "sse:2000:10,ws:2000:10")),
-            ParseSteps(a.Str("steps", "sse:1000:10,sse:5000:10,sse:10000:10,ws:10000:10,sse:10000:1,ws:10000:1")),
+            ParseSteps(a.Str("steps", "sse:1000:10,sse:5000:10,sse:10000:10,ceiling:10000:10,ws:10000:10,sse:10000:1,ws:10000:1")),
             a.Double("rate", 5), a.Double("seconds", 10), a.Double("warmup", 2), a.Int("connect-concurrency", 200), a.Double("connect-seconds", 120),
             a.Double("drain-seconds", 15), a.Int("featured", 3), a.Int("overlay-pid", 0), a.Str("warehouse", "us-east"), a.Str("sku-prefix", "FAN"));
 
@@ -106,11 +114,23 @@ public static class FanoutScenario
         var idleRss = RssMib(s.OverlayPid);
         results.Add("overlay_idle_rss_mib", idleRss);
 
-        var top = FirstValue - 1;
-        foreach (var (step, key) in s.WarmupSteps.Select(x => (x, "warmup_" + x.Key)).Concat(s.Steps.Select(x => (x, x.Key))))
+        var ceiling = s.Steps.Concat(s.WarmupSteps).Any(x => x.Ceiling) ? await Ceiling.StartAsync(await CaptureFrameAsync(endPoint, rooms[0], tokens[0], cancel), rooms, cancel) : null;
+        try
         {
-            await RunStepAsync(s, step, key + "_", top, ledger, overlay, endPoint, rooms, tokens, skus, versions, idleRss, results, cpu, cancel);
-            top -= s.Changes;
+            if (ceiling is not null)
+            {
+                cpu.Watch("ceiling", ceiling.Process.Id);
+            }
+            var top = FirstValue - 1;
+            foreach (var (step, key) in s.WarmupSteps.Select(x => (x, "warmup_" + x.Key)).Concat(s.Steps.Select(x => (x, x.Key))))
+            {
+                await RunStepAsync(s, step, key + "_", top, ledger, overlay, step.Ceiling ? ceiling! : null, endPoint, rooms, tokens, skus, versions, idleRss, results, cpu, cancel);
+                top -= s.Changes;
+            }
+        }
+        finally
+        {
+            ceiling?.Dispose();
         }
         foreach (var room in rooms)
         {
@@ -118,13 +138,15 @@ public static class FanoutScenario
         }
     }
 
-    private static async Task RunStepAsync(Settings s, Step step, string key, long top, Ledger ledger, OverlayUnderTest overlay, IPEndPoint endPoint,
+    private static async Task RunStepAsync(Settings s, Step step, string key, long top, Ledger ledger, OverlayUnderTest overlay, Ceiling? ceiling, IPEndPoint overlayEndPoint,
         string[] rooms, string[] tokens, string[][] skus, long[] versions, double idleRss, Results results, CpuMeter cpu, CancellationToken cancel)
     {
+        var endPoint = ceiling?.EndPoint ?? overlayEndPoint;
+        var pid = ceiling?.Process.Id ?? s.OverlayPid;
         Console.WriteLine($"fanout: --- {step.Clients} {step.Transport} clients on {step.Rooms} room(s), load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         var requests = rooms.Select((room, r) => Request(endPoint, room, tokens[r], step.WebSocket)).ToArray();
         var viewers = Enumerable.Range(0, step.Clients).Select(i => new Viewer(i % step.Rooms, top, s.Changes)).ToArray();
-        var rssBefore = RssMib(s.OverlayPid);
+        var rssBefore = RssMib(pid);
         using var stopReceiving = new CancellationTokenSource();
         var receiving = new Task[viewers.Length];
         Array.Fill(receiving, Task.CompletedTask);
@@ -144,7 +166,7 @@ public static class FanoutScenario
             var open = viewers.Where(v => v.Failure.Length == 0).ToArray();
             var showing = await WaitForAsync(() => open.All(v => v.FirstUpdateAt != 0), s.ConnectSeconds, cancel);
             var initialSeconds = Clock.Seconds(connectStarted);
-            var rssConnected = RssMib(s.OverlayPid);
+            var rssConnected = RssMib(pid);
             var connect = Latencies.Summarize([Collect(open.Select(v => v.ConnectTicks))]);
             results.Add(key + "clients", step.Clients);
             results.Add(key + "connected", open.Length);
@@ -161,12 +183,12 @@ public static class FanoutScenario
             results.Add(key + "kib_per_client", (rssConnected - rssBefore) * 1024 / Math.Max(1, open.Length), "F1");
             results.Add(key + "kib_per_client_from_idle", (rssConnected - idleRss) * 1024 / Math.Max(1, open.Length), "F1");
 
-            var updatesBefore = (await overlay.ScrapeAsync(cancel)).Sum("stockcast_overlay_room_updates_total");
-            var writer = await WriteAsync(s, step, top, ledger, skus, versions, cpu, results, key, cancel);
-            var updates = (await overlay.ScrapeAsync(cancel)).Sum("stockcast_overlay_room_updates_total") - updatesBefore;
+            var updatesBefore = ceiling is null ? (await overlay.ScrapeAsync(cancel)).Sum("stockcast_overlay_room_updates_total") : 0;
+            var writer = await WriteAsync(s, step, top, ledger, ceiling, rooms, skus, versions, cpu, results, key, cancel);
+            var updates = ceiling is null ? (await overlay.ScrapeAsync(cancel)).Sum("stockcast_overlay_room_updates_total") - updatesBefore : s.Changes * step.Rooms;
             var drained = await WaitForAsync(() => open.All(v => Volatile.Read(ref v.Received[s.Changes - 1]) != 0), s.DrainSeconds, cancel);
             var finalArrivals = open.Where(v => v.Received[s.Changes - 1] != 0).Select(v => v.Received[s.Changes - 1] - writer.Acked[writer.Index(s.Changes - 1, v.Room)]).ToArray();
-            var rssEnd = RssMib(s.OverlayPid);
+            var rssEnd = RssMib(pid);
 
             var fromAck = new Latencies(open.Length * (s.Changes - s.WarmupChanges));
             var fromSend = new Latencies(open.Length * (s.Changes - s.WarmupChanges));
@@ -217,8 +239,8 @@ public static class FanoutScenario
             await stopReceiving.CancelAsync();
             await Task.WhenAll(receiving);
         }
-        // The next step starts from an overlay with no viewers left.
-        var closed = await WaitForAsync(async () => (await overlay.ScrapeAsync(cancel)).Sum("stockcast_overlay_viewers") == 0, 30, cancel);
+        // The next step starts from an overlay with no viewers left (the ceiling forgets a viewer as it leaves).
+        var closed = ceiling is not null || await WaitForAsync(async () => (await overlay.ScrapeAsync(cancel)).Sum("stockcast_overlay_viewers") == 0, 30, cancel);
         results.Add(key + "closed", closed ? "yes" : "no");
     }
 
@@ -230,24 +252,60 @@ public static class FanoutScenario
 
     /// <summary>
     /// Change j (room j % rooms, its change k = j / rooms: first SKU to top - k) at start + j / (rate x rooms),
-    /// one event per batch; the CPU window covers the changes after the warm-up.
+    /// one event per batch (or, for the ceiling, one post of the room's frame with the value); the CPU
+    /// window covers the changes after the warm-up.
     /// </summary>
-    private static async Task<Writer> WriteAsync(Settings s, Step step, long top, Ledger ledger, string[][] skus, long[] versions, CpuMeter cpu,
+    private static async Task<Writer> WriteAsync(Settings s, Step step, long top, Ledger ledger, Ceiling? ceiling, string[] rooms, string[][] skus, long[] versions, CpuMeter cpu,
         Results results, string key, CancellationToken cancel)
     {
         var changes = s.Changes * step.Rooms;
         var writer = new Writer(new long[changes], new long[changes], step.Rooms);
-        using var call = ledger.DedicatedClient().ApplyStockEvents(ledger.AuthHeaders, cancellationToken: cancel);
         var notApplied = 0;
-        var reader = Task.Run(async () =>
+        Func<int, int, long, Task> send;
+        Func<Task> complete;
+        if (ceiling is not null)
         {
-            var j = 0;
-            await foreach (var response in call.ResponseStream.ReadAllAsync(cancel))
+            var posts = new List<Task>(changes);
+            // Each room's posts one after another, as the ledger orders a room's changes: never out of order.
+            var previous = Enumerable.Repeat(Task.CompletedTask, step.Rooms).ToArray();
+            async Task AckAsync(Task before, int j, int r, long value)
             {
-                writer.Acked[j++] = Stopwatch.GetTimestamp();
-                notApplied += response.Results.Count(r => r.Outcome != EventOutcome.Applied);
+                await before;
+                writer.Acked[j] = await ceiling.PublishAsync(rooms[r], value, cancel);
             }
-        }, cancel);
+            send = (j, r, value) =>
+            {
+                posts.Add(previous[r] = AckAsync(previous[r], j, r, value));
+                return Task.CompletedTask;
+            };
+            complete = () => Task.WhenAll(posts);
+        }
+        else
+        {
+            var call = ledger.DedicatedClient().ApplyStockEvents(ledger.AuthHeaders, cancellationToken: cancel);
+            var reader = Task.Run(async () =>
+            {
+                var j = 0;
+                await foreach (var response in call.ResponseStream.ReadAllAsync(cancel))
+                {
+                    writer.Acked[j++] = Stopwatch.GetTimestamp();
+                    notApplied += response.Results.Count(r => r.Outcome != EventOutcome.Applied);
+                }
+            }, cancel);
+            send = (_, r, value) => call.RequestStream.WriteAsync(new ApplyStockEventsRequest
+            {
+                BatchId = "fanout",
+                Events = { Snapshot(s.Warehouse, skus[r][0], value, ++versions[r], Timestamp.FromDateTime(DateTime.UtcNow)) },
+            }, cancel);
+            complete = async () =>
+            {
+                using (call)
+                {
+                    await call.RequestStream.CompleteAsync();
+                    await reader;
+                }
+            };
+        }
         var late = 0;
         var started = Stopwatch.GetTimestamp();
         var perSecond = s.Rate * step.Rooms;
@@ -259,21 +317,15 @@ public static class FanoutScenario
                 cpu.Start();
             }
             var (k, r) = Math.DivRem(j, step.Rooms);
-            var request = new ApplyStockEventsRequest
-            {
-                BatchId = "fanout",
-                Events = { Snapshot(s.Warehouse, skus[r][0], top - k, ++versions[r], Timestamp.FromDateTime(DateTime.UtcNow)) },
-            };
             writer.Sent[j] = Stopwatch.GetTimestamp();
             late += writer.Sent[j] - (started + Clock.Ticks(j / perSecond)) > Clock.Ticks(0.005) ? 1 : 0;
-            await call.RequestStream.WriteAsync(request, cancel);
+            await send(j, r, top - k);
             if (j < changes - 1)
             {
                 await timer.WaitForNextTickAsync(cancel);
             }
         }
-        await call.RequestStream.CompleteAsync();
-        await reader;
+        await complete();
         results.AddCpu(cpu.Stop(), key);
         results.Add(key + "writer_late_changes", late);
         results.Add(key + "writer_not_applied", notApplied);
@@ -365,6 +417,77 @@ public static class FanoutScenario
     private static byte[] Request(IPEndPoint endPoint, string room, string token, bool webSocket) => Encoding.ASCII.GetBytes(webSocket
         ? $"GET /overlay/{room}/ws?token={token} HTTP/1.1\r\nHost: {endPoint}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: c3RvY2tjYXN0LWZhbm91dA==\r\nSec-WebSocket-Version: 13\r\n\r\n"
         : $"GET /overlay/{room}/events?token={token} HTTP/1.1\r\nHost: {endPoint}\r\nAccept: text/event-stream\r\n\r\n");
+
+    /// <summary>The first room update event the overlay sends a viewer of <paramref name="room"/> (id line to blank line), as text: the ceiling's frame.</summary>
+    private static async Task<string> CaptureFrameAsync(IPEndPoint endPoint, string room, string token, CancellationToken cancel)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        await socket.ConnectAsync(endPoint, deadline.Token);
+        await socket.SendAsync(Request(endPoint, room, token, webSocket: false), SocketFlags.None, deadline.Token);
+        var buffer = new byte[64 * 1024];
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var n = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, deadline.Token);
+            if (n == 0)
+            {
+                break;
+            }
+            filled += n;
+            var text = Encoding.UTF8.GetString(buffer, 0, filled);
+            var update = text.IndexOf("\nevent: update\n", StringComparison.Ordinal);
+            var end = update < 0 ? -1 : text.IndexOf("\n\n", update, StringComparison.Ordinal);
+            if (end >= 0)
+            {
+                var start = text.LastIndexOf("id: ", update, StringComparison.Ordinal);
+                socket.LingerState = new LingerOption(true, 0);
+                return text[start..(end + 2)];
+            }
+        }
+        throw new InvalidOperationException("the overlay sent no room update to capture for the ceiling");
+    }
+
+    /// <summary>The bare Kestrel SSE writer and the frame it sends: the overlay's, with the changed value put in.</summary>
+    private sealed class Ceiling(Process process, IPEndPoint endPoint, string frame) : IDisposable
+    {
+        private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://{endPoint}") };
+
+        public Process Process => process;
+
+        public IPEndPoint EndPoint => endPoint;
+
+        /// <summary>Starts it with every room's frame as set up (the seeded figure), which a viewer is sent as it connects.</summary>
+        public static async Task<Ceiling> StartAsync(string frame, string[] rooms, CancellationToken cancel)
+        {
+            var (process, endPoint) = await Stockcast.Bench.Ceiling.SseCeiling.StartAsync(cancel);
+            Console.WriteLine($"fanout: SSE ceiling (bare Kestrel) pid {process.Id} on {endPoint}, frame of {Encoding.UTF8.GetByteCount(frame)} bytes");
+            var ceiling = new Ceiling(process, endPoint, frame);
+            foreach (var room in rooms)
+            {
+                await ceiling.PublishAsync(room, FirstValue, cancel);
+            }
+            return ceiling;
+        }
+
+        /// <summary>Posts the room's frame with <paramref name="value"/>; returns when the ceiling answered (every connection has it).</summary>
+        public async Task<long> PublishAsync(string room, long value, CancellationToken cancel)
+        {
+            var body = Encoding.UTF8.GetBytes(frame.Replace($"\"{FirstValue}\"", $"\"{value}\"", StringComparison.Ordinal));
+            using var response = await _http.PostAsync($"/publish/{room}", new ByteArrayContent(body), cancel);
+            response.EnsureSuccessStatusCode();
+            return Stopwatch.GetTimestamp();
+        }
+
+        public void Dispose()
+        {
+            _http.Dispose();
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(10_000);
+            process.Dispose();
+        }
+    }
 
     private static Latencies Collect(IEnumerable<long> ticks)
     {

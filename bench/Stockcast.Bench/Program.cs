@@ -70,7 +70,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
         --overlay-management the one with its metrics):
           overlay-ready  wait for the overlay's /readyz
                         --timeout 60
-          fanout        ledger change -> value on N SSE / WebSocket viewers, per step "transport:clients:rooms";
+          fanout        ledger change -> value on N SSE / WebSocket viewers, per step "transport:clients:rooms"
+                        (transport "ceiling": the same SSE frames from a bare Kestrel writer the scenario starts);
                         connect time, delivery latency, final value on every client, overlay memory and CPU
                         --steps sse:1000:10,sse:5000:10,sse:10000:10,ws:10000:10,sse:10000:1,ws:10000:1
                         --warmup-steps sse:2000:10,ws:2000:10 (run first, reported as warmup_*)
@@ -90,6 +91,13 @@ if (scenario == "run")
     var configuration = options.Str("configuration", "Release");
     options.RejectUnknown();
     return await BenchRun.RunAsync(configuration);
+}
+if (scenario == "sse-ceiling")
+{
+    // Started by the fan-out scenario for its "ceiling" steps (Ceiling/SseCeiling), not by hand.
+    var port = options.Int("port", 0);
+    options.RejectUnknown();
+    return await Stockcast.Bench.Ceiling.SseCeiling.RunAsync(port);
 }
 var target = options.Str("target", "http://127.0.0.1:5101");
 var key = options.Str("key", Environment.GetEnvironmentVariable("STOCKCAST_BENCH_KEY") ?? "");

@@ -45,6 +45,8 @@ public static class OverlayExtensions
         builder.Services.AddSingleton<BoardComposer>();
         builder.Services.AddSingleton<BoardStream>();
         builder.Services.AddSingleton<RoomViewers>();
+        builder.Services.AddSingleton<ViewerTicks>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ViewerTicks>());
         builder.Services.AddSingleton<ViewerSlots>();
 
         builder.Services.AddHostedService<RoomSync>();

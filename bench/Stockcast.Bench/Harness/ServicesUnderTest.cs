@@ -137,13 +137,21 @@ public sealed class ServicesUnderTest(BuildOutput build, string work, RedisServe
 
     /// <summary>
     /// The overlay following the same ledger. Kestrel's connection limits are unlimited by default
-    /// (MaxConcurrentConnections, MaxConcurrentUpgradedConnections), so nothing is raised.
+    /// (MaxConcurrentConnections, MaxConcurrentUpgradedConnections), so nothing is raised there; the
+    /// overlay's own caps on streams per room and per token and its opening-rate limits per address
+    /// and per token are raised, since every viewer of a room comes from one address with one token.
     /// </summary>
     public async Task StartOverlayAsync(CancellationToken cancel)
         => Overlay = await StartAsync(Service("overlay-broadcast", "overlay", BuiltProgram.OverlayBroadcast, TimeSpan.FromSeconds(60), new()
         {
             ["Overlay:LedgerAddress"] = Authority(Ledger!.GrpcAddress),
             ["Overlay:LedgerApiKey"] = apiKey,
+            ["Overlay:MaxRoomConnections"] = "20000",
+            ["Overlay:MaxTokenConnections"] = "20000",
+            ["PublicLimits:Endpoints:overlay_events:PerAddress"] = "1000000",
+            ["PublicLimits:Endpoints:overlay_events:PerToken"] = "0",
+            ["PublicLimits:Endpoints:overlay_ws:PerAddress"] = "1000000",
+            ["PublicLimits:Endpoints:overlay_ws:PerToken"] = "0",
         }), cancel);
 
     /// <summary>

@@ -23,11 +23,22 @@ public static class OverlaySection
             {
                 continue;
             }
-            var verdict = int.Parse(clients, CultureInfo.InvariantCulture) >= Goals.FanoutViewers
+            var ceiling = transport == "ceiling";
+            var server = f[p + (ceiling ? "cpu_ceiling" : "cpu_overlay")];
+            var verdict = !ceiling && int.Parse(clients, CultureInfo.InvariantCulture) >= Goals.FanoutViewers
                 ? $"p99 {AtMost(f[p + "p99_ms"], Goals.FanoutP99Ms)}, memory {AtMost(f[p + "rss_end_mib"], Goals.FanoutRssMib)}"
                 : "-";
             viewers.Line($"| {clients} {transport.ToUpperInvariant()} | {rooms} | {Connected(f, p)} | {Delivery(f, p)} (the last {f[p + "final_last_ms"]} ms after its ack) | {f[p + "rss_before_mib"]} → {f[p + "rss_connected_mib"]} MiB ({f[p + "kib_per_client"]} KiB; {f[p + "kib_per_client_from_idle"]} KiB from idle), {f[p + "rss_end_mib"]} MiB at the end | {verdict} |");
-            cpu.Line($"| {clients} {transport.ToUpperInvariant()} | {rooms} | {f[p + "deliveries_per_s"]} | {f[p + "room_updates_per_s"]} | {f[p + "cpu_overlay"]} | {f[p + "cpu_ledger"]} | {f[p + "cpu_redis"]} | {f[p + "cpu_bench"]} | {f[p + "cpu_others"]} | {BenchReport.Micros(f[p + "cpu_overlay"], f[p + "deliveries_per_s"])} | {f[p + "send_p50_ms"]} / {f[p + "send_p99_ms"]} ms | {f[p + "before_ack"]} / {f[p + "out_of_order"]} / {f[p + "refused"]} ({f[p + "first_refusal"]}) / {f[p + "writer_late_changes"]} |");
+            cpu.Line($"| {clients} {transport.ToUpperInvariant()} | {rooms} | {f[p + "deliveries_per_s"]} | {f[p + "room_updates_per_s"]} | {server} | {f[p + "cpu_ledger"]} | {f[p + "cpu_redis"]} | {f[p + "cpu_bench"]} | {f[p + "cpu_others"]} | {BenchReport.Micros(server, f[p + "deliveries_per_s"])} | {f[p + "send_p50_ms"]} / {f[p + "send_p99_ms"]} ms | {f[p + "before_ack"]} / {f[p + "out_of_order"]} / {f[p + "refused"]} ({f[p + "first_refusal"]}) / {f[p + "writer_late_changes"]} |");
+        }
+        var ratios = new StringBuilder();
+        foreach (var (_, clients, rooms) in steps.Where(x => x.Transport == "ceiling"))
+        {
+            var (sse, bare) = ($"fanout_sse_{clients}_r{rooms}_", $"fanout_ceiling_{clients}_r{rooms}_");
+            if (f.Seen(sse + "clients") && f.Seen(bare + "clients"))
+            {
+                ratios.Line($"| {clients} SSE, {rooms} rooms | {BenchReport.Micros(f[sse + "cpu_overlay"], f[sse + "deliveries_per_s"])} | {BenchReport.Micros(f[bare + "cpu_ceiling"], f[bare + "deliveries_per_s"])} | {Ratio(f[sse + "cpu_overlay"], f[sse + "deliveries_per_s"], f[bare + "cpu_ceiling"], f[bare + "deliveries_per_s"])} | {f[sse + "p99_ms"]} ms | {f[bare + "p99_ms"]} ms |");
+            }
         }
         foreach (var (transport, clients, rooms) in Steps(string.Join(',', WarmupSteps)))
         {
@@ -62,6 +73,12 @@ public static class OverlaySection
             |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|
             {cpu}
             "Other processes": {f.BusyNote(steps.Select(s => $"fanout_{s.Transport}_{s.Clients}_r{s.Rooms}"))}
+            A CEILING row is the same SSE viewers on a bare Kestrel writer (bench/Stockcast.Bench/Ceiling) sent the overlay's frame for
+            each change; its CPU column is that writer's, and its latency counts from its answer to the post of the frame.
+
+            | fan-out against its ceiling, same run | overlay CPU per delivery | bare Kestrel CPU per delivery | ratio (overlay / ceiling) | overlay p99 | ceiling p99 |
+            |---|---:|---:|---:|---:|---:|
+            {ratios}
 
             """;
     }
@@ -69,6 +86,19 @@ public static class OverlaySection
     /// <summary>FANOUT_STEPS' "transport:viewers:rooms" entries, as given.</summary>
     private static IEnumerable<(string Transport, string Clients, string Rooms)> Steps(string list)
         => list.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(step => step.Split(':')).Where(parts => parts.Length == 3).Select(parts => (parts[0], parts[1], parts[2]));
+
+    private static string Ratio(string cores, string perSecond, string ceilingCores, string ceilingPerSecond)
+    {
+        static double Per(string c, string r) => double.Parse(c, CultureInfo.InvariantCulture) / double.Parse(r, CultureInfo.InvariantCulture);
+        try
+        {
+            return (Per(cores, perSecond) / Per(ceilingCores, ceilingPerSecond)).ToString("F2", CultureInfo.InvariantCulture) + "×";
+        }
+        catch (FormatException)
+        {
+            return "-";
+        }
+    }
 
     private static string Connected(Figures f, string p)
         => $"{f[p + "connected"]} ({f[p + "connect_s"]} s / {f[p + "all_showing_s"]} s) | {f[p + "connect_p50_ms"]} / {f[p + "connect_p99_ms"]} / {f[p + "connect_max_ms"]} ms";

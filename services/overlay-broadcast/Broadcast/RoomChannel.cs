@@ -13,7 +13,7 @@ namespace Stockcast.Overlay.Broadcast;
 public sealed class RoomChannel(OverlayMetrics metrics, string roomId, RoomCatalog catalog, RoomComposer composer, TimeProvider clock, CancellationToken closed)
 {
     private readonly SemaphoreSlim _dirty = new(0, 1);
-    private readonly ConcurrentDictionary<RoomSubscription, byte> _subscribers = new();
+    private readonly ConcurrentDictionary<IRoomSubscriber, byte> _subscribers = new();
     private readonly Lock _gate = new();
     private int _pending;
     private RoomUpdate? _latest;
@@ -36,11 +36,24 @@ public sealed class RoomChannel(OverlayMetrics metrics, string roomId, RoomCatal
         }
     }
 
-    /// <summary>A new subscriber gets the current full state at once, then every update.</summary>
+    /// <summary>A buffer to pull the room's updates from (boards): the current full state at once, then every update.</summary>
     public RoomSubscription Subscribe()
     {
         var subscription = new RoomSubscription(s => _subscribers.TryRemove(s, out _));
-        _subscribers[subscription] = 0;
+        Add(subscription);
+        return subscription;
+    }
+
+    /// <summary>Hands <paramref name="subscriber"/> the current full state at once, then every update, until the result is disposed.</summary>
+    public IDisposable Subscribe(IRoomSubscriber subscriber)
+    {
+        Add(subscriber);
+        return new Removal(this, subscriber);
+    }
+
+    private void Add(IRoomSubscriber subscriber)
+    {
+        _subscribers[subscriber] = 0;
         lock (_gate)
         {
             if (_latest is null)
@@ -49,10 +62,9 @@ public sealed class RoomChannel(OverlayMetrics metrics, string roomId, RoomCatal
             }
             if (_latest is not null)
             {
-                subscription.Offer(_latest);
+                subscriber.Offer(_latest);
             }
         }
-        return subscription;
     }
 
     public async Task RunAsync()
@@ -95,10 +107,16 @@ public sealed class RoomChannel(OverlayMetrics metrics, string roomId, RoomCatal
         _latestContent = content;
         _lastSentAt = now;
         metrics.RoomUpdates.Inc();
-        foreach (var subscriber in _subscribers.Keys)
+        // Offering writes to each viewer's connection on this thread when its pipe takes the bytes at once (ViewerFeed).
+        foreach (var (subscriber, _) in _subscribers)
         {
             subscriber.Offer(update);
         }
+    }
+
+    private sealed class Removal(RoomChannel channel, IRoomSubscriber subscriber) : IDisposable
+    {
+        public void Dispose() => channel._subscribers.TryRemove(subscriber, out _);
     }
 
     private static RoomUpdate WithoutClock(RoomUpdate update)

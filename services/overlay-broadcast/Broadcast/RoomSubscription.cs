@@ -3,11 +3,11 @@ using Stockcast.Overlay.V1;
 namespace Stockcast.Overlay.Broadcast;
 
 /// <summary>
-/// One viewer connection's buffer: a single slot, latest update wins. A slow connection skips
-/// intermediate states instead of queueing them, so memory per connection stays constant and
-/// nobody is shown a backlog of old numbers.
+/// A board connection's buffer, pulled by its own loop: a single slot, latest update wins. A slow
+/// connection skips intermediate states instead of queueing them, so memory per connection stays
+/// constant and nobody is shown a backlog of old numbers. (Viewers are pushed to: ViewerFeed.)
 /// </summary>
-public sealed class RoomSubscription(Action<RoomSubscription> unsubscribe) : IDisposable
+public sealed class RoomSubscription(Action<RoomSubscription> unsubscribe) : IRoomSubscriber, IDisposable
 {
     private readonly SemaphoreSlim _signal = new(0, 1);
     private RoomUpdate? _latest;

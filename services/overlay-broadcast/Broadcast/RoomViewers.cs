@@ -11,7 +11,7 @@ public enum ViewerEnd
     /// <summary>The viewer disconnected.</summary>
     Left,
 
-    /// <summary>The token was revoked (noticed on a quiet connection).</summary>
+    /// <summary>The token was revoked (noticed by the shared tick, ViewerTicks).</summary>
     Revoked,
 
     /// <summary>The room was deleted or the service is stopping.</summary>
@@ -32,12 +32,12 @@ public interface IViewerTransport
 
 /// <summary>
 /// What every viewer transport shares: who may open a room's stream (refused before anything is
-/// sent), and the loop that sends the room's full state, then each coalesced update, heartbeats a
-/// quiet connection, re-checks the token every heartbeat (busy or quiet), and ends on revocation,
-/// room deletion or the viewer leaving. It waits on the subscription's one-slot buffer: no thread
-/// and no queue per viewer.
+/// sent), and the stream itself: the room's full state, then each coalesced update, written by the
+/// room's loop (ViewerFeed); heartbeats on a quiet connection and a re-check of the token every
+/// heartbeat (busy or quiet) from one shared tick (ViewerTicks); it ends on revocation, room deletion,
+/// the service stopping or the viewer leaving. No thread, loop, timer or queue per viewer.
 /// </summary>
-public sealed class RoomViewers(OverlayMetrics metrics, ViewerTokens tokens, RoomHub hub, IOptions<OverlayOptions> options, TimeProvider clock, IHostApplicationLifetime lifetime)
+public sealed class RoomViewers(OverlayMetrics metrics, ViewerTokens tokens, RoomHub hub, ViewerTicks ticks, IOptions<OverlayOptions> options, IHostApplicationLifetime lifetime)
 {
     public TimeSpan Heartbeat => TimeSpan.FromSeconds(options.Value.HeartbeatSeconds);
 
@@ -61,39 +61,21 @@ public sealed class RoomViewers(OverlayMetrics metrics, ViewerTokens tokens, Roo
         // Stopping ends the stream at once: Kestrel would otherwise wait out its shutdown timeout for
         // these never-ending requests, and the viewer reconnects (to another replica) by itself.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(viewerGone, channel.Closed, lifetime.ApplicationStopping);
-        using var subscription = channel.Subscribe();
         using var viewer = metrics.Viewers.WithLabels(transport.Name).TrackInProgress();
-        var heartbeat = Heartbeat;
-        var checkedAt = clock.GetTimestamp();
-        long sent = 0;
+        var feed = new ViewerFeed(transport, stop.Token);
         try
         {
-            while (true)
+            using (stop.Token.Register(() => feed.End(viewerGone.IsCancellationRequested ? ViewerEnd.Left : ViewerEnd.RoomClosed)))
+            using (ticks.Add(feed, channel.RoomId, token))
+            using (channel.Subscribe(feed))
             {
-                var update = await subscription.NextAsync(heartbeat, stop.Token);
-                // A busy room never goes quiet: the token is re-checked on time either way.
-                if (token is not null && clock.GetElapsedTime(checkedAt) >= heartbeat)
-                {
-                    if (!await tokens.IsValidAsync(channel.RoomId, token))
-                    {
-                        return ViewerEnd.Revoked;
-                    }
-                    checkedAt = clock.GetTimestamp();
-                }
-                if (update is null)
-                {
-                    await transport.HeartbeatAsync(stop.Token);
-                }
-                else if (update.Sequence > sent)
-                {
-                    await transport.SendAsync(EncodedUpdate.Of(update), stop.Token);
-                    sent = update.Sequence;
-                }
+                return await feed.Ended;
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        finally
         {
-            return viewerGone.IsCancellationRequested ? ViewerEnd.Left : ViewerEnd.RoomClosed;
+            // The transport may write a last message (revoked, close frame): no feed write may be under way then.
+            await feed.IdleAsync();
         }
     }
 }

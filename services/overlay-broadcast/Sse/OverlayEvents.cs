@@ -9,7 +9,7 @@ namespace Stockcast.Overlay.Sse;
 /// page. Each event is the room's full state (JSON of RoomUpdate) with id = its sequence, so a
 /// reconnect just gets the current state first; nothing needs replaying. Quiet connections get a
 /// heartbeat comment; the token is re-checked every heartbeat and a revoked one ends the stream
-/// (the loop is shared with the WebSocket: Broadcast/RoomViewers). Rate-limited and capped per room
+/// (the stream is shared with the WebSocket and gRPC: Broadcast/RoomViewers). Rate-limited and capped per room
 /// and per token (429 with Retry-After, which the page waits out).
 /// </summary>
 public static class OverlayEvents
