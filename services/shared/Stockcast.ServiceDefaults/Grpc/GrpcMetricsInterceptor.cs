@@ -55,32 +55,20 @@ public sealed class GrpcMetricsInterceptor(IMetricFactory metrics) : Interceptor
 
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        var series = Series(context, "client_stream");
-        var started = series.Start();
-        var code = StatusCode.OK;
-        try
-        {
-            return await continuation(requestStream, context);
-        }
-        catch (Exception ex)
-        {
-            code = CodeOf(ex);
-            throw;
-        }
-        finally
-        {
-            series.Handled(code, started, timed: true);
-        }
+        TResponse response = default!;
+        await Observed(Series(context, "client_stream"), async () => response = await continuation(requestStream, context), timed: true);
+        return response;
     }
 
     public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-        => Untimed(Series(context, "server_stream"), () => continuation(request, responseStream, context));
+        => Observed(Series(context, "server_stream"), () => continuation(request, responseStream, context), timed: false);
 
     public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-        => Untimed(Series(context, "bidi_stream"), () => continuation(requestStream, responseStream, context));
+        => Observed(Series(context, "bidi_stream"), () => continuation(requestStream, responseStream, context), timed: false);
 
-    // Streams are long-lived: a closure per stream costs nothing worth saving.
-    private static async Task Untimed(MethodSeries series, Func<Task> call)
+    // Streams are long-lived: a closure per stream costs nothing worth saving (unary calls, the hot
+    // path, do the same inline without one).
+    private static async Task Observed(MethodSeries series, Func<Task> call, bool timed)
     {
         var started = series.Start();
         var code = StatusCode.OK;
@@ -95,7 +83,7 @@ public sealed class GrpcMetricsInterceptor(IMetricFactory metrics) : Interceptor
         }
         finally
         {
-            series.Handled(code, started, timed: false);
+            series.Handled(code, started, timed);
         }
     }
 
