@@ -13,10 +13,14 @@ namespace Stockcast.Alerting.Tests;
 public sealed class AlertLifecycleTests(RedisServerFixture redis) : LedgerPerTest(redis, r => AlertingHost.StartLedgerAsync(r))
 {
     /// <summary>Room rule: warn at 10 units, no percentage, re-arm 20 % above, no cool-down.</summary>
-    private static async Task SetUpRoomAsync(AlertingHost host, string sku)
+    private static async Task SetUpRoomAsync(AlertingHost host, string sku, bool startStockRecorded = true)
     {
         await host.Client().SetRuleAsync(new Rule { RoomId = "room-1", LowStockUnits = 10, LowStockPercent = 0, RearmMarginPercent = 20, CoolDown = Duration.FromTimeSpan(TimeSpan.Zero) });
         await host.Client().UpsertStreamAsync(AlertingHost.LiveNow("room-1", "US", 3, sku));
+        if (!startStockRecorded)
+        {
+            return;
+        }
         await Eventually.TrueAsync(async () => (await host.Client().ListStreamsAsync(new ListStreamsRequest())).Streams.Single().StartStock.ContainsKey(sku), "the stream's start stock is recorded");
     }
 
@@ -24,6 +28,22 @@ public sealed class AlertLifecycleTests(RedisServerFixture redis) : LedgerPerTes
         => await Eventually.TrueAsync(async () =>
             (await host.Client().ListAlertsAsync(new ListAlertsRequest { Sku = sku, Kind = AlertKind.LowStock })).Alerts.SingleOrDefault() is { } a && a.Figures["atp"] == atp,
             $"the open alert shows {atp} left");
+
+    [Fact]
+    public async Task AFeaturedSkuWithNoStockRecordYetIsNotSoldOutAndItsStartStockIsTheFirstFigureThatArrives()
+    {
+        using var host = new AlertingHost(Redis.Configuration, Ledger);
+        // Featured before the ledger holds it: the view (a moment behind the ledger) has no record of it.
+        await SetUpRoomAsync(host, "TEE-1", startStockRecorded: false);
+        // The room's only SKU has been judged (nothing else is evaluated on this host) before its stock arrives.
+        await Eventually.TrueAsync(async () => System.Text.RegularExpressions.Regex.IsMatch(await host.MetricsAsync(), @"(?m)^stockcast_alerting_rule_evaluations_total [1-9]"), "the featured SKU is evaluated");
+        await host.SetStockAsync("us-east", "TEE-1", 100, 1);
+
+        await Eventually.TrueAsync(async () => (await host.Client().ListStreamsAsync(new ListStreamsRequest())).Streams.Single().StartStock.ContainsKey("TEE-1"), "the stream's start stock is recorded");
+
+        Assert.Equal(100, (await host.Client().ListStreamsAsync(new ListStreamsRequest())).Streams.Single().StartStock["TEE-1"]);
+        Assert.Empty((await host.Client().ListAlertsAsync(new ListAlertsRequest { Sku = "TEE-1", IncludeResolved = true })).Alerts);
+    }
 
     [Fact]
     public async Task ALowStockAlertFiresOnceEscalatesAtZeroAndRearmsOnlyAfterRecoveringPastTheMargin()

@@ -44,7 +44,8 @@ public enum Callers
 public static class AuthorizationMatrix
 {
     private const string WrongKey = "not-a-key-of-this-service-0123456789";
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(3);
+    // Long enough for the slowest machine: only a call that neither answers nor passes authorization waits it out.
+    private static readonly TimeSpan NoAnswerAfter = TimeSpan.FromSeconds(60);
     private static readonly Marshaller<byte[]> Bytes = Marshallers.Create(b => b, b => b);
 
     /// <summary>The credentials tried, by name; null = none.</summary>
@@ -66,6 +67,7 @@ public static class AuthorizationMatrix
     public static async Task<IReadOnlyList<string>> ProblemsAsync(IServiceProvider services, RoleKeys keys, Func<string?, GrpcChannel> grpc, HttpClient http, IReadOnlyDictionary<string, Callers> table)
     {
         var endpoints = Endpoints(services);
+        var probes = services.GetRequiredService<AuthorizationProbes>();
         var problems = endpoints.Keys.Where(k => !table.ContainsKey(k)).Select(k => $"{k}: not in the table (decide who may call it)").ToList();
         problems.AddRange(table.Keys.Where(k => !endpoints.ContainsKey(k)).Select(k => $"{k}: in the table but not mapped"));
         foreach (var (name, endpoint) in endpoints.Where(e => table.ContainsKey(e.Key)))
@@ -78,7 +80,7 @@ public static class AuthorizationMatrix
             }
         }
         var answers = await Task.WhenAll(endpoints.Where(e => table.ContainsKey(e.Key)).SelectMany(e => Credentials(keys).Select(async c =>
-            (Endpoint: e.Key, Credential: c.Name, Answer: await AnswerAsync(e.Value, c.Key, grpc, http)))));
+            (Endpoint: e.Key, Credential: c.Name, Answer: await AnswerAsync(e.Value, c.Key, grpc, http, probes)))));
         foreach (var byEndpoint in answers.GroupBy(a => a.Endpoint))
         {
             var expected = table[byEndpoint.Key];
@@ -109,6 +111,9 @@ public static class AuthorizationMatrix
 
         /// <summary>Anything else: the call got past authorization (its answer is the handler's).</summary>
         PastAuthorization,
+
+        /// <summary>Neither an answer nor past authorization within <see cref="NoAnswerAfter"/>.</summary>
+        Silent,
     }
 
     private static Answer Expected(Callers callers, string credential, Answer anonymous) => (callers, credential) switch
@@ -143,39 +148,44 @@ public static class AuthorizationMatrix
         return endpoints;
     }
 
-    private static async Task<Answer> AnswerAsync(RouteEndpoint endpoint, string? key, Func<string?, GrpcChannel> grpc, HttpClient http)
+    /// <summary>
+    /// The call's answer, or <see cref="Answer.PastAuthorization"/> as soon as the host's authorization
+    /// has let it through (a stream that stays open has nothing else to answer). A call that neither
+    /// answers nor passes within <see cref="NoAnswerAfter"/> is <see cref="Answer.Silent"/>.
+    /// </summary>
+    private static async Task<Answer> AnswerAsync(RouteEndpoint endpoint, string? key, Func<string?, GrpcChannel> grpc, HttpClient http, AuthorizationProbes probes)
     {
-        using var patience = new CancellationTokenSource(Patience);
-        try
-        {
-            return endpoint.Metadata.GetMetadata<GrpcMethodMetadata>() is { } rpc
-                ? await RpcAnswerAsync(rpc.Method, grpc(key), patience.Token)
-                : await HttpAnswerAsync(endpoint, key, http, patience.Token);
-        }
-        catch (OperationCanceledException) when (patience.IsCancellationRequested)
-        {
-            // Still streaming: a refusal would have come at once.
-            return Answer.PastAuthorization;
-        }
+        var probe = Guid.NewGuid().ToString("N");
+        using var stop = new CancellationTokenSource();
+        var answer = endpoint.Metadata.GetMetadata<GrpcMethodMetadata>() is { } rpc
+            ? RpcAnswerAsync(rpc.Method, grpc(key), probe, stop.Token)
+            : HttpAnswerAsync(endpoint, key, http, probe, stop.Token);
+        // An endpoint on the allow-list is not authorized at all: its own answer is awaited.
+        var passed = endpoint.Metadata.GetMetadata<IAllowAnonymous>() is null ? probes.Passed(probe) : Task.Delay(Timeout.Infinite, stop.Token);
+        var first = await Task.WhenAny(answer, passed, Task.Delay(NoAnswerAfter, stop.Token));
+        await stop.CancelAsync();
+        var answered = await answer;
+        return first == answer ? answered : first == passed ? Answer.PastAuthorization : Answer.Silent;
     }
 
     /// <summary>
     /// One empty request message on a duplex call, whatever the method's kind: on the wire a unary or
     /// streaming call is the same HTTP/2 request, and authorization answers before the handler reads it.
     /// </summary>
-    private static async Task<Answer> RpcAnswerAsync(IMethod method, GrpcChannel channel, CancellationToken cancel)
+    private static async Task<Answer> RpcAnswerAsync(IMethod method, GrpcChannel channel, string probe, CancellationToken stop)
     {
         var raw = new Method<byte[], byte[]>(MethodType.DuplexStreaming, method.ServiceName, method.Name, Bytes, Bytes);
-        using var call = channel.CreateCallInvoker().AsyncDuplexStreamingCall(raw, null, new CallOptions(cancellationToken: cancel));
+        using var call = channel.CreateCallInvoker().AsyncDuplexStreamingCall(raw, null, new CallOptions(new Metadata { { AuthorizationProbes.Header, probe } }, cancellationToken: stop));
         try
         {
             await call.RequestStream.WriteAsync([]);
             await call.RequestStream.CompleteAsync();
-            await call.ResponseStream.MoveNext(cancel);
+            await call.ResponseStream.MoveNext(stop);
             return Answer.PastAuthorization;
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancel.IsCancellationRequested)
+        catch (Exception e) when (stop.IsCancellationRequested && e is RpcException or OperationCanceledException)
         {
+            // Stopped by AnswerAsync, which has its answer already.
             return Answer.PastAuthorization;
         }
         catch (RpcException e)
@@ -189,7 +199,7 @@ public static class AuthorizationMatrix
         }
     }
 
-    private static async Task<Answer> HttpAnswerAsync(RouteEndpoint endpoint, string? key, HttpClient http, CancellationToken cancel)
+    private static async Task<Answer> HttpAnswerAsync(RouteEndpoint endpoint, string? key, HttpClient http, string probe, CancellationToken stop)
     {
         var method = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.FirstOrDefault() ?? "GET";
         // Every route parameter gets a plain value: authorization comes before the handler looks at it.
@@ -199,6 +209,7 @@ public static class AuthorizationMatrix
             _ => "matrix-probe",
         }))));
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Headers.Add(AuthorizationProbes.Header, probe);
         if (method != "GET")
         {
             request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
@@ -207,12 +218,19 @@ public static class AuthorizationMatrix
         {
             request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
         }
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel);
-        return response.StatusCode switch
+        try
         {
-            HttpStatusCode.Unauthorized => Answer.Unauthenticated,
-            HttpStatusCode.Forbidden => Answer.Forbidden,
-            _ => Answer.PastAuthorization,
-        };
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stop);
+            return response.StatusCode switch
+            {
+                HttpStatusCode.Unauthorized => Answer.Unauthenticated,
+                HttpStatusCode.Forbidden => Answer.Forbidden,
+                _ => Answer.PastAuthorization,
+            };
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return Answer.PastAuthorization;
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Grpc.Net.Client;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -101,6 +102,8 @@ public abstract class InProcessHost<TProgram> : WebApplicationFactory<TProgram> 
         }
         builder.ConfigureTestServices(services =>
         {
+            services.AddSingleton<AuthorizationProbes>();
+            services.Replace(ServiceDescriptor.Singleton<IAuthorizationMiddlewareResultHandler, AuthorizationProbes.RecordingResultHandler>());
             if (_clock is not null)
             {
                 services.Replace(ServiceDescriptor.Singleton(_clock));

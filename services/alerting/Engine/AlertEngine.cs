@@ -119,6 +119,12 @@ public sealed class AlertEngine(
         foreach (var (listed, market) in Contexts(sku, now).ToList())
         {
             var stock = view.ForMarket(sku, market);
+            if (stock.ByWarehouse.Count == 0)
+            {
+                // No record here yet: the view follows the ledger a moment behind, and a SKU just stocked
+                // is not sold out. Its first record makes it due again; preflight reports one no warehouse holds.
+                continue;
+            }
             var stream = listed is not null && listed.StartsAt.ToDateTimeOffset() <= now && !listed.StartStock.ContainsKey(sku)
                 ? await catalog.RecordStartStockAsync(listed, sku, stock.AvailableToPromise)
                 : listed;
