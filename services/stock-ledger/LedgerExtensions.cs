@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Stockcast.Ledger.Reservations;
+using Stockcast.Ledger.Reads;
 using Stockcast.Ledger.Store;
 using Stockcast.Ledger.Watch;
 using Stockcast.ServiceDefaults;
@@ -18,6 +19,8 @@ public static class LedgerExtensions
         builder.Services.AddSingleton<ChangeFeed>();
         builder.Services.AddSingleton<WatchStreams>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ChangeFeed>());
+        builder.Services.AddSingleton<AvailabilityView>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AvailabilityView>());
         builder.Services.AddHostedService<HoldExpirySweeper>();
         builder.Services.AddHostedService<WarehouseBootstrap>();
         return builder;

@@ -34,6 +34,15 @@ public sealed class LedgerMetrics(IMetricFactory metrics)
         "Deltas dropped as STALE because their source time is older than the last snapshot's, which already includes them.",
         ["warehouse"]);
 
+    public Gauge ReadViewRecords { get; } = metrics.CreateGauge(
+        "stockcast_ledger_read_view_records",
+        "Records the availability view held when it last listed the ledger.");
+
+    public Counter AvailabilityReads { get; } = metrics.CreateCounter(
+        "stockcast_ledger_availability_reads_total",
+        "GetAvailability answers, by where they came from (view: memory; store: Redis, while the view is loading or behind).",
+        ["source"]);
+
     public Gauge Watchers { get; } = metrics.CreateGauge(
         "stockcast_ledger_watchers",
         "Watch streams open on this replica.");

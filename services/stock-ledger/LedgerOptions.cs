@@ -51,6 +51,17 @@ public sealed class LedgerOptions : IValidatableObject
     [Range(1_024, 1 << 22)]
     public int WatchBufferSize { get; set; } = 65_536;
 
+    /// <summary>
+    /// Most records the availability view holds in memory (each about 200 bytes with its SKU); a
+    /// ledger with more answers GetAvailability from Redis. 0 turns the view off.
+    /// </summary>
+    [Range(0, 50_000_000)]
+    public int ReadViewMaxRecords { get; set; } = 2_000_000;
+
+    /// <summary>How long GetAvailability waits for the view to reach a revision it must hold before asking Redis.</summary>
+    [Range(0, 5_000)]
+    public int ReadViewWaitMs { get; set; } = 20;
+
     /// <summary>Seconds between progress notifications on a quiet Watch stream.</summary>
     [Range(1, 300)]
     public int WatchProgressIntervalSeconds { get; set; } = 5;

@@ -76,6 +76,10 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddHealthChecks().AddCheck("process", () => HealthCheckResult.Healthy(), tags: [HealthTags.Live]);
         builder.Services.AddGrpcHealthChecks(o =>
         {
+            // Check answers what the publisher found at most its period ago (as Watch does) instead of
+            // running every check, a Redis PING included, on each probe: probes stay cheap, and a probe
+            // flood never reaches Redis. /readyz on the management port still checks live.
+            o.UseHealthChecksCache = true;
             o.Services.Map("", r => r.Tags.Contains(HealthTags.Ready));
             o.Services.Map(HealthTags.LivenessService, r => r.Tags.Contains(HealthTags.Live));
         });

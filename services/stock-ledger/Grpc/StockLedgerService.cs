@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using Stockcast.Ledger.Reads;
 using Stockcast.Ledger.Store;
 using Stockcast.Ledger.V1;
 using Stockcast.Ledger.Watch;
@@ -15,6 +16,7 @@ public sealed class StockLedgerService(
     LedgerMetrics metrics,
     StockStore store,
     WatchStreams watches,
+    AvailabilityView view,
     IOptions<LedgerOptions> options,
     TimeProvider clock,
     ILogger<StockLedgerService> log) : StockLedger.StockLedgerBase
@@ -200,23 +202,29 @@ public sealed class StockLedgerService(
     {
         Identifiers.Sku.Check(request.Sku, "sku");
         Identifiers.Market.Check(request.Market, "market");
+        if (request.MinRevision < 0)
+        {
+            throw new InvalidFieldException("min_revision", "must not be negative");
+        }
+        // Never behind what this process has answered (its writes included), nor what the caller asks for.
+        var atLeast = Math.Max(store.Floor, request.MinRevision);
+        var answer = view.TryAnswer(request.Sku, request.Market, atLeast);
+        if (answer is null && await view.CatchUpAsync(atLeast, TimeSpan.FromMilliseconds(options.Value.ReadViewWaitMs), context.CancellationToken))
+        {
+            answer = view.TryAnswer(request.Sku, request.Market, atLeast);
+        }
+        metrics.AvailabilityReads.WithLabels(answer is null ? "store" : "view").Inc();
+        if (answer is not null)
+        {
+            return answer;
+        }
         var (revision, records) = await store.AvailabilityAsync(request.Sku, request.Market);
-        var availability = new Availability { Sku = request.Sku, Market = request.Market, Revision = revision };
+        answer = new Availability { Sku = request.Sku, Market = request.Market, Revision = revision };
         foreach (var record in records)
         {
-            availability.AvailableToPromise += record.AvailableToPromise;
-            availability.Warehouses.Add(new WarehouseAvailability
-            {
-                WarehouseId = record.WarehouseId,
-                AvailableToPromise = record.AvailableToPromise,
-                SourceTime = record.SourceTime,
-            });
-            if (availability.OldestSourceTime is null || record.SourceTime < availability.OldestSourceTime)
-            {
-                availability.OldestSourceTime = record.SourceTime;
-            }
+            AvailabilityView.Add(answer, record.WarehouseId, record.AvailableToPromise, record.SourceTime);
         }
-        return availability;
+        return answer;
     }
 
     [Authorize(Policy = Policies.Write)]

@@ -23,13 +23,44 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
     private long RetentionMs => _options.IdempotencyRetentionHours * 3_600_000L;
     private long ReservationRetentionMs => _options.ReservationRetentionHours * 3_600_000L;
 
+    private long _floor;
+
     /// <summary>The pub/sub channel each change-making script publishes its last revision on.</summary>
     public RedisChannel ChangesChannel => RedisChannel.Literal(_prefix + "changes");
+
+    /// <summary>The channel a warehouse registration is announced on: replicas' availability views read the markets again.</summary>
+    public RedisChannel WarehousesChannel => RedisChannel.Literal(_prefix + "warehouses");
+
+    /// <summary>
+    /// The highest revision this process has answered with, from a write or a read of Redis: an answer
+    /// from memory must hold at least this much, so a caller never sees its own write missing or a
+    /// revision go back on one connection.
+    /// </summary>
+    public long Floor => Volatile.Read(ref _floor);
+
+    /// <summary>After Redis went back to an older history: the floor starts again from what it holds now.</summary>
+    public void ResetFloor() => Volatile.Write(ref _floor, 0);
+
+    private long Saw(long revision)
+    {
+        var floor = Volatile.Read(ref _floor);
+        while (revision > floor)
+        {
+            var seen = Interlocked.CompareExchange(ref _floor, revision, floor);
+            if (seen == floor)
+            {
+                break;
+            }
+            floor = seen;
+        }
+        return revision;
+    }
 
     public async Task RegisterWarehouseAsync(Warehouse warehouse)
     {
         await Run(LedgerScripts.RegisterWarehouse,
             warehouse.WarehouseId, warehouse.Region, string.Join(',', warehouse.Markets.Distinct().Order(StringComparer.Ordinal)), warehouse.AllocationDelayMs);
+        await Db.PublishAsync(WarehousesChannel, warehouse.WarehouseId);
     }
 
     public async Task<IReadOnlyList<Warehouse>> ListWarehousesAsync()
@@ -84,7 +115,7 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
             case -2:
                 return new AppliedBatch(new ApplyStockEventsResponse(), [], FencedBy: (long)reply[1]);
         }
-        var response = new ApplyStockEventsResponse { Revision = (long)reply[0] };
+        var response = new ApplyStockEventsResponse { Revision = Saw((long)reply[0]) };
         var superseded = new List<int>();
         for (var i = 1; i < reply.Length; i += 2)
         {
@@ -118,7 +149,7 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
         {
             records[i] = ParseRecord(keys[i].Sku, keys[i].WarehouseId, (RedisResult[])reply[i + 1]!);
         }
-        return ((long)reply[0], records);
+        return (Saw((long)reply[0]), records);
     }
 
     public async Task<(long Revision, IReadOnlyList<StockRecord> Records)> AvailabilityAsync(string sku, string market)
@@ -129,7 +160,7 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
         {
             records.Add(ParseRecord(sku, (string)reply[i]!, (RedisResult[])reply[i + 1]!)!);
         }
-        return ((long)reply[0], records);
+        return (Saw((long)reply[0]), records);
     }
 
     /// <summary>One page, by SKU prefix or by warehouse, after the given index member (exclusive).</summary>
@@ -145,7 +176,7 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
                 records.Add(record);
             }
         }
-        return ((long)reply[0], records);
+        return (Saw((long)reply[0]), records);
     }
 
     public async Task<ReservationResult> ReserveAsync(string orderId, string sku, string market, long quantity, long holdMs)
@@ -328,7 +359,7 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
         };
     }
 
-    private static ReservationResult ParseReservation(string orderId, RedisResult reply)
+    private ReservationResult ParseReservation(string orderId, RedisResult reply)
     {
         var parts = (RedisResult[])reply!;
         var code = (string)parts[0]!;
@@ -350,7 +381,7 @@ public sealed class StockStore(IConnectionMultiplexer redis, IOptions<RedisOptio
             Quantity = (long)parts[4],
             Status = (ReservationStatus)(int)(long)parts[5],
             CreatedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(Ms(6))),
-            Revision = (long)parts[9],
+            Revision = Saw((long)parts[9]),
         };
         if (reservation.Status == ReservationStatus.Held)
         {
