@@ -128,7 +128,7 @@ try
             await ApplyScenario.RunAsync(settings, ledger, results, cpu);
             break;
         }
-        case "watch":
+        case "watch" or "soak":
         {
             var settings = WatchScenario.Settings.From(options);
             var channels = options.Int("channels", 4);

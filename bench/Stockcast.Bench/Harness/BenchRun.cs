@@ -143,6 +143,13 @@ public static class BenchRun
                     "--steps", knobs.FanoutSteps, "--rate", knobs.FanoutRate, "--seconds", knobs.Seconds], cancel, TimeSpan.FromSeconds(1200));
                 fanoutLoad.End = Machine.LoadAverageNow();
             }
+            if (knobs.Runs("soak"))
+            {
+                // Not in the default parts: ten minutes of the watch scenario's writer and watchers at a high
+                // rate, the memory sampled as it goes; the report fits a line to each process's memory.
+                await runner.RunAsync("soak", ["--watchers", knobs.SoakWatchers, "--rate", knobs.SoakRate, "--batch", knobs.WatchBatch, "--seconds", knobs.SoakSeconds,
+                    "--sku-prefix", "SOAK-"], cancel, TimeSpan.FromSeconds(Figures.Parse(knobs.SoakSeconds) + 300));
+            }
             sampler.Phase = "done";
             await sampler.WaitForSamplesAsync(2, cancel);
             foreach (var (name, service) in services.Started)

@@ -29,6 +29,9 @@ public sealed record Knobs
     public string AlertProbeRate { get; init; } = Env("ALERT_PROBE_RATE", "20");
     public string FanoutSteps { get; init; } = Env("FANOUT_STEPS", "sse:1000:10,sse:5000:10,sse:10000:10,ceiling:10000:10,ws:10000:10,sse:10000:1,ws:10000:1");
     public string FanoutRate { get; init; } = Env("FANOUT_RATE", "5");
+    public string SoakSeconds { get; init; } = Env("SOAK_SECONDS", "600");
+    public string SoakRate { get; init; } = Env("SOAK_RATE", "10000");
+    public string SoakWatchers { get; init; } = Env("SOAK_WATCHERS", "10");
 
     /// <summary>Which parts run after the ledger is up (the ledger itself always runs: every part writes to it).</summary>
     public IReadOnlySet<string> Parts { get; init; } = Env("BENCH_PARTS", AllParts).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();

@@ -5,12 +5,12 @@ namespace Stockcast.Bench.Harness;
 /// <summary>
 /// VmRSS of the processes under test (ledger, Redis, and once they run the connector, the alerting
 /// service and the overlay) every 500 ms, each sample tagged with the phase running then (idle, a
-/// scenario's name, done). Bounded: at most 2,400 samples (20 minutes), and it ends with the ledger.
+/// scenario's name, done). Bounded: at most 4,800 samples (40 minutes: every part and a soak), and it ends with the ledger.
 /// </summary>
 public sealed class MemorySampler : IAsyncDisposable
 {
     public static readonly string[] Processes = ["ledger", "redis", "connector", "alerting", "overlay"];
-    private const int MaxSamples = 2400;
+    private const int MaxSamples = 4800;
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
     private readonly int[] _pids = new int[Processes.Length];
     private readonly List<(string Phase, long[] Kb)> _samples = [];
@@ -63,6 +63,30 @@ public sealed class MemorySampler : IAsyncDisposable
             var peak = _samples.Where(s => phase is null || s.Phase == phase).Select(s => s.Kb[column]).DefaultIfEmpty(0).Max();
             return (peak / 1024.0).ToString("F0", CultureInfo.InvariantCulture);
         }
+    }
+
+    /// <summary>
+    /// A least-squares line through a process's VmRSS over a phase, after its first <paramref name="skip"/>
+    /// share (the warm-up, while the working set is still being built): the slope in MiB per minute and the
+    /// first and last fitted values; null when the phase has too few samples.
+    /// </summary>
+    public (double MibPerMinute, double FromMib, double ToMib, int Samples)? Trend(string phase, string process, double skip)
+    {
+        var column = Array.IndexOf(Processes, process);
+        long[] kb;
+        lock (_samples)
+        {
+            kb = [.. _samples.Where(s => s.Phase == phase).Select(s => s.Kb[column])];
+        }
+        var points = kb.Skip((int)(kb.Length * skip)).Select((v, i) => (Minutes: i * Interval.TotalMinutes, Mib: v / 1024.0)).ToList();
+        if (points.Count < 10)
+        {
+            return null;
+        }
+        var (mx, my) = (points.Average(p => p.Minutes), points.Average(p => p.Mib));
+        var slope = points.Sum(p => (p.Minutes - mx) * (p.Mib - my)) / points.Sum(p => (p.Minutes - mx) * (p.Minutes - mx));
+        var start = my - slope * mx;
+        return (slope, start, start + slope * points[^1].Minutes, points.Count);
     }
 
     public async ValueTask DisposeAsync()

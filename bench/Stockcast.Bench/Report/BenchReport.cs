@@ -22,6 +22,10 @@ public static class BenchReport
         {
             report.Append(OverlaySection.Write(facts));
         }
+        if (facts.Knobs.Runs("soak"))
+        {
+            report.Append(SoakSection.Write(facts));
+        }
         if (facts.Failed.Count > 0)
         {
             report.Append(CultureInfo.InvariantCulture, $"\n**Scenarios that failed to run: {string.Join(' ', facts.Failed)}** (see the console output of this run).\n");
