@@ -178,8 +178,7 @@ public static class AuthorizationMatrix
         using var call = channel.CreateCallInvoker().AsyncDuplexStreamingCall(raw, null, new CallOptions(new Metadata { { AuthorizationProbes.Header, probe } }, cancellationToken: stop));
         try
         {
-            await call.RequestStream.WriteAsync([]);
-            await call.RequestStream.CompleteAsync();
+            await ClientStreams.SendOneAsync(call.RequestStream, []);
             await call.ResponseStream.MoveNext(stop);
             return Answer.PastAuthorization;
         }

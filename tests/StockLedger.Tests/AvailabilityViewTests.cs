@@ -155,6 +155,46 @@ public sealed class AvailabilityViewTests(RedisServerFixture redis) : IClassFixt
     }
 
     [Fact]
+    public async Task WhileRedisIsAwayTheViewAnswersWithTheRevisionItHoldsAndANewerOneIsUnavailable()
+    {
+        using var host = await new LedgerHost(redis.Configuration).ReadyAsync();
+        var client = host.Client();
+        var applied = await client.ApplyAsync(Stock.Snapshot("us-east", "OUT-1", 9, version: 1));
+        await Eventually.TrueAsync(async () => await client.AtpAsync("OUT-1", "US") == 9 && await ReadsAsync(host, "view") > 0, "the view answers");
+        await redis.Server.SaveAsync();
+
+        redis.Server.Stop();
+        try
+        {
+            var during = await client.GetAvailabilityAsync(new GetAvailabilityRequest { Sku = "OUT-1", Market = "US" });
+            Assert.Equal((9L, true), (during.AvailableToPromise, during.Revision >= applied.Revision));
+            var newer = await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(async () =>
+                await client.GetAvailabilityAsync(new GetAvailabilityRequest { Sku = "OUT-1", Market = "US", MinRevision = during.Revision + 1 }));
+            Assert.Equal(global::Grpc.Core.StatusCode.Unavailable, newer.StatusCode);
+        }
+        finally
+        {
+            redis.Server.Start();
+        }
+        // The ledger reconnects by itself; until it has, a write is UNAVAILABLE (and a snapshot may be sent again).
+        ApplyStockEventsResponse? after = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                after = await client.ApplyAsync(Stock.Snapshot("us-east", "OUT-1", 4, version: 2));
+                return true;
+            }
+            catch (global::Grpc.Core.RpcException e) when (e.StatusCode == global::Grpc.Core.StatusCode.Unavailable)
+            {
+                return false;
+            }
+        }, "the ledger writes again");
+        var read = await client.GetAvailabilityAsync(new GetAvailabilityRequest { Sku = "OUT-1", Market = "US" });
+        Assert.Equal((4L, true), (read.AvailableToPromise, read.Revision >= after!.Revision));
+    }
+
+    [Fact]
     public async Task ANegativeMinRevisionIsRefusedNamingTheField()
     {
         using var host = await new LedgerHost(redis.Configuration).ReadyAsync();

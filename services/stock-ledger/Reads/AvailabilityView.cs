@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Stockcast.Ledger.Store;
 using Stockcast.Ledger.V1;
 using Stockcast.Ledger.Watch;
+using Stockcast.ServiceDefaults.Redis;
 using Stockcast.ServiceDefaults.Resilience;
 using StackExchange.Redis;
 
@@ -197,9 +198,19 @@ public sealed class AvailabilityView(ChangeFeed feed, StockStore store, IConnect
             await feed.WaitBeyondAsync(loaded.Revision, FeedPoll, stoppingToken);
             if (_warehousesChanged || clock.GetUtcNow() - refreshed > WarehouseRefresh)
             {
+                var announced = _warehousesChanged;
                 _warehousesChanged = false;
-                loaded.Serving = await ServingAsync();
                 refreshed = clock.GetUtcNow();
+                try
+                {
+                    loaded.Serving = await ServingAsync();
+                }
+                catch (Exception ex) when (RedisFaults.IsTransient(ex))
+                {
+                    // Redis away: the view keeps its markets and goes on answering (nothing can be written
+                    // meanwhile); an announcement it could not act on is acted on next time round.
+                    _warehousesChanged |= announced;
+                }
             }
             if (feed.Epoch != loaded.Epoch)
             {

@@ -162,36 +162,19 @@ public sealed class GrpcFuzz(CallInvoker invoker, ServiceDescriptor service, Fun
             case MethodType.ClientStreaming:
                 using (var stream = invoker.AsyncClientStreamingCall(call, null, new CallOptions(deadline: deadline)))
                 {
-                    await SendAsync(stream.RequestStream, request);
+                    await ClientStreams.SendOneAsync(stream.RequestStream, request);
                     await stream.ResponseAsync;
                 }
                 break;
             default:
                 using (var stream = invoker.AsyncDuplexStreamingCall(call, null, new CallOptions(deadline: deadline)))
                 {
-                    await SendAsync(stream.RequestStream, request);
+                    await ClientStreams.SendOneAsync(stream.RequestStream, request);
                     while (await stream.ResponseStream.MoveNext(CancellationToken.None))
                     {
                     }
                 }
                 break;
-        }
-    }
-
-    /// <summary>
-    /// Writes the one request and ends the request stream. A service may refuse a large message and
-    /// end the call before the client has finished sending it; the write then fails with a bare
-    /// CANCELLED, and the service's answer is the call's status, read from the response next.
-    /// </summary>
-    private static async Task SendAsync(IClientStreamWriter<IMessage> requests, IMessage request)
-    {
-        try
-        {
-            await requests.WriteAsync(request);
-            await requests.CompleteAsync();
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled)
-        {
         }
     }
 
