@@ -208,11 +208,7 @@ public sealed class StockLedgerService(
         }
         // Never behind what this process has answered (its writes included), nor what the caller asks for.
         var atLeast = Math.Max(store.Floor, request.MinRevision);
-        var answer = view.TryAnswer(request.Sku, request.Market, atLeast);
-        if (answer is null && await view.CatchUpAsync(atLeast, TimeSpan.FromMilliseconds(options.Value.ReadViewWaitMs), context.CancellationToken))
-        {
-            answer = view.TryAnswer(request.Sku, request.Market, atLeast);
-        }
+        var answer = await view.AnswerAsync(request.Sku, request.Market, atLeast, TimeSpan.FromMilliseconds(options.Value.ReadViewWaitMs), context.CancellationToken);
         metrics.AvailabilityReads.WithLabels(answer is null ? "store" : "view").Inc();
         if (answer is not null)
         {

@@ -20,10 +20,11 @@ namespace Stockcast.Ledger.Reads;
 /// longer holds. Warehouses and their markets are read at load, on the ledger's "warehouses" notice,
 /// when a change names a warehouse the view does not know, and every <see cref="WarehouseRefresh"/>.
 /// Until it is loaded, and whenever it is behind what this process has already answered (<see
-/// cref="StockStore.Floor"/>) or the caller asks for, reads go to Redis (<see cref="TryAnswer"/>).
+/// cref="StockStore.Floor"/>) or the caller asks for, reads go to Redis (<see cref="AnswerAsync"/>).
 /// </summary>
 public sealed class AvailabilityView(ChangeFeed feed, StockStore store, IConnectionMultiplexer redis, IOptions<LedgerOptions> options, LedgerMetrics metrics, TimeProvider clock, ILogger<AvailabilityView> log) : BackgroundService
 {
+    private const int ListPage = 1000;
     private static readonly TimeSpan WarehouseRefresh = TimeSpan.FromSeconds(10);
     // How long the view waits on a quiet feed before looking at its warehouses and epoch again.
     private static readonly TimeSpan FeedPoll = TimeSpan.FromSeconds(1);
@@ -32,14 +33,16 @@ public sealed class AvailabilityView(ChangeFeed feed, StockStore store, IConnect
     private volatile Loaded? _loaded;
     private volatile bool _warehousesChanged;
 
-    /// <summary>The revision every change up to which the view holds; -1 while it is not loaded.</summary>
-    public long Revision => _loaded?.Revision ?? -1;
-
     /// <summary>
-    /// The SKU's availability in the market from memory, when the view holds at least revision
-    /// <paramref name="atLeast"/>; null when it does not (not loaded, or behind), and Redis answers.
+    /// The SKU's availability in the market from memory, holding at least revision <paramref name="atLeast"/>:
+    /// at once, or once the view has caught up within <paramref name="wait"/>; null when it has not (not
+    /// loaded, or behind), and Redis answers.
     /// </summary>
-    public Availability? TryAnswer(string sku, string market, long atLeast)
+    public async Task<Availability?> AnswerAsync(string sku, string market, long atLeast, TimeSpan wait, CancellationToken cancellationToken)
+        => TryAnswer(sku, market, atLeast)
+            ?? (await CatchUpAsync(atLeast, wait, cancellationToken) ? TryAnswer(sku, market, atLeast) : null);
+
+    private Availability? TryAnswer(string sku, string market, long atLeast)
     {
         var loaded = _loaded;
         // The revision is read before the SKU: the answer holds at least every change up to it.
@@ -75,7 +78,7 @@ public sealed class AvailabilityView(ChangeFeed feed, StockStore store, IConnect
     }
 
     /// <summary>Waits until the view holds <paramref name="revision"/>, at most <paramref name="timeout"/>; false when it does not by then.</summary>
-    public async Task<bool> CatchUpAsync(long revision, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<bool> CatchUpAsync(long revision, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (_loaded is { } loaded)
@@ -163,7 +166,7 @@ public sealed class AvailabilityView(ChangeFeed feed, StockStore store, IConnect
         var records = 0;
         while (true)
         {
-            var (_, page) = await store.ListAsync(byWarehouse: false, "", after, 1000);
+            var (_, page) = await store.ListAsync(byWarehouse: false, "", after, ListPage);
             foreach (var group in page.GroupBy(r => r.Sku, StringComparer.Ordinal))
             {
                 bySku[group.Key] = Merge(bySku.GetValueOrDefault(group.Key) ?? [], group.Select(Slot.Of));
@@ -173,7 +176,7 @@ public sealed class AvailabilityView(ChangeFeed feed, StockStore store, IConnect
             {
                 throw new TooManyRecordsException($"the ledger holds more than Ledger:ReadViewMaxRecords ({options.Value.ReadViewMaxRecords}) records");
             }
-            if (page.Count < 1000)
+            if (page.Count < ListPage)
             {
                 break;
             }
@@ -214,9 +217,7 @@ public sealed class AvailabilityView(ChangeFeed feed, StockStore store, IConnect
             }
             if (feed.Epoch != loaded.Epoch)
             {
-                // Redis went back: what this process answered before may be ahead of the new history.
-                store.ResetFloor();
-                return;
+                return; // Redis went back: list the new history
             }
             if (!await TakeAsync(loaded))
             {

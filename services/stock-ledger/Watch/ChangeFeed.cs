@@ -168,6 +168,8 @@ public sealed class ChangeFeed(LedgerMetrics metrics, StockStore store, IConnect
         var head = Head;
         var current = await store.CurrentRevisionAsync();
         await store.NewHistoryAsync();
+        // What this process answered before may be ahead of the new history: reads no longer wait for it.
+        store.ResetFloor();
         metrics.RevisionRegressions.WithLabels("change_feed").Inc();
         log.LogError("The change log went back: this replica served revision {Head}, the store now holds revision {Current} and not the same changes. Redis lost its latest writes (a failover, or a restart without them); every Watch is ended with REVISION_REGRESSED so its client lists again", head, current);
         lock (_gate)
