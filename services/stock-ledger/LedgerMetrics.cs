@@ -36,7 +36,7 @@ public sealed class LedgerMetrics(IMetricFactory metrics)
 
     public Gauge ReadViewRecords { get; } = metrics.CreateGauge(
         "stockcast_ledger_read_view_records",
-        "Records the availability view held when it last listed the ledger.");
+        "Records the availability view holds (listed, then added as new ones arrive on the change feed).");
 
     public Counter AvailabilityReads { get; } = metrics.CreateCounter(
         "stockcast_ledger_availability_reads_total",

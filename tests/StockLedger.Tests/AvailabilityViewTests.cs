@@ -46,6 +46,8 @@ public sealed class AvailabilityViewTests(RedisServerFixture redis) : IClassFixt
             }
         }
         Assert.Equal(0, await ReadsAsync(redisOnly, "view"));
+        // 20 SKUs in us-east and eu-de, 7 of them in us-west too: listed or taken from the feed, each counted once.
+        Assert.Matches("(?m)^stockcast_ledger_read_view_records 47$", await host.MetricsAsync());
         Assert.Equal(before + 21 * Markets.Length, await ReadsAsync(host, "view"));
     }
 

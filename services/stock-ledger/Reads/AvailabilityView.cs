@@ -183,12 +183,12 @@ public sealed class AvailabilityView(ChangeFeed feed, StockStore store, IConnect
             after = $"{page[^1].Sku}\t{page[^1].WarehouseId}";
         }
         var loaded = new Loaded(epoch, from, serving, bySku);
+        metrics.ReadViewRecords.Set(records);
         if (!await TakeAsync(loaded))
         {
             throw new InvalidOperationException("the change feed moved on past the listing");
         }
         _loaded = loaded;
-        metrics.ReadViewRecords.Set(records);
         log.LogInformation("The availability view holds {Records} records at revision {Revision}", records, loaded.Revision);
         return loaded;
     }
@@ -246,7 +246,10 @@ public sealed class AvailabilityView(ChangeFeed feed, StockStore store, IConnect
         }
         foreach (var group in changes.Where(c => c.Record is not null).GroupBy(c => c.Record.Sku, StringComparer.Ordinal))
         {
-            loaded.BySku[group.Key] = Merge(loaded.BySku.GetValueOrDefault(group.Key) ?? [], group.Select(c => Slot.Of(c.Record)));
+            var held = loaded.BySku.GetValueOrDefault(group.Key) ?? [];
+            var merged = Merge(held, group.Select(c => Slot.Of(c.Record)));
+            loaded.BySku[group.Key] = merged;
+            metrics.ReadViewRecords.Inc(merged.Length - held.Length);
         }
         loaded.Advance(changes[^1].Revision);
         return true;
