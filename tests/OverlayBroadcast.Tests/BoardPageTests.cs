@@ -68,9 +68,6 @@ public sealed class BoardPageTests(OverlayServerFixture server, BrowserFixture b
         var room = OverlayHost.LiveRoom("page-board-spot", "US", "SPOT-TEE", "SPOT-MUG");
         room.Featured[0].DisplayName = "White tee";
         room.Featured[0].Aliases.Add("white tee");
-        // Staleness is not what this tests: on a loaded machine the walk through both pages can take
-        // longer than the default 10 s bound, and the figure (set once, no feed confirming it) would turn "updating…".
-        room.StaleAfterSeconds = 3600;
         var (board, overlay) = await OpenRoomAsync(room);
         await using var operatorPage = await browser.OpenPageAsync(output, "TheSpotlightControl-board");
         await using var viewerPage = await browser.OpenPageAsync(output, "TheSpotlightControl-overlay");
@@ -105,7 +102,6 @@ public sealed class BoardPageTests(OverlayServerFixture server, BrowserFixture b
     {
         await _host.ApplyAsync([.. SellerSkus.All.SelectMany((sku, i) => new[] { ("us-east", sku, 20L + i, 1L), ("eu-central", sku, 5L, 1L) })]);
         var room = OverlayHost.LiveRoom("page-board-seller-skus", "US", SellerSkus.All);
-        room.StaleAfterSeconds = 3600; // set once, no feed confirming them: staleness is not what this tests
         room.Featured[^1].DisplayName = ""; // longer than a display name may be: the name shown is the SKU
         var (board, overlay) = await OpenRoomAsync(room);
         await using var operatorPage = await browser.OpenPageAsync(output, "TheBoardShowsSellerSkus-board");

@@ -17,9 +17,6 @@ public sealed class CompactionTests(RedisServerFixture redis) : IClassFixture<Re
         using var host = new OverlayHost(redis.Configuration, followed);
         await host.SetStockAsync("us-east", "TEE-CMP", 50, 1);
         var room = OverlayHost.LiveRoom("compacted", "US", "TEE-CMP");
-        // The figure 37 is written before the ledger restarts, which can take longer than the default
-        // 10 s bound on a loaded machine: its age is not what this test is about.
-        room.StaleAfterSeconds = 600;
         using var viewer = await host.OpenOverlayAsync(room);
         await viewer.ReadUntilAsync(u => u.Skus[0] is { AvailableToPromise: 50, Stale: false });
 

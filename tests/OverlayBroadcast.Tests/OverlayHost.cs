@@ -110,6 +110,9 @@ public sealed class OverlayHost : InProcessHost<Program>
         StartsAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-1)),
         EndsAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(3)),
         MaxUpdatesPerSecond = 30,
+        // Figures set once with no connector confirming them age past the default 10 s bound while a
+        // loaded machine opens a browser: staleness is tested where a test sets its own bound.
+        StaleAfterSeconds = 3600,
     };
 
     /// <summary>Creates the room and opens its Server-Sent Events stream with a fresh viewer token.</summary>

@@ -107,7 +107,6 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
     {
         await _host.SetStockAsync("us-east", "TEE-OUT", 42, 1);
         var room = OverlayHost.LiveRoom("page-outage", "US", "TEE-OUT");
-        room.StaleAfterSeconds = 120;
         await using var page = await browser.OpenPageAsync(output);
         await page.GoToAsync(await _host.OverlayPageAsync(room));
         await page.ShowsTextAsync(Label("TEE-OUT"), "42 in stock");
@@ -257,7 +256,6 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
     {
         await _host.ApplyAsync([.. SellerSkus.All.Select((sku, i) => ("us-east", sku, 30L + i, 1L))]);
         var room = OverlayHost.LiveRoom("page-seller-skus", "US", SellerSkus.All);
-        room.StaleAfterSeconds = 3600; // set once, no feed confirming them: staleness is not what this tests
         room.Featured[^1].DisplayName = ""; // longer than a display name may be: the name shown is the SKU
         await using var page = await browser.OpenPageAsync(output);
         await page.GoToAsync(await _host.OverlayPageAsync(room));

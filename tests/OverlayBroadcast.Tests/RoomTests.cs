@@ -22,6 +22,7 @@ public sealed class RoomTests(RedisServerFixture redis) : LedgerPerTest(redis, r
         using var host = new OverlayHost(Redis.Configuration, Ledger);
         var room = OverlayHost.LiveRoom("spring-drop", "US", "TEE-1", "HOOD-1");
         room.MaxUpdatesPerSecond = 0;
+        room.StaleAfterSeconds = 0;
 
         var stored = await host.Client().UpsertRoomAsync(room);
         var read = await host.Client(OverlayHost.ReaderKey).GetRoomAsync(new GetRoomRequest { RoomId = "spring-drop" });
