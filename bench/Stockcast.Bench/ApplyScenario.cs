@@ -19,7 +19,7 @@ public static class ApplyScenario
     public sealed record Settings(int Streams, int Batch, int Skus, double Seconds, double Warmup, int InFlight, string Prefix, bool Watch, double CatchUpSeconds)
     {
         public static Settings From(BenchArgs a) => new(
-            a.Int("streams", 6), a.Int("batch", 500), a.Int("skus", 20_000), a.Double("seconds", 10), a.Double("warmup", 5),
+            a.Int("streams", 6), a.Int("batch", 500), a.Int("skus", 20_000), a.Double("seconds", 10), a.Double("warmup", 10),
             a.Int("in-flight", 2), a.Str("sku-prefix", "SKU-"), a.Str("watch", "yes") == "yes", a.Double("catch-up-seconds", 120));
     }
 

@@ -70,6 +70,35 @@ public sealed class Ledger : IDisposable
     /// <summary>Clients round-robin over the channels, so load spreads over several connections.</summary>
     public StockLedger.StockLedgerClient Client() => _clients[NextIndex()];
 
+    /// <summary>
+    /// Follows a Watch (from revision 0, progress every second) until <paramref name="stop"/>: each
+    /// response with the Stopwatch time it arrived. <paramref name="ready"/> completes at the first
+    /// response (the Watch is open), or fails with the Watch.
+    /// </summary>
+    public async Task FollowAsync(WatchRequest request, Action<WatchResponse, long> take, TaskCompletionSource ready, CancellationToken stop)
+    {
+        request.StartRevision = 0;
+        request.ProgressIntervalSeconds = 1;
+        try
+        {
+            using var call = Client().Watch(request, AuthHeaders, cancellationToken: stop);
+            await foreach (var response in call.ResponseStream.ReadAllAsync(stop))
+            {
+                take(response, Stopwatch.GetTimestamp());
+                ready.TrySetResult();
+            }
+        }
+        catch (Exception ex) when (stop.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+        {
+            // Stopped by the caller.
+        }
+        catch (Exception ex)
+        {
+            ready.TrySetException(ex);
+            throw;
+        }
+    }
+
     /// <summary>The same channels, for calls with hand-made marshallers.</summary>
     public CallInvoker Invoker() => _invokers[NextIndex()];
 
@@ -266,6 +295,15 @@ public sealed class Results(string? path, string scenario)
         var name = (scenario + "_" + key).Replace('-', '_');
         _lines.Add($"{name}={value.ReplaceLineEndings(" ")}");
         Console.WriteLine($"  {name,-34} {value}");
+    }
+
+    /// <summary>prefix + "p50_ms", "p99_ms", ... for each percentile given (e.g. 50, 99), in milliseconds.</summary>
+    public void AddPercentiles(string prefix, Latencies.Summary summary, string format, params double[] percentiles)
+    {
+        foreach (var percentile in percentiles)
+        {
+            Add($"{prefix}p{percentile.ToString(CultureInfo.InvariantCulture).Replace(".", "", StringComparison.Ordinal)}_ms", summary.Ms(percentile), format);
+        }
     }
 
     /// <param name="prefix">For scenarios that measure several windows (e.g. "csv_"): keys become prefix + "cpu_" + process.</param>

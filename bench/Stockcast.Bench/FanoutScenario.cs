@@ -41,7 +41,7 @@ namespace Stockcast.Bench;
 /// </summary>
 public static class FanoutScenario
 {
-    private const long FirstValue = 100_000_000;
+    internal const long FirstValue = 100_000_000;
 
     public sealed record Step(string Transport, int Clients, int Rooms)
     {
@@ -109,7 +109,7 @@ public static class FanoutScenario
             tokens[r] = (await overlay.Client.IssueTokenAsync(new IssueTokenRequest { RoomId = rooms[r] }, overlay.AuthHeaders, cancellationToken: cancel)).Token;
         }
         var setupStarted = Stopwatch.GetTimestamp();
-        await WaitForRoomsAsync(s, endPoint, rooms, tokens, cancel);
+        await WaitForRoomsAsync(endPoint, rooms, tokens, cancel);
         results.Add("rooms_live_s", Clock.Seconds(setupStarted), "F1");
         var idleRss = RssMib(s.OverlayPid);
         results.Add("overlay_idle_rss_mib", idleRss);
@@ -145,7 +145,7 @@ public static class FanoutScenario
         var pid = ceiling?.Process.Id ?? s.OverlayPid;
         Console.WriteLine($"fanout: --- {step.Clients} {step.Transport} clients on {step.Rooms} room(s), load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         var requests = rooms.Select((room, r) => Request(endPoint, room, tokens[r], step.WebSocket)).ToArray();
-        var viewers = Enumerable.Range(0, step.Clients).Select(i => new Viewer(i % step.Rooms, top, s.Changes)).ToArray();
+        var viewers = Enumerable.Range(0, step.Clients).Select(i => new OverlayViewer(i % step.Rooms, top, s.Changes)).ToArray();
         var rssBefore = RssMib(pid);
         using var stopReceiving = new CancellationTokenSource();
         var receiving = new Task[viewers.Length];
@@ -359,9 +359,9 @@ public static class FanoutScenario
     }
 
     /// <summary>One SSE viewer per room until each shows the seeded figure: the overlay follows the rooms' SKUs.</summary>
-    private static async Task WaitForRoomsAsync(Settings s, IPEndPoint endPoint, string[] rooms, string[] tokens, CancellationToken cancel)
+    internal static async Task WaitForRoomsAsync(IPEndPoint endPoint, string[] rooms, string[] tokens, CancellationToken cancel)
     {
-        var probes = rooms.Select((_, r) => new Viewer(r, FirstValue, 1)).ToArray();
+        var probes = rooms.Select((_, r) => new OverlayViewer(r, FirstValue, 1)).ToArray();
         using var stop = new CancellationTokenSource();
         var receiving = new List<Task>();
         try
@@ -390,12 +390,12 @@ public static class FanoutScenario
         }
     }
 
-    private static Room NewRoom(string id, string[] skus) => new()
+    internal static Room NewRoom(string id, string[] skus, string market = "US") => new()
     {
         Id = id,
         Title = "Fan-out bench",
         Platforms = { Platform.Tiktok, Platform.Youtube },
-        Market = "US",
+        Market = market,
         Featured = { skus.Select((sku, f) => new FeaturedSku { Sku = sku, DisplayName = $"Bench item {f}", GreenAtOrAbove = 20, YellowAtOrAbove = 5 }) },
         Display = new DisplayOptions { CountDown = true, HeatMap = true, SoldOutCard = true },
         StartsAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-1)),
@@ -414,7 +414,7 @@ public static class FanoutScenario
     };
 
     /// <summary>The viewer's request as bytes: the event stream, or the WebSocket upgrade (a fixed key: the accept value is not checked).</summary>
-    private static byte[] Request(IPEndPoint endPoint, string room, string token, bool webSocket) => Encoding.ASCII.GetBytes(webSocket
+    internal static byte[] Request(IPEndPoint endPoint, string room, string token, bool webSocket) => Encoding.ASCII.GetBytes(webSocket
         ? $"GET /overlay/{room}/ws?token={token} HTTP/1.1\r\nHost: {endPoint}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: c3RvY2tjYXN0LWZhbm91dA==\r\nSec-WebSocket-Version: 13\r\n\r\n"
         : $"GET /overlay/{room}/events?token={token} HTTP/1.1\r\nHost: {endPoint}\r\nAccept: text/event-stream\r\n\r\n");
 
@@ -501,7 +501,7 @@ public static class FanoutScenario
 
     private static double RssMib(int pid) => Harness.MemorySampler.StatusKb(pid, "VmRSS") is > 0 and var kb ? kb / 1024.0 : double.NaN;
 
-    private static Task<bool> WaitForAsync(Func<bool> condition, double seconds, CancellationToken cancel)
+    internal static Task<bool> WaitForAsync(Func<bool> condition, double seconds, CancellationToken cancel)
         => WaitForAsync(() => Task.FromResult(condition()), seconds, cancel);
 
     /// <summary>Polls a condition at the readiness poll interval until it holds or the deadline passes.</summary>
@@ -517,152 +517,5 @@ public static class FanoutScenario
             await Task.Delay(Readiness.PollInterval, cancel);
         }
         return true;
-    }
-
-    /// <summary>
-    /// One viewer on a raw socket. It scans what arrives for "availableToPromise": "N" and notes when
-    /// each value of the step (top - k) first came; the first match in a message is the changing
-    /// SKU's, the others (its warehouse split, the SKUs that stay put) are the same value or out of range.
-    /// </summary>
-    private sealed class Viewer(int room, long top, int changes)
-    {
-        private static readonly byte[] Marker = Encoding.ASCII.GetBytes("\"availableToPromise\": \"");
-        private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        private readonly byte[] _buffer = new byte[4096];
-        private int _matched;
-        private bool _inValue;
-        private long _value;
-        private long _newest = -1;
-
-        /// <summary>Stopwatch time at which value top - k first arrived, 0 until it has.</summary>
-        public readonly long[] Received = new long[changes];
-
-        public int Room => room;
-        public long ConnectTicks { get; private set; }
-        public long FirstUpdateAt;
-        public int OutOfOrder { get; private set; }
-        public string Failure { get; private set; } = "";
-
-        /// <summary>Connects, sends the request and reads the response head (a 200 event stream or a 101 upgrade).</summary>
-        public async Task<bool> OpenAsync(IPEndPoint endPoint, byte[] request, bool webSocket, CancellationToken cancel)
-        {
-            var started = Stopwatch.GetTimestamp();
-            try
-            {
-                await _socket.ConnectAsync(endPoint, cancel);
-                await _socket.SendAsync(request, SocketFlags.None, cancel);
-                var filled = 0;
-                while (filled < _buffer.Length)
-                {
-                    var n = await _socket.ReceiveAsync(_buffer.AsMemory(filled), SocketFlags.None, cancel);
-                    if (n == 0)
-                    {
-                        Failure = "closed before the response head";
-                        return false;
-                    }
-                    filled += n;
-                    var end = _buffer.AsSpan(0, filled).IndexOf("\r\n\r\n"u8);
-                    if (end < 0)
-                    {
-                        continue;
-                    }
-                    if (!_buffer.AsSpan(0, filled).StartsWith(webSocket ? "HTTP/1.1 101"u8 : "HTTP/1.1 200"u8))
-                    {
-                        Failure = Encoding.ASCII.GetString(_buffer, 0, _buffer.AsSpan(0, filled).IndexOf("\r\n"u8));
-                        return false;
-                    }
-                    ConnectTicks = Stopwatch.GetTimestamp() - started;
-                    Scan(_buffer.AsSpan(end + 4, filled - end - 4), Stopwatch.GetTimestamp());
-                    return true;
-                }
-                Failure = "response head larger than the buffer";
-                return false;
-            }
-            catch (SocketException ex)
-            {
-                Failure = ex.SocketErrorCode.ToString();
-                return false;
-            }
-            catch (OperationCanceledException)
-            {
-                Failure = "not connected within --connect-seconds";
-                return false;
-            }
-        }
-
-        public async Task ReceiveAsync(CancellationToken cancel)
-        {
-            try
-            {
-                int n;
-                while ((n = await _socket.ReceiveAsync(_buffer.AsMemory(), SocketFlags.None, cancel)) > 0)
-                {
-                    Scan(_buffer.AsSpan(0, n), Stopwatch.GetTimestamp());
-                }
-            }
-            catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
-            {
-                // Closed by Reset, or by the overlay.
-            }
-        }
-
-        /// <summary>Closes with a reset: no TIME_WAIT left behind to run the next step out of ports.</summary>
-        public void Reset()
-        {
-            try
-            {
-                _socket.LingerState = new LingerOption(true, 0);
-            }
-            catch (SocketException)
-            {
-                // Never connected.
-            }
-            _socket.Dispose();
-        }
-
-        private void Scan(ReadOnlySpan<byte> data, long at)
-        {
-            foreach (var b in data)
-            {
-                if (_inValue)
-                {
-                    if (b is >= (byte)'0' and <= (byte)'9')
-                    {
-                        _value = (_value * 10) + (b - '0');
-                        continue;
-                    }
-                    _inValue = false;
-                    Seen(_value, at);
-                    continue;
-                }
-                if (b == Marker[_matched])
-                {
-                    if (++_matched == Marker.Length)
-                    {
-                        (_inValue, _value, _matched) = (true, 0, 0);
-                    }
-                }
-                else
-                {
-                    _matched = b == Marker[0] ? 1 : 0;
-                }
-            }
-        }
-
-        private void Seen(long value, long at)
-        {
-            if (FirstUpdateAt == 0)
-            {
-                Volatile.Write(ref FirstUpdateAt, at);
-            }
-            var k = top - value;
-            if (k < 0 || k >= Received.Length || Received[k] != 0)
-            {
-                return;
-            }
-            OutOfOrder += k < _newest ? 1 : 0;
-            _newest = Math.Max(_newest, k);
-            Volatile.Write(ref Received[k], at);
-        }
     }
 }

@@ -3,7 +3,7 @@ using Stockcast.Bench;
 using Stockcast.Bench.Harness;
 
 // Usage: Stockcast.Bench run [--configuration Release]   (make bench: everything, see Harness/BenchRun)
-//    or: Stockcast.Bench <ready|apply|watch|availability|health|ceiling|connector-ready|filedrop|filedrop-messy|webhooks|webhooks-messy|connector-health|synclag|alerting-ready|alerts|overlay-ready|fanout> --target http://127.0.0.1:PORT [options]
+//    or: Stockcast.Bench <ready|apply|watch|availability|health|ceiling|connector-ready|filedrop|filedrop-messy|webhooks|webhooks-messy|connector-health|synclag|alerting-ready|alerts|overlay-ready|fanout|freshness> --target http://127.0.0.1:PORT [options]
 // Every scenario is bounded in time and in count and stops by itself; results are appended to
 // --out as key=value lines (the run reads them into bench/results/latest.md).
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -20,7 +20,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           ready         wait for /readyz and the configured warehouses
                         --http URL (the ledger's HTTP endpoint)  --warehouses 3  --timeout 60
           apply         ApplyStockEvents throughput: an untimed populate pass and warm-up, then a timed run
-                        --streams 6  --batch 500  --skus 20000  --seconds 10  --warmup 5  --in-flight 2  --channels 3
+                        --streams 6  --batch 500  --skus 20000  --seconds 10  --warmup 10  --in-flight 2  --channels 3
                         --watch yes|no (one Watch stream open throughout: the lag under bulk writes)
           watch         Watch delivery latency under a paced writer
                         --watchers 100  --rate 5000  --batch 50  --seconds 10  --skus 5000  --channels 4
@@ -78,6 +78,13 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
                         --rate 5 (changes/s per room)  --seconds 10  --warmup 2  --featured 3  --connect-concurrency 200
                         --connect-seconds 120  --drain-seconds 15  --warehouse us-east  --sku-prefix FAN  --overlay-pid PID (memory)
 
+        the whole path (--target the ledger, --connector/--connector-grpc and --overlay/--overlay-http/--overlay-management as above):
+          freshness     a warehouse change sent to the connector -> the value on N SSE viewers, with the ledger's Watch between
+                        (the connector and ledger hop, then the overlay's); the rest of each total rate as canonical pushes of other SKUs
+                        --via webhook,push  --rates 1000,10000 (events/s in all)  --viewers 1000  --rooms 10  --room-rate 5  --batch 100
+                        --seconds 10  --warmup 3  --drain-seconds 30  --background-skus 5000  --secret S (or STOCKCAST_BENCH_WEBHOOK_SECRET)
+                        --webhook-warehouse cn-shiphero  --webhook-market US  --push-warehouse cn-push  --push-market DE
+
         common: --ledger-pid PID --connector-pid PID --alerting-pid PID --overlay-pid PID --redis-pid PID --sim-pid PID --ceiling-pid PID --clk-tck 100
                 (CPU split from /proc/PID/stat)
         """);
@@ -101,7 +108,8 @@ if (scenario == "sse-ceiling")
 }
 var target = options.Str("target", "http://127.0.0.1:5101");
 var key = options.Str("key", Environment.GetEnvironmentVariable("STOCKCAST_BENCH_KEY") ?? "");
-var results = new Results(options.Str("out", "") is { Length: > 0 } path ? path : null, scenario);
+// --results-as: the results' name when one scenario runs several times at once (the cluster part's shards).
+var results = new Results(options.Str("out", "") is { Length: > 0 } path ? path : null, options.Str("results-as", scenario));
 var cpu = new CpuMeter(options);
 
 try
@@ -211,6 +219,16 @@ try
             await Readiness.WaitForOverlayAsync(overlay, timeout, pid);
             return 0;
         }
+        case "freshness":
+        {
+            var settings = FreshnessScenario.Settings.From(options);
+            using var connector = Connector(options, key, 64);
+            using var overlay = Overlay(options, key);
+            options.RejectUnknown();
+            using var ledger = new Ledger(target, key, 1);
+            await FreshnessScenario.RunAsync(settings, ledger, connector, overlay, results, cpu);
+            break;
+        }
         case "fanout":
         {
             var settings = FanoutScenario.Settings.From(options);
@@ -221,7 +239,7 @@ try
             break;
         }
         default:
-            Console.Error.WriteLine($"unknown scenario '{scenario}' (ready, apply, watch, availability, health, ceiling, connector-ready, filedrop, filedrop-messy, webhooks, webhooks-messy, connector-health, synclag, alerting-ready, alerts, overlay-ready, fanout)");
+            Console.Error.WriteLine($"unknown scenario '{scenario}' (ready, apply, watch, availability, health, ceiling, connector-ready, filedrop, filedrop-messy, webhooks, webhooks-messy, connector-health, synclag, alerting-ready, alerts, overlay-ready, fanout, freshness)");
             return 2;
     }
 }

@@ -6,7 +6,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Grpc.Core;
 using Stockcast.Ledger.V1;
 
 namespace Stockcast.Bench;
@@ -234,46 +233,27 @@ public static class SyncLagScenario
         run.LastFailure = why.Length > 200 ? why[..200] : why;
     }
 
-    private static async Task WatchAsync(Ledger ledger, string warehouse, Run run, TaskCompletionSource ready, CancellationToken stop)
-    {
-        try
+    private static Task WatchAsync(Ledger ledger, string warehouse, Run run, TaskCompletionSource ready, CancellationToken stop)
+        => ledger.FollowAsync(new WatchRequest { WarehouseIds = { warehouse } }, (response, now) =>
         {
-            var request = new WatchRequest { StartRevision = 0, ProgressIntervalSeconds = 1 };
-            request.WarehouseIds.Add(warehouse);
-            using var call = ledger.Client().Watch(request, ledger.AuthHeaders, cancellationToken: stop);
-            await foreach (var response in call.ResponseStream.ReadAllAsync(stop))
+            var wallMicros = WallMicros();
+            foreach (var change in response.Changes)
             {
-                var now = Stopwatch.GetTimestamp();
-                var wallMicros = WallMicros();
-                foreach (var change in response.Changes)
+                if (!run.Pending.TryRemove(Key(change.Record.Sku, change.Record.Quantities.OnHand), out var sent))
                 {
-                    if (!run.Pending.TryRemove(Key(change.Record.Sku, change.Record.Quantities.OnHand), out var sent))
-                    {
-                        continue;
-                    }
-                    run.Delivered++;
-                    if (sent.Measured)
-                    {
-                        run.Lag.Add(now - sent.SentAt);
-                        var source = change.Record.SourceTime;
-                        var sourceMicros = (source.Seconds * 1_000_000) + (source.Nanos / 1000);
-                        run.ReceiptToWatch.Add(Math.Max(0, wallMicros - sourceMicros) * Stopwatch.Frequency / 1_000_000);
-                        run.SendToReceipt.Add(Math.Max(0, sourceMicros - sent.SentMicros) * Stopwatch.Frequency / 1_000_000);
-                    }
+                    continue;
                 }
-                ready.TrySetResult();
+                run.Delivered++;
+                if (sent.Measured)
+                {
+                    run.Lag.Add(now - sent.SentAt);
+                    var source = change.Record.SourceTime;
+                    var sourceMicros = (source.Seconds * 1_000_000) + (source.Nanos / 1000);
+                    run.ReceiptToWatch.Add(Math.Max(0, wallMicros - sourceMicros) * Stopwatch.Frequency / 1_000_000);
+                    run.SendToReceipt.Add(Math.Max(0, sourceMicros - sent.SentMicros) * Stopwatch.Frequency / 1_000_000);
+                }
             }
-        }
-        catch (Exception ex) when (stop.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
-        {
-            // Stopped by us.
-        }
-        catch (Exception ex)
-        {
-            ready.TrySetException(ex);
-            throw;
-        }
-    }
+        }, ready, stop);
 
     /// <summary>
     /// The simulator sends one change's webhook at a time and costs itself about a millisecond of CPU
@@ -352,16 +332,11 @@ public static class SyncLagScenario
         results.Add(p + "delivered", run.Delivered);
         results.Add(p + "lost", lost);
         results.Add(p + "complete", lost == 0 && run.Failed == 0 && run.Delivered == run.Sent ? "yes" : "NO");
-        results.Add(p + "p50_ms", lag.Ms(50), "F2");
-        results.Add(p + "p90_ms", lag.Ms(90), "F2");
-        results.Add(p + "p99_ms", lag.Ms(99), "F2");
+        results.AddPercentiles(p, lag, "F2", 50, 90, 99);
         results.Add(p + "max_ms", lag.MaxMs, "F2");
-        results.Add(p + "call_p50_ms", call.Ms(50), "F2");
-        results.Add(p + "call_p99_ms", call.Ms(99), "F2");
-        results.Add(p + "send_to_receipt_p50_ms", toReceipt.Ms(50), "F2");
-        results.Add(p + "send_to_receipt_p99_ms", toReceipt.Ms(99), "F2");
-        results.Add(p + "receipt_to_watch_p50_ms", receipt.Ms(50), "F2");
-        results.Add(p + "receipt_to_watch_p99_ms", receipt.Ms(99), "F2");
+        results.AddPercentiles(p + "call_", call, "F2", 50, 99);
+        results.AddPercentiles(p + "send_to_receipt_", toReceipt, "F2", 50, 99);
+        results.AddPercentiles(p + "receipt_to_watch_", receipt, "F2", 50, 99);
         results.AddCpu(run.Cpu, p);
         if (run.Failed > 0)
         {

@@ -78,6 +78,36 @@ public static class BenchRun
             ["STOCKCAST_BENCH_SIM_SECRET"] = simulatorSecret,
         });
         var fanoutLoad = (Start: "", End: "");
+        var drop = Directory.CreateDirectory(Path.Combine(work, "drop")).FullName;
+        string[] connector = [];
+        string[] overlay = [];
+        // The connector (with the simulator) and the overlay start when the first part that needs them begins.
+        async Task EnsureConnectorAsync()
+        {
+            if (services.Connector is not null)
+            {
+                return;
+            }
+            sampler.Phase = "connector-idle";
+            await services.StartConnectorAsync(drop, webhookSecret, simulatorSecret, cancel);
+            sampler.Watch("connector", services.Connector!.Pid);
+            connector = ["--connector", Authority(services.Connector.HttpAddress), "--connector-grpc", Authority(services.Connector.GrpcAddress)];
+            await runner.ReadyAsync("connector-ready", services.Connector, [.. connector, "--feeds", "4", "--sim", Authority(services.Simulator!.HttpAddress), "--timeout", "60"], cancel);
+        }
+        async Task EnsureOverlayAsync()
+        {
+            if (services.Overlay is not null)
+            {
+                return;
+            }
+            sampler.Phase = "overlay-idle";
+            // .NET raised this process's soft limit to the hard one at start; the overlay inherits it.
+            Console.WriteLine($"bench: open files limit {Machine.OpenFilesLimit()} (the overlay and the load generator each hold one per viewer)");
+            await services.StartOverlayAsync(cancel);
+            sampler.Watch("overlay", services.Overlay!.Pid);
+            overlay = ["--overlay", Authority(services.Overlay.GrpcAddress), "--overlay-http", Authority(services.Overlay.HttpAddress),
+                "--overlay-management", Authority(services.Overlay.ManagementAddress)];
+        }
         var highWater = new Dictionary<string, long>();
         await using (sampler)
         {
@@ -98,12 +128,7 @@ public static class BenchRun
             }
             if (knobs.Runs("connector"))
             {
-                sampler.Phase = "connector-idle";
-                var drop = Directory.CreateDirectory(Path.Combine(work, "drop")).FullName;
-                await services.StartConnectorAsync(drop, webhookSecret, simulatorSecret, cancel);
-                sampler.Watch("connector", services.Connector!.Pid);
-                string[] connector = ["--connector", Authority(services.Connector.HttpAddress), "--connector-grpc", Authority(services.Connector.GrpcAddress)];
-                await runner.ReadyAsync("connector-ready", services.Connector, [.. connector, "--feeds", "4", "--sim", Authority(services.Simulator!.HttpAddress), "--timeout", "60"], cancel);
+                await EnsureConnectorAsync();
                 // Webhooks first: their 10 s warm-up also brings the connector's shared path (normalise, deliver,
                 // feed status) and the ledger's per-call path onto optimised code for the scenarios after it.
                 await runner.RunAsync("webhooks", [.. connector, "--warehouse", "cn-shiphero", "--senders", knobs.WebhookSenders, "--seconds", knobs.Seconds], cancel);
@@ -116,7 +141,7 @@ public static class BenchRun
                 await runner.RunAsync("filedrop", [.. connector, "--folder", drop, "--warehouse", "cn-drop", "--records", knobs.DropRecords, "--warmup-records", knobs.DropRecords, "--file-mib", knobs.DropFileMib], cancel);
                 await runner.RunAsync("filedrop-messy", [.. connector, "--folder", drop, "--warehouse", "cn-drop", "--records", knobs.DropRecords, "--warmup-records", "0", "--bad-percent", "1"], cancel);
                 await runner.RunAsync("synclag", [.. connector, "--via", knobs.SyncLagVia, "--rate", knobs.SyncLagRate, "--sim-rate", knobs.SyncLagSimulatorRate, "--seconds", knobs.Seconds,
-                    "--sim", Authority(services.Simulator.HttpAddress), "--sim-warehouse", "cn-sim", "--webhook-warehouse", "cn-shiphero", "--push-warehouse", "cn-push"], cancel);
+                    "--sim", Authority(services.Simulator!.HttpAddress), "--sim-warehouse", "cn-sim", "--webhook-warehouse", "cn-shiphero", "--push-warehouse", "cn-push"], cancel);
             }
             if (knobs.Runs("alerting"))
             {
@@ -131,17 +156,20 @@ public static class BenchRun
             }
             if (knobs.Runs("overlay"))
             {
-                sampler.Phase = "overlay-idle";
-                // .NET raised this process's soft limit to the hard one at start; the overlay inherits it.
-                Console.WriteLine($"bench: open files limit {Machine.OpenFilesLimit()} (the overlay and the load generator each hold one per viewer)");
-                await services.StartOverlayAsync(cancel);
-                sampler.Watch("overlay", services.Overlay!.Pid);
+                await EnsureOverlayAsync();
                 fanoutLoad.Start = Machine.LoadAverageNow();
                 // Six steps of up to 10,000 viewers take a few minutes, more than the other scenarios' bound.
-                await runner.RunAsync("fanout", ["--overlay", Authority(services.Overlay.GrpcAddress), "--overlay-http", Authority(services.Overlay.HttpAddress),
-                    "--overlay-management", Authority(services.Overlay.ManagementAddress),
-                    "--steps", knobs.FanoutSteps, "--rate", knobs.FanoutRate, "--seconds", knobs.Seconds], cancel, TimeSpan.FromSeconds(1200));
+                await runner.RunAsync("fanout", [.. overlay, "--steps", knobs.FanoutSteps, "--rate", knobs.FanoutRate, "--seconds", knobs.Seconds], cancel, TimeSpan.FromSeconds(1200));
                 fanoutLoad.End = Machine.LoadAverageNow();
+            }
+            if (knobs.Runs("path"))
+            {
+                // The whole path: warehouse changes into the connector, viewers on the overlay.
+                await EnsureConnectorAsync();
+                await EnsureOverlayAsync();
+                await runner.RunAsync("freshness", [.. connector, .. overlay, "--via", knobs.PathVia, "--rates", knobs.PathRates, "--viewers", knobs.PathViewers,
+                    "--seconds", knobs.PathSeconds, "--webhook-warehouse", "cn-shiphero", "--webhook-market", "US", "--push-warehouse", "cn-push", "--push-market", "DE"],
+                    cancel, TimeSpan.FromSeconds(600 + (5 * Figures.Parse(knobs.PathSeconds))));
             }
             if (knobs.Runs("soak"))
             {
@@ -149,6 +177,26 @@ public static class BenchRun
                 // rate, the memory sampled as it goes; the report fits a line to each process's memory.
                 await runner.RunAsync("soak", ["--watchers", knobs.SoakWatchers, "--rate", knobs.SoakRate, "--batch", knobs.WatchBatch, "--seconds", knobs.SoakSeconds,
                     "--sku-prefix", "SOAK-"], cancel, TimeSpan.FromSeconds(Figures.Parse(knobs.SoakSeconds) + 300));
+            }
+            if (knobs.Runs("cluster"))
+            {
+                // Not in the default parts: one ledger per namespace on a local three-primary Redis Cluster
+                // (each namespace's hash tag on a different primary), the apply scenario on all of them at once.
+                using var cluster = await RedisClusterUnderTest.StartAsync(work, cancel);
+                try
+                {
+                    var namespaces = await cluster.NamespacePerNodeAsync("bench-shard", cancel);
+                    var shards = new List<(string Name, LaunchedService Ledger, RedisServer Node)>();
+                    for (var i = 0; i < namespaces.Count; i++)
+                    {
+                        shards.Add(($"shard{i}", await services.StartShardLedgerAsync(cluster.Configuration, namespaces[i], cancel), cluster.Nodes[i]));
+                    }
+                    await runner.RunShardsAsync("apply", shards, ["--streams", knobs.ClusterStreams, "--batch", knobs.ApplyBatch, "--skus", knobs.ApplySkus, "--seconds", knobs.Seconds], cancel);
+                }
+                finally
+                {
+                    await services.StopShardLedgersAsync();
+                }
             }
             sampler.Phase = "done";
             await sampler.WaitForSamplesAsync(2, cancel);
@@ -175,7 +223,7 @@ public static class BenchRun
         {
             yield return GrpcCeiling;
         }
-        if (knobs.Runs("connector"))
+        if (knobs.Runs("connector") || knobs.Runs("path"))
         {
             yield return BuiltProgram.WarehouseConnector;
             yield return BuiltProgram.WarehouseSim;
@@ -184,7 +232,7 @@ public static class BenchRun
         {
             yield return BuiltProgram.Alerting;
         }
-        if (knobs.Runs("overlay"))
+        if (knobs.Runs("overlay") || knobs.Runs("path"))
         {
             yield return BuiltProgram.OverlayBroadcast;
         }

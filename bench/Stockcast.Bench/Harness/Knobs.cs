@@ -6,7 +6,7 @@ namespace Stockcast.Bench.Harness;
 /// </summary>
 public sealed record Knobs
 {
-    public const string AllParts = "ledger,connector,alerting,overlay";
+    public const string AllParts = "ledger,connector,alerting,overlay,path";
 
     public string Seconds { get; init; } = Env("BENCH_SECONDS", "10");
     public string ApplyStreams { get; init; } = Env("APPLY_STREAMS", "6");
@@ -29,6 +29,12 @@ public sealed record Knobs
     public string AlertProbeRate { get; init; } = Env("ALERT_PROBE_RATE", "20");
     public string FanoutSteps { get; init; } = Env("FANOUT_STEPS", "sse:1000:10,sse:5000:10,sse:10000:10,ceiling:10000:10,ws:10000:10,sse:10000:1,ws:10000:1");
     public string FanoutRate { get; init; } = Env("FANOUT_RATE", "5");
+    public string PathVia { get; init; } = Env("PATH_VIA", "webhook,push");
+    public string PathRates { get; init; } = Env("PATH_RATES", "1000,10000");
+    public string PathViewers { get; init; } = Env("PATH_VIEWERS", "1000");
+    public string PathSeconds { get; init; } = Env("PATH_SECONDS", Env("BENCH_SECONDS", "10"));
+    /// <summary>Apply streams per shard in the cluster part (three shards: as many streams in all as the single-node apply).</summary>
+    public string ClusterStreams { get; init; } = Env("CLUSTER_STREAMS", "2");
     public string SoakSeconds { get; init; } = Env("SOAK_SECONDS", "600");
     public string SoakRate { get; init; } = Env("SOAK_RATE", "10000");
     public string SoakWatchers { get; init; } = Env("SOAK_WATCHERS", "10");

@@ -64,14 +64,36 @@ public sealed class ScenarioRunner(string benchAssembly, string resultsFile, Mac
         }
     }
 
-    private async Task<bool> InvokeAsync(string scenario, IEnumerable<string> options, TimeSpan bound, CancellationToken cancel)
+    /// <summary>
+    /// One scenario per shard of the cluster part, all at once, each against its own ledger with its
+    /// results named after the shard and its CPU split over that ledger and that shard's Redis node.
+    /// </summary>
+    public async Task RunShardsAsync(string scenario, IReadOnlyList<(string Name, LaunchedService Ledger, RedisServer Node)> shards, IEnumerable<string> options,
+        CancellationToken cancel, TimeSpan? bound = null)
+    {
+        sampler.Phase = "cluster";
+        Console.WriteLine($"bench: --- {scenario} on {shards.Count} shards at once");
+        var ran = await Task.WhenAll(shards.Select(shard => InvokeAsync(scenario, options, bound ?? DefaultBound, cancel,
+        [
+            "--target", ServicesUnderTest.Authority(shard.Ledger.GrpcAddress), "--results-as", shard.Name,
+            "--ledger-pid", Pid(shard.Ledger.Pid), "--redis-pid", Pid(shard.Node.Pid),
+        ])));
+        _failed.AddRange(shards.Where((_, i) => !ran[i]).Select(s => s.Name));
+    }
+
+    /// <param name="target">The ledger and the processes of the CPU split, when not the run's own.</param>
+    private async Task<bool> InvokeAsync(string scenario, IEnumerable<string> options, TimeSpan bound, CancellationToken cancel, string[]? target = null)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
         string[] common =
         [
-            benchAssembly, scenario, "--target", ServicesUnderTest.Authority(services.Ledger!.GrpcAddress), "--out", resultsFile,
-            .. services.Started.SelectMany(s => new[] { $"--{s.Name}-pid", Pid(s.Service.Pid) }),
-            "--redis-pid", Pid(redis.Pid),
+            benchAssembly, scenario, "--out", resultsFile,
+            .. target ??
+            [
+                "--target", ServicesUnderTest.Authority(services.Ledger!.GrpcAddress),
+                .. services.Started.SelectMany(s => new[] { $"--{s.Name}-pid", Pid(s.Service.Pid) }),
+                "--redis-pid", Pid(redis.Pid),
+            ],
             "--clk-tck", Pid(machine.ClockTicksPerSecond),
         ];
         foreach (var argument in common.Concat(options))

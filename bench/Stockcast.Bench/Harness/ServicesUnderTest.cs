@@ -23,6 +23,9 @@ public sealed class ServicesUnderTest(BuildOutput build, string work, RedisServe
     public LaunchedService? Alerting { get; private set; }
     public LaunchedService? Overlay { get; private set; }
 
+    /// <summary>The cluster part's ledgers, one per namespace on the Redis Cluster.</summary>
+    public List<LaunchedService> ShardLedgers { get; } = [];
+
     /// <summary>The bare grpc-dotnet server (bench/Stockcast.Bench.Ceiling), running only while its scenario runs.</summary>
     public LaunchedService? Ceiling { get; private set; }
 
@@ -62,6 +65,28 @@ public sealed class ServicesUnderTest(BuildOutput build, string work, RedisServe
     /// scenarios; cn-drop, cn-shiphero, cn-sim and cn-push for the connector's (no ledger scenario writes to them).
     /// </summary>
     public async Task StartLedgerAsync(CancellationToken cancel)
+        => Ledger = await StartAsync(Service("stock-ledger", "ledger", BuiltProgram.StockLedger, TimeSpan.FromSeconds(60), LedgerSettings()), cancel);
+
+    /// <summary>One more ledger, with the same warehouses, on the cluster part's Redis under a namespace of its own.</summary>
+    public async Task<LaunchedService> StartShardLedgerAsync(string configuration, string ns, CancellationToken cancel)
+    {
+        var ledger = await StartAsync(Service("stock-ledger-" + ns, "ledger-" + ns, BuiltProgram.StockLedger, TimeSpan.FromSeconds(60), LedgerSettings(), new RedisTarget(configuration, ns)), cancel);
+        ShardLedgers.Add(ledger);
+        return ledger;
+    }
+
+    /// <summary>Stops the cluster part's ledgers (before their Redis Cluster goes).</summary>
+    public async Task StopShardLedgersAsync()
+    {
+        foreach (var ledger in ShardLedgers)
+        {
+            await ledger.StopAsync(TimeSpan.FromSeconds(10));
+            ledger.Dispose();
+        }
+        ShardLedgers.Clear();
+    }
+
+    private static Dictionary<string, string> LedgerSettings()
     {
         (string Id, string Region, string Market)[] warehouses =
         [
@@ -75,13 +100,14 @@ public sealed class ServicesUnderTest(BuildOutput build, string work, RedisServe
             settings[$"Ledger:Warehouses:{i}:Region"] = w.Region;
             settings[$"Ledger:Warehouses:{i}:Markets:0"] = w.Market;
         }
-        Ledger = await StartAsync(Service("stock-ledger", "ledger", BuiltProgram.StockLedger, TimeSpan.FromSeconds(60), settings), cancel);
+        return settings;
     }
 
     /// <summary>
     /// The connector with four feeds: cn-drop a file drop polled every second, cn-shiphero and cn-sim
     /// ShipHero webhook receivers (one for the load generator's senders, one for the simulator's),
-    /// cn-push the canonical push API; then the simulator (no scenario file, real-time clock off: the
+    /// cn-push the canonical push API (the public rate limits raised: one address and one key stand for
+    /// every sender here); then the simulator (no scenario file, real-time clock off: the
     /// sync-lag scenario loads its own warehouse and makes every change itself).
     /// </summary>
     public async Task StartConnectorAsync(string dropFolder, string webhookSecret, string simulatorSecret, CancellationToken cancel)
@@ -105,6 +131,10 @@ public sealed class ServicesUnderTest(BuildOutput build, string work, RedisServe
             ["Connector:Feeds:2:ExternalId"] = ShipHero.WarehouseId,
             ["Connector:Feeds:3:WarehouseId"] = "cn-push",
             ["Connector:Feeds:3:Source"] = "canonical",
+            // The load generator stands for many warehouses' senders from one address with one key.
+            ["PublicLimits:Endpoints:push:PerAddress"] = "1000000",
+            ["PublicLimits:Endpoints:push:PerToken"] = "0",
+            ["PublicLimits:Endpoints:webhook_shiphero:PerAddress"] = "1000000",
         }), cancel);
         Console.WriteLine($"bench: drop folder {dropFolder}");
         Simulator = await StartAsync(new ServiceSpec("warehouse-sim", _copies[BuiltProgram.WarehouseSim.Assembly])
@@ -180,6 +210,7 @@ public sealed class ServicesUnderTest(BuildOutput build, string work, RedisServe
     public async ValueTask DisposeAsync()
     {
         await StopCeilingAsync();
+        await StopShardLedgersAsync();
         foreach (var (service, grace) in new[] { (Overlay, 10), (Alerting, 10), (Simulator, 5), (Connector, 10), (Ledger, 10) })
         {
             if (service is not null)
@@ -193,14 +224,14 @@ public sealed class ServicesUnderTest(BuildOutput build, string work, RedisServe
     /// <summary>"http://127.0.0.1:PORT", as the bench's options and the services' settings take an address.</summary>
     public static string Authority(Uri address) => address.GetLeftPart(UriPartial.Authority);
 
-    private ServiceSpec Service(string name, string logName, BuiltProgram program, TimeSpan readyDeadline, Dictionary<string, string> settings)
+    private ServiceSpec Service(string name, string logName, BuiltProgram program, TimeSpan readyDeadline, Dictionary<string, string> settings, RedisTarget? redisTarget = null)
     {
         settings["Logging:LogLevel:Default"] = "Warning";
         return new ServiceSpec(name, _copies[program.Assembly])
         {
             ReadyDeadline = readyDeadline,
             EnvironmentName = "Production",
-            Redis = new RedisTarget(redis.EndPoint, Namespace),
+            Redis = redisTarget ?? new RedisTarget(redis.EndPoint, Namespace),
             // The bench plays every caller at once (it makes rooms and rules, writes and reads): one admin key.
             ApiKeys = [new ApiKey("bench", apiKey, "Admin")],
             Settings = settings,

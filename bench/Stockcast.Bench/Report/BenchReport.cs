@@ -22,6 +22,14 @@ public static class BenchReport
         {
             report.Append(OverlaySection.Write(facts));
         }
+        if (facts.Knobs.Runs("path"))
+        {
+            report.Append(PathSection.Write(facts));
+        }
+        if (facts.Knobs.Runs("cluster"))
+        {
+            report.Append(ClusterSection.Write(facts));
+        }
         if (facts.Knobs.Runs("soak"))
         {
             report.Append(SoakSection.Write(facts));

@@ -12,6 +12,8 @@ public static class Goals
     public const double FanoutP99Ms = 100;
     public const double FanoutRssMib = 1024;
     public const int FanoutViewers = 10_000;
+    /// <summary>A warehouse change on the viewers' screens, the whole path (issue 17).</summary>
+    public const double PathP99Ms = 50;
 
     /// <summary>Connector throughput with 1 % bad records, as a share of the clean figure (issue 14).</summary>
     public const double MessyThroughputShare = 0.9;

@@ -30,19 +30,20 @@ public static class SoakSection
             | deliveries / expected (watchers x applied); complete | {f["soak_delivered"]} / {f["soak_delivered_expected"]}; **{f["soak_delivered_complete"]}** | complete: yes |
             | delivery latency p50 / p99 / p99.9 / max | {f["soak_p50_ms"]} / **{f["soak_p99_ms"]}** / {f["soak_p999_ms"]} / {f["soak_max_ms"]} ms | p99 {Within(f["soak_p99_ms"], Goals.LiveLagBoundMs, "ms")} |
             | worst delivery latency per minute (ms) | {PerMinute(f["soak_timeline_max_ms"])} | flat |
-            {Trend(facts, "ledger")}
-            {Trend(facts, "redis")}
+            {Trend(facts, "soak", "ledger")}
+            {Trend(facts, "soak", "redis")}
 
             CPU over the soak (cores): ledger {f["soak_cpu_ledger"]}, redis-server {f["soak_cpu_redis"]}, load generator {f["soak_cpu_bench"]}, other processes {f["soak_cpu_others"]} ({f.BusyNote(["soak"])})
             """;
     }
 
-    private static string Trend(RunFacts facts, string process)
-        => facts.Memory.Trend("soak", process, WarmupShare) is { } t
+    /// <summary>A table row: the line fitted to a process's VmRSS over a phase, after its first fifth.</summary>
+    internal static string Trend(RunFacts facts, string phase, string process)
+        => facts.Memory.Trend(phase, process, WarmupShare) is { } t
             ? string.Create(CultureInfo.InvariantCulture, $"| {process} VmRSS: slope; fitted drift over the last {t.Samples / 120.0:F1} min | **{t.MibPerMinute:+0.00;-0.00} MiB/min**; {t.FromMib:F0} → {t.ToMib:F0} MiB | flat |")
             : $"| {process} VmRSS | {Missing} (too few samples) | |";
 
     /// <summary>The per-second maxima ("12 10 …") as the worst of each minute.</summary>
-    private static string PerMinute(string seconds)
+    internal static string PerMinute(string seconds)
         => seconds == Missing ? Missing : string.Join(' ', seconds.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(IsNumber).Select(Parse).Chunk(60).Select(m => m.Max().ToString("F0", CultureInfo.InvariantCulture)));
 }
