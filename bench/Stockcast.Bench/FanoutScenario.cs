@@ -13,7 +13,7 @@ namespace Stockcast.Bench;
 /// <summary>
 /// Live stock fanned out to many overlay viewers. Sets up --featured SKUs in each of the largest
 /// step's rooms (the first SKU changes, the others stay put), then for each step of --steps
-/// ("transport:clients:rooms", transport sse or ws):
+/// ("transport:clients:rooms", transport sse, ws or grpc: gRPC WatchRoom callers on the bench's channel):
 ///
 ///  - opens the clients (--connect-concurrency at a time), spread evenly over the step's rooms, on
 ///    raw loopback sockets: the request is written by hand and the stream is only scanned for the
@@ -49,17 +49,20 @@ public static class FanoutScenario
 
         public bool Ceiling => Transport == "ceiling";
 
+        /// <summary>gRPC WatchRoom callers instead of sockets.</summary>
+        public bool Grpc => Transport == "grpc";
+
         /// <summary>Result key prefix, e.g. sse_10000_r10.</summary>
         public string Key => $"{Transport}_{Clients}_r{Rooms}";
 
         public static Step Parse(string text)
         {
             var parts = text.Split(':');
-            if (parts.Length != 3 || parts[0] is not ("sse" or "ws" or "ceiling")
+            if (parts.Length != 3 || parts[0] is not ("sse" or "ws" or "grpc" or "ceiling")
                 || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var clients) || clients is < 1 or > 15_000
                 || !int.TryParse(parts[2], CultureInfo.InvariantCulture, out var rooms) || rooms is < 1 or > 100)
             {
-                throw new ArgumentException($"--steps: '{text}' is not transport:clients:rooms (sse|ws|ceiling, 1-15000 clients, 1-100 rooms)");
+                throw new ArgumentException($"--steps: '{text}' is not transport:clients:rooms (sse|ws|grpc|ceiling, 1-15000 clients, 1-100 rooms)");
             }
             return new Step(parts[0], clients, rooms);
         }
@@ -70,7 +73,7 @@ public static class FanoutScenario
     {
         public static Settings From(BenchArgs a) => new(
             ParseSteps(a.Str("warmup-steps", "sse:2000:10,ws:2000:10")),
-            ParseSteps(a.Str("steps", "sse:1000:10,sse:5000:10,sse:10000:10,ceiling:10000:10,ws:10000:10,sse:10000:1,ws:10000:1")),
+            ParseSteps(a.Str("steps", "sse:1000:10,sse:5000:10,sse:10000:10,ceiling:10000:10,ws:10000:10,grpc:10000:10,sse:10000:1,ws:10000:1")),
             a.Double("rate", 5), a.Double("seconds", 10), a.Double("warmup", 2), a.Int("connect-concurrency", 200), a.Double("connect-seconds", 120),
             a.Double("drain-seconds", 15), a.Int("featured", 3), a.Int("overlay-pid", 0), a.Str("warehouse", "us-east"), a.Str("sku-prefix", "FAN"));
 
@@ -157,7 +160,10 @@ public static class FanoutScenario
             connectDeadline.CancelAfter(TimeSpan.FromSeconds(s.ConnectSeconds));
             await Parallel.ForEachAsync(Enumerable.Range(0, viewers.Length), new ParallelOptions { MaxDegreeOfParallelism = s.ConnectConcurrency, CancellationToken = connectDeadline.Token }, async (i, ct) =>
             {
-                if (await viewers[i].OpenAsync(endPoint, requests[viewers[i].Room], step.WebSocket, ct))
+                var room = viewers[i].Room;
+                if (step.Grpc
+                    ? await viewers[i].OpenGrpcAsync(overlay.Client, rooms[room], overlay.AuthHeaders, ct)
+                    : await viewers[i].OpenAsync(endPoint, requests[room], step.WebSocket, ct))
                 {
                     receiving[i] = viewers[i].ReceiveAsync(stopReceiving.Token);
                 }

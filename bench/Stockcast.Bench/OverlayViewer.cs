@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Grpc.Core;
+using Stockcast.Overlay.V1;
 
 namespace Stockcast.Bench;
 
@@ -15,6 +17,7 @@ internal sealed class OverlayViewer(int room, long top, int changes)
     private static readonly byte[] Marker = Encoding.ASCII.GetBytes("\"availableToPromise\": \"");
     private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
     private readonly byte[] _buffer = new byte[4096];
+    private AsyncServerStreamingCall<RoomUpdate>? _call;
     private int _matched;
     private bool _inValue;
     private long _value;
@@ -76,8 +79,51 @@ internal sealed class OverlayViewer(int room, long top, int changes)
         }
     }
 
+    /// <summary>A gRPC WatchRoom caller instead of a socket (on the bench's shared channel): open once the first update came.</summary>
+    public async Task<bool> OpenGrpcAsync(Overlay.V1.Overlay.OverlayClient client, string roomId, Metadata headers, CancellationToken cancel)
+    {
+        var started = Stopwatch.GetTimestamp();
+        _call = client.WatchRoom(new WatchRoomRequest { RoomId = roomId }, headers);
+        try
+        {
+            if (!await _call.ResponseStream.MoveNext(cancel))
+            {
+                Failure = "the overlay ended WatchRoom before its first update";
+                return false;
+            }
+            ConnectTicks = Stopwatch.GetTimestamp() - started;
+            Take(_call.ResponseStream.Current, Stopwatch.GetTimestamp());
+            return true;
+        }
+        catch (RpcException ex)
+        {
+            Failure = ex.StatusCode.ToString();
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            Failure = "not connected within --connect-seconds";
+            return false;
+        }
+    }
+
     public async Task ReceiveAsync(CancellationToken cancel)
     {
+        if (_call is not null)
+        {
+            try
+            {
+                while (await _call.ResponseStream.MoveNext(cancel))
+                {
+                    Take(_call.ResponseStream.Current, Stopwatch.GetTimestamp());
+                }
+            }
+            catch (Exception ex) when (ex is RpcException or OperationCanceledException or ObjectDisposedException)
+            {
+                // Ended by Reset, or by the overlay.
+            }
+            return;
+        }
         try
         {
             int n;
@@ -92,9 +138,10 @@ internal sealed class OverlayViewer(int room, long top, int changes)
         }
     }
 
-    /// <summary>Closes with a reset: no TIME_WAIT left behind to run the next step out of ports.</summary>
+    /// <summary>Closes with a reset: no TIME_WAIT left behind to run the next step out of ports (a WatchRoom call is cancelled).</summary>
     public void Reset()
     {
+        _call?.Dispose();
         try
         {
             _socket.LingerState = new LingerOption(true, 0);
@@ -104,6 +151,15 @@ internal sealed class OverlayViewer(int room, long top, int changes)
             // Never connected.
         }
         _socket.Dispose();
+    }
+
+    /// <summary>A gRPC update: its first SKU's figure is the changing one.</summary>
+    private void Take(RoomUpdate update, long at)
+    {
+        if (update.Skus.Count > 0)
+        {
+            Seen(update.Skus[0].AvailableToPromise, at);
+        }
     }
 
     private void Scan(ReadOnlySpan<byte> data, long at)

@@ -70,10 +70,10 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
         --overlay-management the one with its metrics):
           overlay-ready  wait for the overlay's /readyz
                         --timeout 60
-          fanout        ledger change -> value on N SSE / WebSocket viewers, per step "transport:clients:rooms"
+          fanout        ledger change -> value on N SSE / WebSocket / gRPC WatchRoom viewers, per step "transport:clients:rooms"
                         (transport "ceiling": the same SSE frames from a bare Kestrel writer the scenario starts);
                         connect time, delivery latency, final value on every client, overlay memory and CPU
-                        --steps sse:1000:10,sse:5000:10,sse:10000:10,ws:10000:10,sse:10000:1,ws:10000:1
+                        --steps sse:1000:10,sse:5000:10,sse:10000:10,ceiling:10000:10,ws:10000:10,grpc:10000:10,sse:10000:1,ws:10000:1
                         --warmup-steps sse:2000:10,ws:2000:10 (run first, reported as warmup_*)
                         --rate 5 (changes/s per room)  --seconds 10  --warmup 2  --featured 3  --connect-concurrency 200
                         --connect-seconds 120  --drain-seconds 15  --warehouse us-east  --sku-prefix FAN  --overlay-pid PID (memory)

@@ -27,7 +27,7 @@ public sealed record Knobs
     public string AlertSkusPerRoom { get; init; } = Env("ALERT_SKUS_PER_ROOM", "50");
     public string AlertLoadRate { get; init; } = Env("ALERT_LOAD_RATE", "3000");
     public string AlertProbeRate { get; init; } = Env("ALERT_PROBE_RATE", "20");
-    public string FanoutSteps { get; init; } = Env("FANOUT_STEPS", "sse:1000:10,sse:5000:10,sse:10000:10,ceiling:10000:10,ws:10000:10,sse:10000:1,ws:10000:1");
+    public string FanoutSteps { get; init; } = Env("FANOUT_STEPS", "sse:1000:10,sse:5000:10,sse:10000:10,ceiling:10000:10,ws:10000:10,grpc:10000:10,sse:10000:1,ws:10000:1");
     public string FanoutRate { get; init; } = Env("FANOUT_RATE", "5");
     public string PathVia { get; init; } = Env("PATH_VIA", "webhook,push");
     public string PathRates { get; init; } = Env("PATH_RATES", "1000,10000");
