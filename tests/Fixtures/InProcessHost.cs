@@ -89,8 +89,13 @@ public abstract class InProcessHost<TProgram> : WebApplicationFactory<TProgram> 
             builder.UseSetting(key, value);
         }
         // On the TestServer, the appsettings.json beside the tests may be another program's: the
-        // management port is named here, as every service's own appsettings.json names it.
-        builder.UseSetting(ManagementPort.UrlKey, "http://127.0.0.1:9200");
+        // management port is named here, as every service's own appsettings.json names it. Not on
+        // sockets: there the host's ports name its endpoints, and a fixed one would be bound by every
+        // such host at once (the simulator, which has no management endpoint, failed on it in CI).
+        if (Ports is null)
+        {
+            builder.UseSetting(ManagementPort.UrlKey, "http://127.0.0.1:9200");
+        }
         foreach (var (endpoint, port) in Ports?.ByEndpoint ?? new Dictionary<string, int>())
         {
             // The configured endpoint wins over any other address Kestrel is given.

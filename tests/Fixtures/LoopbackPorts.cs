@@ -14,10 +14,10 @@ public sealed class LoopbackPorts
 
     public IReadOnlyDictionary<string, int> ByEndpoint { get; }
 
-    /// <summary>Ports nobody listens on right now; one may still be taken before Kestrel binds it.</summary>
     /// <summary>All three of a Stockcast service's endpoints: one left out would bind its appsettings port, shared by every host.</summary>
     public static LoopbackPorts ForService() => Free(Grpc, Http, Management);
 
+    /// <summary>Ports nobody listens on right now; one may still be taken before Kestrel binds it.</summary>
     public static LoopbackPorts Free(params string[] endpoints) => new(endpoints.ToDictionary(e => e, _ => FreePort.Next()));
 
     public Uri Address(string endpoint) => new($"http://127.0.0.1:{ByEndpoint[endpoint]}");
