@@ -69,6 +69,16 @@ public sealed class ConnectorUnderTest : IDisposable
         return request;
     }
 
+    /// <summary>A canonical push body of snapshots: each SKU's on hand and available at <c>units</c>, stamped now, with its source version.</summary>
+    public static byte[] Snapshots(IEnumerable<(string Sku, long Units, long Version)> records)
+    {
+        var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        return JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            records = records.Select(r => new { sku = r.Sku, type = "snapshot", onHand = r.Units, available = r.Units, sourceTime = now, sourceVersion = r.Version }),
+        });
+    }
+
     /// <summary>The "applied" count of a 200 answer from the push API or a webhook receiver.</summary>
     public static int Applied(byte[] body)
     {

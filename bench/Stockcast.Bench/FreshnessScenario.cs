@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
+using System.Text;
 using Stockcast.Ledger.V1;
 using Stockcast.Overlay.V1;
 
@@ -59,6 +59,12 @@ public static class FreshnessScenario
         public IReadOnlyList<(string Name, double Cores)> Cpu = [];
 
         public int Index(int k, int room) => (k * rooms) + room;
+
+        public void Fail(string why)
+        {
+            Interlocked.Increment(ref Failed);
+            LastFailure = why;
+        }
     }
 
     public static async Task RunAsync(Settings s, Ledger ledger, ConnectorUnderTest connector, OverlayUnderTest overlay, Results results, CpuMeter cpu)
@@ -77,12 +83,22 @@ public static class FreshnessScenario
         var endPoint = new IPEndPoint(IPAddress.Parse(overlay.HttpBase.Host), overlay.HttpBase.Port);
         var tag = (DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
         var background = Enumerable.Range(0, s.BackgroundSkus).Select(i => $"PATHBG{tag}-{i:D5}").ToArray();
-        // Source versions, rising across both sending threads.
+        // Source versions, rising across both sending threads; the background records' figures, rising
+        // across runs (a figure a SKU already holds would be answered "unchanged", not applied).
         var version = new[] { DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 };
         long NextVersion() => Interlocked.Increment(ref version[0]);
+        var units = new long[1];
+        (string, long, long) NextBackground()
+        {
+            var next = Interlocked.Increment(ref units[0]);
+            return (background[next % background.Length], next, NextVersion());
+        }
         // First an untimed run of the first source and rate ("warmup_" results): a connector and an
         // overlay fresh from start run their first seconds of this load on unoptimised code.
         var runs = s.Via.SelectMany(via => s.Rates, (via, rate) => (Via: via, Rate: rate, Key: $"{via}_{rate}_")).ToList();
+        results.Add("rooms", s.Rooms);
+        results.Add("room_rate", s.RoomRate, "F0");
+        results.Add("batch", s.Batch);
         runs.Insert(0, runs[0] with { Key = "warmup_" + runs[0].Key });
         foreach (var (via, rate, key) in runs)
         {
@@ -106,7 +122,7 @@ public static class FreshnessScenario
             try
             {
                 // The warm-up run is short whatever --seconds says (a soak is one long run after it).
-                await MeasureAsync(key.StartsWith("warmup_", StringComparison.Ordinal) ? s with { Seconds = Math.Min(s.Seconds, 10) } : s, key, via, warehouse, rate, rooms, skus, tokens, background, NextVersion, endPoint, ledger, connector, results, cpu, cancel);
+                await MeasureAsync(key.StartsWith("warmup_", StringComparison.Ordinal) ? s with { Seconds = Math.Min(s.Seconds, 10) } : s, key, via, warehouse, rate, rooms, skus, tokens, NextBackground, NextVersion, endPoint, ledger, connector, results, cpu, cancel);
             }
             finally
             {
@@ -118,8 +134,8 @@ public static class FreshnessScenario
         }
     }
 
-    private static async Task MeasureAsync(Settings s, string key, string via, string warehouse, int rate, string[] rooms, string[] skus, string[] tokens, string[] background,
-        Func<long> nextVersion, IPEndPoint endPoint, Ledger ledger, ConnectorUnderTest connector, Results results, CpuMeter cpu, CancellationToken cancel)
+    private static async Task MeasureAsync(Settings s, string key, string via, string warehouse, int rate, string[] rooms, string[] skus, string[] tokens,
+        Func<(string Sku, long Units, long Version)> nextBackground, Func<long> nextVersion, IPEndPoint endPoint, Ledger ledger, ConnectorUnderTest connector, Results results, CpuMeter cpu, CancellationToken cancel)
     {
         var top = FanoutScenario.FirstValue - 1;
         var run = new Run(s.Rooms, s.Changes);
@@ -129,11 +145,12 @@ public static class FreshnessScenario
         using var stopWatch = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var watchReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var watch = Task.Run(() => WatchAsync(ledger, skus, top, run, watchReady, stopWatch.Token), cancel);
+        var requests = rooms.Select((room, r) => FanoutScenario.Request(endPoint, room, tokens[r], webSocket: false)).ToArray();
         try
         {
             await Parallel.ForEachAsync(viewers, new ParallelOptions { MaxDegreeOfParallelism = 100, CancellationToken = cancel }, async (viewer, ct) =>
             {
-                if (!await viewer.OpenAsync(endPoint, FanoutScenario.Request(endPoint, rooms[viewer.Room], tokens[viewer.Room], webSocket: false), webSocket: false, ct))
+                if (!await viewer.OpenAsync(endPoint, requests[viewer.Room], webSocket: false, ct))
                 {
                     throw new InvalidOperationException($"the overlay refused a viewer: {viewer.Failure}");
                 }
@@ -168,16 +185,10 @@ public static class FreshnessScenario
                 }
             }, cancel);
             var backgroundRequests = (int)(backgroundRequestsPerSecond * (s.Warmup + s.Seconds));
-            var next = 0;
             var loading = backgroundRequests == 0 ? Task.CompletedTask : Paced("background pushes", backgroundRequests, backgroundRequestsPerSecond, started, run, _ =>
             {
-                var records = new object[s.Batch];
-                for (var i = 0; i < records.Length; i++)
-                {
-                    var sku = background[next++ % background.Length];
-                    records[i] = new { sku, type = "snapshot", onHand = next, available = next, sourceTime = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture), sourceVersion = nextVersion() };
-                }
-                var request = connector.PushRequest(s.PushWarehouse, JsonSerializer.SerializeToUtf8Bytes(new { records }));
+                var records = Enumerable.Range(0, s.Batch).Select(_ => nextBackground()).ToList();
+                var request = connector.PushRequest(s.PushWarehouse, ConnectorUnderTest.Snapshots(records));
                 lock (calls)
                 {
                     calls.Add(BackgroundAsync(connector, request, s.Batch, run, cancel));
@@ -242,20 +253,18 @@ public static class FreshnessScenario
 
     private static HttpRequestMessage Change(ConnectorUnderTest connector, string via, string warehouse, string secret, string sku, long units, long version) => via == "webhook"
         ? connector.ShipHeroRequest(warehouse, secret, ShipHero.InventoryUpdate(sku, units, units))
-        : connector.PushRequest(warehouse, JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            records = new[] { new { sku, type = "snapshot", onHand = units, available = units, sourceTime = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture), sourceVersion = version } },
-        }));
+        : connector.PushRequest(warehouse, ConnectorUnderTest.Snapshots([(sku, units, version)]));
 
-    private static async Task SendAsync(ConnectorUnderTest connector, HttpRequestMessage request, CancellationToken cancel)
+    /// <summary>Sends the request; the body of its 200 answer, or an exception naming what the connector answered.</summary>
+    private static async Task<byte[]> SendAsync(ConnectorUnderTest connector, HttpRequestMessage request, CancellationToken cancel)
     {
         using (request)
         {
             using var response = await connector.Http.SendAsync(request, cancel);
-            if (response.StatusCode != HttpStatusCode.OK)
-            {
-                throw new InvalidOperationException($"the connector refused a change: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancel)}");
-            }
+            var body = await response.Content.ReadAsByteArrayAsync(cancel);
+            return response.StatusCode == HttpStatusCode.OK
+                ? body
+                : throw new InvalidOperationException($"the connector answered {(int)response.StatusCode} {Encoding.UTF8.GetString(body)}");
         }
     }
 
@@ -268,33 +277,20 @@ public static class FreshnessScenario
         }
         catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException)
         {
-            Interlocked.Increment(ref run.Failed);
-            run.LastFailure = ex.Message;
+            run.Fail(ex.Message);
         }
     }
 
     private static async Task BackgroundAsync(ConnectorUnderTest connector, HttpRequestMessage request, int records, Run run, CancellationToken cancel)
     {
+        Interlocked.Add(ref run.BackgroundRecords, records);
         try
         {
-            using (request)
-            {
-                using var response = await connector.Http.SendAsync(request, cancel);
-                var body = await response.Content.ReadAsStringAsync(cancel);
-                Interlocked.Add(ref run.BackgroundRecords, records);
-                if (response.StatusCode != HttpStatusCode.OK)
-                {
-                    throw new InvalidOperationException($"{(int)response.StatusCode} {body}");
-                }
-                // {"received": N, "applied": N, ...}: what the ledger took of the batch.
-                using var answer = JsonDocument.Parse(body);
-                Interlocked.Add(ref run.BackgroundApplied, answer.RootElement.GetProperty("applied").GetInt64());
-            }
+            Interlocked.Add(ref run.BackgroundApplied, ConnectorUnderTest.Applied(await SendAsync(connector, request, cancel)));
         }
-        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or KeyNotFoundException)
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException)
         {
-            Interlocked.Increment(ref run.Failed);
-            run.LastFailure = ex.Message;
+            run.Fail(ex.Message);
         }
     }
 

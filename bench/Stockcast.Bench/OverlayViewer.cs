@@ -8,14 +8,16 @@ using Stockcast.Overlay.V1;
 namespace Stockcast.Bench;
 
 /// <summary>
-/// One viewer on a raw socket. It scans what arrives for "availableToPromise": "N" and notes when
-/// each value of the step (top - k) first came; the first match in a message is the changing
-/// SKU's, the others (its warehouse split, the SKUs that stay put) are the same value or out of range.
+/// One viewer: on a raw socket (SSE or WebSocket), it scans what arrives for "availableToPromise": "N";
+/// as a gRPC WatchRoom call, it reads each update's first SKU. Either way it notes when each value of
+/// the step (top - k) first came; the first match in a message is the changing SKU's, the others (its
+/// warehouse split, the SKUs that stay put) are the same value or out of range.
 /// </summary>
 internal sealed class OverlayViewer(int room, long top, int changes)
 {
     private static readonly byte[] Marker = Encoding.ASCII.GetBytes("\"availableToPromise\": \"");
-    private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+    // Made when a socket viewer opens: a gRPC viewer holds no socket (and no file descriptor) of its own.
+    private Socket? _socket;
     private readonly byte[] _buffer = new byte[4096];
     private AsyncServerStreamingCall<RoomUpdate>? _call;
     private int _matched;
@@ -36,6 +38,7 @@ internal sealed class OverlayViewer(int room, long top, int changes)
     public async Task<bool> OpenAsync(IPEndPoint endPoint, byte[] request, bool webSocket, CancellationToken cancel)
     {
         var started = Stopwatch.GetTimestamp();
+        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await _socket.ConnectAsync(endPoint, cancel);
@@ -109,32 +112,25 @@ internal sealed class OverlayViewer(int room, long top, int changes)
 
     public async Task ReceiveAsync(CancellationToken cancel)
     {
-        if (_call is not null)
+        try
         {
-            try
+            if (_call is not null)
             {
                 while (await _call.ResponseStream.MoveNext(cancel))
                 {
                     Take(_call.ResponseStream.Current, Stopwatch.GetTimestamp());
                 }
+                return;
             }
-            catch (Exception ex) when (ex is RpcException or OperationCanceledException or ObjectDisposedException)
-            {
-                // Ended by Reset, or by the overlay.
-            }
-            return;
-        }
-        try
-        {
             int n;
-            while ((n = await _socket.ReceiveAsync(_buffer.AsMemory(), SocketFlags.None, cancel)) > 0)
+            while ((n = await _socket!.ReceiveAsync(_buffer.AsMemory(), SocketFlags.None, cancel)) > 0)
             {
                 Scan(_buffer.AsSpan(0, n), Stopwatch.GetTimestamp());
             }
         }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or RpcException or OperationCanceledException or ObjectDisposedException)
         {
-            // Closed by Reset, or by the overlay.
+            // Ended by Reset, or by the overlay.
         }
     }
 
@@ -142,6 +138,10 @@ internal sealed class OverlayViewer(int room, long top, int changes)
     public void Reset()
     {
         _call?.Dispose();
+        if (_socket is null)
+        {
+            return;
+        }
         try
         {
             _socket.LingerState = new LingerOption(true, 0);

@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Stockcast.Ledger.V1;
 
@@ -179,7 +178,7 @@ public static class SyncLagScenario
                 {
                     "sim" => SimAdjust(s.SimWarehouse, sku),
                     "webhook" => connector.ShipHeroRequest(warehouse, s.WebhookSecret, ShipHero.InventoryUpdate(sku, onHand, onHand)),
-                    _ => connector.PushRequest(warehouse, Push(sku, onHand, versionBase + k)),
+                    _ => connector.PushRequest(warehouse, ConnectorUnderTest.Snapshots([(sku, onHand, versionBase + k)])),
                 };
                 var key = Key(sku, onHand);
                 var sentAt = Stopwatch.GetTimestamp();
@@ -304,15 +303,6 @@ public static class SyncLagScenario
 
     private static HttpRequestMessage SimAdjust(string warehouse, string sku)
         => new(HttpMethod.Post, "sim/adjust") { Content = JsonContent.Create(new { warehouse, sku, delta = 1, reason = "bench" }) };
-
-    private static byte[] Push(string sku, long onHand, long version)
-    {
-        var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
-        return JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            records = new[] { new { sku, type = "snapshot", onHand, available = onHand, sourceTime = now, sourceVersion = version } },
-        });
-    }
 
     private static void Report(Settings s, string via, Run run, Results results)
     {

@@ -169,7 +169,7 @@ public static class BenchRun
                 await EnsureOverlayAsync();
                 await runner.RunAsync("freshness", [.. connector, .. overlay, "--via", knobs.PathVia, "--rates", knobs.PathRates, "--viewers", knobs.PathViewers,
                     "--seconds", knobs.PathSeconds, "--webhook-warehouse", "cn-shiphero", "--webhook-market", "US", "--push-warehouse", "cn-push", "--push-market", "DE"],
-                    cancel, TimeSpan.FromSeconds(600 + (5 * Figures.Parse(knobs.PathSeconds))));
+                    cancel, TimeSpan.FromSeconds(((knobs.PathRuns.Count + 1) * (Figures.Parse(knobs.PathSeconds) + 180)) + 300));
             }
             if (knobs.Runs("soak"))
             {
@@ -189,7 +189,7 @@ public static class BenchRun
                     var shards = new List<(string Name, LaunchedService Ledger, RedisServer Node)>();
                     for (var i = 0; i < namespaces.Count; i++)
                     {
-                        shards.Add(($"shard{i}", await services.StartShardLedgerAsync(cluster.Configuration, namespaces[i], cancel), cluster.Nodes[i]));
+                        shards.Add((RedisClusterUnderTest.ShardName(i), await services.StartShardLedgerAsync(cluster.Configuration, namespaces[i], cancel), cluster.Nodes[i]));
                     }
                     await runner.RunShardsAsync("apply", shards, ["--streams", knobs.ClusterStreams, "--batch", knobs.ApplyBatch, "--skus", knobs.ApplySkus, "--seconds", knobs.Seconds], cancel);
                 }

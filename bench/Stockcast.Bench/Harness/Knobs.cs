@@ -33,6 +33,9 @@ public sealed record Knobs
     public string PathRates { get; init; } = Env("PATH_RATES", "1000,10000");
     public string PathViewers { get; init; } = Env("PATH_VIEWERS", "1000");
     public string PathSeconds { get; init; } = Env("PATH_SECONDS", Env("BENCH_SECONDS", "10"));
+
+    /// <summary>The whole path's measured runs: each source at each rate.</summary>
+    public IReadOnlyList<(string Via, string Rate)> PathRuns => [.. List(PathVia).SelectMany(_ => List(PathRates), (via, rate) => (via, rate))];
     /// <summary>Apply streams per shard in the cluster part (three shards: as many streams in all as the single-node apply).</summary>
     public string ClusterStreams { get; init; } = Env("CLUSTER_STREAMS", "2");
     public string SoakSeconds { get; init; } = Env("SOAK_SECONDS", "600");
@@ -40,7 +43,7 @@ public sealed record Knobs
     public string SoakWatchers { get; init; } = Env("SOAK_WATCHERS", "10");
 
     /// <summary>Which parts run after the ledger is up (the ledger itself always runs: every part writes to it).</summary>
-    public IReadOnlySet<string> Parts { get; init; } = Env("BENCH_PARTS", AllParts).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+    public IReadOnlySet<string> Parts { get; init; } = List(Env("BENCH_PARTS", AllParts)).ToHashSet();
 
     /// <summary>BENCH_STRICT=1: exit 1 when a goal is missed.</summary>
     public bool Strict { get; init; } = Env("BENCH_STRICT", "0") == "1";
@@ -56,6 +59,8 @@ public sealed record Knobs
 
     /// <summary>The same as the report shows them (the empty --save argument as "").</summary>
     public string RedisPersistenceText => string.Join(' ', RedisPersistence.Select(a => a.Length == 0 ? "\"\"" : a));
+
+    private static string[] List(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;
 }

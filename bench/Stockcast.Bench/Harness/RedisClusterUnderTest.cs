@@ -12,10 +12,13 @@ namespace Stockcast.Bench.Harness;
 /// </summary>
 public sealed class RedisClusterUnderTest : IDisposable
 {
-    private const int Primaries = 3;
+    public const int Primaries = 3;
     private readonly List<RedisServer> _nodes = [];
 
     public IReadOnlyList<RedisServer> Nodes => _nodes;
+
+    /// <summary>The results' name of the shard on primary <paramref name="i"/> (the apply scenario's keys start with it).</summary>
+    public static string ShardName(int i) => $"shard{i}";
 
     /// <summary>Every node's address, as StackExchange.Redis takes a cluster's configuration.</summary>
     public string Configuration => string.Join(',', _nodes.Select(n => n.EndPoint));

@@ -24,7 +24,7 @@ public sealed class ServicesUnderTest(BuildOutput build, string work, RedisServe
     public LaunchedService? Overlay { get; private set; }
 
     /// <summary>The cluster part's ledgers, one per namespace on the Redis Cluster.</summary>
-    public List<LaunchedService> ShardLedgers { get; } = [];
+    private readonly List<LaunchedService> _shardLedgers = [];
 
     /// <summary>The bare grpc-dotnet server (bench/Stockcast.Bench.Ceiling), running only while its scenario runs.</summary>
     public LaunchedService? Ceiling { get; private set; }
@@ -71,19 +71,19 @@ public sealed class ServicesUnderTest(BuildOutput build, string work, RedisServe
     public async Task<LaunchedService> StartShardLedgerAsync(string configuration, string ns, CancellationToken cancel)
     {
         var ledger = await StartAsync(Service("stock-ledger-" + ns, "ledger-" + ns, BuiltProgram.StockLedger, TimeSpan.FromSeconds(60), LedgerSettings(), new RedisTarget(configuration, ns)), cancel);
-        ShardLedgers.Add(ledger);
+        _shardLedgers.Add(ledger);
         return ledger;
     }
 
     /// <summary>Stops the cluster part's ledgers (before their Redis Cluster goes).</summary>
     public async Task StopShardLedgersAsync()
     {
-        foreach (var ledger in ShardLedgers)
+        foreach (var ledger in _shardLedgers)
         {
             await ledger.StopAsync(TimeSpan.FromSeconds(10));
             ledger.Dispose();
         }
-        ShardLedgers.Clear();
+        _shardLedgers.Clear();
     }
 
     private static Dictionary<string, string> LedgerSettings()

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Stockcast.Bench.Harness;
 using static Stockcast.Bench.Report.Figures;
 
 namespace Stockcast.Bench.Report;
@@ -11,16 +12,14 @@ namespace Stockcast.Bench.Report;
 /// </summary>
 public static class ClusterSection
 {
-    private const int Shards = 3;
-
     public static string Write(RunFacts facts)
     {
         var f = facts.Figures;
         var rows = new StringBuilder();
         double total = 0;
-        for (var i = 0; i < Shards; i++)
+        for (var i = 0; i < RedisClusterUnderTest.Primaries; i++)
         {
-            var p = $"shard{i}_";
+            var p = RedisClusterUnderTest.ShardName(i) + "_";
             total += IsNumber(f[p + "events_per_s"]) ? Parse(f[p + "events_per_s"]) : 0;
             rows.Append(CultureInfo.InvariantCulture, $"| shard {i} | {f[p + "streams"]} | **{f[p + "events_per_s"]}** | {f[p + "events_not_applied"]} | {f[p + "ack_p99_ms"]} ms | {f[p + "cpu_ledger"]} | {f[p + "cpu_redis"]} | {BenchReport.Micros(f[p + "cpu_redis"], f[p + "events_per_s"], " µs/event")} | {f[p + "cpu_bench"]} |\n");
         }

@@ -17,7 +17,7 @@ public static class PathSection
     public static string Write(RunFacts facts)
     {
         var f = facts.Figures;
-        var runs = Split(facts.Knobs.PathVia).SelectMany(via => Split(facts.Knobs.PathRates), (via, rate) => (Via: via, Rate: rate)).ToList();
+        var runs = facts.Knobs.PathRuns;
         var table = new StringBuilder();
         table.Line("| source, total rate | viewers | change → screen p50 / p99 / max | goal p99 | → ledger Watch p50 / p99 (connector + ledger) | Watch → screen p50 / p99 (overlay) | sending call p50 / p99 | delivered (of expected); in order | background records applied / sent; failed | CPU (cores): connector, ledger, redis, overlay, load generator | cost: CPU-s per 1M events (services + Redis); overlay CPU-s per 1,000 viewers per hour |");
         table.Line("|---|---:|---|---|---|---|---|---|---|---|---|");
@@ -33,9 +33,9 @@ public static class PathSection
 
             ## The whole path: warehouse change → viewers' screens
 
-            Each run: 10 rooms, each featuring one SKU at the source's warehouse that changes 5 times a second (a signed ShipHero
+            Each run: {f["freshness_rooms"]} rooms, each featuring one SKU at the source's warehouse that changes {f["freshness_room_rate"]} times a second (a signed ShipHero
             webhook per change to `cn-shiphero`, or a one-record canonical push to `cn-push`); the rest of the total rate is
-            canonical pushes of 100 records of other SKUs, all through the connector. Viewers are raw SSE clients of the overlay.
+            canonical pushes of {f["freshness_batch"]} records of other SKUs, all through the connector. Viewers are raw SSE clients of the overlay.
             Times are from just before the change is sent; the ledger's Watch (in the load generator) splits the path.
 
             {table}
@@ -63,6 +63,4 @@ public static class PathSection
         var perThousandViewers = Parse(f[p + "cpu_overlay"]) * 3600 / (Parse(f[p + "viewers"]) / 1000);
         return $"{Format(Math.Round(perMillion))}; {Format(Math.Round(perThousandViewers))}";
     }
-
-    private static string[] Split(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
