@@ -42,6 +42,20 @@ public sealed class CanonicalPushTests(RedisServerFixture redis) : IClassFixture
     }
 
     [Fact]
+    public async Task AVersionSentAsAStringOfDigitsIsTakenAndOtherTextIsDeadLettered()
+    {
+        var result = await OkJsonAsync(await ConnectorHost.PushAsync(_host.Pusher(), "us-erp",
+            new { sku = "VER-TEXT-1", onHand = "42", available = "40", sourceTime = "", sourceVersion = " 7001 " },
+            new { sku = "VER-TEXT-2", available = 3, sourceTime = Now(), sourceVersion = "v7" }));
+
+        Assert.Equal(1, result.GetProperty("applied").GetInt32());
+        Assert.StartsWith("sourceVersion: must be a positive integer", Assert.Single(result.GetProperty("deadLettered").EnumerateArray()).GetProperty("reason").GetString());
+        var record = await _host.LedgerRecordAsync("us-erp", "VER-TEXT-1");
+        Assert.Equal((42L, 40L, 7001L), (record!.Quantities.OnHand, record.Quantities.Available, record.SourceVersion));
+        Assert.Null(await _host.LedgerRecordAsync("us-erp", "VER-TEXT-2"));
+    }
+
+    [Fact]
     public async Task APushThatIsNotUtf8IsRefusedNamingTheBodyAndNothingOfItIsApplied()
     {
         // Found by the generated bad pushes: a stray byte inside a string passed the JSON reader and answered 500 mid-intake.

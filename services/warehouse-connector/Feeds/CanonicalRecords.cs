@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Google.Protobuf.WellKnownTypes;
@@ -164,7 +165,15 @@ public sealed class CanonicalRecords(StockEventRules rules) : IRecordReader
         {
             return null;
         }
-        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var version) || version is < 1 or > StockEventRules.MaxSourceVersion)
+        // ERPs often send versions and ids as strings of digits (safe from JavaScript's number precision).
+        var version = 0L;
+        var read = value.ValueKind switch
+        {
+            JsonValueKind.Number => value.TryGetInt64(out version),
+            JsonValueKind.String => long.TryParse(value.GetString().AsSpan().Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out version),
+            _ => false,
+        };
+        if (!read || version is < 1 or > StockEventRules.MaxSourceVersion)
         {
             throw new RecordException("sourceVersion", "must be a positive integer below 2^53");
         }
