@@ -1,4 +1,4 @@
-# The only entry points: deps, build, run, test, test-fast, bench, chart-lint.
+# The only entry points: deps, build, run, test, test-fast, bench, chart-lint, screenshots.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 DOTNET ?= dotnet
@@ -7,7 +7,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: help deps build run test test-fast bench chart-lint clean
+.PHONY: help deps build run test test-fast bench chart-lint screenshots clean
 
 help:
 	@echo "make run         start Redis, every service, the warehouse simulator and live sample data locally, restarting any that ends; prints where to look"
@@ -15,9 +15,10 @@ help:
 	@echo "make test-fast   the fast lane: unit tests and services in-process (no browser, kill/restart, Redis Cluster, promtool)"
 	@echo "make bench       load the real services on loopback; writes bench/results/latest.md"
 	@echo "make chart-lint  helm lint + template per region (skipped, and says so, without helm)"
+	@echo "make screenshots renew docs/images (each overlay language, the board) from the Chromium tests that take them"
 	@echo "make images      container images, one OCI tarball per service (.NET SDK container publishing, no Docker)"
 
-# System packages the tests and `make run` need (chromium and CJK fonts: the page tests); installed from Debian when missing.
+# System packages the tests and `make run` need (chromium, CJK and Thai fonts: the page tests and their screenshots); installed from Debian when missing.
 deps:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
@@ -26,6 +27,7 @@ deps:
 	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	fc-list 2>/dev/null | grep -q "/tlwg/" || missing="$$missing fonts-thai-tlwg"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -55,6 +57,11 @@ test-fast: deps
 
 bench: deps build
 	@bash bench/run.sh $(CONFIG)
+
+# The page tests save their documentation screenshots where STOCKCAST_DOC_SCREENSHOTS says (BrowserPage.DocumentAsync).
+screenshots: deps build
+	STOCKCAST_DOC_SCREENSHOTS=$(CURDIR)/docs/images $(DOTNET) test tests/OverlayBroadcast.Tests -c $(CONFIG) --no-build -nologo \
+		--filter "FullyQualifiedName~OverlayLanguageTests|FullyQualifiedName~TheBoardChartsEachSkus"
 
 chart-lint:
 	@if [ ! -f charts/stockcast/Chart.yaml ]; then echo "chart-lint: SKIPPED, charts/stockcast has no chart yet"; \

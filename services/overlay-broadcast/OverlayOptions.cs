@@ -82,4 +82,12 @@ public sealed class OverlayOptions
     /// is Secure only on HTTPS requests, so a page on plain http://127.0.0.1 still works.
     /// </summary>
     public bool SecureCookies { get; set; }
+
+    /// <summary>The days a PRE_SALE cue promises shipping in, when a SKU sells out with stock inbound (as alerting's Alerting:PreSaleDays).</summary>
+    [Range(1, 365)]
+    public int PreSaleDays { get; set; } = 7;
+
+    /// <summary>At most this many host cues a minute per room, whatever happens: a host reads them aloud.</summary>
+    [Range(1, 60)]
+    public int CuesPerMinute { get; set; } = 6;
 }

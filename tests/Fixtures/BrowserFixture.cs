@@ -153,6 +153,25 @@ public sealed class BrowserPage : IAsyncDisposable
         return path;
     }
 
+    /// <summary>
+    /// A screenshot for the documentation: saved as <paramref name="name"/>.png in the folder STOCKCAST_DOC_SCREENSHOTS
+    /// names (`make screenshots` sets it to docs/images), else only beside the test's own. A transparent page
+    /// gets a dark backdrop first, as a live video would give it, so its white text can be read.
+    /// </summary>
+    public async Task DocumentAsync(string name, bool backdrop = false)
+    {
+        if (backdrop)
+        {
+            await _page.AddStyleTagAsync(new() { Content = "html { background: #39404d !important; }" });
+        }
+        await ScreenshotAsync(name);
+        if (Environment.GetEnvironmentVariable("STOCKCAST_DOC_SCREENSHOTS") is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            await _page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png") });
+        }
+    }
+
     private static float Ms(TimeSpan? deadline) => (float)(deadline ?? DefaultDeadline).TotalMilliseconds;
 
     public async ValueTask DisposeAsync() => await _context.CloseAsync();

@@ -78,6 +78,8 @@ public static class EndpointPolicies
         ["/stockcast.overlay.v1.Overlay/Spotlight"] = Callers.Writer,
         ["/stockcast.overlay.v1.Overlay/WatchRoom"] = Callers.Reader,
         ["/stockcast.overlay.v1.Overlay/WatchBoard"] = Callers.Reader,
+        ["/stockcast.overlay.v1.Overlay/WatchCues"] = Callers.Reader,
+        ["/stockcast.overlay.v1.Overlay/MuteCue"] = Callers.Writer,
         // The public pages and their streams: the page shell and each stream check the room's viewer
         // or operator token themselves (a token is no API key, and an API key opens none of them).
         // The page shells: their token is in the URL fragment, which never arrives (an old link's ?token= is checked).
@@ -89,6 +91,8 @@ public static class EndpointPolicies
         ["POST /board/{roomId}/session"] = Callers.OwnCredential,
         ["GET /board/{roomId}/events"] = Callers.OwnCredential,
         ["POST /board/{roomId}/spotlight"] = Callers.OwnCredential,
+        ["GET /board/{roomId}/cues"] = Callers.OwnCredential,
+        ["POST /board/{roomId}/cues/mute"] = Callers.OwnCredential,
     });
 
     private static Dictionary<string, Callers> With(Dictionary<string, Callers> service)

@@ -40,6 +40,8 @@ public sealed class BadInputTests(RedisServerFixture redis) : LedgerPerTest(redi
             ["Spotlight"] = [new SpotlightRequest { RoomId = "kept", Query = "TEE-1" }],
             ["WatchRoom"] = [new WatchRoomRequest { RoomId = "kept" }],
             ["WatchBoard"] = [new WatchRoomRequest { RoomId = "kept" }],
+            ["WatchCues"] = [new WatchCuesRequest { RoomId = "kept", Language = "de" }],
+            ["MuteCue"] = [new MuteCueRequest { RoomId = "kept", Type = CueType.LowStock, Muted = true }],
         };
 
         await fuzz.RunAsync(seeds, PerMethod, async () => Assert.Equal("kept", (await client.GetRoomAsync(new GetRoomRequest { RoomId = "kept" })).Id));
@@ -61,7 +63,8 @@ public sealed class BadInputTests(RedisServerFixture redis) : LedgerPerTest(redi
         var token = (await host.Client().IssueTokenAsync(new IssueTokenRequest { RoomId = room.Id, Scope = TokenScope.Operator })).Token;
         using var http = host.CreateClient();
         var tally = new Tally();
-        string[] paths = ["/overlay/{0}", "/overlay/{0}/events", "/overlay/{0}/ws", "/board/{0}", "/board/{0}/events", "/board/{0}/spotlight"];
+        string[] paths = ["/overlay/{0}", "/overlay/{0}/events", "/overlay/{0}/ws", "/board/{0}", "/board/{0}/events", "/board/{0}/spotlight", "/board/{0}/cues", "/board/{0}/cues/mute"];
+        var bodies = new Dictionary<string, string> { ["/spotlight"] = """{"query":"TEE-1"}""", ["/mute"] = """{"type":"LOW_STOCK","muted":false}""" };
         var rooms = Gen.OneOf(Gen.Const(room.Id), Mangled(room.Id));
         var tokens = Gen.OneOf(Gen.Const<string?>(token), Gen.Const((string?)null), Mangled(token).Select(t => (string?)t));
         var extras = Gen.Select(Gen.OneOf("lang", "language", "display", "count_down", "heat_map", "room", "token", "market", "theme", ""), Mangled("zh")).Array[0, 3];
@@ -77,9 +80,10 @@ public sealed class BadInputTests(RedisServerFixture redis) : LedgerPerTest(redi
             string? problem;
             try
             {
-                using var request = new HttpRequestMessage(template.EndsWith("/spotlight", StringComparison.Ordinal) ? HttpMethod.Post : HttpMethod.Get, url)
+                var body = bodies.FirstOrDefault(b => template.EndsWith(b.Key, StringComparison.Ordinal)).Value;
+                using var request = new HttpRequestMessage(body is null ? HttpMethod.Get : HttpMethod.Post, url)
                 {
-                    Content = template.EndsWith("/spotlight", StringComparison.Ordinal) ? new StringContent("""{"query":"TEE-1"}""", Encoding.UTF8, "application/json") : null,
+                    Content = body is null ? null : new StringContent(body, Encoding.UTF8, "application/json"),
                 };
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
                 tally.Count(template, response.IsSuccessStatusCode ? Tally.Accepted : ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -99,7 +103,7 @@ public sealed class BadInputTests(RedisServerFixture redis) : LedgerPerTest(redi
 
         using var good = await http.GetAsync($"/overlay/{room.Id}?token={token}");
         Assert.Equal(HttpStatusCode.OK, good.StatusCode);
-        ReliabilityReport.WriteSection("bad-input-overlay-urls", tally.Markdown("overlay URLs (pages, SSE, WebSocket, spotlight)",
+        ReliabilityReport.WriteSection("bad-input-overlay-urls", tally.Markdown("overlay URLs (pages, SSE, WebSocket, spotlight, cues)",
             $"{Urls} generated addresses (OverlayBroadcast.Tests BadInputTests): the room id, token and query string mangled (empty, long, control and percent-encoded characters, unicode, path segments)."));
         tally.AssertNoViolations();
     }

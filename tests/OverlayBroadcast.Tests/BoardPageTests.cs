@@ -132,4 +132,42 @@ public sealed class BoardPageTests(OverlayServerFixture server, BrowserFixture b
         Assert.Empty(operatorPage.ScriptErrors);
         Assert.Empty(viewerPage.ScriptErrors);
     }
+
+    [Fact]
+    public async Task TheBoardChartsEachSkusLastHalfHourSplitsItByWarehouseAndLetsTheOperatorMuteACue()
+    {
+        await _host.ApplyAsync([("us-east", "CHART-TEE", 60, 1), ("us-west", "CHART-TEE", 40, 1)]);
+        var room = OverlayHost.LiveRoom("page-board-chart", "US", "CHART-TEE");
+        room.Featured[0].DisplayName = "White tee";
+        var (board, _) = await OpenRoomAsync(room);
+        await using var page = await browser.OpenPageAsync(output);
+        await page.GoToAsync(board);
+        var chart = Row("CHART-TEE") + " svg.chart";
+
+        await page.HasAttributeAsync(chart, "data-values", "100");
+        await page.HasAttributeAsync(Row("CHART-TEE") + " .splitbar > div >> nth=0", "title", "us-east 60");
+        await page.HasAttributeAsync(Row("CHART-TEE") + " .splitbar > div >> nth=1", "title", "us-west 40");
+        // Selling from us-east: each figure the viewers are shown is a step of the chart.
+        long[] east = [60, 45, 30, 15, 8, 4];
+        for (var i = 1; i < east.Length; i++)
+        {
+            await _host.SetStockAsync("us-east", "CHART-TEE", east[i], 1 + i);
+            await page.HasAttributeAsync(chart, "data-values", string.Join(",", east[..(i + 1)].Select(e => e + 40)));
+        }
+        // The projection runs on to the sell-out.
+        await page.HasCountAsync(chart + " line.projection", 1);
+        await MatchesAsync(page, chart + " title", "^sells out about ");
+        await _host.SetStockAsync("us-west", "CHART-TEE", 0, 2);
+        await page.HasAttributeAsync(chart, "data-values", "100,85,70,55,48,44,4");
+        await page.ShowsTextAsync("#cues .cue >> nth=0 >> div >> nth=0", "White tee: only 4 left in the US!");
+        await page.Page.SetViewportSizeAsync(1280, 640);
+        await page.DocumentAsync("board");
+
+        await page["#mutes input[data-type=LOW_STOCK]"].CheckAsync();
+        using var watch = _host.Client().WatchBoard(new WatchRoomRequest { RoomId = room.Id });
+        await watch.ResponseStream.ReadUntilAsync(b => b.MutedCues.Contains(CueType.LowStock));
+        await page["#mutes input[data-type=LOW_STOCK]"].UncheckAsync();
+        await watch.ResponseStream.ReadUntilAsync(b => b.MutedCues.Count == 0);
+        Assert.Empty(page.ScriptErrors);
+    }
 }

@@ -135,8 +135,13 @@ public sealed class BoardTests(RedisServerFixture redis) : LedgerPerTest(redis, 
         using var watch = host.Client().WatchBoard(new WatchRoomRequest { RoomId = room.Id });
         var viaGrpc = (await watch.ResponseStream.ReadUntilAsync(b => b.Alerts.Any(a => a.Id == alert.Id)))[^1];
         Assert.Equal(4, viaGrpc.Room.Skus[0].AvailableToPromise);
+        // Beside the alert, the figure it is about as it is now (its text keeps the one it was raised at).
+        Assert.Equal(("US", 4L), low.AlertFigures.Where(f => f.AlertId == alert.Id).Select(f => (f.Scope, f.AvailableToPromise)).Single());
+        await host.SetStockAsync("us-east", "TEE-ALERT", 6, 3);
+        var later = (await board.ReadUntilAsync<BoardUpdate>("board", b => b.Room.Skus[0].AvailableToPromise == 6 && b.Alerts.Any(a => a.Id == alert.Id)))[^1].Update;
+        Assert.Equal(6L, later.AlertFigures.Single(f => f.AlertId == alert.Id).AvailableToPromise);
 
-        await host.SetStockAsync("us-east", "TEE-ALERT", 60, 3);
+        await host.SetStockAsync("us-east", "TEE-ALERT", 60, 4);
         await board.ReadUntilAsync<BoardUpdate>("board", b => b.Room.Skus[0].AvailableToPromise == 60 && b.Alerts.All(a => a.Kind != AlertKind.LowStock));
     }
 

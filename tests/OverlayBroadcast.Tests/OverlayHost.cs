@@ -147,6 +147,10 @@ public sealed class OverlayHost : InProcessHost<Program>
     public Task SetStockAsync(string warehouse, string sku, long available, long version, DateTimeOffset? sourceTime = null)
         => ApplyAsync([(warehouse, sku, available, version)], sourceTime);
 
+    /// <summary>Sets figures with all their parts (inbound too), one batch each.</summary>
+    public Task SetFiguresAsync(params StockFigure[] figures)
+        => new StockLedger.StockLedgerClient(ChannelTo(Ledger.GrpcAddress, LedgerProcess.WriterKey)).SetStockAsync(figures);
+
     /// <summary>Applies snapshots as fast as the ledger takes them, one batch each, on one call.</summary>
     public Task ApplyAsync(IReadOnlyList<(string Warehouse, string Sku, long Available, long Version)> snapshots, DateTimeOffset? sourceTime = null, LedgerProcess? via = null)
         => new StockLedger.StockLedgerClient(ChannelTo((via ?? Ledger).GrpcAddress, LedgerProcess.WriterKey)).SetStockAsync(

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Net;
 using Stockcast.Overlay.V1;
 using Stockcast.Testing;
+using static Stockcast.Overlay.Tests.OverlayTiles;
 using Xunit.Abstractions;
 
 namespace Stockcast.Overlay.Tests;
@@ -19,10 +20,6 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
 {
     private readonly OverlayHost _host = server.Host;
     private readonly LedgerProcess _ledger = server.Ledger;
-
-    private static string Tile(string sku) => ".tile" + BrowserPage.AttributeIs("data-sku", sku);
-
-    private static string Label(string sku) => Tile(sku) + " .label";
 
     [Fact]
     public async Task ThePageCountsDownOnlyNLeftInOrderAsStockIsSold()
@@ -418,7 +415,7 @@ public sealed class OverlayPageTests(OverlayServerFixture server, BrowserFixture
         await page.ShowsTextAsync(Label("ZH-TEE"), "现货 42 件");
         await page.ShowsTextAsync(Label("ZH-HOOD"), "仅剩 4 件");
         await page.ShowsTextAsync(Tile("ZH-HOOD") + " .name", "黑色卫衣");
-        await page.HasAttributeAsync("html", "lang", "zh");
+        await page.HasAttributeAsync("html", "lang", "zh-Hans");
         await page.ShowsTextAsync("#status", "更新中…");
         await _host.SetStockAsync("us-east", "ZH-HOOD", 0, 2);
         await page.ShowsTextAsync(Label("ZH-HOOD"), "已售罄");

@@ -101,6 +101,8 @@ public sealed class PublicLimitTests(RedisServerFixture redis) : LedgerPerTest(r
         { "overlay_ws", "GET", "/overlay/{0}/ws" },
         { "board_events", "GET", "/board/{0}/events" },
         { "spotlight", "POST", "/board/{0}/spotlight" },
+        { "board_events", "GET", "/board/{0}/cues" },
+        { "spotlight", "POST", "/board/{0}/cues/mute" },
     };
 
     [Theory]

@@ -48,7 +48,7 @@ public sealed class RoomTests(RedisServerFixture redis) : LedgerPerTest(redis, r
         var bad = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(badThresholds));
         var twice = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("r1", "US", "TEE-1", "TEE-1")));
         var language = OverlayHost.LiveRoom("r1", "US", "TEE-1");
-        language.Display.Language = "fr";
+        language.Display.Language = "klingon";
         var badLanguage = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(language));
         // The ledger's identifier rules: a room it would refuse a Watch for is refused here.
         var badSku = await Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(OverlayHost.LiveRoom("r1", "US", "TEE-1", "BAD\nSKU")));
@@ -239,5 +239,41 @@ public sealed class RoomTests(RedisServerFixture redis) : LedgerPerTest(redis, r
         Assert.NotNull(newViewer.Headers.RetryAfter);
         Assert.Equal(503, (await newViewer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
         Assert.Equal(HttpStatusCode.ServiceUnavailable, socket.StatusCode);
+    }
+
+    [Fact]
+    public async Task ARoomsLanguagesNamesAndCueSettingsAreCheckedFieldByFieldAndStoredResolved()
+    {
+        using var host = new OverlayHost(Redis.Configuration, Ledger);
+        Task<RpcException> RefusedAsync(Action<Room> spoil)
+        {
+            var room = OverlayHost.LiveRoom("langs", "TW", "TEE-1");
+            spoil(room);
+            return Assert.ThrowsAsync<RpcException>(async () => await host.Client().UpsertRoomAsync(room));
+        }
+        var refusals = new[]
+        {
+            await RefusedAsync(r => r.HostLanguage = "xx"),
+            await RefusedAsync(r => r.MutedCues.Add((CueType)99)),
+            await RefusedAsync(r => r.CueIntervalSeconds = 3601),
+            await RefusedAsync(r => r.Featured[0].Names.Add("xx", "Tee")),
+            await RefusedAsync(r => r.Featured[0].ImageUrl = "http://cdn.example/tee.jpg"),
+        };
+        var nothingStored = (await host.Client().ListRoomsAsync(new ListRoomsRequest())).Rooms;
+        var room = OverlayHost.LiveRoom("langs", "TW", "TEE-1");
+        room.Display.Language = "";
+        room.HostLanguage = "zh-CN";
+        room.MutedCues.Add([CueType.Spotlight, CueType.LowStock, CueType.Spotlight]);
+        room.Featured[0].Names.Add(new Dictionary<string, string> { ["zh-TW"] = "白色T恤", ["en"] = "White tee" });
+
+        var stored = await host.Client().UpsertRoomAsync(room);
+
+        Assert.Equal(["host_language", "muted_cues[0]", "cue_interval_seconds", "featured[0].names", "featured[0].image_url"],
+            refusals.Select(e => e.Trailers.GetValue("stockcast-field")));
+        Assert.Empty(nothingStored);
+        // Taiwan's viewers read Traditional Chinese; the host (Mainland) Simplified; names under the resolved tags.
+        Assert.Equal(("zh-Hant", "zh-Hans", 30), (stored.Display.Language, stored.HostLanguage, stored.CueIntervalSeconds));
+        Assert.Equal([CueType.LowStock, CueType.Spotlight], stored.MutedCues);
+        Assert.Equal(new Dictionary<string, string> { ["zh-Hant"] = "白色T恤", ["en"] = "White tee" }, stored.Featured[0].Names);
     }
 }

@@ -16,7 +16,7 @@ internal static class Banner
           warehouse simulator        http://127.0.0.1:{p.Simulator}/sim/state   (ShipBob, Amazon FBA, CK1 APIs; demo scenario)
           alerting gRPC              127.0.0.1:{p.AlertingGrpc}   (WatchAlerts, Preflight, rules; rooms demo-room-us, demo-room-de)
           alerting metrics           http://127.0.0.1:{p.AlertingManagement}/metrics
-          overlay-broadcast gRPC     127.0.0.1:{p.OverlayGrpc}   (rooms, tokens, Spotlight, WatchRoom)
+          overlay-broadcast gRPC     127.0.0.1:{p.OverlayGrpc}   (rooms, tokens, Spotlight, WatchRoom, WatchCues; rooms demo-room-us (English), demo-room-de (German), demo-room-cn (Chinese))
           overlay-broadcast metrics  http://127.0.0.1:{p.OverlayManagement}/metrics
         {string.Join(Environment.NewLine, roomLinks)}
           Redis               127.0.0.1:{p.Redis} (AOF in {runFolder}/redis)
@@ -32,6 +32,7 @@ internal static class Banner
           grpcurl -plaintext -H "authorization: Bearer $(cat {runFolder}/admin.key)" -d '{"{"}"after_id":"0"{"}"}' 127.0.0.1:{p.AlertingGrpc} stockcast.alerting.v1.Alerting/WatchAlerts
           grpcurl -plaintext -H "authorization: Bearer $(cat {runFolder}/admin.key)" -d '{"{"}"room_id":"demo-room-de"{"}"}' 127.0.0.1:{p.AlertingGrpc} stockcast.alerting.v1.Alerting/Preflight
           grpcurl -plaintext -H "authorization: Bearer $(cat {runFolder}/admin.key)" -d '{"{"}"room_id":"demo-room-us"{"}"}' 127.0.0.1:{p.OverlayGrpc} stockcast.overlay.v1.Overlay/WatchRoom
+          grpcurl -plaintext -H "authorization: Bearer $(cat {runFolder}/admin.key)" -d '{"{"}"room_id":"demo-room-de","language":"de"{"}"}' 127.0.0.1:{p.OverlayGrpc} stockcast.overlay.v1.Overlay/WatchCues
         A process that ends is started again (its last lines shown here); Ctrl-C stops everything.
         """;
 }

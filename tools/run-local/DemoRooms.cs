@@ -6,12 +6,12 @@ namespace Stockcast.RunLocal;
 /// <summary>
 /// The demo rooms' viewer overlay page, event stream and operator board, each with its room's token,
 /// read from what sample-data prints once it has made the rooms ("overlay {room}: {path}#token=…",
-/// "board {room}: {path}"); complete with the last room's board. The event stream is shown as the
-/// curl command that reads it, the token in its header.
+/// "board {room}: {path}#token=…"); complete with the last room's board. The event stream and the host's
+/// cue stream are shown as the curl commands that read them, the token in a header.
 /// </summary>
 internal sealed partial class DemoRooms
 {
-    private const string LastLine = "board demo-room-de";
+    private const string LastLine = "board demo-room-cn";
     private readonly List<string> _links = [];
     private readonly TaskCompletionSource _complete = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _overlay;
@@ -56,7 +56,9 @@ internal sealed partial class DemoRooms
             }
             else if (BoardLine().Match(line) is { Success: true } board)
             {
-                _links.Add($"  {board.Groups[1].Value} operator board   {_overlay}{board.Groups[2].Value}");
+                var (room, page, token) = (board.Groups[1].Value, board.Groups[2].Value, board.Groups[3].Value);
+                _links.Add($"  {room} operator board   {_overlay}{page}#token={token}");
+                _links.Add($"  {room} host cues (SSE)  curl -N -H 'X-Stockcast-Token: {token}' {_overlay}{page}/cues");
             }
         }
         if (line.StartsWith(LastLine, StringComparison.Ordinal))
@@ -68,6 +70,6 @@ internal sealed partial class DemoRooms
     [GeneratedRegex("^overlay ([a-z-]+): (/overlay/[a-z-]+)#token=(.*)$")]
     private static partial Regex OverlayLine();
 
-    [GeneratedRegex("^board ([a-z-]+): (.*)$")]
+    [GeneratedRegex("^board ([a-z-]+): (/board/[a-z-]+)#token=(.*)$")]
     private static partial Regex BoardLine();
 }

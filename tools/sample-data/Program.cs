@@ -91,11 +91,28 @@ var alerting = alertingChannel is null ? null : new Stockcast.Alerting.V1.Alerti
 // The last one comes from the simulated warehouses the connector polls (make run's messy ShipBob and
 // Amazon accounts), so the US board shows a polled feed, its dead letters and its DEGRADED state.
 string[] featured = ["TEE-OVERSIZE-WHT-M", "HOODIE-FLEECE-GRY-M", "LIPTINT-VELVET-ROSE", "EARBUDS-ANC-PRO", "STANLEY-CUP-40OZ", "SNEAKER-CLOUD-41", "LIP-RED-01"];
+// What viewers read instead of the codes, in each demo room's language (English is the display name).
+var names = new Dictionary<string, (string En, string De, string Zh)>
+{
+    ["TEE-OVERSIZE-WHT-M"] = ("Oversize tee, white, M", "Oversize-Shirt, weiß, M", "宽松T恤 白色 M码"),
+    ["HOODIE-FLEECE-GRY-M"] = ("Fleece hoodie, grey, M", "Fleece-Hoodie, grau, M", "抓绒卫衣 灰色 M码"),
+    ["LIPTINT-VELVET-ROSE"] = ("Velvet lip tint, rose", "Samt-Lip-Tint, Rosé", "丝绒唇釉 玫瑰色"),
+    ["EARBUDS-ANC-PRO"] = ("Noise-cancelling earbuds Pro", "ANC-Ohrhörer Pro", "降噪耳机 Pro"),
+    ["STANLEY-CUP-40OZ"] = ("Insulated tumbler, 40 oz", "Thermobecher, 1,2 l", "保温杯 1.2升"),
+    ["SNEAKER-CLOUD-41"] = ("Cloud sneaker, EU 41", "Cloud-Sneaker, Gr. 41", "云朵运动鞋 41码"),
+    ["LIP-RED-01"] = ("Classic red lipstick", "Klassischer roter Lippenstift", "经典红唇膏"),
+    ["SERUM-VITC-30ML"] = ("Vitamin C serum, 30 ml", "Vitamin-C-Serum, 30 ml", "维C精华 30毫升"),
+    ["SUNSCREEN-SPF50-50ML"] = ("Sunscreen SPF 50, 50 ml", "Sonnencreme LSF 50, 50 ml", "防晒霜 SPF50 50毫升"),
+};
+Dictionary<string, string> NamesOf(string sku) => names.TryGetValue(sku, out var n) ? new() { ["en"] = n.En, ["de"] = n.De, ["zh-Hans"] = n.Zh } : [];
+string DisplayName(string sku) => names.TryGetValue(sku, out var n) ? n.En : sku.Replace('-', ' ');
+// The Chinese-language room: Chinese-speaking viewers in Singapore, served from the Kuala Lumpur warehouse.
+string[] featuredCn = ["LIPTINT-VELVET-ROSE", "SERUM-VITC-30ML", "SUNSCREEN-SPF50-50ML", "EARBUDS-ANC-PRO"];
 if (alerting is not null)
 {
     await alerting.UpsertProductsAsync(new Stockcast.Alerting.V1.UpsertProductsRequest
     {
-        Products = { catalogue.Select(sku => new Stockcast.Alerting.V1.Product { Sku = sku, Category = sku.Split('-')[0].ToLowerInvariant(), Name = sku.Replace('-', ' ') }) },
+        Products = { catalogue.Select(sku => new Stockcast.Alerting.V1.Product { Sku = sku, Category = sku.Split('-')[0].ToLowerInvariant(), Name = DisplayName(sku), Names = { NamesOf(sku) } }) },
     }, auth);
     var now = DateTimeOffset.UtcNow;
     await alerting.UpsertStreamAsync(new Stockcast.Alerting.V1.LiveStream
@@ -112,19 +129,27 @@ if (alerting is not null)
     Console.WriteLine("Scheduled demo-room-us (live now, US) and demo-room-de (in 2 h, DE) on the alerting service.");
 }
 var overlayAt = Array.IndexOf(args, "--overlay") is var oat and >= 0 && oat + 1 < args.Length ? args[oat + 1] : null;
-if (overlayAt is not null)
+using var overlayChannel = overlayAt is null ? null : GrpcChannel.ForAddress(overlayAt);
+var overlay = overlayChannel is null ? null : new Stockcast.Overlay.V1.Overlay.OverlayClient(overlayChannel);
+// Each room speaks its viewers' language: English (US), German (DE, from its market; hosted by the
+// seller's Chinese-speaking team, so its cues are in Chinese) and Chinese (Singapore's Chinese speakers).
+var rooms = new[]
 {
-    using var overlayChannel = GrpcChannel.ForAddress(overlayAt);
-    var overlay = new Stockcast.Overlay.V1.Overlay.OverlayClient(overlayChannel);
+    (Id: "demo-room-us", Market: "US", Language: "", Host: "", Title: "Spring drop", Skus: featured),
+    (Id: "demo-room-de", Market: "DE", Language: "", Host: "zh-Hans", Title: "Frühlings-Drop", Skus: featured[..4]),
+    (Id: "demo-room-cn", Market: "SG", Language: "zh-Hans", Host: "", Title: "春季新品直播", Skus: featuredCn),
+};
+if (overlay is not null)
+{
     var now = DateTimeOffset.UtcNow;
-    foreach (var (id, market, skus) in new[] { ("demo-room-us", "US", featured), ("demo-room-de", "DE", featured[..4]) })
+    foreach (var (id, market, language, host, title, skus) in rooms)
     {
         await overlay.UpsertRoomAsync(new Stockcast.Overlay.V1.Room
         {
-            Id = id, Title = "Stockcast demo", Market = market,
+            Id = id, Title = title, Market = market, HostLanguage = host,
             Platforms = { Stockcast.Overlay.V1.Platform.Tiktok, Stockcast.Overlay.V1.Platform.Youtube },
-            Featured = { skus.Select(sku => new Stockcast.Overlay.V1.FeaturedSku { Sku = sku, DisplayName = sku.Replace('-', ' '), GreenAtOrAbove = 100, YellowAtOrAbove = 30 }) },
-            Display = new Stockcast.Overlay.V1.DisplayOptions { CountDown = true, HeatMap = true, SoldOutCard = true },
+            Featured = { skus.Select(sku => new Stockcast.Overlay.V1.FeaturedSku { Sku = sku, DisplayName = DisplayName(sku), Names = { NamesOf(sku) }, GreenAtOrAbove = 100, YellowAtOrAbove = 30 }) },
+            Display = new Stockcast.Overlay.V1.DisplayOptions { CountDown = true, HeatMap = true, SoldOutCard = true, Language = language },
             StartsAt = Timestamp.FromDateTimeOffset(now.AddMinutes(-5)), EndsAt = Timestamp.FromDateTimeOffset(now.AddHours(4)),
         }, auth);
         var token = await overlay.IssueTokenAsync(new Stockcast.Overlay.V1.IssueTokenRequest { RoomId = id }, auth);
@@ -146,6 +171,8 @@ var connectorAt = Array.IndexOf(args, "--connector") is var cat and >= 0 && cat 
 using var pusher = new HttpClient { BaseAddress = connectorAt };
 pusher.DefaultRequestHeaders.Authorization = new("Bearer", key);
 var heartbeatAt = DateTimeOffset.MinValue;
+var spotlightAt = DateTimeOffset.MinValue;
+var spotlit = 0;
 var stocked = seed.Events.Select(e => (e.WarehouseId, e.Sku)).ToArray();
 var live = client.ApplyStockEvents(auth, cancellationToken: stop.Token);
 var away = 0; // rounds failed in a row: a service restarting (make run restarts one that dies) pauses the demo, never ends it
@@ -203,6 +230,16 @@ try
             {
                 await live.RequestStream.WriteAsync(new ApplyStockEventsRequest { BatchId = $"restock-{sale}", Events = { Snapshot(warehouse, sku, random.Next(100, 600)) } });
                 await live.ResponseStream.MoveNext(stop.Token);
+            }
+            if (overlay is not null && DateTimeOffset.UtcNow - spotlightAt > TimeSpan.FromSeconds(20))
+            {
+                // The operator puts the next product on screen in each room now and then: a spotlight cue for the host.
+                spotlightAt = DateTimeOffset.UtcNow;
+                spotlit++;
+                foreach (var room in rooms)
+                {
+                    await overlay.SpotlightAsync(new Stockcast.Overlay.V1.SpotlightRequest { RoomId = room.Id, Query = room.Skus[spotlit % room.Skus.Length] }, auth, cancellationToken: stop.Token);
+                }
             }
             if (alerting is not null && random.NextDouble() < 0.3)
             {

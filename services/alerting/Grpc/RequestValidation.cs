@@ -62,6 +62,11 @@ public static class RequestValidation
             {
                 throw new InvalidFieldException($"products[{i}].name", $"at most {MaxProductNameLength} characters");
             }
+            var names = Languages.CheckedNames(products[i].Names, $"products[{i}].names");
+            Languages.CheckImageUrl(products[i].ImageUrl, $"products[{i}].image_url");
+            // Stored under the resolved tags ("zh" -> "zh-Hans"), as rooms are.
+            products[i].Names.Clear();
+            products[i].Names.Add(names);
         }
     }
 

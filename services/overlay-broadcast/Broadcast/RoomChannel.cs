@@ -10,7 +10,7 @@ namespace Stockcast.Overlay.Broadcast;
 /// every subscriber. However many changes arrive in between, at most max_updates_per_second go out
 /// and the last one always does.
 /// </summary>
-public sealed class RoomChannel(OverlayMetrics metrics, string roomId, RoomCatalog catalog, RoomComposer composer, TimeProvider clock, CancellationToken closed)
+public sealed class RoomChannel(OverlayMetrics metrics, string roomId, RoomCatalog catalog, RoomComposer composer, IEnumerable<IRoomObserver> observers, TimeProvider clock, CancellationToken closed)
 {
     private readonly SemaphoreSlim _dirty = new(0, 1);
     private readonly ConcurrentDictionary<IRoomSubscriber, byte> _subscribers = new();
@@ -107,6 +107,11 @@ public sealed class RoomChannel(OverlayMetrics metrics, string roomId, RoomCatal
         _latestContent = content;
         _lastSentAt = now;
         metrics.RoomUpdates.Inc();
+        // Observers first: whoever is handed this update (a board) finds its cues and history already there.
+        foreach (var observer in observers)
+        {
+            observer.Observe(room, update, now);
+        }
         // Offering writes to each viewer's connection on this thread when its pipe takes the bytes at once (ViewerFeed).
         foreach (var (subscriber, _) in _subscribers)
         {

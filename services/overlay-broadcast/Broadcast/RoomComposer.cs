@@ -3,6 +3,7 @@ using Stockcast.Ledger.V1;
 using Stockcast.LedgerClient;
 using Stockcast.Overlay.Feed;
 using Stockcast.Overlay.V1;
+using Stockcast.ServiceDefaults.Identifiers;
 
 namespace Stockcast.Overlay.Broadcast;
 
@@ -17,7 +18,7 @@ public sealed class RoomComposer(StockMirror ledger, FeedHealth health, FeedConf
     {
         var feedDown = health.DownReason(now);
         var staleAfter = TimeSpan.FromSeconds(room.StaleAfterSeconds);
-        var language = room.Display?.Language ?? "en";
+        var language = ViewerLanguage(room);
         var countDown = room.Display?.CountDown ?? true;
         var update = new RoomUpdate { RoomId = room.Id, Language = language, SentAt = Timestamp.FromDateTimeOffset(now), Display = room.Display };
         foreach (var featured in room.Featured)
@@ -52,7 +53,7 @@ public sealed class RoomComposer(StockMirror ledger, FeedHealth health, FeedConf
 
     private SkuStock Stock(FeaturedSku featured, string market, string language, bool countDown, bool feedDown, TimeSpan staleAfter, DateTimeOffset now)
     {
-        var stock = new SkuStock { Sku = featured.Sku, Name = featured.DisplayName.Length > 0 ? featured.DisplayName : featured.Sku };
+        var stock = new SkuStock { Sku = featured.Sku, Name = NameOf(featured, language), ImageUrl = featured.ImageUrl };
         var figures = ledger.ForMarket(featured.Sku, market);
         if (figures.Count == 0 && !ledger.IsLoaded(featured.Sku))
         {
@@ -72,9 +73,19 @@ public sealed class RoomComposer(StockMirror ledger, FeedHealth health, FeedConf
                 AgeMs = (long)Math.Max(0, Age(f, now).TotalMilliseconds),
             }));
         }
-        stock.Label = Labels.For(language, countDown, stock);
+        Labels.Apply(stock, language, countDown);
         return stock;
     }
+
+    /// <summary>The room's language as a supported tag: what it says (rooms stored before the tags were "en" or "zh"), else its market's.</summary>
+    public static string ViewerLanguage(Room room)
+        => Languages.Resolve(room.Display?.Language ?? "") ?? Languages.ForMarket(room.Market);
+
+    /// <summary>The product's name in <paramref name="language"/>: its own name there, else its display name, else the SKU.</summary>
+    public static string NameOf(FeaturedSku featured, string language)
+        => featured.Names.GetValueOrDefault(language) is { Length: > 0 } named ? named
+            : featured.DisplayName.Length > 0 ? featured.DisplayName
+            : featured.Sku;
 
     /// <summary>How long ago the warehouse figure was last known right.</summary>
     public TimeSpan Age(StockRecord figure, DateTimeOffset now) => now - confirmations.AsOf(figure.WarehouseId, figure.SourceTime?.ToDateTimeOffset() ?? DateTimeOffset.MinValue);

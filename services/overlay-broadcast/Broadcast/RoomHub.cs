@@ -11,7 +11,7 @@ namespace Stockcast.Overlay.Broadcast;
 /// outage to all, and re-checks every room each second (figures age without any change), which is
 /// also when a room that went live gets its start stock recorded.
 /// </summary>
-public sealed class RoomHub(OverlayMetrics metrics, RoomCatalog catalog, LedgerFeed feed, FeedHealth health, RoomComposer composer, StartStock start, TimeProvider clock, ILogger<RoomHub> log) : BackgroundService
+public sealed class RoomHub(OverlayMetrics metrics, RoomCatalog catalog, LedgerFeed feed, FeedHealth health, RoomComposer composer, StartStock start, IEnumerable<IRoomObserver> observers, TimeProvider clock, ILogger<RoomHub> log) : BackgroundService
 {
     private static readonly TimeSpan AgeCheck = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, (RoomChannel Channel, CancellationTokenSource Stop)> _channels = new(StringComparer.Ordinal);
@@ -117,7 +117,7 @@ public sealed class RoomHub(OverlayMetrics metrics, RoomCatalog catalog, LedgerF
         foreach (var roomId in rooms.Keys.Where(id => !_channels.ContainsKey(id)))
         {
             var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
-            var channel = new RoomChannel(metrics, roomId, catalog, composer, clock, stop.Token);
+            var channel = new RoomChannel(metrics, roomId, catalog, composer, observers, clock, stop.Token);
             if (_channels.TryAdd(roomId, (channel, stop)))
             {
                 _ = RunAsync(channel);
@@ -132,6 +132,10 @@ public sealed class RoomHub(OverlayMetrics metrics, RoomCatalog catalog, LedgerF
             if (_channels.TryRemove(roomId, out var gone))
             {
                 gone.Stop.Cancel();
+                foreach (var observer in observers)
+                {
+                    observer.Forget(roomId);
+                }
             }
         }
         MarkAll();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Prometheus;
 using Stockcast.Overlay.Board;
 using Stockcast.Overlay.Broadcast;
+using Stockcast.Overlay.Cues;
 using Stockcast.Overlay.Rooms;
 using Stockcast.Overlay.V1;
 using Stockcast.ServiceDefaults.Auth;
@@ -13,7 +14,7 @@ using OverlayBase = Stockcast.Overlay.V1.Overlay.OverlayBase;
 namespace Stockcast.Overlay.Grpc;
 
 [Authorize(Policy = Policies.Read)]
-public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerTokens tokens, RoomHub hub, RoomViewers viewers, SpotlightControl spotlight, BoardStream boards, IHostApplicationLifetime lifetime) : OverlayBase
+public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerTokens tokens, RoomHub hub, RoomViewers viewers, SpotlightControl spotlight, BoardStream boards, CueStream cues, IHostApplicationLifetime lifetime) : OverlayBase
 {
     [Authorize(Policy = Policies.Admin)]
     public override async Task<Room> UpsertRoom(Room request, ServerCallContext context)
@@ -96,6 +97,29 @@ public sealed class OverlayService(RoomStore store, RoomCatalog catalog, ViewerT
         {
             throw Ended(request.RoomId);
         }
+    }
+
+    public override async Task WatchCues(WatchCuesRequest request, IServerStreamWriter<Cue> responseStream, ServerCallContext context)
+    {
+        var language = Languages.Checked(request.Language, "language");
+        var channel = await ChannelAsync(request.RoomId);
+        if (await cues.RunAsync(channel, token: null, language, (cue, cancellationToken) => responseStream.WriteAsync(cue, cancellationToken), quiet: null, context.CancellationToken) == ViewerEnd.RoomClosed)
+        {
+            throw Ended(request.RoomId);
+        }
+    }
+
+    [Authorize(Policy = Policies.Write)]
+    public override async Task<Room> MuteCue(MuteCueRequest request, ServerCallContext context)
+    {
+        Identifiers.RoomId.Check(request.RoomId, "room_id");
+        if (request.Type == CueType.Unspecified || !System.Enum.IsDefined(request.Type))
+        {
+            throw new InvalidFieldException("type", "a cue type: LOW_STOCK, SOLD_OUT, BACK_IN_STOCK, SPOTLIGHT or PRE_SALE");
+        }
+        var room = await store.SetCueMutedAsync(request.RoomId, request.Type, request.Muted) ?? throw NotFound(request.RoomId);
+        await catalog.RefreshAsync();
+        return room;
     }
 
     /// <summary>The room's channel on this replica (the rooms are read again only when it has none).</summary>

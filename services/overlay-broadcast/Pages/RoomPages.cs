@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Options;
+using Stockcast.Overlay.Broadcast;
 using Stockcast.Overlay.Rooms;
 using Stockcast.Overlay.V1;
 using Stockcast.ServiceDefaults.Errors;
@@ -84,9 +85,15 @@ public static class RoomPages
         }).AllowAnonymous().WithPublicLimits(Public);
     }
 
-    /// <summary>The page, with the stream-following script both pages share inlined where its marker stands (one file to serve, no second request).</summary>
+    /// <summary>
+    /// The page, with the stream-following script both pages share and the message catalogs (all of them, about
+    /// 22 KiB: the room's language is known only from its first update) inlined where their markers stand: one
+    /// file to serve, no second request.
+    /// </summary>
     private static byte[] Load(string file)
-        => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Resource(file)).Replace("/*follow.js*/", Encoding.UTF8.GetString(Resource("follow.js")), StringComparison.Ordinal));
+        => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Resource(file))
+            .Replace("/*follow.js*/", Encoding.UTF8.GetString(Resource("follow.js")), StringComparison.Ordinal)
+            .Replace("/*catalogs*/", $"const catalogs = {Catalogs.Embedded.Json};", StringComparison.Ordinal));
 
     private static byte[] Resource(string file)
     {

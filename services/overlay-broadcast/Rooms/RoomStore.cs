@@ -30,6 +30,34 @@ public sealed class RoomStore(IConnectionMultiplexer redis, IOptions<RedisOption
         return value.IsNull ? null : Room.Parser.ParseFrom((byte[])value!);
     }
 
+    /// <summary>
+    /// Mutes or unmutes one cue type of a stored room: the room is read and written back only if nobody
+    /// replaced it meanwhile (else read again), so an UpsertRoom racing with a mute is never half-applied.
+    /// Null when there is no such room.
+    /// </summary>
+    public async Task<Room?> SetCueMutedAsync(string roomId, CueType type, bool muted)
+    {
+        while (true)
+        {
+            var stored = await Db.HashGetAsync(Rooms, roomId);
+            if (stored.IsNull)
+            {
+                return null;
+            }
+            var room = Room.Parser.ParseFrom((byte[])stored!);
+            var types = room.MutedCues.Where(t => t != type).Concat(muted ? [type] : []).Order().ToList();
+            room.MutedCues.Clear();
+            room.MutedCues.Add(types);
+            var transaction = Db.CreateTransaction();
+            transaction.AddCondition(Condition.HashEqual(Rooms, roomId, stored));
+            _ = transaction.HashSetAsync(Rooms, roomId, room.ToByteArray());
+            if (await transaction.ExecuteAsync())
+            {
+                return room;
+            }
+        }
+    }
+
     public async Task<IReadOnlyDictionary<string, Room>> RoomsAsync()
         => malformed.Readable("rooms", await Db.HashGetAllAsync(Rooms), Room.Parser);
 

@@ -9,6 +9,7 @@ public static class RoomValidation
 {
     public const int DefaultStaleAfterSeconds = 10;
     public const int DefaultMaxUpdatesPerSecond = 10;
+    public const int DefaultCueIntervalSeconds = 30;
     private const int MaxFeatured = 100;
 
     /// <summary>The room as it will be stored: validated whole, defaults filled in.</summary>
@@ -36,10 +37,18 @@ public static class RoomValidation
         {
             Featured(request.Featured[i], $"featured[{i}]", seen);
         }
-        var language = request.Display?.Language ?? "";
-        if (language is not ("" or "en" or "zh"))
+        var language = Languages.Checked(request.Display?.Language ?? "", "display.language");
+        var hostLanguage = Languages.Checked(request.HostLanguage, "host_language");
+        for (var i = 0; i < request.MutedCues.Count; i++)
         {
-            throw new InvalidFieldException("display.language", "\"en\" or \"zh\"");
+            if (request.MutedCues[i] == CueType.Unspecified || !Enum.IsDefined(request.MutedCues[i]))
+            {
+                throw new InvalidFieldException($"muted_cues[{i}]", "must be a known cue type");
+            }
+        }
+        if (request.CueIntervalSeconds is < 0 or > 3600)
+        {
+            throw new InvalidFieldException("cue_interval_seconds", "0 (default 30) to 3600");
         }
         if (request.StartsAt is null)
         {
@@ -61,7 +70,19 @@ public static class RoomValidation
         var room = request.Clone();
         // A room sent without display options gets them all; sent with some, it gets what it says.
         room.Display ??= new DisplayOptions { CountDown = true, HeatMap = true, SoldOutCard = true };
-        room.Display.Language = language.Length == 0 ? "en" : language;
+        // Stored as the tag it resolves to, so every reader (and GetRoom) sees the language the room speaks.
+        room.Display.Language = language.Length == 0 ? Languages.ForMarket(room.Market) : language;
+        room.HostLanguage = hostLanguage;
+        var muted = room.MutedCues.Distinct().Order().ToList();
+        room.MutedCues.Clear();
+        room.MutedCues.Add(muted);
+        room.CueIntervalSeconds = room.CueIntervalSeconds == 0 ? DefaultCueIntervalSeconds : room.CueIntervalSeconds;
+        for (var i = 0; i < room.Featured.Count; i++)
+        {
+            var names = Languages.CheckedNames(room.Featured[i].Names, $"featured[{i}].names");
+            room.Featured[i].Names.Clear();
+            room.Featured[i].Names.Add(names);
+        }
         room.StaleAfterSeconds = room.StaleAfterSeconds == 0 ? DefaultStaleAfterSeconds : room.StaleAfterSeconds;
         room.MaxUpdatesPerSecond = room.MaxUpdatesPerSecond == 0 ? DefaultMaxUpdatesPerSecond : room.MaxUpdatesPerSecond;
         return room;
@@ -78,6 +99,7 @@ public static class RoomValidation
         {
             throw new InvalidFieldException(field + ".display_name", "at most 200 characters");
         }
+        Languages.CheckImageUrl(featured.ImageUrl, field + ".image_url");
         if (featured.Aliases.Count > 20 || featured.Aliases.Any(a => string.IsNullOrWhiteSpace(a) || a.Length > 100))
         {
             throw new InvalidFieldException(field + ".aliases", "at most 20, each 1-100 characters");
