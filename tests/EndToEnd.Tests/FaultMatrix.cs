@@ -166,7 +166,7 @@ public sealed class FaultRun(WholeSystem system, string room, OverlayScreen scre
         var delta = ++_probe % 2 == 0 ? -1 : 1;
         await system.Sim.AdjustAsync(WholeSystem.UsWarehouse, ProbeSku, delta);
         var truth = (await system.Sim.TruthAsync())[(WholeSystem.UsWarehouse, ProbeSku)];
-        var label = $"{truth} in stock";
+        var label = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{truth:N0} in stock"); // "1,001 in stock", as the page groups it in English
         await Eventually.TrueAsync(async () => await screen.LabelAsync(ProbeSku) == label && !await screen.UpdatingAsync()
             && await system.ReadyAsync() && (await system.BalanceAsync()).Mismatches.Count == 0,
             $"the page shows \"{label}\" live, every service is ready and the ledger matches the warehouses", RecoveryDeadline);
