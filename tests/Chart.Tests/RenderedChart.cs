@@ -14,7 +14,7 @@ public sealed record Rendered(string Region, IReadOnlyList<IKubernetesObject<V1O
 }
 
 /// <summary>
-/// Renders the chart with the pinned helm that `make chart-lint` fetches (tools/helm/fetch-helm.sh, at
+/// Renders the chart with the pinned helm that `make chart-lint` fetches (tools/pinned/fetch.sh, at
 /// .build/helm/bin/helm; STOCKCAST_HELM names another), once per region per test run.
 /// </summary>
 public static partial class RenderedChart
@@ -33,7 +33,7 @@ public static partial class RenderedChart
     {
         if (!File.Exists(Helm))
         {
-            throw new InvalidOperationException($"no helm at {Helm}: `make chart-lint` (tools/helm/fetch-helm.sh) fetches the pinned one");
+            throw new InvalidOperationException($"no helm at {Helm}: `make chart-lint` (tools/pinned/fetch.sh) fetches the pinned one");
         }
         var start = new ProcessStartInfo(Helm, ["template", $"stockcast-{region}", ChartFiles.ChartDir, "-f", Path.Combine(ChartFiles.ChartDir, $"values-{region}.yaml"), "--namespace", "stockcast", .. extra])
         {
