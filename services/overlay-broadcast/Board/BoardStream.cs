@@ -14,38 +14,31 @@ namespace Stockcast.Overlay.Board;
 public sealed class BoardStream(OverlayMetrics metrics, RoomCatalog catalog, BoardComposer composer, ViewerTokens tokens, TimeProvider clock, IHostApplicationLifetime lifetime)
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan TokenRecheck = 5 * Tick;
 
     /// <param name="token">The operator token, re-checked every few seconds; null for a caller whose API key was checked on the call.</param>
     public async Task<ViewerEnd> RunAsync(RoomChannel channel, string? token, Func<BoardUpdate, CancellationToken, Task> send, CancellationToken viewerGone)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(viewerGone, channel.Closed, lifetime.ApplicationStopping);
+        using var session = new OperatorSession(channel, token, viewerGone, tokens, clock, lifetime);
         using var subscription = channel.Subscribe();
         using var viewer = metrics.Viewers.WithLabels("board").TrackInProgress();
-        var checkedAt = clock.GetUtcNow();
         try
         {
             while (true)
             {
-                var update = await subscription.NextAsync(Tick, stop.Token) ?? channel.Latest;
-                var now = clock.GetUtcNow();
-                if (token is not null && now - checkedAt > TokenRecheck)
+                var update = await subscription.NextAsync(Tick, session.Stopping) ?? channel.Latest;
+                if (!await session.StillAllowedAsync())
                 {
-                    if (!await tokens.IsValidAsync(channel.RoomId, token, TokenScope.Operator))
-                    {
-                        return ViewerEnd.Revoked;
-                    }
-                    checkedAt = now;
+                    return ViewerEnd.Revoked;
                 }
                 if (update is not null && catalog.Current.Rooms.TryGetValue(channel.RoomId, out var room))
                 {
-                    await send(composer.Compose(room, update, now), stop.Token);
+                    await send(composer.Compose(room, update, clock.GetUtcNow()), session.Stopping);
                 }
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (session.Stopping.IsCancellationRequested)
         {
-            return viewerGone.IsCancellationRequested ? ViewerEnd.Left : ViewerEnd.RoomClosed;
+            return session.Ended;
         }
     }
 }

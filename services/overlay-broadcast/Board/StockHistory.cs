@@ -56,9 +56,15 @@ public sealed class StockHistory : IRoomObserver
                     return;
                 }
                 _changes.Add((at, value));
-                // Keep the last change before the window: it is the value at the window's start.
-                var firstInWindow = _changes.FindIndex(c => c.At > at - Window);
-                var drop = Math.Max(firstInWindow - 1, _changes.Count - MaxChangesPerSku);
+                // Keep the last change before the window: it is the value at the window's start. The changes are
+                // in time order, so only the oldest few are looked at (this runs on the room's loop).
+                var start = at - Window;
+                var drop = 0;
+                while (drop + 1 < _changes.Count && _changes[drop + 1].At <= start)
+                {
+                    drop++;
+                }
+                drop = Math.Max(drop, _changes.Count - MaxChangesPerSku);
                 if (drop > 0)
                 {
                     _changes.RemoveRange(0, drop);

@@ -118,7 +118,8 @@ public sealed class Catalogs
         {
             var catalog = Catalog.Parse(text);
             byLanguage.Add(catalog.Language, catalog);
-            json.Append(byLanguage.Count > 1 ? "," : "").Append(JsonSerializer.Serialize(catalog.Language)).Append(':').Append(JsonDocument.Parse(text).RootElement.GetRawText());
+            // The file's own text (Parse has just read it as JSON): the page gets exactly what the server reads.
+            json.Append(byLanguage.Count > 1 ? "," : "").Append(JsonSerializer.Serialize(catalog.Language)).Append(':').Append(text.Trim());
         }
         if (!byLanguage.ContainsKey(ServiceDefaults.Identifiers.Languages.Default))
         {

@@ -1,3 +1,4 @@
+using Stockcast.Overlay.Board;
 using Stockcast.Overlay.Broadcast;
 using Stockcast.Overlay.Rooms;
 using Stockcast.Overlay.V1;
@@ -17,51 +18,46 @@ public sealed class CueStream(RoomCatalog catalog, CueDesk cues, ViewerTokens to
     /// <param name="quiet">Called after a few quiet seconds (an SSE heartbeat); may be null.</param>
     public async Task<ViewerEnd> RunAsync(RoomChannel channel, string? token, string language, Func<Cue, CancellationToken, Task> send, Func<CancellationToken, Task>? quiet, CancellationToken gone)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(gone, channel.Closed, lifetime.ApplicationStopping);
+        using var session = new OperatorSession(channel, token, gone, tokens, clock, lifetime);
         using var listener = cues.Listen(channel.RoomId);
-        var checkedAt = clock.GetUtcNow();
         try
         {
             while (true)
             {
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(session.Stopping);
                 wait.CancelAfter(Quiet);
                 var more = true;
                 try
                 {
                     more = await listener.Reader.WaitToReadAsync(wait.Token);
                 }
-                catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+                catch (OperationCanceledException) when (!session.Stopping.IsCancellationRequested)
                 {
                     if (quiet is not null)
                     {
-                        await quiet(stop.Token);
+                        await quiet(session.Stopping);
                     }
                 }
                 if (!more)
                 {
                     return ViewerEnd.RoomClosed; // the room was deleted
                 }
-                if (token is not null && clock.GetUtcNow() - checkedAt > Quiet)
+                if (!await session.StillAllowedAsync())
                 {
-                    if (!await tokens.IsValidAsync(channel.RoomId, token, TokenScope.Operator))
-                    {
-                        return ViewerEnd.Revoked;
-                    }
-                    checkedAt = clock.GetUtcNow();
+                    return ViewerEnd.Revoked;
                 }
                 while (listener.Reader.TryRead(out var cue))
                 {
                     if (catalog.Current.Rooms.TryGetValue(channel.RoomId, out var room))
                     {
-                        await send(CueDesk.InWords(room, cue, language), stop.Token);
+                        await send(CueDesk.InWords(room, cue, language), session.Stopping);
                     }
                 }
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (session.Stopping.IsCancellationRequested)
         {
-            return gone.IsCancellationRequested ? ViewerEnd.Left : ViewerEnd.RoomClosed;
+            return session.Ended;
         }
     }
 }
